@@ -1,1 +1,5 @@
+//! commandpost: a terminal cockpit for the incident commander.
 
+pub mod config;
+pub mod domain;
+pub mod journal;

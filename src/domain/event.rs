@@ -1,0 +1,519 @@
+//! Journal events: the only way the incident changes. State is the replay of
+//! these. Events of a type this version does not know are kept verbatim.
+
+use crate::domain::role::Role;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// Current journal line format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The doctrine's incident states (0 "normal" means no open incident).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Investigating,
+    Confirmed,
+    Major,
+    Resolved,
+}
+
+impl Severity {
+    /// The doctrine's number: 1, 2, 3; resolved has none.
+    pub fn level(self) -> Option<u8> {
+        match self {
+            Severity::Investigating => Some(1),
+            Severity::Confirmed => Some(2),
+            Severity::Major => Some(3),
+            Severity::Resolved => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Investigating => "investigating",
+            Severity::Confirmed => "confirmed",
+            Severity::Major => "major",
+            Severity::Resolved => "resolved",
+        }
+    }
+
+    /// Title-case word used in announcements.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Investigating => "Investigating",
+            Severity::Confirmed => "Confirmed",
+            Severity::Major => "Major",
+            Severity::Resolved => "Resolved",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self != Severity::Resolved
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "1" | "investigating" => Ok(Severity::Investigating),
+            "2" | "confirmed" => Ok(Severity::Confirmed),
+            "3" | "major" => Ok(Severity::Major),
+            "resolved" | "0" => Ok(Severity::Resolved),
+            other => Err(format!(
+                "unknown state {other:?}: expected investigating, confirmed, major or resolved"
+            )),
+        }
+    }
+}
+
+/// The six questions of the IC event loop (doctrine section 2), in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopQuestion {
+    Support,
+    Breaks,
+    Customers,
+    Impact,
+    Sitrep,
+    GroupsInformed,
+}
+
+impl LoopQuestion {
+    pub const ALL: [LoopQuestion; 6] = [
+        LoopQuestion::Support,
+        LoopQuestion::Breaks,
+        LoopQuestion::Customers,
+        LoopQuestion::Impact,
+        LoopQuestion::Sitrep,
+        LoopQuestion::GroupsInformed,
+    ];
+
+    pub fn question(self) -> &'static str {
+        match self {
+            LoopQuestion::Support => "Groups need support?",
+            LoopQuestion::Breaks => "Breaks or sleep?",
+            LoopQuestion::Customers => "Customers informed?",
+            LoopQuestion::Impact => "Impact understood?",
+            LoopQuestion::Sitrep => "Time for a sitrep?",
+            LoopQuestion::GroupsInformed => "Groups have info?",
+        }
+    }
+}
+
+/// A link attached to the incident or a sitrep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+/// A sent sitrep's fields, as journaled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SitrepFields {
+    pub summary: String,
+    pub impact: String,
+    pub actions: String,
+    pub needs: String,
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+/// A public status update's fields, as journaled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StatusFields {
+    /// investigating | identified | monitoring | resolved
+    pub stage: String,
+    pub message: String,
+    #[serde(default)]
+    pub workaround: String,
+    /// (component name, status) pairs.
+    #[serde(default)]
+    pub components: Vec<(String, String)>,
+    /// When the next update was promised.
+    #[serde(default)]
+    pub next_update_at: Option<Timestamp>,
+}
+
+/// What happened. Serialized adjacently tagged: `"type": "...", "data": {...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Payload {
+    IncidentOpened {
+        id: String,
+        title: String,
+        /// The opener, who is IC from this moment.
+        ic: String,
+    },
+    TitleChanged {
+        title: String,
+    },
+    StateChanged {
+        from: Severity,
+        to: Severity,
+    },
+    RoleHandedOff {
+        role: Role,
+        #[serde(default)]
+        from: Option<String>,
+        to: String,
+    },
+    PersonJoined {
+        name: String,
+        #[serde(default)]
+        handle: Option<String>,
+        #[serde(default)]
+        contact: Option<String>,
+        #[serde(default)]
+        team: Option<String>,
+        /// Operations group joined as a member, if any.
+        #[serde(default)]
+        group: Option<String>,
+    },
+    PersonReleased {
+        name: String,
+    },
+    BreakStarted {
+        name: String,
+    },
+    BreakEnded {
+        name: String,
+    },
+    ImpactUpdated {
+        text: String,
+    },
+    HypothesisAdded {
+        id: u32,
+        text: String,
+    },
+    HypothesisRuledOut {
+        id: u32,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    NoteAdded {
+        text: String,
+    },
+    LinkAdded {
+        label: String,
+        url: String,
+    },
+    QuestionReviewed {
+        question: LoopQuestion,
+    },
+    QuestionSnoozed {
+        question: LoopQuestion,
+        until: Timestamp,
+    },
+    SitrepSent {
+        version: u32,
+        fields: SitrepFields,
+        /// The text as rendered by the template at send time.
+        rendered: String,
+        ic: Option<String>,
+        comms: Option<String>,
+        responders: Vec<String>,
+        /// Operations groups on the roster when it was sent.
+        groups: Vec<String>,
+    },
+    StatusPosted {
+        fields: StatusFields,
+        rendered: String,
+    },
+    /// An event type this version does not know (written by a newer one).
+    /// Kept and shown, never dropped.
+    #[serde(skip)]
+    Unknown {
+        kind: String,
+        data: Value,
+    },
+}
+
+/// Every known `type` tag. Kept in sync with [`Payload`] by a test.
+pub const KNOWN_TYPES: &[&str] = &[
+    "incident_opened",
+    "title_changed",
+    "state_changed",
+    "role_handed_off",
+    "person_joined",
+    "person_released",
+    "break_started",
+    "break_ended",
+    "impact_updated",
+    "hypothesis_added",
+    "hypothesis_ruled_out",
+    "note_added",
+    "link_added",
+    "question_reviewed",
+    "question_snoozed",
+    "sitrep_sent",
+    "status_posted",
+];
+
+impl Payload {
+    /// The `type` tag this payload is written with.
+    pub fn kind(&self) -> String {
+        match self {
+            Payload::Unknown { kind, .. } => kind.clone(),
+            other => serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub v: u32,
+    pub seq: u64,
+    pub ts: Timestamp,
+    pub actor: String,
+    pub payload: Payload,
+}
+
+#[derive(Serialize)]
+struct RawEvent {
+    v: u32,
+    seq: u64,
+    ts: Timestamp,
+    actor: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct RawLine<'a> {
+    v: u32,
+    seq: u64,
+    ts: Timestamp,
+    #[serde(borrow)]
+    actor: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Why a journal line could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a journal event: {0}")]
+    Envelope(serde_json::Error),
+    #[error("event type {kind:?} has invalid data: {source}")]
+    Data {
+        kind: String,
+        source: serde_json::Error,
+    },
+}
+
+impl Event {
+    /// Encodes the event as one JSON line (without the newline).
+    pub fn to_line(&self) -> Result<String, serde_json::Error> {
+        let (kind, data) = match &self.payload {
+            Payload::Unknown { kind, data } => (kind.clone(), data.clone()),
+            known => {
+                let mut v = serde_json::to_value(known)?;
+                let kind = v
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
+                (kind, data)
+            }
+        };
+        serde_json::to_string(&RawEvent {
+            v: self.v,
+            seq: self.seq,
+            ts: self.ts,
+            actor: self.actor.clone(),
+            kind,
+            data,
+        })
+    }
+
+    /// Decodes one JSON line. Unknown types become [`Payload::Unknown`].
+    pub fn from_line(line: &str) -> Result<Event, DecodeError> {
+        let raw: RawLine = serde_json::from_str(line).map_err(DecodeError::Envelope)?;
+        let data = raw.data.as_ref().map(|d| d.get()).unwrap_or("null");
+        let payload = if KNOWN_TYPES.contains(&raw.kind.as_ref()) {
+            // Re-tag without building an intermediate JSON tree.
+            let kind_json =
+                serde_json::to_string(raw.kind.as_ref()).map_err(DecodeError::Envelope)?;
+            let tagged = format!("{{\"type\":{kind_json},\"data\":{data}}}");
+            serde_json::from_str(&tagged).map_err(|source| DecodeError::Data {
+                kind: raw.kind.to_string(),
+                source,
+            })?
+        } else {
+            Payload::Unknown {
+                kind: raw.kind.to_string(),
+                data: serde_json::from_str(data).map_err(DecodeError::Envelope)?,
+            }
+        };
+        Ok(Event {
+            v: raw.v,
+            seq: raw.seq,
+            ts: raw.ts,
+            actor: raw.actor.into_owned(),
+            payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts() -> Timestamp {
+        "2026-11-21T14:00:00Z".parse().unwrap_or_default()
+    }
+
+    fn samples() -> Vec<Payload> {
+        let t = ts();
+        vec![
+            Payload::IncidentOpened {
+                id: "INC-1".into(),
+                title: "API".into(),
+                ic: "Alice".into(),
+            },
+            Payload::TitleChanged { title: "x".into() },
+            Payload::StateChanged {
+                from: Severity::Investigating,
+                to: Severity::Major,
+            },
+            Payload::RoleHandedOff {
+                role: Role::Ic,
+                from: Some("A".into()),
+                to: "B".into(),
+            },
+            Payload::PersonJoined {
+                name: "渡辺 健".into(),
+                handle: None,
+                contact: None,
+                team: None,
+                group: Some("db".into()),
+            },
+            Payload::PersonReleased { name: "A".into() },
+            Payload::BreakStarted { name: "A".into() },
+            Payload::BreakEnded { name: "A".into() },
+            Payload::ImpactUpdated {
+                text: "all EU".into(),
+            },
+            Payload::HypothesisAdded {
+                id: 1,
+                text: "dns".into(),
+            },
+            Payload::HypothesisRuledOut {
+                id: 1,
+                reason: None,
+            },
+            Payload::NoteAdded { text: "n".into() },
+            Payload::LinkAdded {
+                label: "l".into(),
+                url: "https://x".into(),
+            },
+            Payload::QuestionReviewed {
+                question: LoopQuestion::Impact,
+            },
+            Payload::QuestionSnoozed {
+                question: LoopQuestion::Sitrep,
+                until: t,
+            },
+            Payload::SitrepSent {
+                version: 1,
+                fields: SitrepFields::default(),
+                rendered: "r".into(),
+                ic: None,
+                comms: None,
+                responders: vec![],
+                groups: vec![],
+            },
+            Payload::StatusPosted {
+                fields: StatusFields::default(),
+                rendered: "r".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn known_types_match_variants() {
+        let kinds: Vec<String> = samples().iter().map(Payload::kind).collect();
+        assert_eq!(
+            kinds,
+            KNOWN_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn every_payload_round_trips() {
+        for (i, p) in samples().into_iter().enumerate() {
+            let e = Event {
+                v: FORMAT_VERSION,
+                seq: i as u64 + 1,
+                ts: ts(),
+                actor: "alice".into(),
+                payload: p,
+            };
+            let line = e.to_line().unwrap_or_default();
+            assert!(!line.contains('\n'));
+            let back = Event::from_line(&line).ok();
+            assert_eq!(back.as_ref(), Some(&e), "{line}");
+        }
+    }
+
+    #[test]
+    fn unknown_types_are_kept_verbatim() {
+        let line = r#"{"v":2,"seq":9,"ts":"2026-11-21T14:00:00Z","actor":"bob","type":"weather_report","data":{"rain":true}}"#;
+        let e = Event::from_line(line).ok();
+        let Some(e) = e else {
+            panic!("unknown type must decode")
+        };
+        assert_eq!(
+            e.payload,
+            Payload::Unknown {
+                kind: "weather_report".into(),
+                data: serde_json::json!({"rain": true})
+            }
+        );
+        let again = Event::from_line(&e.to_line().unwrap_or_default()).ok();
+        assert_eq!(again, Some(e));
+    }
+
+    #[test]
+    fn known_type_with_bad_data_is_an_error() {
+        let line = r#"{"v":1,"seq":1,"ts":"2026-11-21T14:00:00Z","actor":"bob","type":"state_changed","data":{"from":"nope"}}"#;
+        assert!(matches!(
+            Event::from_line(line),
+            Err(DecodeError::Data { .. })
+        ));
+        assert!(matches!(
+            Event::from_line("{\"v\":1"),
+            Err(DecodeError::Envelope(_))
+        ));
+    }
+
+    #[test]
+    fn severity_parses_levels_and_words() {
+        assert_eq!("2".parse::<Severity>(), Ok(Severity::Confirmed));
+        assert_eq!("MAJOR".parse::<Severity>(), Ok(Severity::Major));
+        assert!("sev1".parse::<Severity>().is_err());
+    }
+}

@@ -1,0 +1,787 @@
+//! The incident as replayed from its events, and the rules that decide which
+//! new events are allowed. Commands (`cmd_*`) validate and return the payload
+//! to journal; [`Incident::apply`] folds a journaled event into the state.
+
+use crate::domain::event::{Event, LoopQuestion, Payload, Severity, SitrepFields, StatusFields};
+use crate::domain::role::{Role, valid_group};
+use crate::domain::text::{clean_name, one_line, strip_control};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("cannot change state: the incident is already {0}")]
+    SameState(Severity),
+    #[error(
+        "cannot change state from {from} to {to}: a resolved incident can only be re-opened as investigating"
+    )]
+    BadTransition { from: Severity, to: Severity },
+    #[error("{0} already holds {1}")]
+    AlreadyHolds(String, String),
+    #[error("{0} is the IC: hand the IC role to someone else before releasing them")]
+    IcCannotBeReleased(String),
+    #[error("no one named {0:?} is on the roster")]
+    UnknownPerson(String),
+    #[error("{0} is already off duty")]
+    AlreadyOffDuty(String),
+    #[error("{0} is already on duty")]
+    AlreadyOnDuty(String),
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("the incident is resolved: re-open it first (state investigating)")]
+    Resolved,
+    #[error("the first event of a journal must open the incident")]
+    NotOpened,
+    #[error("no hypothesis #{0}")]
+    UnknownHypothesis(u32),
+}
+
+/// Who holds a role and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub name: String,
+    pub since: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Break {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+}
+
+/// One continuous stretch on duty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shift {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub breaks: Vec<Break>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub handle: Option<String>,
+    pub contact: Option<String>,
+    pub team: Option<String>,
+    /// All shifts in this incident, oldest first; the last is current when open.
+    pub shifts: Vec<Shift>,
+}
+
+impl Person {
+    pub fn on_duty(&self) -> bool {
+        self.shifts.last().is_some_and(|s| s.end.is_none())
+    }
+
+    pub fn current_shift(&self) -> Option<&Shift> {
+        self.shifts.last().filter(|s| s.end.is_none())
+    }
+
+    pub fn on_break(&self) -> bool {
+        self.current_shift()
+            .and_then(|s| s.breaks.last())
+            .is_some_and(|b| b.end.is_none())
+    }
+
+    pub fn on_duty_since(&self) -> Option<Timestamp> {
+        self.current_shift().map(|s| s.start)
+    }
+
+    pub fn off_duty_since(&self) -> Option<Timestamp> {
+        if self.on_duty() {
+            None
+        } else {
+            self.shifts.last().and_then(|s| s.end)
+        }
+    }
+
+    /// The end of the last completed break in the current shift (or the shift
+    /// start if none): the clock for "time since last break".
+    pub fn last_rest(&self) -> Option<Timestamp> {
+        let s = self.current_shift()?;
+        Some(s.breaks.iter().rev().find_map(|b| b.end).unwrap_or(s.start))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    pub name: String,
+    pub members: Vec<String>,
+    /// When the group first appeared on the roster.
+    pub formed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Impact {
+    pub text: String,
+    pub updated_at: Option<Timestamp>,
+    pub reviewed_at: Option<Timestamp>,
+    pub reviewed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hypothesis {
+    pub id: u32,
+    pub text: String,
+    pub added_at: Timestamp,
+    pub ruled_out: Option<(Timestamp, Option<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub at: Timestamp,
+    pub by: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateChange {
+    pub from: Severity,
+    pub to: Severity,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Handoff {
+    pub role: Role,
+    pub from: Option<String>,
+    pub to: String,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentSitrep {
+    pub version: u32,
+    pub at: Timestamp,
+    pub by: String,
+    pub fields: SitrepFields,
+    pub rendered: String,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostedStatus {
+    pub at: Timestamp,
+    pub by: String,
+    pub fields: StatusFields,
+    pub rendered: String,
+}
+
+/// The IC's mark on one loop question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct QuestionMark {
+    pub reviewed: Option<(Timestamp, String)>,
+    pub snoozed_until: Option<Timestamp>,
+}
+
+/// Everything known about one incident: the replay of its journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub opened_at: Timestamp,
+    pub opened_by: String,
+    pub state: Severity,
+    pub state_changes: Vec<StateChange>,
+    pub roles: BTreeMap<Role, Holder>,
+    pub people: Vec<Person>,
+    pub groups: BTreeMap<String, Group>,
+    pub impact: Impact,
+    pub hypotheses: Vec<Hypothesis>,
+    pub notes: Vec<Note>,
+    pub links: Vec<(String, String)>,
+    pub handoffs: Vec<Handoff>,
+    pub sitreps: Vec<SentSitrep>,
+    pub status_updates: Vec<PostedStatus>,
+    pub marks: BTreeMap<LoopQuestion, QuestionMark>,
+    /// Completed passes through the event loop (all six questions reviewed).
+    pub loop_passes: u32,
+    /// Questions reviewed or snoozed in the pass under way.
+    pub pass_progress: std::collections::BTreeSet<LoopQuestion>,
+    /// Events of types this version does not know: (seq, type).
+    pub unknown: Vec<(u64, String)>,
+    pub last_seq: u64,
+    pub last_ts: Timestamp,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
+    DomainError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn text_field(field: &'static str, raw: &str, max: usize) -> Result<String, DomainError> {
+    let t = strip_control(raw).trim().to_string();
+    if t.is_empty() {
+        return Err(invalid(field, "cannot be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(invalid(
+            field,
+            format!("too long (at most {max} characters)"),
+        ));
+    }
+    Ok(t)
+}
+
+/// The payload opening a new incident, `opener` becoming IC.
+pub fn open(id: &str, title: &str, opener: &str) -> Result<Payload, DomainError> {
+    let title = one_line(title);
+    if title.is_empty() {
+        return Err(invalid("title", "cannot be empty"));
+    }
+    if title.chars().count() > 200 {
+        return Err(invalid("title", "too long (at most 200 characters)"));
+    }
+    let ic = clean_name(opener).map_err(|r| invalid("person", r))?;
+    Ok(Payload::IncidentOpened {
+        id: id.to_string(),
+        title,
+        ic,
+    })
+}
+
+/// The `@all:` line a payload announces, if it announces one.
+pub fn announcement(payload: &Payload) -> Option<String> {
+    match payload {
+        Payload::StateChanged { from, to } => Some(match (from, to) {
+            (Severity::Resolved, _) => "@all: Incident Re-opened".to_string(),
+            (_, to) => format!("@all: Incident {}", to.word()),
+        }),
+        Payload::RoleHandedOff { role, to, .. } => {
+            Some(format!("@all: {} -> {}", role.title(), to))
+        }
+        _ => None,
+    }
+}
+
+impl Incident {
+    /// Rebuilds the incident from its events, in order.
+    pub fn replay<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Result<Incident, DomainError> {
+        let mut iter = events.into_iter();
+        let first = iter.next().ok_or(DomainError::NotOpened)?;
+        let mut inc = Incident::from_opening(first)?;
+        for e in iter {
+            inc.apply(e);
+        }
+        Ok(inc)
+    }
+
+    fn from_opening(e: &Event) -> Result<Incident, DomainError> {
+        let Payload::IncidentOpened { id, title, ic } = &e.payload else {
+            return Err(DomainError::NotOpened);
+        };
+        let mut roles = BTreeMap::new();
+        roles.insert(
+            Role::Ic,
+            Holder {
+                name: ic.clone(),
+                since: e.ts,
+            },
+        );
+        Ok(Incident {
+            id: id.clone(),
+            title: title.clone(),
+            opened_at: e.ts,
+            opened_by: ic.clone(),
+            state: Severity::Investigating,
+            state_changes: Vec::new(),
+            roles,
+            people: vec![Person {
+                name: ic.clone(),
+                handle: None,
+                contact: None,
+                team: None,
+                shifts: vec![Shift {
+                    start: e.ts,
+                    end: None,
+                    breaks: vec![],
+                }],
+            }],
+            groups: BTreeMap::new(),
+            impact: Impact {
+                text: String::new(),
+                updated_at: None,
+                reviewed_at: None,
+                reviewed_by: None,
+            },
+            hypotheses: Vec::new(),
+            notes: Vec::new(),
+            links: Vec::new(),
+            handoffs: Vec::new(),
+            sitreps: Vec::new(),
+            status_updates: Vec::new(),
+            marks: BTreeMap::new(),
+            loop_passes: 0,
+            pass_progress: Default::default(),
+            unknown: Vec::new(),
+            last_seq: e.seq,
+            last_ts: e.ts,
+        })
+    }
+
+    // ----- queries -------------------------------------------------------
+
+    pub fn ic(&self) -> Option<&Holder> {
+        self.roles.get(&Role::Ic)
+    }
+
+    pub fn holder(&self, role: &Role) -> Option<&Holder> {
+        self.roles.get(role)
+    }
+
+    /// Finds a person by name, exact first, then case-insensitively.
+    pub fn person(&self, name: &str) -> Option<&Person> {
+        let name = name.trim();
+        self.people.iter().find(|p| p.name == name).or_else(|| {
+            self.people
+                .iter()
+                .find(|p| p.name.to_lowercase() == name.to_lowercase())
+        })
+    }
+
+    fn person_mut(&mut self, name: &str) -> Option<&mut Person> {
+        let idx = self
+            .people
+            .iter()
+            .position(|p| p.name == name)
+            .or_else(|| {
+                self.people
+                    .iter()
+                    .position(|p| p.name.to_lowercase() == name.to_lowercase())
+            })?;
+        self.people.get_mut(idx)
+    }
+
+    pub fn on_duty(&self) -> impl Iterator<Item = &Person> {
+        self.people.iter().filter(|p| p.on_duty())
+    }
+
+    /// Roles held by `name`, IC first.
+    pub fn roles_of(&self, name: &str) -> Vec<Role> {
+        self.roles
+            .iter()
+            .filter(|(_, h)| h.name == name)
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+
+    /// The group a person is a member of, if any.
+    pub fn group_of(&self, name: &str) -> Option<&str> {
+        self.groups
+            .values()
+            .find(|g| g.members.iter().any(|m| m == name))
+            .map(|g| g.name.as_str())
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state.is_open()
+    }
+
+    pub fn last_sitrep(&self) -> Option<&SentSitrep> {
+        self.sitreps.last()
+    }
+
+    pub fn last_status(&self) -> Option<&PostedStatus> {
+        self.status_updates.last()
+    }
+
+    // ----- commands: validate, return the payload to journal ------------
+
+    fn require_open(&self) -> Result<(), DomainError> {
+        if self.is_open() {
+            Ok(())
+        } else {
+            Err(DomainError::Resolved)
+        }
+    }
+
+    pub fn cmd_set_state(&self, to: Severity) -> Result<Payload, DomainError> {
+        let from = self.state;
+        if from == to {
+            return Err(DomainError::SameState(from));
+        }
+        if from == Severity::Resolved && to != Severity::Investigating {
+            return Err(DomainError::BadTransition { from, to });
+        }
+        Ok(Payload::StateChanged { from, to })
+    }
+
+    pub fn cmd_retitle(&self, title: &str) -> Result<Payload, DomainError> {
+        let title = one_line(title);
+        if title.is_empty() {
+            return Err(invalid("title", "cannot be empty"));
+        }
+        Ok(Payload::TitleChanged { title })
+    }
+
+    /// Hands `role` to `to` (who joins the roster if not on duty). The IC
+    /// role always has a holder; other roles may be vacant before.
+    pub fn cmd_handoff(&self, role: &Role, to: &str) -> Result<Payload, DomainError> {
+        self.require_open()?;
+        let to = clean_name(to).map_err(|r| invalid("person", r))?;
+        let to = self.person(&to).map(|p| p.name.clone()).unwrap_or(to);
+        let from = self.holder(role).map(|h| h.name.clone());
+        if from.as_deref() == Some(to.as_str()) {
+            return Err(DomainError::AlreadyHolds(to, role.title()));
+        }
+        Ok(Payload::RoleHandedOff {
+            role: role.clone(),
+            from,
+            to,
+        })
+    }
+
+    pub fn cmd_join(
+        &self,
+        name: &str,
+        group: Option<&str>,
+        handle: Option<&str>,
+        contact: Option<&str>,
+        team: Option<&str>,
+    ) -> Result<Payload, DomainError> {
+        self.require_open()?;
+        let name = clean_name(name).map_err(|r| invalid("person", r))?;
+        let group = group
+            .map(valid_group)
+            .transpose()
+            .map_err(|r| invalid("group", r))?;
+        if let Some(p) = self.person(&name)
+            && p.on_duty()
+        {
+            let same_group = group
+                .as_deref()
+                .is_none_or(|g| self.group_of(&p.name) == Some(g));
+            if same_group {
+                return Err(DomainError::AlreadyOnDuty(p.name.clone()));
+            }
+        }
+        let name = self.person(&name).map(|p| p.name.clone()).unwrap_or(name);
+        let opt = |s: Option<&str>| s.map(one_line).filter(|s| !s.is_empty());
+        Ok(Payload::PersonJoined {
+            name,
+            handle: opt(handle),
+            contact: opt(contact),
+            team: opt(team),
+            group,
+        })
+    }
+
+    pub fn cmd_release(&self, name: &str) -> Result<Payload, DomainError> {
+        let p = self
+            .person(name)
+            .ok_or_else(|| DomainError::UnknownPerson(name.trim().to_string()))?;
+        if !p.on_duty() {
+            return Err(DomainError::AlreadyOffDuty(p.name.clone()));
+        }
+        if self.ic().is_some_and(|h| h.name == p.name) && self.is_open() {
+            return Err(DomainError::IcCannotBeReleased(p.name.clone()));
+        }
+        Ok(Payload::PersonReleased {
+            name: p.name.clone(),
+        })
+    }
+
+    /// Starts a break, or ends the one in progress.
+    pub fn cmd_toggle_break(&self, name: &str) -> Result<Payload, DomainError> {
+        let p = self
+            .person(name)
+            .ok_or_else(|| DomainError::UnknownPerson(name.trim().to_string()))?;
+        if !p.on_duty() {
+            return Err(DomainError::AlreadyOffDuty(p.name.clone()));
+        }
+        let name = p.name.clone();
+        Ok(if p.on_break() {
+            Payload::BreakEnded { name }
+        } else {
+            Payload::BreakStarted { name }
+        })
+    }
+
+    pub fn cmd_impact(&self, text: &str) -> Result<Payload, DomainError> {
+        Ok(Payload::ImpactUpdated {
+            text: text_field("impact", text, 4000)?,
+        })
+    }
+
+    pub fn cmd_note(&self, text: &str) -> Result<Payload, DomainError> {
+        Ok(Payload::NoteAdded {
+            text: text_field("note", text, 4000)?,
+        })
+    }
+
+    pub fn cmd_link(&self, label: &str, url: &str) -> Result<Payload, DomainError> {
+        let label = text_field("label", &one_line(label), 200)?;
+        let url = one_line(url);
+        let scheme_ok = ["http://", "https://"]
+            .iter()
+            .any(|s| url.to_lowercase().starts_with(s));
+        if !scheme_ok || url.contains(' ') || url.len() < 10 {
+            return Err(invalid("url", format!("{url:?} is not an http(s) URL")));
+        }
+        Ok(Payload::LinkAdded { label, url })
+    }
+
+    pub fn cmd_hypothesis(&self, text: &str) -> Result<Payload, DomainError> {
+        let id = self.hypotheses.iter().map(|h| h.id).max().unwrap_or(0) + 1;
+        Ok(Payload::HypothesisAdded {
+            id,
+            text: text_field("hypothesis", text, 1000)?,
+        })
+    }
+
+    pub fn cmd_rule_out(&self, id: u32, reason: Option<&str>) -> Result<Payload, DomainError> {
+        if !self
+            .hypotheses
+            .iter()
+            .any(|h| h.id == id && h.ruled_out.is_none())
+        {
+            return Err(DomainError::UnknownHypothesis(id));
+        }
+        Ok(Payload::HypothesisRuledOut {
+            id,
+            reason: reason.map(one_line).filter(|r| !r.is_empty()),
+        })
+    }
+
+    // ----- replay --------------------------------------------------------
+
+    /// Folds one journaled event into the state. Never fails: events were
+    /// validated before they were written; anything odd is tolerated.
+    pub fn apply(&mut self, e: &Event) {
+        self.last_seq = self.last_seq.max(e.seq);
+        self.last_ts = self.last_ts.max(e.ts);
+        let at = e.ts;
+        match &e.payload {
+            Payload::IncidentOpened { .. } => {}
+            Payload::TitleChanged { title } => self.title = title.clone(),
+            Payload::StateChanged { from, to } => {
+                self.state = *to;
+                self.state_changes.push(StateChange {
+                    from: *from,
+                    to: *to,
+                    at,
+                    by: e.actor.clone(),
+                });
+                // A new state changes what "done" means: reviews are reset.
+                for m in self.marks.values_mut() {
+                    m.reviewed = None;
+                    m.snoozed_until = None;
+                }
+            }
+            Payload::RoleHandedOff { role, from, to } => {
+                self.ensure_on_duty(to, at, None);
+                self.roles.insert(
+                    role.clone(),
+                    Holder {
+                        name: to.clone(),
+                        since: at,
+                    },
+                );
+                if let Role::OpsLead(g) = role {
+                    self.add_to_group(g, to, at);
+                }
+                self.handoffs.push(Handoff {
+                    role: role.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    at,
+                    by: e.actor.clone(),
+                });
+            }
+            Payload::PersonJoined {
+                name,
+                handle,
+                contact,
+                team,
+                group,
+            } => {
+                self.ensure_on_duty(name, at, Some((handle, contact, team)));
+                if let Some(g) = group {
+                    // A person is a member of one group at a time.
+                    for grp in self.groups.values_mut() {
+                        grp.members.retain(|m| m != name);
+                    }
+                    self.add_to_group(g, name, at);
+                }
+            }
+            Payload::PersonReleased { name } => {
+                if let Some(p) = self.person_mut(name)
+                    && let Some(s) = p.shifts.last_mut()
+                    && s.end.is_none()
+                {
+                    if let Some(b) = s.breaks.last_mut()
+                        && b.end.is_none()
+                    {
+                        b.end = Some(at);
+                    }
+                    s.end = Some(at);
+                }
+                let ic = Role::Ic;
+                self.roles.retain(|r, h| *r == ic || h.name != *name);
+                for grp in self.groups.values_mut() {
+                    grp.members.retain(|m| m != name);
+                }
+            }
+            Payload::BreakStarted { name } => {
+                if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
+                    && s.end.is_none()
+                {
+                    s.breaks.push(Break {
+                        start: at,
+                        end: None,
+                    });
+                }
+            }
+            Payload::BreakEnded { name } => {
+                if let Some(b) = self
+                    .person_mut(name)
+                    .and_then(|p| p.shifts.last_mut())
+                    .and_then(|s| s.breaks.last_mut())
+                    && b.end.is_none()
+                {
+                    b.end = Some(at);
+                }
+            }
+            Payload::ImpactUpdated { text } => {
+                self.impact.text = text.clone();
+                self.impact.updated_at = Some(at);
+                self.impact.reviewed_at = Some(at);
+                self.impact.reviewed_by = Some(e.actor.clone());
+            }
+            Payload::HypothesisAdded { id, text } => {
+                self.hypotheses.push(Hypothesis {
+                    id: *id,
+                    text: text.clone(),
+                    added_at: at,
+                    ruled_out: None,
+                });
+            }
+            Payload::HypothesisRuledOut { id, reason } => {
+                if let Some(h) = self.hypotheses.iter_mut().find(|h| h.id == *id) {
+                    h.ruled_out = Some((at, reason.clone()));
+                }
+            }
+            Payload::NoteAdded { text } => self.notes.push(Note {
+                at,
+                by: e.actor.clone(),
+                text: text.clone(),
+            }),
+            Payload::LinkAdded { label, url } => self.links.push((label.clone(), url.clone())),
+            Payload::QuestionReviewed { question } => {
+                let m = self.marks.entry(*question).or_default();
+                m.reviewed = Some((at, e.actor.clone()));
+                m.snoozed_until = None;
+                if *question == LoopQuestion::Impact {
+                    self.impact.reviewed_at = Some(at);
+                    self.impact.reviewed_by = Some(e.actor.clone());
+                }
+                self.note_pass(*question);
+            }
+            Payload::QuestionSnoozed { question, until } => {
+                self.marks.entry(*question).or_default().snoozed_until = Some(*until);
+                self.note_pass(*question);
+            }
+            Payload::SitrepSent {
+                version,
+                fields,
+                rendered,
+                groups,
+                ..
+            } => {
+                self.sitreps.push(SentSitrep {
+                    version: *version,
+                    at,
+                    by: e.actor.clone(),
+                    fields: fields.clone(),
+                    rendered: rendered.clone(),
+                    groups: groups.clone(),
+                });
+            }
+            Payload::StatusPosted { fields, rendered } => {
+                self.status_updates.push(PostedStatus {
+                    at,
+                    by: e.actor.clone(),
+                    fields: fields.clone(),
+                    rendered: rendered.clone(),
+                });
+            }
+            Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
+        }
+    }
+
+    /// A pass is complete when every question has been reviewed or snoozed
+    /// since the previous pass ended.
+    fn note_pass(&mut self, q: LoopQuestion) {
+        self.pass_progress.insert(q);
+        if self.pass_progress.len() == LoopQuestion::ALL.len() {
+            self.loop_passes += 1;
+            self.pass_progress.clear();
+        }
+    }
+
+    fn ensure_on_duty(
+        &mut self,
+        name: &str,
+        at: Timestamp,
+        details: Option<(&Option<String>, &Option<String>, &Option<String>)>,
+    ) {
+        match self.person_mut(name) {
+            Some(p) => {
+                if !p.on_duty() {
+                    p.shifts.push(Shift {
+                        start: at,
+                        end: None,
+                        breaks: vec![],
+                    });
+                }
+                if let Some((h, c, t)) = details {
+                    if h.is_some() {
+                        p.handle = h.clone();
+                    }
+                    if c.is_some() {
+                        p.contact = c.clone();
+                    }
+                    if t.is_some() {
+                        p.team = t.clone();
+                    }
+                }
+            }
+            None => {
+                let (handle, contact, team) = details
+                    .map(|(h, c, t)| (h.clone(), c.clone(), t.clone()))
+                    .unwrap_or_default();
+                self.people.push(Person {
+                    name: name.to_string(),
+                    handle,
+                    contact,
+                    team,
+                    shifts: vec![Shift {
+                        start: at,
+                        end: None,
+                        breaks: vec![],
+                    }],
+                });
+            }
+        }
+    }
+
+    fn add_to_group(&mut self, group: &str, name: &str, at: Timestamp) {
+        let g = self
+            .groups
+            .entry(group.to_string())
+            .or_insert_with(|| Group {
+                name: group.to_string(),
+                members: Vec::new(),
+                formed_at: at,
+            });
+        if !g.members.iter().any(|m| m == name) {
+            g.members.push(name.to_string());
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The incident as pure data and rules. No IO, no clock: every function that
+//! needs the time takes `now`.
+
+pub mod duration;
+pub mod event;
+pub mod incident;
+pub mod role;
+pub mod text;
+
+pub use event::{Event, Payload, Severity};
+pub use incident::{DomainError, Incident};
+pub use role::Role;

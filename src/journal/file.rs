@@ -1,0 +1,334 @@
+use crate::domain::event::{Event, FORMAT_VERSION, Payload};
+use jiff::Timestamp;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {op}: {source}")]
+    Io {
+        path: PathBuf,
+        op: &'static str,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}: damaged journal line: {reason} (the journal was not modified; fix or remove that line by hand)"
+    )]
+    Damaged {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("{path}: already exists")]
+    Exists { path: PathBuf },
+    #[error("{path}: the journal is empty")]
+    Empty { path: PathBuf },
+    #[error("cannot encode event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'p {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        op,
+        source,
+    }
+}
+
+/// An open journal. Reading is incremental: [`Journal::poll`] returns
+/// complete lines appended by any writer since the last read.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    /// Bytes of the file consumed so far (always at a line boundary).
+    offset: u64,
+    /// Lines consumed so far (for error messages).
+    lines: usize,
+    last_seq: u64,
+}
+
+/// A journal together with what it held when opened.
+#[derive(Debug)]
+pub struct Opened {
+    pub journal: Journal,
+    pub events: Vec<Event>,
+    /// Human-readable notes about recovery (e.g. a torn last line moved aside).
+    pub warnings: Vec<String>,
+}
+
+/// RAII advisory lock on the journal file (held through a duplicate of the
+/// descriptor, which shares the lock with the original).
+struct Lock(File);
+
+impl Lock {
+    fn exclusive(f: &File, path: &Path) -> Result<Self, JournalError> {
+        let dup = f.try_clone().map_err(io(path, "dup"))?;
+        dup.lock().map_err(io(path, "lock"))?;
+        Ok(Lock(dup))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+impl Journal {
+    /// Path of the file that receives torn tails.
+    pub fn torn_path(path: &Path) -> PathBuf {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".torn");
+        PathBuf::from(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Creates a new journal (the file must not exist) whose first event is
+    /// `opening`. Returns the journal and that event.
+    pub fn create(
+        path: &Path,
+        actor: &str,
+        now: Timestamp,
+        opening: Payload,
+    ) -> Result<(Journal, Event), JournalError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir, "create directory"))?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    JournalError::Exists {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    JournalError::Io {
+                        path: path.to_path_buf(),
+                        op: "create",
+                        source: e,
+                    }
+                }
+            })?;
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+            offset: 0,
+            lines: 0,
+            last_seq: 0,
+        };
+        let mut evs = j.append(actor, now, opening)?;
+        if let Some(dir) = path.parent() {
+            // Make the new directory entry durable too.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        let ev = evs.pop().ok_or_else(|| JournalError::Empty {
+            path: path.to_path_buf(),
+        })?;
+        Ok((j, ev))
+    }
+
+    /// Opens an existing journal and reads it whole, recovering a torn last
+    /// line by moving it to `<journal>.torn`. A damaged line anywhere else is
+    /// an error naming file and line; the file is then left untouched.
+    pub fn open(path: &Path) -> Result<Opened, JournalError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io(path, "open"))?;
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+            offset: 0,
+            lines: 0,
+            last_seq: 0,
+        };
+        let mut warnings = Vec::new();
+        let events = {
+            let _lock = Lock::exclusive(&j.file, path)?;
+            let mut buf = Vec::new();
+            (&j.file)
+                .seek(SeekFrom::Start(0))
+                .map_err(io(path, "seek"))?;
+            (&j.file).read_to_end(&mut buf).map_err(io(path, "read"))?;
+            let (events, good_len) = j.parse_all(&buf)?;
+            if good_len < buf.len() {
+                let tail = &buf[good_len..];
+                j.move_aside(tail, good_len as u64)?;
+                warnings.push(format!(
+                    "{}: incomplete last line ({} bytes, from an interrupted write) moved to {}",
+                    path.display(),
+                    tail.len(),
+                    Self::torn_path(path).display()
+                ));
+            }
+            j.offset = good_len as u64;
+            events
+        };
+        if events.is_empty() {
+            return Err(JournalError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Opened {
+            journal: j,
+            events,
+            warnings,
+        })
+    }
+
+    /// Parses a whole file image. Returns the events and the length of the
+    /// good prefix; the rest (if any) is a torn last line.
+    fn parse_all(&mut self, buf: &[u8]) -> Result<(Vec<Event>, usize), JournalError> {
+        let mut events = Vec::new();
+        let mut pos = 0usize;
+        while pos < buf.len() {
+            let end = buf[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i);
+            let line_no = self.lines + 1;
+            let (line, next) = match end {
+                Some(e) => (&buf[pos..e], e + 1),
+                // No newline: the write was interrupted.
+                None => return Ok((events, pos)),
+            };
+            match self.decode(line, line_no) {
+                Ok(ev) => {
+                    events.push(ev);
+                    self.lines += 1;
+                    pos = next;
+                }
+                // A bad final line is a torn write; anywhere else it is damage.
+                Err(_) if next == buf.len() => return Ok((events, pos)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((events, pos))
+    }
+
+    fn decode(&mut self, line: &[u8], line_no: usize) -> Result<Event, JournalError> {
+        let damaged = |reason: String| JournalError::Damaged {
+            path: self.path.clone(),
+            line: line_no,
+            reason,
+        };
+        let text = std::str::from_utf8(line).map_err(|e| damaged(format!("not UTF-8: {e}")))?;
+        let ev = Event::from_line(text).map_err(|e| damaged(e.to_string()))?;
+        if ev.seq <= self.last_seq {
+            return Err(damaged(format!(
+                "sequence number {} does not follow {}",
+                ev.seq, self.last_seq
+            )));
+        }
+        self.last_seq = ev.seq;
+        Ok(ev)
+    }
+
+    fn move_aside(&mut self, tail: &[u8], good_len: u64) -> Result<(), JournalError> {
+        let torn = Self::torn_path(&self.path);
+        let mut t = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&torn)
+            .map_err(io(&torn, "open"))?;
+        t.write_all(tail).map_err(io(&torn, "write"))?;
+        t.write_all(b"\n").map_err(io(&torn, "write"))?;
+        t.sync_all().map_err(io(&torn, "fsync"))?;
+        tracing::warn!(path = %self.path.display(), bytes = tail.len(), "torn last line moved aside");
+        self.file
+            .set_len(good_len)
+            .map_err(io(&self.path, "truncate"))?;
+        self.file.sync_all().map_err(io(&self.path, "fsync"))?;
+        Ok(())
+    }
+
+    /// Reads complete lines appended (by anyone) since the last read.
+    pub fn poll(&mut self) -> Result<Vec<Event>, JournalError> {
+        let len = self.file.metadata().map_err(io(&self.path, "stat"))?.len();
+        if len <= self.offset {
+            return Ok(Vec::new());
+        }
+        let mut buf = Vec::with_capacity((len - self.offset) as usize);
+        (&self.file)
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(io(&self.path, "seek"))?;
+        (&self.file)
+            .take(len - self.offset)
+            .read_to_end(&mut buf)
+            .map_err(io(&self.path, "read"))?;
+        // Only whole lines; a line being written right now is read next time.
+        let whole = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let mut events = Vec::new();
+        for line in buf[..whole]
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+        {
+            let line_no = self.lines + 1;
+            events.push(self.decode(line, line_no)?);
+            self.lines += 1;
+        }
+        self.offset += whole as u64;
+        Ok(events)
+    }
+
+    /// Appends one event under the lock and fsyncs it. Returns every event
+    /// new to this reader, in order: any appended by other writers since the
+    /// last read, then this one (always last). The change counts as made
+    /// only when this returns `Ok`.
+    pub fn append(
+        &mut self,
+        actor: &str,
+        now: Timestamp,
+        payload: Payload,
+    ) -> Result<Vec<Event>, JournalError> {
+        let path = self.path.clone();
+        let _lock = Lock::exclusive(&self.file, &path)?;
+        let mut events = self.poll()?;
+        let ev = Event {
+            v: FORMAT_VERSION,
+            seq: self.last_seq + 1,
+            ts: now,
+            actor: actor.to_string(),
+            payload,
+        };
+        let mut line = ev.to_line()?;
+        line.push('\n');
+        // Seek to the real end (a torn tail from a crashed writer may exist:
+        // it would have been moved aside on open; the lock keeps us alone).
+        let end = self.file.metadata().map_err(io(&path, "stat"))?.len();
+        if end != self.offset {
+            // A partial line we did not read: another writer died mid-write
+            // while we hold the lock. Move it aside rather than append after it.
+            let mut tail = Vec::new();
+            (&self.file)
+                .seek(SeekFrom::Start(self.offset))
+                .map_err(io(&path, "seek"))?;
+            (&self.file)
+                .read_to_end(&mut tail)
+                .map_err(io(&path, "read"))?;
+            let good = self.offset;
+            self.move_aside(&tail, good)?;
+        }
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(io(&path, "write"))?;
+        self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.offset += line.len() as u64;
+        self.lines += 1;
+        self.last_seq = ev.seq;
+        events.push(ev);
+        Ok(events)
+    }
+}

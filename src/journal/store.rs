@@ -1,0 +1,223 @@
+//! The data directory: `<data_dir>/incidents/<id>/journal.jsonl`.
+
+use super::file::{Journal, JournalError, Opened};
+use crate::domain::event::{Event, Payload, Severity};
+use crate::domain::incident::{self, DomainError, Incident};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("no incident {0:?} in {1} (see `commandpost list`)")]
+    NoSuchIncident(String, PathBuf),
+    #[error(
+        "no open incident in {0}: start one with `commandpost new \"<title>\"` or pick one with --incident ID"
+    )]
+    NoOpenIncident(PathBuf),
+    #[error("invalid incident id {0:?}: use letters, digits, '-' and '_'")]
+    BadId(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One line of `commandpost list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSummary {
+    pub id: String,
+    pub title: String,
+    pub state: Severity,
+    pub opened_at: Timestamp,
+    pub ic: Option<String>,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !id.starts_with('-')
+}
+
+impl Store {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Store {
+        Store {
+            root: data_dir.into(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn incidents_dir(&self) -> PathBuf {
+        self.root.join("incidents")
+    }
+
+    pub fn incident_dir(&self, id: &str) -> PathBuf {
+        self.incidents_dir().join(id)
+    }
+
+    pub fn journal_path(&self, id: &str) -> PathBuf {
+        self.incident_dir(id).join("journal.jsonl")
+    }
+
+    /// Opens a new incident with `opener` as IC. The id is derived from
+    /// `now` (`INC-YYYYMMDD-HHMM`, suffixed on collision).
+    pub fn create(
+        &self,
+        title: &str,
+        opener: &str,
+        now: Timestamp,
+    ) -> Result<(Journal, Event), StoreError> {
+        let base = format!("INC-{}", now.strftime("%Y%m%d-%H%M"));
+        let dir = self.incidents_dir();
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for n in 1..1000 {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            let payload = incident::open(&id, title, opener)?;
+            // create_dir is atomic: two processes never get the same id.
+            match std::fs::create_dir(self.incident_dir(&id)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        path: self.incident_dir(&id),
+                        source,
+                    });
+                }
+            }
+            return Ok(Journal::create(
+                &self.journal_path(&id),
+                opener,
+                now,
+                payload,
+            )?);
+        }
+        Err(StoreError::BadId(base))
+    }
+
+    /// Opens an incident's journal and replays it.
+    pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
+        if !valid_id(id) {
+            return Err(StoreError::BadId(id.to_string()));
+        }
+        let path = self.journal_path(id);
+        if !path.exists() {
+            return Err(StoreError::NoSuchIncident(
+                id.to_string(),
+                self.root.clone(),
+            ));
+        }
+        let opened = Journal::open(&path)?;
+        let inc = Incident::replay(&opened.events)?;
+        Ok((opened, inc))
+    }
+
+    /// Ids of every incident, newest first (ids sort by opening time).
+    pub fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let dir = self.incidents_dir();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(StoreError::Io { path: dir, source }),
+        };
+        let mut ids: Vec<String> = rd
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("journal.jsonl").is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|id| valid_id(id))
+            .collect();
+        ids.sort_by(|a, b| b.cmp(a));
+        Ok(ids)
+    }
+
+    /// Summaries of every incident, newest first. Unreadable journals are
+    /// reported as errors in the second list rather than hiding the others.
+    pub fn list(&self) -> Result<(Vec<IncidentSummary>, Vec<String>), StoreError> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for id in self.ids()? {
+            match self.open(&id) {
+                Ok((o, inc)) => out.push(IncidentSummary {
+                    id: inc.id.clone(),
+                    title: inc.title.clone(),
+                    state: inc.state,
+                    opened_at: inc.opened_at,
+                    ic: inc.ic().map(|h| h.name.clone()),
+                    events: o.journal.last_seq(),
+                }),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
+        Ok((out, errors))
+    }
+
+    /// The current incident: the most recently opened one that is still open.
+    pub fn current(&self) -> Result<Option<String>, StoreError> {
+        let (list, _) = self.list()?;
+        Ok(list.into_iter().find(|s| s.state.is_open()).map(|s| s.id))
+    }
+
+    /// The incident to act on: `explicit` if given, else the current one.
+    /// With `allow_closed`, falls back to the most recent incident.
+    pub fn resolve(
+        &self,
+        explicit: Option<&str>,
+        allow_closed: bool,
+    ) -> Result<String, StoreError> {
+        if let Some(id) = explicit {
+            return Ok(id.to_string());
+        }
+        if let Some(id) = self.current()? {
+            return Ok(id);
+        }
+        if allow_closed && let Some(id) = self.ids()?.into_iter().next() {
+            return Ok(id);
+        }
+        Err(StoreError::NoOpenIncident(self.root.clone()))
+    }
+
+    /// The file the built-in file backend and announcements write to.
+    pub fn outbox_file(&self, id: &str) -> PathBuf {
+        self.incident_dir(id).join("outbox.md")
+    }
+}
+
+/// Convenience: open a payload-producing command against an incident,
+/// journal it and return the new events (foreign ones first).
+pub fn record(
+    journal: &mut Journal,
+    inc: &mut Incident,
+    actor: &str,
+    now: Timestamp,
+    payload: Payload,
+) -> Result<Vec<Event>, JournalError> {
+    let events = journal.append(actor, now, payload)?;
+    for e in &events {
+        inc.apply(e);
+    }
+    Ok(events)
+}
