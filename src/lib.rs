@@ -3,3 +3,5 @@
 pub mod config;
 pub mod domain;
 pub mod journal;
+pub mod logging;
+pub mod cli;

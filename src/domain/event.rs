@@ -283,6 +283,14 @@ pub struct Event {
     pub payload: Payload,
 }
 
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let line = self.to_line().map_err(serde::ser::Error::custom)?;
+        let v: Value = serde_json::from_str(&line).map_err(serde::ser::Error::custom)?;
+        v.serialize(s)
+    }
+}
+
 #[derive(Serialize)]
 struct RawEvent {
     v: u32,

@@ -191,6 +191,16 @@ impl Journal {
         })
     }
 
+    /// Reads a journal without changing it (no recovery, no lock): the
+    /// events of its good prefix, and whether a torn last line follows.
+    pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
+        let buf = std::fs::read(path).map_err(io(path, "read"))?;
+        let file = File::open(path).map_err(io(path, "open"))?;
+        let mut j = Journal { path: path.to_path_buf(), file, offset: 0, lines: 0, last_seq: 0 };
+        let (events, good_len) = j.parse_all(&buf)?;
+        Ok((events, good_len < buf.len()))
+    }
+
     /// Parses a whole file image. Returns the events and the length of the
     /// good prefix; the rest (if any) is a torn last line.
     fn parse_all(&mut self, buf: &[u8]) -> Result<(Vec<Event>, usize), JournalError> {

@@ -159,14 +159,18 @@ impl Store {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for id in self.ids()? {
-            match self.open(&id) {
-                Ok((o, inc)) => out.push(IncidentSummary {
+            // Listing never writes: recovery happens when an incident is opened.
+            let read = Journal::read(&self.journal_path(&id))
+                .map_err(StoreError::from)
+                .and_then(|(events, _torn)| Ok((Incident::replay(&events)?, events.len())));
+            match read {
+                Ok((inc, n)) => out.push(IncidentSummary {
                     id: inc.id.clone(),
                     title: inc.title.clone(),
                     state: inc.state,
                     opened_at: inc.opened_at,
                     ic: inc.ic().map(|h| h.name.clone()),
-                    events: o.journal.last_seq(),
+                    events: n as u64,
                 }),
                 Err(e) => errors.push(e.to_string()),
             }
@@ -203,6 +207,18 @@ impl Store {
     /// The file the built-in file backend and announcements write to.
     pub fn outbox_file(&self, id: &str) -> PathBuf {
         self.incident_dir(id).join("outbox.md")
+    }
+
+    /// Appends an announcement to the incident's local outbox file (the
+    /// built-in file backend), fsynced. Returns the file's path.
+    pub fn queue_announcement(&self, id: &str, now: Timestamp, text: &str) -> Result<PathBuf, StoreError> {
+        use std::io::Write;
+        let path = self.outbox_file(id);
+        let io = |source| StoreError::Io { path: path.clone(), source };
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        writeln!(f, "- {} {}", now.strftime("%Y-%m-%d %H:%M:%S UTC"), text).map_err(io)?;
+        f.sync_data().map_err(io)?;
+        Ok(path)
     }
 }
 

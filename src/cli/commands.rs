@@ -1,0 +1,285 @@
+//! Headless commands: each acts on one incident and exits.
+
+use super::{Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd};
+use crate::config::{self, Config};
+use crate::domain::event::{Payload, Severity};
+use crate::domain::incident::{Incident, announcement};
+use crate::domain::role::Role;
+use crate::domain::text::clean_name;
+use crate::journal::{Journal, Store, store::record};
+use jiff::Timestamp;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A one-line error for the user.
+#[derive(Debug)]
+pub struct Fail(pub String);
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! fail_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Fail {
+            fn from(e: $t) -> Self { Fail(e.to_string()) }
+        }
+    )*};
+}
+fail_from!(
+    crate::journal::StoreError,
+    crate::journal::JournalError,
+    crate::domain::incident::DomainError,
+    crate::config::ConfigError,
+    std::io::Error,
+    serde_json::Error
+);
+
+/// Everything a command needs, resolved once.
+pub struct Ctx {
+    pub store: Store,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub actor: String,
+    pub incident: Option<String>,
+    pub now: Timestamp,
+}
+
+pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
+    explicit
+        .or_else(|| directories::ProjectDirs::from("", "", "commandpost").map(|d| d.data_dir().to_path_buf()))
+        .ok_or_else(|| Fail("cannot determine a data directory: pass --data-dir or set COMMANDPOST_DATA_DIR".into()))
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "commandpost").map(|d| d.config_dir().join("config.toml"))
+}
+
+fn actor(explicit: Option<&str>) -> Result<String, Fail> {
+    let raw = explicit
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .unwrap_or_else(|| "operator".to_string());
+    clean_name(&raw).map_err(|e| Fail(format!("--as: {e}")))
+}
+
+pub fn run(cli: Cli) -> Result<(), Fail> {
+    let g = cli.global;
+    let data = data_dir(g.data_dir.clone())?;
+    let _log = crate::logging::init(&data, g.verbose);
+    let config_path = g.config.clone().or_else(default_config_path);
+    // `config` subcommands must work on a broken file, so load lazily there.
+    if let Some(Command::Config(c)) = &cli.command {
+        return config_cmd(c, g.config.clone(), config_path, &data);
+    }
+    let config = Config::load(g.config.as_deref(), config_path.as_deref())?;
+    let ctx = Ctx {
+        store: Store::new(data),
+        config,
+        config_path,
+        actor: actor(g.actor.as_deref())?,
+        incident: g.incident.clone(),
+        now: Timestamp::now(),
+    };
+    tracing::info!(command = ?cli.command, actor = %ctx.actor, "start");
+    match cli.command {
+        None => default_action(&ctx),
+        Some(cmd) => dispatch(&ctx, cmd),
+    }
+}
+
+fn default_action(ctx: &Ctx) -> Result<(), Fail> {
+    // The cockpit is not wired yet: show the current incident, or how to start.
+    match ctx.store.resolve(ctx.incident.as_deref(), false) {
+        Ok(id) => show(ctx, &id, false),
+        Err(_) => {
+            println!(
+                "No open incident in {}.\nOpen one with: commandpost new \"<title>\"",
+                ctx.store.root().display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Opens the incident to act on and replays it.
+fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
+    let (opened, inc) = ctx.store.open(&id)?;
+    for w in &opened.warnings {
+        eprintln!("commandpost: warning: {w}");
+        tracing::warn!("{w}");
+    }
+    Ok((opened.journal, inc))
+}
+
+/// Journals `payload` and, if it announces something, queues the announcement.
+fn act(ctx: &Ctx, payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>) -> Result<(), Fail> {
+    let (mut journal, mut inc) = open(ctx, false)?;
+    let payload = payload(&inc)?;
+    let text = announcement(&payload);
+    let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
+    let own = events.last().map(crate::domain::describe::describe).unwrap_or_default();
+    println!("{own}");
+    if let Some(text) = text {
+        let path = ctx.store.queue_announcement(&inc.id, ctx.now, &text)?;
+        println!("{text}");
+        println!("(queued to {})", path.display());
+    }
+    Ok(())
+}
+
+fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
+    match cmd {
+        Command::New { title } => {
+            let (_j, ev) = ctx.store.create(&title, &ctx.actor, ctx.now)?;
+            if let Payload::IncidentOpened { id, .. } = &ev.payload {
+                println!("{id}");
+            }
+            Ok(())
+        }
+        Command::List { json } => list(ctx, json),
+        Command::Show { json } => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            show(ctx, &id, json)
+        }
+        Command::State { state } => {
+            let to: Severity = state.parse().map_err(Fail)?;
+            if to == Severity::Resolved || ctx.store.resolve(ctx.incident.as_deref(), false).is_ok() {
+                act(ctx, |inc| inc.cmd_set_state(to))
+            } else {
+                // Re-opening a resolved incident needs it named or the latest.
+                let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+                let ctx2 = Ctx { incident: Some(id), ..clone_ctx(ctx) };
+                act(&ctx2, |inc| inc.cmd_set_state(to))
+            }
+        }
+        Command::Handoff { role, person } => {
+            let role: Role = role.parse().map_err(Fail)?;
+            act(ctx, |inc| inc.cmd_handoff(&role, &person))
+        }
+        Command::Join { person, group, handle, team, contact } => act(ctx, |inc| {
+            inc.cmd_join(&person, group.as_deref(), handle.as_deref(), contact.as_deref(), team.as_deref())
+        }),
+        Command::Release { person } => act(ctx, |inc| inc.cmd_release(&person)),
+        Command::Break { person } => act(ctx, |inc| inc.cmd_toggle_break(&person)),
+        Command::Impact { text } => act(ctx, |inc| inc.cmd_impact(&text)),
+        Command::Note { text } => act(ctx, |inc| inc.cmd_note(&text)),
+        Command::Link { label, url } => act(ctx, |inc| inc.cmd_link(&label, &url)),
+        Command::Hypothesis(HypothesisCmd::Add { text }) => act(ctx, |inc| inc.cmd_hypothesis(&text)),
+        Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
+            act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
+        }
+        Command::Export { format } => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            let (opened, inc) = ctx.store.open(&id)?;
+            let out = match format {
+                ExportFormat::Json => super::export::json(&inc, &opened.events)?,
+                ExportFormat::Md => super::export::markdown(&inc, &opened.events, ctx.now),
+            };
+            println!("{out}");
+            Ok(())
+        }
+        Command::Config(_) | Command::Completions { .. } => Ok(()),
+    }
+}
+
+fn clone_ctx(ctx: &Ctx) -> Ctx {
+    Ctx {
+        store: ctx.store.clone(),
+        config: ctx.config.clone(),
+        config_path: ctx.config_path.clone(),
+        actor: ctx.actor.clone(),
+        incident: ctx.incident.clone(),
+        now: ctx.now,
+    }
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
+    let (list, errors) = ctx.store.list()?;
+    for e in &errors {
+        eprintln!("commandpost: warning: {e}");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("No incidents in {}.", ctx.store.root().display());
+        return Ok(());
+    }
+    println!("{:<22} {:<14} {:<17} {:<16} TITLE", "ID", "STATE", "OPENED (UTC)", "IC");
+    for s in list {
+        println!(
+            "{:<22} {:<14} {:<17} {} {}",
+            s.id,
+            state_text(s.state),
+            s.opened_at.strftime("%Y-%m-%d %H:%M"),
+            crate::domain::text::pad(&s.ic.unwrap_or_default(), 16),
+            s.title
+        );
+    }
+    Ok(())
+}
+
+pub fn state_text(s: Severity) -> String {
+    match s.level() {
+        Some(n) => format!("{n} {}", s.label()),
+        None => s.label().to_string(),
+    }
+}
+
+fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
+    let (opened, inc) = ctx.store.open(id)?;
+    for w in &opened.warnings {
+        eprintln!("commandpost: warning: {w}");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&inc)?);
+    } else {
+        print!("{}", super::export::summary(&inc, ctx.now));
+    }
+    Ok(())
+}
+
+fn config_cmd(c: &ConfigCmd, explicit: Option<PathBuf>, path: Option<PathBuf>, data: &std::path::Path) -> Result<(), Fail> {
+    match c {
+        ConfigCmd::Path => {
+            match &path {
+                Some(p) => println!("config: {}{}", p.display(), if p.exists() { "" } else { " (not present: built-in defaults in use)" }),
+                None => println!("config: (none: built-in defaults in use)"),
+            }
+            println!("data:   {}", data.display());
+            println!("logs:   {}", data.join("logs").join("commandpost.log").display());
+            Ok(())
+        }
+        ConfigCmd::Init { force } => {
+            let p = path.ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
+            if p.exists() && !force {
+                return Err(Fail(format!("{} already exists (use --force to overwrite)", p.display())));
+            }
+            if let Some(dir) = p.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Fail(format!("{}: {e}", dir.display())))?;
+            }
+            std::fs::write(&p, config::DEFAULT_TOML).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            println!("wrote {}", p.display());
+            Ok(())
+        }
+        ConfigCmd::Check => {
+            let p = match (&explicit, &path) {
+                (Some(p), _) => p.clone(),
+                (None, Some(p)) if p.exists() => p.clone(),
+                _ => {
+                    println!("no config file: built-in defaults in use (they are valid)");
+                    return Ok(());
+                }
+            };
+            Config::load(Some(&p), None)?;
+            println!("{}: ok", p.display());
+            Ok(())
+        }
+    }
+}
