@@ -1,6 +1,7 @@
 //! Replaying a 100,000-event journal: open (parse + checks) and fold into an
 //! Incident. Targets on the CI machine: under 200 ms, under 50 MB peak.
 //! Run: `cargo bench --bench replay`
+#![allow(clippy::unwrap_used, clippy::panic)] // benchmark harness, not product code
 
 use commandpost::domain::event::{Event, FORMAT_VERSION, Payload, Severity};
 use commandpost::domain::incident::{self, Incident};
@@ -15,14 +16,31 @@ const EVENTS: u64 = 100_000;
 
 fn write_journal(path: &Path) {
     let t0: Timestamp = "2026-11-21T00:00:00Z".parse().unwrap_or_default();
-    let mut w = BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}")));
-    let people = ["Alice", "Ricardo", "渡辺 健", "José", "Keiko", "Noah", "Greg", "Harold"];
+    let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
+    let people = [
+        "Alice",
+        "Ricardo",
+        "渡辺 健",
+        "José",
+        "Keiko",
+        "Noah",
+        "Greg",
+        "Harold",
+    ];
     for seq in 1..=EVENTS {
         let payload = match seq {
-            1 => incident::open("INC-1", "Bench", "Alice").unwrap_or_else(|e| panic!("{e}")),
+            1 => incident::open("INC-1", "Bench", "Alice").unwrap(),
             s if s % 1000 == 0 => Payload::StateChanged {
-                from: if s % 2000 == 0 { Severity::Major } else { Severity::Confirmed },
-                to: if s % 2000 == 0 { Severity::Confirmed } else { Severity::Major },
+                from: if s % 2000 == 0 {
+                    Severity::Major
+                } else {
+                    Severity::Confirmed
+                },
+                to: if s % 2000 == 0 {
+                    Severity::Confirmed
+                } else {
+                    Severity::Major
+                },
             },
             s if s % 97 == 0 => Payload::RoleHandedOff {
                 role: Role::Ic,
@@ -36,8 +54,12 @@ fn write_journal(path: &Path) {
                 team: None,
                 group: Some("database".into()),
             },
-            s if s % 7 == 0 => Payload::ImpactUpdated { text: format!("impact revision {s}: EU API errors at 4%") },
-            s => Payload::NoteAdded { text: format!("note {s}: replication lag is {}s on db-{}", s % 60, s % 9) },
+            s if s % 7 == 0 => Payload::ImpactUpdated {
+                text: format!("impact revision {s}: EU API errors at 4%"),
+            },
+            s => Payload::NoteAdded {
+                text: format!("note {s}: replication lag is {}s on db-{}", s % 60, s % 9),
+            },
         };
         let e = Event {
             v: FORMAT_VERSION,
@@ -46,24 +68,29 @@ fn write_journal(path: &Path) {
             actor: "Alice".into(),
             payload,
         };
-        let line = e.to_line().unwrap_or_else(|e| panic!("{e}"));
-        writeln!(w, "{line}").unwrap_or_else(|e| panic!("{e}"));
+        let line = e.to_line().unwrap();
+        writeln!(w, "{line}").unwrap();
     }
-    w.flush().unwrap_or_else(|e| panic!("{e}"));
+    w.flush().unwrap();
 }
 
 fn replay(path: &Path) -> Incident {
-    let opened = Journal::open(path).unwrap_or_else(|e| panic!("{e}"));
-    Incident::replay(&opened.events).unwrap_or_else(|e| panic!("{e}"))
+    let opened = Journal::open(path).unwrap();
+    Incident::replay(&opened.events).unwrap()
 }
 
 fn vm_hwm_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.jsonl");
     write_journal(&path);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

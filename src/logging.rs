@@ -15,7 +15,10 @@ pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let dir = data_dir.join("logs");
     let file = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("commandpost.log"))
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("commandpost.log"))
     });
     match file {
         Ok(f) => {
@@ -27,7 +30,11 @@ pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
                     .with_writer(writer.and(std::io::stderr))
                     .try_init()
             } else {
-                tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init()
+                tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_ansi(false)
+                    .with_writer(writer)
+                    .try_init()
             };
             drop(result);
             LogGuard(Some(guard))

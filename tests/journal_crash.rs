@@ -1,6 +1,7 @@
 //! Crash test: a child process appends in a loop and is killed with SIGKILL at
 //! random moments, many times. Every append it reported as successful must be
 //! present afterwards, and the journal must reopen.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 use commandpost::domain::event::Payload;
 use commandpost::domain::incident;
@@ -17,13 +18,17 @@ const CHILD_ENV: &str = "COMMANDPOST_CRASH_CHILD_JOURNAL";
 /// each sequence number once `append` has returned Ok (i.e. after fsync).
 #[test]
 fn crash_child_writer() {
-    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let mut j = Journal::open(Path::new(&path)).unwrap().journal;
     let out = std::io::stdout();
     let mut out = out.lock();
     for i in 0.. {
         let text = format!("append {i} {}", "padding ".repeat(i % 40));
-        let evs = j.append("child", Timestamp::now(), Payload::NoteAdded { text }).unwrap();
+        let evs = j
+            .append("child", Timestamp::now(), Payload::NoteAdded { text })
+            .unwrap();
         let seq = evs.last().unwrap().seq;
         writeln!(out, "ok {seq}").unwrap();
         out.flush().unwrap();
@@ -34,14 +39,25 @@ fn crash_child_writer() {
 fn sigkill_never_loses_an_acknowledged_append() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.jsonl");
-    Journal::create(&path, "a", Timestamp::now(), incident::open("INC-1", "t", "a").unwrap()).unwrap();
+    Journal::create(
+        &path,
+        "a",
+        Timestamp::now(),
+        incident::open("INC-1", "t", "a").unwrap(),
+    )
+    .unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let rounds = 25;
     let mut torn_seen = 0;
     for round in 0..rounds {
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "crash_child_writer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -69,14 +85,22 @@ fn sigkill_never_loses_an_acknowledged_append() {
         child.wait().unwrap();
         let acked = reader.join().unwrap();
 
-        let opened = Journal::open(&path).unwrap_or_else(|e| panic!("round {round}: journal must reopen: {e}"));
+        let opened = Journal::open(&path)
+            .unwrap_or_else(|e| panic!("round {round}: journal must reopen: {e}"));
         torn_seen += opened.warnings.len();
         let present: std::collections::HashSet<u64> = opened.events.iter().map(|e| e.seq).collect();
         for seq in &acked {
-            assert!(present.contains(seq), "round {round}: acknowledged append {seq} lost (killed after {:?})", start.elapsed());
+            assert!(
+                present.contains(seq),
+                "round {round}: acknowledged append {seq} lost (killed after {:?})",
+                start.elapsed()
+            );
         }
         let seqs: Vec<u64> = opened.events.iter().map(|e| e.seq).collect();
-        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "round {round}: gap in sequence");
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+            "round {round}: gap in sequence"
+        );
     }
     let total = Journal::open(&path).unwrap().events.len();
     assert!(total > rounds, "the child made progress ({total} events)");

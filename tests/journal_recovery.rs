@@ -1,5 +1,6 @@
 //! The journal: recovery from torn writes, damage detection, unknown event
 //! types, two writers, and truncation at any byte.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 use commandpost::domain::event::{Event, Payload};
 use commandpost::domain::incident;
@@ -15,10 +16,25 @@ fn now() -> Timestamp {
 
 fn new_journal(dir: &Path, notes: usize) -> (PathBuf, Vec<Event>) {
     let path = dir.join("journal.jsonl");
-    let (mut j, first) = Journal::create(&path, "alice", now(), incident::open("INC-1", "t", "alice").unwrap()).unwrap();
+    let (mut j, first) = Journal::create(
+        &path,
+        "alice",
+        now(),
+        incident::open("INC-1", "t", "alice").unwrap(),
+    )
+    .unwrap();
     let mut all = vec![first];
     for i in 0..notes {
-        all.extend(j.append("alice", now(), Payload::NoteAdded { text: format!("note {i} ✓") }).unwrap());
+        all.extend(
+            j.append(
+                "alice",
+                now(),
+                Payload::NoteAdded {
+                    text: format!("note {i} ✓"),
+                },
+            )
+            .unwrap(),
+        );
     }
     (path, all)
 }
@@ -39,7 +55,13 @@ fn reopen_returns_every_event_in_order() {
 fn create_refuses_an_existing_journal() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = new_journal(dir.path(), 0);
-    let err = Journal::create(&path, "a", now(), incident::open("INC-1", "t", "a").unwrap()).unwrap_err();
+    let err = Journal::create(
+        &path,
+        "a",
+        now(),
+        incident::open("INC-1", "t", "a").unwrap(),
+    )
+    .unwrap_err();
     assert!(matches!(err, JournalError::Exists { .. }));
 }
 
@@ -49,17 +71,42 @@ fn torn_last_line_is_moved_aside_with_a_warning() {
     let (path, written) = new_journal(dir.path(), 3);
     let good_len = std::fs::metadata(&path).unwrap().len();
     let torn = br#"{"v":1,"seq":5,"ts":"2026-11-21T03:00:00Z","actor":"alice","type":"note_ad"#;
-    std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(torn).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(torn)
+        .unwrap();
 
     let mut opened = Journal::open(&path).unwrap();
     assert_eq!(opened.events, written);
     assert_eq!(opened.warnings.len(), 1);
-    assert!(opened.warnings[0].contains("moved to"), "{}", opened.warnings[0]);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), good_len, "journal cut back to the last whole line");
+    assert!(
+        opened.warnings[0].contains("moved to"),
+        "{}",
+        opened.warnings[0]
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        good_len,
+        "journal cut back to the last whole line"
+    );
     let aside = std::fs::read(Journal::torn_path(&path)).unwrap();
-    assert!(aside.starts_with(torn), "the torn bytes are kept, not dropped");
+    assert!(
+        aside.starts_with(torn),
+        "the torn bytes are kept, not dropped"
+    );
     // Appending continues the sequence.
-    let evs = opened.journal.append("bob", now(), Payload::NoteAdded { text: "after".into() }).unwrap();
+    let evs = opened
+        .journal
+        .append(
+            "bob",
+            now(),
+            Payload::NoteAdded {
+                text: "after".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(evs.last().map(|e| e.seq), Some(5));
     assert_eq!(Journal::open(&path).unwrap().events.len(), 5);
 }
@@ -76,9 +123,16 @@ fn damaged_middle_line_is_an_error_naming_file_and_line_and_nothing_is_rewritten
 
     let err = Journal::open(&path).unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, JournalError::Damaged { line: 3, .. }), "{msg}");
+    assert!(
+        matches!(err, JournalError::Damaged { line: 3, .. }),
+        "{msg}"
+    );
     assert!(msg.contains("journal.jsonl:3:"), "{msg}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged, "never rewritten silently");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        damaged,
+        "never rewritten silently"
+    );
     assert!(!Journal::torn_path(&path).exists());
 }
 
@@ -99,14 +153,27 @@ fn unknown_event_types_survive_open_and_append() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = new_journal(dir.path(), 1);
     let future = r#"{"v":2,"seq":3,"ts":"2026-11-21T03:00:00Z","actor":"v2","type":"ai_summary","data":{"text":"hi"}}"#;
-    std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(format!("{future}\n").as_bytes()).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(format!("{future}\n").as_bytes())
+        .unwrap();
     let mut opened = Journal::open(&path).unwrap();
-    assert!(matches!(&opened.events[2].payload, Payload::Unknown { kind, .. } if kind == "ai_summary"));
+    assert!(
+        matches!(&opened.events[2].payload, Payload::Unknown { kind, .. } if kind == "ai_summary")
+    );
     let inc = commandpost::domain::Incident::replay(&opened.events).unwrap();
     assert_eq!(inc.unknown, vec![(3, "ai_summary".to_string())]);
-    opened.journal.append("a", now(), Payload::NoteAdded { text: "x".into() }).unwrap();
+    opened
+        .journal
+        .append("a", now(), Payload::NoteAdded { text: "x".into() })
+        .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(future), "the unknown line is kept byte for byte");
+    assert!(
+        text.contains(future),
+        "the unknown line is kept byte for byte"
+    );
 }
 
 #[test]
@@ -115,10 +182,14 @@ fn two_writers_never_reuse_sequence_numbers_and_see_each_other() {
     let (path, _) = new_journal(dir.path(), 0);
     let mut a = Journal::open(&path).unwrap().journal;
     let mut b = Journal::open(&path).unwrap().journal;
-    let from_a = a.append("a", now(), Payload::NoteAdded { text: "a1".into() }).unwrap();
+    let from_a = a
+        .append("a", now(), Payload::NoteAdded { text: "a1".into() })
+        .unwrap();
     assert_eq!(from_a.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
     // b has not read a's event: append returns it first, then its own.
-    let from_b = b.append("b", now(), Payload::NoteAdded { text: "b1".into() }).unwrap();
+    let from_b = b
+        .append("b", now(), Payload::NoteAdded { text: "b1".into() })
+        .unwrap();
     assert_eq!(from_b.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
     let polled = a.poll().unwrap();
     assert_eq!(polled.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3]);
@@ -135,7 +206,14 @@ fn concurrent_threads_append_without_interleaving() {
             std::thread::spawn(move || {
                 let mut j = Journal::open(&path).unwrap().journal;
                 for i in 0..50 {
-                    j.append(&format!("w{t}"), now(), Payload::NoteAdded { text: format!("{t}-{i} {}", "x".repeat(500)) }).unwrap();
+                    j.append(
+                        &format!("w{t}"),
+                        now(),
+                        Payload::NoteAdded {
+                            text: format!("{t}-{i} {}", "x".repeat(500)),
+                        },
+                    )
+                    .unwrap();
                 }
             })
         })
@@ -153,10 +231,21 @@ fn poll_does_not_consume_a_partial_line() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = new_journal(dir.path(), 0);
     let mut reader = Journal::open(&path).unwrap().journal;
-    let ev = Event { v: 1, seq: 2, ts: now(), actor: "x".into(), payload: Payload::NoteAdded { text: "half".into() } };
+    let ev = Event {
+        v: 1,
+        seq: 2,
+        ts: now(),
+        actor: "x".into(),
+        payload: Payload::NoteAdded {
+            text: "half".into(),
+        },
+    };
     let line = ev.to_line().unwrap();
     let (first, second) = line.split_at(20);
-    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
     f.write_all(first.as_bytes()).unwrap();
     assert!(reader.poll().unwrap().is_empty());
     f.write_all(format!("{second}\n").as_bytes()).unwrap();

@@ -47,14 +47,17 @@ pub struct Ctx {
     pub now: Timestamp,
 }
 
-pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
-    explicit
-        .or_else(|| directories::ProjectDirs::from("", "", "commandpost").map(|d| d.data_dir().to_path_buf()))
-        .ok_or_else(|| Fail("cannot determine a data directory: pass --data-dir or set COMMANDPOST_DATA_DIR".into()))
+/// Extra configuration checks owned by other modules (the cockpit's keymap).
+fn key_check(_cfg: &Config) -> Vec<(String, String)> {
+    Vec::new()
 }
 
-pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "commandpost").map(|d| d.config_dir().join("config.toml"))
+pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
+    explicit.or_else(config::default_data_dir).ok_or_else(|| {
+        Fail(
+            "cannot determine a data directory: pass --data-dir or set COMMANDPOST_DATA_DIR".into(),
+        )
+    })
 }
 
 fn actor(explicit: Option<&str>) -> Result<String, Fail> {
@@ -70,12 +73,16 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
     let g = cli.global;
     let data = data_dir(g.data_dir.clone())?;
     let _log = crate::logging::init(&data, g.verbose);
-    let config_path = g.config.clone().or_else(default_config_path);
+    let config_path = g.config.clone().or_else(config::default_path);
     // `config` subcommands must work on a broken file, so load lazily there.
     if let Some(Command::Config(c)) = &cli.command {
         return config_cmd(c, g.config.clone(), config_path, &data);
     }
-    let config = Config::load(g.config.as_deref(), config_path.as_deref())?;
+    let (config, warnings) = Config::load(g.config.as_deref(), config_path.as_deref())?;
+    for w in &warnings {
+        eprintln!("commandpost: {w}");
+        tracing::warn!("{w}");
+    }
     let ctx = Ctx {
         store: Store::new(data),
         config,
@@ -117,12 +124,18 @@ fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
 }
 
 /// Journals `payload` and, if it announces something, queues the announcement.
-fn act(ctx: &Ctx, payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>) -> Result<(), Fail> {
+fn act(
+    ctx: &Ctx,
+    payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>,
+) -> Result<(), Fail> {
     let (mut journal, mut inc) = open(ctx, false)?;
     let payload = payload(&inc)?;
     let text = announcement(&payload);
     let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
-    let own = events.last().map(crate::domain::describe::describe).unwrap_or_default();
+    let own = events
+        .last()
+        .map(crate::domain::describe::describe)
+        .unwrap_or_default();
     println!("{own}");
     if let Some(text) = text {
         let path = ctx.store.queue_announcement(&inc.id, ctx.now, &text)?;
@@ -148,12 +161,16 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         }
         Command::State { state } => {
             let to: Severity = state.parse().map_err(Fail)?;
-            if to == Severity::Resolved || ctx.store.resolve(ctx.incident.as_deref(), false).is_ok() {
+            if to == Severity::Resolved || ctx.store.resolve(ctx.incident.as_deref(), false).is_ok()
+            {
                 act(ctx, |inc| inc.cmd_set_state(to))
             } else {
                 // Re-opening a resolved incident needs it named or the latest.
                 let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-                let ctx2 = Ctx { incident: Some(id), ..clone_ctx(ctx) };
+                let ctx2 = Ctx {
+                    incident: Some(id),
+                    ..clone_ctx(ctx)
+                };
                 act(&ctx2, |inc| inc.cmd_set_state(to))
             }
         }
@@ -161,15 +178,29 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             let role: Role = role.parse().map_err(Fail)?;
             act(ctx, |inc| inc.cmd_handoff(&role, &person))
         }
-        Command::Join { person, group, handle, team, contact } => act(ctx, |inc| {
-            inc.cmd_join(&person, group.as_deref(), handle.as_deref(), contact.as_deref(), team.as_deref())
+        Command::Join {
+            person,
+            group,
+            handle,
+            team,
+            contact,
+        } => act(ctx, |inc| {
+            inc.cmd_join(
+                &person,
+                group.as_deref(),
+                handle.as_deref(),
+                contact.as_deref(),
+                team.as_deref(),
+            )
         }),
         Command::Release { person } => act(ctx, |inc| inc.cmd_release(&person)),
         Command::Break { person } => act(ctx, |inc| inc.cmd_toggle_break(&person)),
         Command::Impact { text } => act(ctx, |inc| inc.cmd_impact(&text)),
         Command::Note { text } => act(ctx, |inc| inc.cmd_note(&text)),
         Command::Link { label, url } => act(ctx, |inc| inc.cmd_link(&label, &url)),
-        Command::Hypothesis(HypothesisCmd::Add { text }) => act(ctx, |inc| inc.cmd_hypothesis(&text)),
+        Command::Hypothesis(HypothesisCmd::Add { text }) => {
+            act(ctx, |inc| inc.cmd_hypothesis(&text))
+        }
         Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
             act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
         }
@@ -211,7 +242,10 @@ fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
         println!("No incidents in {}.", ctx.store.root().display());
         return Ok(());
     }
-    println!("{:<22} {:<14} {:<17} {:<16} TITLE", "ID", "STATE", "OPENED (UTC)", "IC");
+    println!(
+        "{:<22} {:<14} {:<17} {:<16} TITLE",
+        "ID", "STATE", "OPENED (UTC)", "IC"
+    );
     for s in list {
         println!(
             "{:<22} {:<14} {:<17} {} {}",
@@ -245,26 +279,37 @@ fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-fn config_cmd(c: &ConfigCmd, explicit: Option<PathBuf>, path: Option<PathBuf>, data: &std::path::Path) -> Result<(), Fail> {
+fn config_cmd(
+    c: &ConfigCmd,
+    explicit: Option<PathBuf>,
+    path: Option<PathBuf>,
+    data: &std::path::Path,
+) -> Result<(), Fail> {
     match c {
         ConfigCmd::Path => {
             match &path {
-                Some(p) => println!("config: {}{}", p.display(), if p.exists() { "" } else { " (not present: built-in defaults in use)" }),
+                Some(p) => println!(
+                    "config: {}{}",
+                    p.display(),
+                    if p.exists() {
+                        ""
+                    } else {
+                        " (not present: built-in defaults in use)"
+                    }
+                ),
                 None => println!("config: (none: built-in defaults in use)"),
             }
             println!("data:   {}", data.display());
-            println!("logs:   {}", data.join("logs").join("commandpost.log").display());
+            println!(
+                "logs:   {}",
+                data.join("logs").join("commandpost.log").display()
+            );
             Ok(())
         }
         ConfigCmd::Init { force } => {
-            let p = path.ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
-            if p.exists() && !force {
-                return Err(Fail(format!("{} already exists (use --force to overwrite)", p.display())));
-            }
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| Fail(format!("{}: {e}", dir.display())))?;
-            }
-            std::fs::write(&p, config::DEFAULT_TOML).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            let p = path
+                .ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
+            config::write_init(&p, *force)?;
             println!("wrote {}", p.display());
             Ok(())
         }
@@ -277,8 +322,25 @@ fn config_cmd(c: &ConfigCmd, explicit: Option<PathBuf>, path: Option<PathBuf>, d
                     return Ok(());
                 }
             };
-            Config::load(Some(&p), None)?;
-            println!("{}: ok", p.display());
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            let (_, diags) = config::check_with(&text, &p, &key_check);
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            if errors > 0 {
+                return Err(Fail(format!("{}: {errors} error(s)", p.display())));
+            }
+            println!(
+                "{}: ok{}",
+                p.display(),
+                if diags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warning(s))", diags.len())
+                }
+            );
             Ok(())
         }
     }

@@ -36,13 +36,24 @@ pub fn describe(e: &Event) -> String {
         Payload::LinkAdded { label, url } => format!("Link: {label} <{url}>"),
         Payload::QuestionReviewed { question } => format!("Reviewed: {}", question.question()),
         Payload::QuestionSnoozed { question, until } => {
-            format!("Snoozed until {}: {}", until.strftime("%H:%M UTC"), question.question())
+            format!(
+                "Snoozed until {}: {}",
+                until.strftime("%H:%M UTC"),
+                question.question()
+            )
         }
-        Payload::SitrepSent { version, fields, .. } => format!("Sitrep v{version} sent: {}", fields.summary),
+        Payload::SitrepSent {
+            version, fields, ..
+        } => format!("Sitrep v{version} sent: {}", fields.summary),
         Payload::StatusPosted { fields, .. } => {
-            format!("Status update ({}) posted: {}", fields.stage, fields.message)
+            format!(
+                "Status update ({}) posted: {}",
+                fields.stage, fields.message
+            )
         }
-        Payload::Unknown { kind, .. } => format!("(event of unknown type {kind:?}, from a newer version)"),
+        Payload::Unknown { kind, .. } => {
+            format!("(event of unknown type {kind:?}, from a newer version)")
+        }
     };
     one_line(&s)
 }

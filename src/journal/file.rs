@@ -196,7 +196,13 @@ impl Journal {
     pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
         let buf = std::fs::read(path).map_err(io(path, "read"))?;
         let file = File::open(path).map_err(io(path, "open"))?;
-        let mut j = Journal { path: path.to_path_buf(), file, offset: 0, lines: 0, last_seq: 0 };
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+            offset: 0,
+            lines: 0,
+            last_seq: 0,
+        };
         let (events, good_len) = j.parse_all(&buf)?;
         Ok((events, good_len < buf.len()))
     }

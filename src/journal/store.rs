@@ -211,11 +211,23 @@ impl Store {
 
     /// Appends an announcement to the incident's local outbox file (the
     /// built-in file backend), fsynced. Returns the file's path.
-    pub fn queue_announcement(&self, id: &str, now: Timestamp, text: &str) -> Result<PathBuf, StoreError> {
+    pub fn queue_announcement(
+        &self,
+        id: &str,
+        now: Timestamp,
+        text: &str,
+    ) -> Result<PathBuf, StoreError> {
         use std::io::Write;
         let path = self.outbox_file(id);
-        let io = |source| StoreError::Io { path: path.clone(), source };
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
         writeln!(f, "- {} {}", now.strftime("%Y-%m-%d %H:%M:%S UTC"), text).map_err(io)?;
         f.sync_data().map_err(io)?;
         Ok(path)
