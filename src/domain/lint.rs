@@ -211,7 +211,10 @@ impl Linter {
     ///
     /// Errors name the culprit: an unknown id in `disabled`, a bad regex (with its rule id), an
     /// id defined twice, a rule with no patterns.
-    pub fn with_overrides(extra: &[RuleSpec], disabled: &[String]) -> Result<Linter, LintConfigError> {
+    pub fn with_overrides(
+        extra: &[RuleSpec],
+        disabled: &[String],
+    ) -> Result<Linter, LintConfigError> {
         let file: RulesFile =
             toml::from_str(BUILTIN_RULES).map_err(|e| LintConfigError::Builtin(e.to_string()))?;
 
@@ -273,7 +276,11 @@ impl Linter {
     /// Lints any text with the `applies_to = "text"` rules (not the status-only ones).
     pub fn lint_text(&self, text: &str) -> Vec<Warning> {
         let mut out = Vec::new();
-        for rule in self.rules.iter().filter(|r| r.applies_to == AppliesTo::Text) {
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to == AppliesTo::Text)
+        {
             scan(rule, text, Field::Text, &mut out);
         }
         sort(&mut out);
@@ -312,7 +319,12 @@ impl Linter {
 
 fn sort(warnings: &mut [Warning]) {
     warnings.sort_by(|a, b| {
-        (a.field, a.span.start, a.span.end, &a.rule).cmp(&(b.field, b.span.start, b.span.end, &b.rule))
+        (a.field, a.span.start, a.span.end, &a.rule).cmp(&(
+            b.field,
+            b.span.start,
+            b.span.end,
+            &b.rule,
+        ))
     });
 }
 
@@ -368,7 +380,11 @@ fn trim_span(text: &str, span: Range<usize>) -> Range<usize> {
     };
     let start = span.start + (s.len() - s.trim_start().len());
     let end = span.start + s.trim_end().len();
-    if end <= start { start..start } else { start..end }
+    if end <= start {
+        start..start
+    } else {
+        start..end
+    }
 }
 
 fn compile_rule(
