@@ -5,6 +5,7 @@ pub mod describe;
 pub mod duration;
 pub mod event;
 pub mod incident;
+pub mod lint;
 pub mod role;
 pub mod text;
 
