@@ -75,6 +75,10 @@ fn write_journal(path: &Path) {
 }
 
 fn replay(path: &Path) -> Incident {
+    commandpost::journal::store::replay_file(path).unwrap().1
+}
+
+fn replay_collecting(path: &Path) -> Incident {
     let opened = Journal::open(path).unwrap();
     Incident::replay(&opened.events).unwrap()
 }
@@ -110,6 +114,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("journal");
     g.sample_size(10);
     g.bench_function("open_and_replay_100k", |b| b.iter(|| replay(&path)));
+    g.bench_function("open_collect_and_replay_100k", |b| {
+        b.iter(|| replay_collecting(&path))
+    });
     g.finish();
 }
 

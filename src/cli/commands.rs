@@ -115,12 +115,12 @@ fn default_action(ctx: &Ctx) -> Result<(), Fail> {
 /// Opens the incident to act on and replays it.
 fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let (opened, inc) = ctx.store.open(&id)?;
-    for w in &opened.warnings {
+    let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
+    for w in &warnings {
         eprintln!("commandpost: warning: {w}");
         tracing::warn!("{w}");
     }
-    Ok((opened.journal, inc))
+    Ok((journal, inc))
 }
 
 /// Journals `payload` and, if it announces something, queues the announcement.
@@ -267,8 +267,8 @@ pub fn state_text(s: Severity) -> String {
 }
 
 fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
-    let (opened, inc) = ctx.store.open(id)?;
-    for w in &opened.warnings {
+    let (_journal, inc, warnings) = ctx.store.open_replayed(id)?;
+    for w in &warnings {
         eprintln!("commandpost: warning: {w}");
     }
     if json {

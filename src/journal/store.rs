@@ -135,6 +135,23 @@ impl Store {
         Ok((opened, inc))
     }
 
+    /// Opens an incident's journal and replays it without keeping the
+    /// events (for long journals). Returns the journal, the incident and any
+    /// recovery warnings.
+    pub fn open_replayed(&self, id: &str) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+        if !valid_id(id) {
+            return Err(StoreError::BadId(id.to_string()));
+        }
+        let path = self.journal_path(id);
+        if !path.exists() {
+            return Err(StoreError::NoSuchIncident(
+                id.to_string(),
+                self.root.clone(),
+            ));
+        }
+        replay_file(&path)
+    }
+
     /// Ids of every incident, newest first (ids sort by opening time).
     pub fn ids(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.incidents_dir();
@@ -231,6 +248,27 @@ impl Store {
         writeln!(f, "- {} {}", now.strftime("%Y-%m-%d %H:%M:%S UTC"), text).map_err(io)?;
         f.sync_data().map_err(io)?;
         Ok(path)
+    }
+}
+
+/// Opens the journal at `path` and folds its events into an incident as
+/// they stream in.
+pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    let mut inc: Option<Incident> = None;
+    let mut first_err = None;
+    let (journal, warnings) = Journal::open_with(path, |e| match &mut inc {
+        Some(i) => i.apply(&e),
+        None => match Incident::replay([&e]) {
+            Ok(i) => inc = Some(i),
+            Err(err) => {
+                first_err.get_or_insert(err);
+            }
+        },
+    })?;
+    match (inc, first_err) {
+        (Some(i), _) => Ok((journal, i, warnings)),
+        (None, Some(e)) => Err(e.into()),
+        (None, None) => Err(DomainError::NotOpened.into()),
     }
 }
 
