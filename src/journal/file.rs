@@ -77,6 +77,16 @@ impl Drop for Lock {
 }
 
 impl Journal {
+    fn fresh(path: &Path, file: File) -> Journal {
+        Journal {
+            path: path.to_path_buf(),
+            file,
+            offset: 0,
+            lines: 0,
+            last_seq: 0,
+        }
+    }
+
     /// Path of the file that receives torn tails.
     pub fn torn_path(path: &Path) -> PathBuf {
         let mut p = path.as_os_str().to_owned();
@@ -121,13 +131,7 @@ impl Journal {
                     }
                 }
             })?;
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file,
-            offset: 0,
-            lines: 0,
-            last_seq: 0,
-        };
+        let mut j = Journal::fresh(path, file);
         let mut evs = j.append(actor, now, opening)?;
         if let Some(dir) = path.parent() {
             // Make the new directory entry durable too.
@@ -166,13 +170,7 @@ impl Journal {
             .append(true)
             .open(path)
             .map_err(io(path, "open"))?;
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file,
-            offset: 0,
-            lines: 0,
-            last_seq: 0,
-        };
+        let mut j = Journal::fresh(path, file);
         let mut warnings = Vec::new();
         let _lock = Lock::exclusive(&j.file, path)?;
         let reader = j.file.try_clone().map_err(io(path, "dup"))?;
@@ -200,13 +198,7 @@ impl Journal {
     pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
         let file = File::open(path).map_err(io(path, "open"))?;
         let reader = file.try_clone().map_err(io(path, "dup"))?;
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file,
-            offset: 0,
-            lines: 0,
-            last_seq: 0,
-        };
+        let mut j = Journal::fresh(path, file);
         let mut events = Vec::new();
         let (_, _, tail) = j.stream(reader, |e| events.push(e))?;
         Ok((events, tail.is_some()))

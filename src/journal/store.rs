@@ -118,8 +118,8 @@ impl Store {
         Err(StoreError::BadId(base))
     }
 
-    /// Opens an incident's journal and replays it.
-    pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
+    /// The journal path of an existing incident, or why there is none.
+    fn existing_journal(&self, id: &str) -> Result<PathBuf, StoreError> {
         if !valid_id(id) {
             return Err(StoreError::BadId(id.to_string()));
         }
@@ -130,7 +130,12 @@ impl Store {
                 self.root.clone(),
             ));
         }
-        let opened = Journal::open(&path)?;
+        Ok(path)
+    }
+
+    /// Opens an incident's journal and replays it, keeping the events.
+    pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
+        let opened = Journal::open(&self.existing_journal(id)?)?;
         let inc = Incident::replay(&opened.events)?;
         Ok((opened, inc))
     }
@@ -139,17 +144,7 @@ impl Store {
     /// events (for long journals). Returns the journal, the incident and any
     /// recovery warnings.
     pub fn open_replayed(&self, id: &str) -> Result<(Journal, Incident, Vec<String>), StoreError> {
-        if !valid_id(id) {
-            return Err(StoreError::BadId(id.to_string()));
-        }
-        let path = self.journal_path(id);
-        if !path.exists() {
-            return Err(StoreError::NoSuchIncident(
-                id.to_string(),
-                self.root.clone(),
-            ));
-        }
-        replay_file(&path)
+        replay_file(&self.existing_journal(id)?)
     }
 
     /// Ids of every incident, newest first (ids sort by opening time).
