@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod event;
+pub mod followup;
 pub mod incident;
 pub mod role;
 pub mod text;
