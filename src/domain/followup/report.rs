@@ -163,7 +163,12 @@ fn h(s: Option<i64>) -> String {
 /// The report as a plain-text table.
 pub fn render_table(r: &Report) -> String {
     let mut o = String::new();
-    let span = hours(r.now.duration_since(r.since));
+    let span = r.now.duration_since(r.since);
+    let span = if span.as_secs() % 86_400 == 0 {
+        format!("{}d", span.as_secs() / 86_400)
+    } else {
+        hours(span)
+    };
     let _ = writeln!(
         o,
         "Incidents opened {} .. {} ({span}): {} ({} open, {} resolved, {} closed)",

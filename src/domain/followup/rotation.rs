@@ -103,7 +103,8 @@ pub struct Proposal {
 /// duty for at least `cfg.shifts.min_rest` (people never on this incident
 /// count as rested) and has worked less than [`MAX_WORK_IN_24H`] of the last
 /// 24 hours. Ranking: least work in the last 24h, then those with context
-/// (on the roster before), then longest rest, then config/roster order.
+/// (on the roster before), then longest rest, then roster/config order.
+/// Ineligible people follow, those off duty (closest to eligible) first.
 pub fn propose(
     inc: &Incident,
     role: &Role,
@@ -144,9 +145,11 @@ pub fn propose(
         candidates.push(judge(inc, None, k.name.trim(), cfg, now));
     }
     // Stable sort keeps roster order, then config order, among equals.
+    let resting = |c: &Candidate| !c.eligible && c.off_duty_for.is_some();
     candidates.sort_by(|a, b| {
         b.eligible
             .cmp(&a.eligible)
+            .then(resting(b).cmp(&resting(a)))
             .then(a.worked_24h.cmp(&b.worked_24h))
             .then(b.on_roster.cmp(&a.on_roster))
             .then(
