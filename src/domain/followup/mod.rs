@@ -93,6 +93,43 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
     }
 }
 
+/// One line describing a follow-up event (for the cockpit timeline and
+/// `describe`); `None` for any other payload.
+pub fn describe(p: &Payload) -> Option<String> {
+    let opt = |s: &Option<String>| s.as_deref().map(|s| format!(": {s}")).unwrap_or_default();
+    Some(match p {
+        Payload::HandoffProposed { role, to, .. } => {
+            format!(
+                "Hand-off of {} to {to} proposed (waiting for acknowledgement)",
+                role.title()
+            )
+        }
+        Payload::HandoffAcknowledged { role, by } => {
+            format!("{by} acknowledged the hand-off: {} -> {by}", role.title())
+        }
+        Payload::HandoffCancelled { role, reason } => {
+            format!("Hand-off of {} cancelled{}", role.title(), opt(reason))
+        }
+        Payload::CleanupOpened { items } => format!("Cleanup opened: {}", items.join(", ")),
+        Payload::CleanupItemDone { item, note } => format!("Cleanup done: {item}{}", opt(note)),
+        Payload::CleanupItemSkipped { item, reason } => {
+            format!("Cleanup skipped: {item}: {reason}")
+        }
+        Payload::RemediationAdded { id, text, owner } => format!(
+            "Remediation #{id}: {text}{}",
+            owner
+                .as_deref()
+                .map(|o| format!(" (owner {o})"))
+                .unwrap_or_default()
+        ),
+        Payload::RemediationAssigned { id, owner } => {
+            format!("Remediation #{id} assigned to {owner}")
+        }
+        Payload::RemediationDone { id, note } => format!("Remediation #{id} done{}", opt(note)),
+        _ => return None,
+    })
+}
+
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim() == b.trim() || a.trim().to_lowercase() == b.trim().to_lowercase()
 }
@@ -153,6 +190,19 @@ pub fn median(mut v: Vec<SignedDuration>) -> Option<SignedDuration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describes_only_follow_up_events() {
+        let d = describe(&Payload::CleanupItemSkipped {
+            item: "All pages resolved".into(),
+            reason: "kept open".into(),
+        });
+        assert_eq!(
+            d.as_deref(),
+            Some("Cleanup skipped: All pages resolved: kept open")
+        );
+        assert_eq!(describe(&Payload::NoteAdded { text: "x".into() }), None);
+    }
 
     #[test]
     fn hours_prefers_whole_hours() {
