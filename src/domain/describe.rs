@@ -54,6 +54,7 @@ pub fn describe(e: &Event) -> String {
         Payload::Unknown { kind, .. } => {
             format!("(event of unknown type {kind:?}, from a newer version)")
         }
+        other => crate::domain::followup::describe(other).unwrap_or_else(|| other.kind()),
     };
     one_line(&s)
 }

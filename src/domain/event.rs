@@ -230,6 +230,54 @@ pub enum Payload {
         fields: StatusFields,
         rendered: String,
     },
+    /// A warm hand-off waiting for the incoming person's acknowledgement;
+    /// `brief` is the hand-off brief they were shown.
+    HandoffProposed {
+        role: Role,
+        #[serde(default)]
+        from: Option<String>,
+        to: String,
+        brief: String,
+    },
+    /// The incoming person took the role: only now does it change hands.
+    HandoffAcknowledged {
+        role: Role,
+        by: String,
+    },
+    /// A pending hand-off withdrawn; the holder keeps the role.
+    HandoffCancelled {
+        role: Role,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The cleanup checklist fixed at resolution (from config).
+    CleanupOpened {
+        items: Vec<String>,
+    },
+    CleanupItemDone {
+        item: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    CleanupItemSkipped {
+        item: String,
+        reason: String,
+    },
+    RemediationAdded {
+        id: u32,
+        text: String,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    RemediationAssigned {
+        id: u32,
+        owner: String,
+    },
+    RemediationDone {
+        id: u32,
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// An event type this version does not know (written by a newer one).
     /// Kept and shown, never dropped.
     #[serde(skip)]
@@ -258,6 +306,15 @@ pub const KNOWN_TYPES: &[&str] = &[
     "question_snoozed",
     "sitrep_sent",
     "status_posted",
+    "handoff_proposed",
+    "handoff_acknowledged",
+    "handoff_cancelled",
+    "cleanup_opened",
+    "cleanup_item_done",
+    "cleanup_item_skipped",
+    "remediation_added",
+    "remediation_assigned",
+    "remediation_done",
 ];
 
 impl Payload {
@@ -455,6 +512,41 @@ mod tests {
                 fields: StatusFields::default(),
                 rendered: "r".into(),
             },
+            Payload::HandoffProposed {
+                role: Role::Ic,
+                from: Some("A".into()),
+                to: "B".into(),
+                brief: "b".into(),
+            },
+            Payload::HandoffAcknowledged {
+                role: Role::Ic,
+                by: "B".into(),
+            },
+            Payload::HandoffCancelled {
+                role: Role::Comms,
+                reason: None,
+            },
+            Payload::CleanupOpened {
+                items: vec!["x".into()],
+            },
+            Payload::CleanupItemDone {
+                item: "x".into(),
+                note: None,
+            },
+            Payload::CleanupItemSkipped {
+                item: "x".into(),
+                reason: "n/a".into(),
+            },
+            Payload::RemediationAdded {
+                id: 1,
+                text: "t".into(),
+                owner: None,
+            },
+            Payload::RemediationAssigned {
+                id: 1,
+                owner: "A".into(),
+            },
+            Payload::RemediationDone { id: 1, note: None },
         ]
     }
 

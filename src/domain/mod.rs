@@ -4,6 +4,7 @@
 pub mod describe;
 pub mod duration;
 pub mod event;
+pub mod followup;
 pub mod incident;
 pub mod lint;
 pub mod role;
