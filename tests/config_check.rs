@@ -60,7 +60,7 @@ fn misspelt_top_level_key_gets_the_closest_key() {
     assert_eq!(
         lines("zzz = 1\n"),
         [
-            "c.toml:1:1: error: zzz: unknown key (valid keys: cadence, shifts, roster, people, keys, backends)"
+            "c.toml:1:1: error: zzz: unknown key (valid keys: cadence, shifts, roster, people, keys, backends, cleanup, handoff, rotation)"
         ]
     );
 }
@@ -470,4 +470,20 @@ fn default_locations_end_in_commandpost() {
     if let Some(p) = commandpost::config::default_data_dir() {
         assert!(p.ends_with("commandpost"), "{}", p.display());
     }
+}
+
+#[test]
+fn followup_sections_are_checked_with_location() {
+    let out = lines("[handoff]\nrequire_ack = \"yes\"\n");
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(
+        out[0].starts_with("c.toml:2:15: error: handoff:"),
+        "{out:?}"
+    );
+    let out = lines("[cleanup]\nitem = []\n");
+    assert!(
+        out[0].starts_with("c.toml:2:1: error: cleanup:") && out[0].contains("unknown field"),
+        "{out:?}"
+    );
+    assert!(lines("[rotation]\nroles = [\"ops:database\"]\n").is_empty());
 }

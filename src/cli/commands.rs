@@ -1,6 +1,6 @@
 //! Headless commands: each acts on one incident and exits.
 
-use super::{Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd};
+use super::{Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, followup};
 use crate::config::{self, Config};
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
@@ -38,10 +38,10 @@ fail_from!(
 );
 
 /// Everything a command needs, resolved once.
+#[derive(Clone)]
 pub struct Ctx {
     pub store: Store,
     pub config: Config,
-    pub config_path: Option<PathBuf>,
     pub actor: String,
     pub incident: Option<String>,
     pub now: Timestamp,
@@ -86,7 +86,6 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
     let ctx = Ctx {
         store: Store::new(data),
         config,
-        config_path,
         actor: actor(g.actor.as_deref())?,
         incident: g.incident.clone(),
         now: Timestamp::now(),
@@ -113,7 +112,7 @@ fn default_action(ctx: &Ctx) -> Result<(), Fail> {
 }
 
 /// Opens the incident to act on and replays it.
-fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
+pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
     for w in &warnings {
@@ -124,7 +123,7 @@ fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
 }
 
 /// Journals `payload` and, if it announces something, queues the announcement.
-fn act(
+pub(super) fn act(
     ctx: &Ctx,
     payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>,
 ) -> Result<(), Fail> {
@@ -169,15 +168,25 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
                 let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
                 let ctx2 = Ctx {
                     incident: Some(id),
-                    ..clone_ctx(ctx)
+                    ..ctx.clone()
                 };
                 act(&ctx2, |inc| inc.cmd_set_state(to))
             }
         }
         Command::Handoff { role, person } => {
             let role: Role = role.parse().map_err(Fail)?;
-            act(ctx, |inc| inc.cmd_handoff(&role, &person))
+            if ctx.config.handoff.require_ack {
+                followup::propose_handoff(ctx, &role, &person)
+            } else {
+                act(ctx, |inc| inc.cmd_handoff(&role, &person))
+            }
         }
+        Command::Rotation { json } => followup::rotation(ctx, json),
+        Command::Ack { role } => followup::ack(ctx, role),
+        Command::Cleanup(c) => followup::cleanup(ctx, c),
+        Command::Remediation(c) => followup::remediation(ctx, c),
+        Command::Postmortem { format, tz } => followup::postmortem(ctx, format, tz),
+        Command::Report { since, json } => followup::report_cmd(ctx, &since, json),
         Command::Join {
             person,
             group,
@@ -215,17 +224,6 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             Ok(())
         }
         Command::Config(_) | Command::Completions { .. } => Ok(()),
-    }
-}
-
-fn clone_ctx(ctx: &Ctx) -> Ctx {
-    Ctx {
-        store: ctx.store.clone(),
-        config: ctx.config.clone(),
-        config_path: ctx.config_path.clone(),
-        actor: ctx.actor.clone(),
-        incident: ctx.incident.clone(),
-        now: ctx.now,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod commands;
 mod export;
+mod followup;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -97,6 +98,39 @@ pub enum Command {
     /// Add or rule out a hypothesis
     #[command(subcommand)]
     Hypothesis(HypothesisCmd),
+    /// Rotation: who holds each role, when their 8 hours end, who is rested to take over
+    Rotation {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge a hand-off proposed to you (with [handoff] require_ack)
+    Ack {
+        /// The role, if several hand-offs wait for you
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// The cleanup checklist after resolving
+    #[command(subcommand)]
+    Cleanup(followup::CleanupCmd),
+    /// Remediation items (they outlive the incident)
+    #[command(subcommand)]
+    Remediation(followup::RemediationCmd),
+    /// Draft the post-mortem from the journal
+    Postmortem {
+        #[arg(long, value_enum, default_value_t = followup::DocFormat::Md)]
+        format: followup::DocFormat,
+        /// Also show times in this time zone (e.g. Europe/Paris); UTC always
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Figures over all incidents: severities, durations, hand-offs, lateness
+    Report {
+        /// How far back, e.g. 30d
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Export the incident
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]

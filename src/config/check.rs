@@ -23,7 +23,9 @@ type Key<'i> = Spanned<DeString<'i>>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
 /// Top-level keys.
-pub const ROOT_KEYS: &[&str] = &["cadence", "shifts", "roster", "people", "keys", "backends"];
+pub const ROOT_KEYS: &[&str] = &[
+    "cadence", "shifts", "roster", "people", "keys", "backends", "cleanup", "handoff", "rotation",
+];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
     "sitrep_investigating",
@@ -267,10 +269,30 @@ impl<'a> Checker<'a> {
                 "people" => self.people(value),
                 "keys" => self.keys(value),
                 "backends" => self.backends(value),
+                "cleanup" => self.section(name, value, |c, v| c.cleanup = v),
+                "handoff" => self.section(name, value, |c, v| c.handoff = v),
+                "rotation" => self.section(name, value, |c, v| c.rotation = v),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
                 }
+            }
+        }
+    }
+
+    /// A section whose shape serde checks on its own (errors keep their span).
+    fn section<T: serde::de::DeserializeOwned>(
+        &mut self,
+        name: &str,
+        value: &Value<'_>,
+        set: impl FnOnce(&mut Config, T),
+    ) {
+        self.record(name, value.span());
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(v) => set(&mut self.view, v),
+            Err(e) => {
+                let span = e.span().unwrap_or_else(|| value.span());
+                self.error(span, name, e.message().to_string());
             }
         }
     }

@@ -36,6 +36,44 @@ pub struct Config {
     pub keys: BTreeMap<String, KeySpec>,
     /// Delivery backends (validated by the delivery module).
     pub backends: Vec<toml::Table>,
+    /// The post-incident cleanup checklist.
+    pub cleanup: CleanupConfig,
+    /// Hand-off behaviour.
+    pub handoff: HandoffConfig,
+    /// Roles shown in the rotation view besides IC and Comms.
+    pub rotation: RotationConfig,
+}
+
+/// `[cleanup]`: items ticked (or skipped with a reason) after resolving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanupConfig {
+    pub items: Vec<String>,
+}
+
+impl Default for CleanupConfig {
+    fn default() -> Self {
+        CleanupConfig {
+            items: crate::domain::followup::DEFAULT_CLEANUP_ITEMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// `[handoff]`: with `require_ack`, a hand-off waits for the incoming person.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandoffConfig {
+    pub require_ack: bool,
+}
+
+/// `[rotation]`: extra roles (e.g. `"ops:database"`) in the rotation view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RotationConfig {
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,8 +26,10 @@ pub use figures::{KeyFigures, LateStatus};
 pub use handoff::{PendingHandoff, handoff_brief};
 pub use postmortem::{PostmortemData, postmortem};
 pub use remediation::{Remediation, RemediationRow, open_remediations};
-pub use report::{Report, report};
-pub use rotation::{Candidate, Proposal, Urgency, propose, work_last_24h};
+pub use report::{Report, render_table, report};
+pub use rotation::{
+    Candidate, Load, Proposal, Urgency, loads, propose, propose_all, work_last_24h,
+};
 
 /// Follow-up state carried on [`Incident::followup`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
