@@ -1,5 +1,9 @@
 //! commandpost: a terminal cockpit for the incident commander.
 
+pub mod app;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod journal;
+pub mod term;
+pub mod ui;

@@ -1,0 +1,61 @@
+//! Journal events in words, for the timeline and confirmations.
+
+use crate::domain::Payload;
+use crate::domain::text::one_line;
+
+/// One line describing what an event did (control characters stripped).
+pub fn describe(p: &Payload) -> String {
+    let s = match p {
+        Payload::IncidentOpened { title, ic, .. } => {
+            format!("opened \"{title}\", IC {ic}")
+        }
+        Payload::TitleChanged { title } => format!("title: {title}"),
+        Payload::StateChanged { from, to } => match to.level() {
+            Some(n) => format!("state {n} {} (was {from})", to.label().to_uppercase()),
+            None => "RESOLVED".to_string(),
+        },
+        Payload::RoleHandedOff { role, from, to } => match from {
+            Some(f) => format!("{} -> {to} (was {f})", role.title()),
+            None => format!("{} -> {to}", role.title()),
+        },
+        Payload::PersonJoined { name, group, .. } => match group {
+            Some(g) => format!("{name} joined ops:{g}"),
+            None => format!("{name} joined"),
+        },
+        Payload::PersonReleased { name } => format!("{name} released (off duty)"),
+        Payload::BreakStarted { name } => format!("{name} on a break"),
+        Payload::BreakEnded { name } => format!("{name} back from break"),
+        Payload::ImpactUpdated { text } => format!("impact: {text}"),
+        Payload::HypothesisAdded { id, text } => format!("hypothesis #{id}: {text}"),
+        Payload::HypothesisRuledOut { id, reason } => match reason {
+            Some(r) => format!("ruled out #{id}: {r}"),
+            None => format!("ruled out #{id}"),
+        },
+        Payload::NoteAdded { text } => format!("note: {text}"),
+        Payload::LinkAdded { label, url } => format!("link: {label} {url}"),
+        Payload::QuestionReviewed { question } => {
+            format!("reviewed: {}", question.question())
+        }
+        Payload::QuestionSnoozed { question, until } => format!(
+            "snoozed: {} until {}",
+            question.question(),
+            until.strftime("%H:%M UTC")
+        ),
+        Payload::SitrepSent {
+            version, fields, ..
+        } => {
+            if fields.summary.is_empty() {
+                format!("sitrep v{version} sent")
+            } else {
+                format!("sitrep v{version} sent: {}", fields.summary)
+            }
+        }
+        Payload::StatusPosted { fields, .. } => {
+            format!("status page ({}): {}", fields.stage, fields.message)
+        }
+        Payload::Unknown { kind, .. } => {
+            format!("[{kind}] (event from a newer version, kept as is)")
+        }
+    };
+    one_line(&s)
+}
