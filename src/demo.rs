@@ -299,6 +299,34 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
     v
 }
 
+/// The demo as journal events without touching the disk (for tests and
+/// benchmarks): sequence numbers from 1, timestamps before `now`.
+pub fn events(actor: &str, now: Timestamp) -> Vec<crate::domain::Event> {
+    script(actor)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mins, who, payload))| {
+            let payload = match payload {
+                Payload::IncidentOpened { title, ic, .. } => Payload::IncidentOpened {
+                    id: "INC-DEMO".into(),
+                    title,
+                    ic,
+                },
+                p => p,
+            };
+            crate::domain::Event {
+                v: crate::domain::event::FORMAT_VERSION,
+                seq: i as u64 + 1,
+                ts: now
+                    .checked_sub(SignedDuration::from_mins(mins))
+                    .unwrap_or(now),
+                actor: who,
+                payload,
+            }
+        })
+        .collect()
+}
+
 /// Journals the demo incident into `store` and adds the demo's known people
 /// to `config`. Returns the incident id.
 pub fn build(

@@ -71,10 +71,10 @@ fn plus(t: Timestamp, d: SignedDuration) -> Timestamp {
 }
 
 /// Durations the way people say them for recent things: "45s", "71m",
-/// then "2h05m" from two hours on.
+/// then "1h40m" from 100 minutes on.
 pub fn words(d: SignedDuration) -> String {
     let s = d.as_secs();
-    if s.abs() < 120 * 60 {
+    if s.abs() < 100 * 60 {
         if s.abs() < 60 {
             format!("{s}s")
         } else {

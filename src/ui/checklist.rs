@@ -20,7 +20,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
     let (passes, done) = progress(inc);
     let attention = m.rows.iter().filter(|r| r.status.needs_attention()).count();
     let extra = format!(
-        "{attention} need attention · pass {} ({done}/6 done, {passes} complete)",
+        "{attention} need attention · pass {}: {done} of 6 reviewed · {passes} passes done",
         passes + 1
     );
     let mut lines = vec![region_title(m, theme, Region::Checklist, extra, area.width)];

@@ -48,9 +48,9 @@ pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Frame) {
         .iter()
         .map(|(k, d)| (k.to_string(), d.to_string()))
         .collect();
-    let key_cols = 12;
+    let key_cols = 10;
     // Two columns when there is room, else one (scrollable).
-    let two = inner.width >= 76;
+    let two = inner.width >= 60;
     let col_w = if two { inner.width / 2 } else { inner.width } as usize;
     let cell = |(k, d): &(String, String)| -> Vec<Span<'static>> {
         vec![

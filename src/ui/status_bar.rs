@@ -57,7 +57,7 @@ pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
 pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
     let w = area.width as usize;
     let right = format!(
-        " deliveries: {} pending, {} failed ",
+        " sends: {} pending, {} failed ",
         m.deliveries_pending, m.deliveries_failed
     );
     let right_style = if m.deliveries_failed > 0 {
@@ -77,7 +77,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
         for (k, label) in hints(m) {
             let piece = width(&k) + width(label) + 3;
             if used + piece > room {
-                break;
+                continue;
             }
             spans.push(Span::raw(" "));
             spans.push(Span::styled(k, theme.key()));
