@@ -11,14 +11,20 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match real_main() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err((e, code)) => {
             eprintln!("commandpost: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(code)
         }
     }
 }
 
-fn real_main() -> Result<(), String> {
+fn real_main() -> Result<(), (String, u8)> {
+    inner()
+        .map_err(|e| (e, 1))
+        .and_then(|opts| app::run(opts).map_err(|e| (e.to_string(), e.exit_code())))
+}
+
+fn inner() -> Result<RunOptions, String> {
     let mut args = std::env::args().skip(1);
     let mut data_dir: Option<PathBuf> = None;
     let mut actor: Option<String> = None;
@@ -37,7 +43,7 @@ fn real_main() -> Result<(), String> {
                 println!(
                     "usage: commandpost [--data-dir DIR] [--as NAME] [--incident ID] [--config FILE] [demo]"
                 );
-                return Ok(());
+                std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -53,12 +59,11 @@ fn real_main() -> Result<(), String> {
     let actor = actor
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "IC".into());
-    app::run(RunOptions {
+    Ok(RunOptions {
         store: Store::new(data_dir),
         config,
         actor,
         incident,
         demo,
     })
-    .map_err(|e| e.to_string())
 }

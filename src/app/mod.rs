@@ -49,6 +49,19 @@ pub enum AppError {
     Demo(String),
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
+    /// SIGTERM or SIGHUP: the terminal was restored, nothing was lost.
+    #[error("stopped by {0}; the incident stays open")]
+    Signal(&'static str, i32),
+}
+
+impl AppError {
+    /// The process exit status for this error: 128 + n for a signal.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Signal(_, n) => u8::try_from(128 + n).unwrap_or(1),
+            _ => 1,
+        }
+    }
 }
 
 /// Runs the cockpit until the user quits (or SIGTERM/SIGHUP).

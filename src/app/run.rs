@@ -121,8 +121,14 @@ async fn event_loop(
                 let _ = cmd_tx.send(Cmd::Poll);
                 Msg::Tick(Timestamp::now())
             }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = sigterm.recv() => {
+                outcome = Err(AppError::Signal("SIGTERM", libc::SIGTERM));
+                break;
+            }
+            _ = sighup.recv() => {
+                outcome = Err(AppError::Signal("SIGHUP", libc::SIGHUP));
+                break;
+            }
         };
         dirty |= match &msg {
             Msg::Tick(t) => t.as_second() != model.now.as_second(),
