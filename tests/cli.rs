@@ -96,12 +96,12 @@ fn full_headless_flow_is_journaled_and_announced() {
         .args(["break", "渡辺 健"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("started a break"));
+        .stdout(predicate::str::contains("on a break"));
     cp(d.path())
         .args(["break", "渡辺 健"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("back from a break"));
+        .stdout(predicate::str::contains("back from break"));
     cp(d.path()).args(["release", "渡辺 健"]).assert().success();
     cp(d.path())
         .args(["hypothesis", "add", "bad deploy"])
@@ -136,7 +136,7 @@ fn full_headless_flow_is_journaled_and_announced() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("IC handed from alice to Ricardo")
+            predicate::str::contains("IC -> Ricardo (was alice)")
                 .and(predicate::str::contains("## Timeline")),
         );
     let ex = cp(d.path())

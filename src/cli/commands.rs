@@ -11,9 +11,22 @@ use jiff::Timestamp;
 use std::fmt;
 use std::path::PathBuf;
 
-/// A one-line error for the user.
+/// A one-line error for the user, with the exit status to use.
 #[derive(Debug)]
 pub struct Fail(pub String);
+
+/// The cockpit's own failure (its exit status may be 128 + signal).
+#[derive(Debug)]
+pub enum Outcome {
+    Fail(Fail),
+    Cockpit(crate::app::AppError),
+}
+
+impl From<Fail> for Outcome {
+    fn from(f: Fail) -> Self {
+        Outcome::Fail(f)
+    }
+}
 
 impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -48,8 +61,8 @@ pub struct Ctx {
 }
 
 /// Extra configuration checks owned by other modules (the cockpit's keymap).
-fn key_check(_cfg: &Config) -> Vec<(String, String)> {
-    Vec::new()
+fn key_check(cfg: &Config) -> Vec<(String, String)> {
+    crate::app::validate_keys(cfg)
 }
 
 pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
@@ -69,16 +82,17 @@ fn actor(explicit: Option<&str>) -> Result<String, Fail> {
     clean_name(&raw).map_err(|e| Fail(format!("--as: {e}")))
 }
 
-pub fn run(cli: Cli) -> Result<(), Fail> {
+pub fn run(cli: Cli) -> Result<(), Outcome> {
     let g = cli.global;
     let data = data_dir(g.data_dir.clone())?;
     let _log = crate::logging::init(&data, g.verbose);
     let config_path = g.config.clone().or_else(config::default_path);
     // `config` subcommands must work on a broken file, so load lazily there.
     if let Some(Command::Config(c)) = &cli.command {
-        return config_cmd(c, g.config.clone(), config_path, &data);
+        return Ok(config_cmd(c, g.config.clone(), config_path, &data)?);
     }
-    let (config, warnings) = Config::load(g.config.as_deref(), config_path.as_deref())?;
+    let (config, warnings) =
+        Config::load(g.config.as_deref(), config_path.as_deref()).map_err(Fail::from)?;
     for w in &warnings {
         eprintln!("commandpost: {w}");
         tracing::warn!("{w}");
@@ -92,23 +106,22 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
     };
     tracing::info!(command = ?cli.command, actor = %ctx.actor, "start");
     match cli.command {
-        None => default_action(&ctx),
-        Some(cmd) => dispatch(&ctx, cmd),
+        None => cockpit(ctx, false),
+        Some(Command::Demo) => cockpit(ctx, true),
+        Some(cmd) => Ok(dispatch(&ctx, cmd)?),
     }
 }
 
-fn default_action(ctx: &Ctx) -> Result<(), Fail> {
-    // The cockpit is not wired yet: show the current incident, or how to start.
-    match ctx.store.resolve(ctx.incident.as_deref(), false) {
-        Ok(id) => show(ctx, &id, false),
-        Err(_) => {
-            println!(
-                "No open incident in {}.\nOpen one with: commandpost new \"<title>\"",
-                ctx.store.root().display()
-            );
-            Ok(())
-        }
-    }
+/// Opens the full-screen cockpit (logs go to the file only).
+fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
+    let opts = crate::app::RunOptions {
+        store: ctx.store,
+        config: ctx.config,
+        actor: ctx.actor,
+        incident: ctx.incident,
+        demo,
+    };
+    crate::app::run(opts).map_err(Outcome::Cockpit)
 }
 
 /// Opens the incident to act on and replays it.
@@ -133,7 +146,7 @@ pub(super) fn act(
     let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
     let own = events
         .last()
-        .map(crate::domain::describe::describe)
+        .map(|e| crate::domain::describe::describe(&e.payload))
         .unwrap_or_default();
     println!("{own}");
     if let Some(text) = text {
@@ -223,7 +236,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             println!("{out}");
             Ok(())
         }
-        Command::Config(_) | Command::Completions { .. } => Ok(()),
+        Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
 }
 

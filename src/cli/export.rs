@@ -90,7 +90,7 @@ pub fn markdown(inc: &Incident, events: &[Event], now: Timestamp) -> String {
             "- {} {}: {}",
             e.ts.strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
-            describe(e)
+            describe(&e.payload)
         );
     }
     s

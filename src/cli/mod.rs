@@ -46,6 +46,8 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the cockpit on a lively demo incident in a throwaway directory (sends nothing)
+    Demo,
     /// Open a new incident; prints its id. The opener becomes IC
     New {
         /// A short title, e.g. "Elevated API errors in EU"
@@ -199,9 +201,13 @@ pub fn main() -> ExitCode {
     }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(commands::Outcome::Fail(e)) => {
             eprintln!("commandpost: {e}");
             ExitCode::FAILURE
+        }
+        Err(commands::Outcome::Cockpit(e)) => {
+            eprintln!("commandpost: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The incident as pure data and rules. No IO, no clock: every function that
 //! needs the time takes `now`.
 
+pub mod checklist;
 pub mod describe;
 pub mod duration;
 pub mod event;

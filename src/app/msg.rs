@@ -1,0 +1,34 @@
+//! Everything that can happen to the cockpit, as data.
+
+use crate::domain::Event;
+use crossterm::event::KeyEvent;
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// A key press (release and repeat events are filtered out before).
+    Key(KeyEvent),
+    /// Bracketed paste.
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock: the only way time reaches the model.
+    Tick(Timestamp),
+    /// Events read from or written to the journal, in order. With `own`,
+    /// the last one is the change this cockpit asked for.
+    Journaled {
+        events: Vec<Event>,
+        own: bool,
+    },
+    /// An append (or the incident creation) failed: nothing was changed.
+    JournalFailed(String),
+    /// A background read of the journal failed.
+    PollFailed(String),
+    /// An announcement was written to the outbox.
+    Announced(String),
+    AnnounceFailed(String),
+    /// Delivery counts, once delivery lands.
+    Deliveries {
+        pending: u32,
+        failed: u32,
+    },
+}

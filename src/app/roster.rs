@@ -1,0 +1,147 @@
+//! The roster as lines, in display order. Shared by update (which person is
+//! selected) and the view (how to draw it), so both agree on positions.
+
+use crate::config::Config;
+use crate::domain::Role;
+use crate::domain::incident::Incident;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterLine {
+    /// A section title, e.g. `ops:database` with a note such as the lead.
+    Heading { text: String, note: Option<String> },
+    /// A person on duty, with the label of the line (role or "member").
+    Person { label: String, name: String },
+    /// A command role nobody holds.
+    Vacant { label: String },
+    /// People off duty who could take over: configured or released.
+    Available { names: Vec<String> },
+}
+
+impl RosterLine {
+    pub fn person(&self) -> Option<&str> {
+        match self {
+            RosterLine::Person { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// Roster lines for an incident, IC first.
+pub fn lines(inc: &Incident, cfg: &Config) -> Vec<RosterLine> {
+    let mut out = vec![RosterLine::Heading {
+        text: "Command".into(),
+        note: None,
+    }];
+    let mut placed: Vec<&str> = Vec::new();
+    for role in [Role::Ic, Role::Comms, Role::Deputy, Role::Scribe] {
+        match inc.holder(&role) {
+            Some(h) => {
+                placed.push(&h.name);
+                out.push(RosterLine::Person {
+                    label: role.title(),
+                    name: h.name.clone(),
+                });
+            }
+            None => out.push(RosterLine::Vacant {
+                label: role.title(),
+            }),
+        }
+    }
+    for g in inc.groups.values() {
+        let lead = inc
+            .holder(&Role::OpsLead(g.name.clone()))
+            .map(|h| h.name.clone());
+        let reports = g
+            .members
+            .iter()
+            .filter(|m| Some(*m) != lead.as_ref())
+            .count();
+        let mut note = format!(
+            "{} {}",
+            g.members.len(),
+            if g.members.len() == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        );
+        if lead.is_none() {
+            note.push_str(", NO LEAD");
+        } else if reports > cfg.roster.span_of_control {
+            note.push_str(&format!(
+                ", {reports} under one lead (limit {})",
+                cfg.roster.span_of_control
+            ));
+        }
+        out.push(RosterLine::Heading {
+            text: format!("ops:{}", g.name),
+            note: Some(note),
+        });
+        if let Some(l) = &lead {
+            out.push(RosterLine::Person {
+                label: "lead".into(),
+                name: l.clone(),
+            });
+            placed.push(
+                inc.holder(&Role::OpsLead(g.name.clone()))
+                    .map_or("", |h| &h.name),
+            );
+        }
+        for m in g.members.iter().filter(|m| Some(*m) != lead.as_ref()) {
+            placed.push(m);
+            out.push(RosterLine::Person {
+                label: "member".into(),
+                name: m.clone(),
+            });
+        }
+    }
+    let loose: Vec<&str> = inc
+        .on_duty()
+        .map(|p| p.name.as_str())
+        .filter(|n| !placed.contains(n))
+        .collect();
+    if !loose.is_empty() {
+        out.push(RosterLine::Heading {
+            text: "Responders".into(),
+            note: None,
+        });
+        for n in loose {
+            out.push(RosterLine::Person {
+                label: String::new(),
+                name: n.to_string(),
+            });
+        }
+    }
+    let mut avail: Vec<String> = Vec::new();
+    for p in &inc.people {
+        if !p.on_duty() {
+            avail.push(p.name.clone());
+        }
+    }
+    for k in &cfg.people {
+        let known = inc
+            .people
+            .iter()
+            .any(|p| p.name.to_lowercase() == k.name.trim().to_lowercase());
+        if !known && !avail.contains(&k.name) {
+            avail.push(k.name.clone());
+        }
+    }
+    if !avail.is_empty() {
+        out.push(RosterLine::Heading {
+            text: "Available".into(),
+            note: Some("off duty, for rotation".into()),
+        });
+        out.push(RosterLine::Available { names: avail });
+    }
+    out
+}
+
+/// Names on duty in roster order, each once (for selection).
+pub fn selectable(lines: &[RosterLine]) -> Vec<(usize, &str)> {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.person().map(|n| (i, n)))
+        .collect()
+}

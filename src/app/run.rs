@@ -1,0 +1,260 @@
+//! The event loop and the executor. The loop turns terminal input, a
+//! 1-second tick, signals and executor results into `Msg`s, feeds them to
+//! `update`, hands the resulting `Cmd`s to the executor thread and draws
+//! only when something visible changed.
+
+use crate::app::cmd::Cmd;
+use crate::app::keymap::Keymap;
+use crate::app::model::Model;
+use crate::app::msg::Msg;
+use crate::app::update::update;
+use crate::app::{AppError, RunOptions};
+use crate::journal::{Journal, Store};
+use crate::term::TermGuard;
+use crate::ui::{self, Theme};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{IsTerminal, Write};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+pub fn run(opts: RunOptions) -> Result<(), AppError> {
+    let keymap = Keymap::build(&opts.config).map_err(AppError::Keys)?;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(AppError::NotATerminal);
+    }
+    let mut config = opts.config;
+    let (store, incident, _demo_dir) = if opts.demo {
+        let dir = crate::demo::TempDir::new().map_err(|e| AppError::Demo(e.to_string()))?;
+        let store = Store::new(dir.path());
+        let id = crate::demo::build(&store, &mut config, &opts.actor, Timestamp::now())
+            .map_err(|e| AppError::Demo(e.to_string()))?;
+        (store, Some(id), Some(dir))
+    } else {
+        (opts.store, opts.incident, None)
+    };
+    let id = match incident {
+        Some(id) => Some(id),
+        None => store.current()?,
+    };
+    let (journal, events) = match &id {
+        Some(id) => {
+            let (opened, _) = store.open(id)?;
+            for w in &opened.warnings {
+                tracing::warn!("{w}");
+            }
+            (Some(opened.journal), opened.events)
+        }
+        None => (None, Vec::new()),
+    };
+    let now = Timestamp::now();
+    let mut model = Model::new(&opts.actor, config, keymap, events, now);
+    model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+    model.demo = opts.demo;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)?;
+    let result = rt.block_on(event_loop(model, store, journal, id, opts.actor));
+    drop(_demo_dir);
+    result
+}
+
+/// Time until just past the next wall-clock second, so the clock on
+/// screen changes when the real one does.
+fn until_next_second() -> Duration {
+    let ms = Timestamp::now().subsec_millisecond().clamp(0, 999) as u64;
+    Duration::from_millis(1000 - ms + 5)
+}
+
+async fn event_loop(
+    mut model: Model,
+    store: Store,
+    journal: Option<Journal>,
+    id: Option<String>,
+    actor: String,
+) -> Result<(), AppError> {
+    let guard = TermGuard::enter().map_err(AppError::Terminal)?;
+    let theme = Theme::from_env();
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(AppError::Terminal)?;
+    let size = terminal.size().map_err(AppError::Terminal)?;
+    model.size = (size.width, size.height);
+
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
+    let (cmd_tx, cmd_rx) = std_mpsc::channel::<Cmd>();
+    let executor = std::thread::Builder::new()
+        .name("journal".into())
+        .spawn(move || execute(store, journal, id, actor, cmd_rx, msg_tx))
+        .map_err(AppError::Terminal)?;
+
+    let mut input = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate()).map_err(AppError::Terminal)?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(AppError::Terminal)?;
+    let tick = tokio::time::sleep(until_next_second());
+    tokio::pin!(tick);
+    let mut dirty = true;
+    let mut outcome = Ok(());
+
+    loop {
+        if dirty {
+            draw(&mut terminal, &model, &theme).map_err(AppError::Terminal)?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Some(Ok(TermEvent::Paste(s))) => Msg::Paste(s),
+                Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => { outcome = Err(AppError::Terminal(e)); break; }
+                None => break,
+            },
+            Some(m) = msg_rx.recv() => m,
+            () = &mut tick => {
+                tick.as_mut().reset(tokio::time::Instant::now() + until_next_second());
+                let _ = cmd_tx.send(Cmd::Poll);
+                Msg::Tick(Timestamp::now())
+            }
+            _ = sigterm.recv() => {
+                outcome = Err(AppError::Signal("SIGTERM", libc::SIGTERM));
+                break;
+            }
+            _ = sighup.recv() => {
+                outcome = Err(AppError::Signal("SIGHUP", libc::SIGHUP));
+                break;
+            }
+        };
+        dirty |= match &msg {
+            Msg::Tick(t) => t.as_second() != model.now.as_second(),
+            _ => true,
+        };
+        for cmd in update(&mut model, msg) {
+            match cmd {
+                Cmd::Quit => {}
+                Cmd::Redraw => {
+                    terminal.clear().map_err(AppError::Terminal)?;
+                    dirty = true;
+                }
+                Cmd::Suspend => {
+                    guard.suspend().map_err(AppError::Terminal)?;
+                    terminal.clear().map_err(AppError::Terminal)?;
+                    if let Ok(s) = terminal.size() {
+                        model.size = (s.width, s.height);
+                    }
+                    dirty = true;
+                }
+                other => {
+                    let _ = cmd_tx.send(other);
+                }
+            }
+        }
+        if model.quit {
+            break;
+        }
+    }
+    // Let the executor finish what it was given (appends are quick).
+    drop(cmd_tx);
+    let _ = executor.join();
+    drop(terminal);
+    drop(guard);
+    outcome
+}
+
+fn draw(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    model: &Model,
+    theme: &Theme,
+) -> std::io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|f| ui::render(model, theme, f))?;
+    crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()
+}
+
+/// The executor: owns the journal; runs commands in order on its thread.
+fn execute(
+    store: Store,
+    mut journal: Option<Journal>,
+    mut id: Option<String>,
+    actor: String,
+    rx: std_mpsc::Receiver<Cmd>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let mut last_poll_error: Option<String> = None;
+    for cmd in rx {
+        let reply = match cmd {
+            Cmd::Create { title } => match store.create(&title, &actor, Timestamp::now()) {
+                Ok((j, ev)) => {
+                    journal = Some(j);
+                    if let crate::domain::Payload::IncidentOpened { id: new, .. } = &ev.payload {
+                        id = Some(new.clone());
+                    }
+                    Some(Msg::Journaled {
+                        events: vec![ev],
+                        own: true,
+                    })
+                }
+                Err(e) => Some(Msg::JournalFailed(e.to_string())),
+            },
+            Cmd::Append(p) => match journal.as_mut() {
+                Some(j) => match j.append(&actor, Timestamp::now(), p) {
+                    Ok(events) => Some(Msg::Journaled { events, own: true }),
+                    Err(e) => Some(Msg::JournalFailed(e.to_string())),
+                },
+                None => Some(Msg::JournalFailed("no incident is open".into())),
+            },
+            Cmd::Announce { text } => Some(match id.as_deref() {
+                Some(id) => match announce(&store.outbox_file(id), &text) {
+                    Ok(()) => Msg::Announced(text),
+                    Err(e) => Msg::AnnounceFailed(e.to_string()),
+                },
+                None => Msg::AnnounceFailed("no incident is open".into()),
+            }),
+            Cmd::Poll => match journal.as_mut().map(Journal::poll) {
+                Some(Ok(events)) if !events.is_empty() => {
+                    last_poll_error = None;
+                    Some(Msg::Journaled { events, own: false })
+                }
+                Some(Err(e)) => {
+                    let text = e.to_string();
+                    if last_poll_error.as_ref() == Some(&text) {
+                        None
+                    } else {
+                        last_poll_error = Some(text.clone());
+                        Some(Msg::PollFailed(text))
+                    }
+                }
+                _ => None,
+            },
+            Cmd::Redraw | Cmd::Suspend | Cmd::Quit => None,
+        };
+        if let Some(m) = reply
+            && tx.send(m).is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// The local outbox: one Markdown line per announcement, next to the
+/// journal. The delivery outbox replaces this function.
+fn announce(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let line = format!(
+        "- {} {}\n",
+        Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC"),
+        crate::domain::text::one_line(text)
+    );
+    f.write_all(line.as_bytes())?;
+    f.sync_data()
+}

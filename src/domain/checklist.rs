@@ -1,0 +1,805 @@
+//! The IC event loop (doctrine section 2) as six derived rows: each question
+//! gets a status computed from the data (clocks, roster, last sitrep, last
+//! status update, impact) and the reason in words. Pure: `now` comes in.
+//!
+//! Rules shared by every row:
+//! - a question snoozed until a later time shows `SNOOZED` (with the reason
+//!   underneath) until then;
+//! - a review turns the row `OK` for the question's window (its cadence),
+//!   but only for problems that already existed when it was reviewed: a
+//!   problem that starts later (someone crosses 8 hours) shows again;
+//! - a state change clears reviews and snoozes (done by the replay).
+
+use crate::config::Config;
+use crate::domain::duration::short;
+use crate::domain::event::{LoopQuestion, Payload, Severity};
+use crate::domain::incident::{DomainError, Incident};
+use jiff::{SignedDuration, Timestamp};
+
+/// A row's status, in increasing order of urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Ok,
+    Snoozed,
+    Unknown,
+    Due,
+    Overdue,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Snoozed => "SNOOZED",
+            Status::Unknown => "UNKNOWN",
+            Status::Due => "DUE",
+            Status::Overdue => "OVERDUE",
+        }
+    }
+
+    /// Whether the row asks for the IC's attention.
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Status::Unknown | Status::Due | Status::Overdue)
+    }
+}
+
+/// One question of the loop with its derived status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub question: LoopQuestion,
+    pub status: Status,
+    /// Why, in words: "last sitrep 71m ago, due every 60m".
+    pub reason: String,
+}
+
+/// A problem found in the data, with the moment it began (if known). A
+/// review made after `since` covers it.
+struct Finding {
+    status: Status,
+    text: String,
+    since: Option<Timestamp>,
+}
+
+/// Breaks findings, most pressing first: over the limit, then longest on
+/// shift, then longest without a break.
+fn by_pressure(f: &(Finding, i64)) -> (std::cmp::Reverse<Status>, std::cmp::Reverse<i64>) {
+    (std::cmp::Reverse(f.0.status), std::cmp::Reverse(f.1))
+}
+
+fn plus(t: Timestamp, d: SignedDuration) -> Timestamp {
+    t.checked_add(d).unwrap_or(Timestamp::MAX)
+}
+
+/// Durations the way people say them for recent things: "45s", "71m",
+/// then "1h40m" from 100 minutes on.
+pub fn words(d: SignedDuration) -> String {
+    let s = d.as_secs();
+    if s.abs() < 100 * 60 {
+        if s.abs() < 60 {
+            format!("{s}s")
+        } else {
+            format!("{}m", s / 60)
+        }
+    } else {
+        short(d)
+    }
+}
+
+fn ago(now: Timestamp, t: Timestamp) -> String {
+    words(now.duration_since(t).max(SignedDuration::ZERO))
+}
+
+/// Fraction of a cadence after which a recurring duty shows as DUE.
+const DUE_FRACTION_PERCENT: i64 = 80;
+
+fn due_from(cadence: SignedDuration) -> SignedDuration {
+    SignedDuration::from_secs(cadence.as_secs() * DUE_FRACTION_PERCENT / 100)
+}
+
+/// The sitrep cadence for the incident's current state.
+pub fn sitrep_cadence(inc: &Incident, cfg: &Config) -> SignedDuration {
+    match inc.state {
+        Severity::Major => cfg.cadence.sitrep_major,
+        Severity::Confirmed => cfg.cadence.sitrep_confirmed,
+        Severity::Investigating | Severity::Resolved => cfg.cadence.sitrep_investigating,
+    }
+}
+
+/// How long a review of `q` stays valid.
+fn window(q: LoopQuestion, inc: &Incident, cfg: &Config) -> SignedDuration {
+    match q {
+        LoopQuestion::Customers => cfg.cadence.status,
+        LoopQuestion::Impact => cfg.cadence.impact_review,
+        _ => sitrep_cadence(inc, cfg),
+    }
+}
+
+/// Evaluates the six questions, in doctrine order.
+pub fn evaluate(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Row> {
+    LoopQuestion::ALL
+        .iter()
+        .map(|&q| evaluate_one(inc, cfg, now, q))
+        .collect()
+}
+
+fn evaluate_one(inc: &Incident, cfg: &Config, now: Timestamp, q: LoopQuestion) -> Row {
+    if !inc.is_open() {
+        return Row {
+            question: q,
+            status: Status::Ok,
+            reason: "incident resolved".into(),
+        };
+    }
+    let findings = match q {
+        LoopQuestion::Support => support(inc, cfg),
+        LoopQuestion::Breaks => breaks(inc, cfg, now),
+        LoopQuestion::Customers => customers(inc, cfg, now),
+        LoopQuestion::Impact => impact(inc, cfg, now),
+        LoopQuestion::Sitrep => sitrep(inc, cfg, now),
+        LoopQuestion::GroupsInformed => groups_informed(inc),
+    };
+    let worst = findings.iter().map(|f| f.status).max();
+    let mark = inc.marks.get(&q);
+    let reviewed = mark.and_then(|m| m.reviewed.clone()).or_else(|| {
+        (q == LoopQuestion::Impact)
+            .then(|| {
+                inc.impact
+                    .reviewed_at
+                    .zip(inc.impact.reviewed_by.clone())
+                    .filter(|(at, _)| *at >= last_state_change(inc))
+            })
+            .flatten()
+    });
+    let summary = summarize(&findings);
+
+    if let Some(until) = mark.and_then(|m| m.snoozed_until)
+        && until > now
+    {
+        let mut reason = format!("until {} ({} left)", until.strftime("%H:%M UTC"), {
+            words(until.duration_since(now))
+        });
+        if let Some(s) = summary.filter(|_| worst.is_some_and(|w| w > Status::Ok)) {
+            reason.push_str(": ");
+            reason.push_str(&s);
+        }
+        return Row {
+            question: q,
+            status: Status::Snoozed,
+            reason,
+        };
+    }
+
+    if let Some((at, by)) = &reviewed {
+        let valid = plus(*at, window(q, inc, cfg)) > now;
+        let uncovered = findings
+            .iter()
+            .filter(|f| f.status > Status::Ok)
+            .any(|f| f.since.is_some_and(|s| s > *at));
+        if valid && !uncovered {
+            let mut reason = format!("reviewed {} ago by {by}", ago(now, *at));
+            if let Some(s) = summary {
+                reason.push_str("; ");
+                reason.push_str(&s);
+            }
+            return Row {
+                question: q,
+                status: Status::Ok,
+                reason,
+            };
+        }
+    }
+
+    match worst {
+        Some(status) if status > Status::Ok => Row {
+            question: q,
+            status,
+            reason: summary.unwrap_or_default(),
+        },
+        _ => {
+            // No problem in the data. Questions that only a human can
+            // answer need a (recent) review.
+            let needs_review = matches!(
+                q,
+                LoopQuestion::Support | LoopQuestion::GroupsInformed | LoopQuestion::Impact
+            );
+            let (status, reason) = match (&reviewed, needs_review) {
+                (_, false) => (Status::Ok, summary.unwrap_or_else(|| "all good".into())),
+                (None, true) => (
+                    Status::Unknown,
+                    match summary {
+                        Some(s) => format!("never reviewed; {s}"),
+                        None => "never reviewed".into(),
+                    },
+                ),
+                (Some((at, _)), true) => (
+                    Status::Due,
+                    format!(
+                        "last reviewed {} ago, due every {}",
+                        ago(now, *at),
+                        words(window(q, inc, cfg))
+                    ),
+                ),
+            };
+            Row {
+                question: q,
+                status,
+                reason,
+            }
+        }
+    }
+}
+
+fn summarize(findings: &[Finding]) -> Option<String> {
+    let worst = findings.iter().map(|f| f.status).max()?;
+    let mut top = findings.iter().filter(|f| f.status == worst);
+    let first = top.next()?;
+    let more = findings.len() - 1;
+    Some(if more == 0 {
+        first.text.clone()
+    } else {
+        format!("{} (+{more} more)", first.text)
+    })
+}
+
+fn last_state_change(inc: &Incident) -> Timestamp {
+    inc.state_changes.last().map_or(inc.opened_at, |c| c.at)
+}
+
+fn support(inc: &Incident, cfg: &Config) -> Vec<Finding> {
+    let limit = cfg.roster.span_of_control;
+    let mut out = Vec::new();
+    for g in inc.groups.values() {
+        let lead = inc
+            .holder(&crate::domain::Role::OpsLead(g.name.clone()))
+            .map(|h| h.name.as_str());
+        let reports = g
+            .members
+            .iter()
+            .filter(|m| Some(m.as_str()) != lead)
+            .count();
+        match lead {
+            None if !g.members.is_empty() => out.push(Finding {
+                status: Status::Due,
+                text: format!("ops:{} has no lead", g.name),
+                since: Some(g.formed_at),
+            }),
+            Some(_) if reports > limit => out.push(Finding {
+                status: Status::Due,
+                text: format!(
+                    "ops:{} has {} people under one lead (limit {limit})",
+                    g.name, reports
+                ),
+                since: None,
+            }),
+            _ => {}
+        }
+    }
+    if out.is_empty() && !inc.groups.is_empty() {
+        out.push(Finding {
+            status: Status::Ok,
+            text: format!("{} ops groups, all led", inc.groups.len()),
+            since: None,
+        });
+    }
+    out
+}
+
+/// Ranks a shift-length finding above any break finding of the same status.
+const SHIFT_WEIGHT: i64 = 1 << 40;
+
+fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+    let mut out: Vec<(Finding, i64)> = Vec::new();
+    let mut longest: Option<(&str, SignedDuration)> = None;
+    for p in inc.on_duty() {
+        let (Some(start), Some(rest)) = (p.on_duty_since(), p.last_rest()) else {
+            continue;
+        };
+        if p.on_break() {
+            continue;
+        }
+        let on = now.duration_since(start);
+        if longest.is_none_or(|(_, d)| on > d) {
+            longest = Some((&p.name, on));
+        }
+        if on >= cfg.shifts.length {
+            out.push((
+                Finding {
+                    status: Status::Overdue,
+                    text: format!(
+                        "{} {} on shift (limit {})",
+                        p.name,
+                        short(on),
+                        crate::domain::duration::config_form(cfg.shifts.length)
+                    ),
+                    since: Some(plus(start, cfg.shifts.length)),
+                },
+                SHIFT_WEIGHT + on.as_secs(),
+            ));
+        } else if on >= cfg.shifts.warn_at {
+            out.push((
+                Finding {
+                    status: Status::Due,
+                    text: format!("{} {} on shift", p.name, short(on)),
+                    since: Some(plus(start, cfg.shifts.warn_at)),
+                },
+                SHIFT_WEIGHT + on.as_secs(),
+            ));
+        } else {
+            let without = now.duration_since(rest);
+            if without >= cfg.shifts.break_after {
+                out.push((
+                    Finding {
+                        status: Status::Due,
+                        text: format!("{} {} without a break", p.name, short(without)),
+                        since: Some(plus(rest, cfg.shifts.break_after)),
+                    },
+                    without.as_secs(),
+                ));
+            }
+        }
+    }
+    out.sort_by_key(by_pressure);
+    let mut out: Vec<Finding> = out.into_iter().map(|(f, _)| f).collect();
+    if out.is_empty()
+        && let Some((name, d)) = longest
+    {
+        out.push(Finding {
+            status: Status::Ok,
+            text: format!("longest on shift: {name} {}", short(d)),
+            since: None,
+        });
+    }
+    out
+}
+
+fn recurring(
+    what: &str,
+    last: Option<Timestamp>,
+    opened: Timestamp,
+    cadence: SignedDuration,
+    now: Timestamp,
+) -> Finding {
+    let every = words(cadence);
+    match last {
+        None => {
+            let since_open = now.duration_since(opened);
+            if since_open >= cadence {
+                Finding {
+                    status: Status::Overdue,
+                    text: format!("no {what} in {}, due every {every}", words(since_open)),
+                    since: Some(plus(opened, cadence)),
+                }
+            } else {
+                Finding {
+                    status: Status::Due,
+                    text: format!("no {what} yet, due every {every}"),
+                    since: Some(opened),
+                }
+            }
+        }
+        Some(at) => {
+            let age = now.duration_since(at);
+            let text = format!("{what} {} ago, due every {every}", ago(now, at));
+            if age >= cadence {
+                Finding {
+                    status: Status::Overdue,
+                    text: format!("last {text}"),
+                    since: Some(plus(at, cadence)),
+                }
+            } else if age >= due_from(cadence) {
+                Finding {
+                    status: Status::Due,
+                    text,
+                    since: Some(plus(at, due_from(cadence))),
+                }
+            } else {
+                Finding {
+                    status: Status::Ok,
+                    text,
+                    since: None,
+                }
+            }
+        }
+    }
+}
+
+fn customers(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+    let last = inc.last_status();
+    let mut out = vec![recurring(
+        "status page",
+        last.map(|s| s.at),
+        inc.opened_at,
+        cfg.cadence.status,
+        now,
+    )];
+    if let Some(promised) = last.and_then(|s| s.fields.next_update_at)
+        && promised <= now
+    {
+        out.push(Finding {
+            status: Status::Overdue,
+            text: format!(
+                "next update was promised for {}",
+                promised.strftime("%H:%M UTC")
+            ),
+            since: Some(promised),
+        });
+        out.sort_by_key(|f| std::cmp::Reverse(f.status));
+    }
+    out
+}
+
+fn impact(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+    let changed = last_state_change(inc);
+    match (inc.impact.text.is_empty(), inc.impact.reviewed_at) {
+        (true, _) => Vec::new(),
+        (false, Some(at)) if at < changed && !inc.state_changes.is_empty() => vec![Finding {
+            status: Status::Due,
+            text: format!(
+                "state changed {} ago; impact last reviewed {} ago",
+                ago(now, changed),
+                ago(now, at)
+            ),
+            since: Some(changed),
+        }],
+        (false, Some(at)) if now.duration_since(at) >= cfg.cadence.impact_review => {
+            vec![Finding {
+                status: Status::Due,
+                text: format!(
+                    "last reviewed {} ago, due every {}",
+                    ago(now, at),
+                    words(cfg.cadence.impact_review)
+                ),
+                since: Some(plus(at, cfg.cadence.impact_review)),
+            }]
+        }
+        (false, _) => vec![Finding {
+            status: Status::Ok,
+            text: crate::domain::text::one_line(&inc.impact.text),
+            since: None,
+        }],
+    }
+}
+
+fn sitrep(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+    let last = inc.last_sitrep();
+    let mut out = vec![recurring(
+        "sitrep",
+        last.map(|s| s.at),
+        inc.opened_at,
+        sitrep_cadence(inc, cfg),
+        now,
+    )];
+    if let (Some(s), Some(c)) = (last, inc.state_changes.last())
+        && c.at > s.at
+    {
+        out.push(Finding {
+            status: Status::Due,
+            text: format!(
+                "state changed to {} {} ago, after the last sitrep",
+                c.to,
+                ago(now, c.at)
+            ),
+            since: Some(c.at),
+        });
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.status));
+    out
+}
+
+fn groups_informed(inc: &Incident) -> Vec<Finding> {
+    let last = inc.last_sitrep();
+    let new: Vec<&str> = inc
+        .groups
+        .values()
+        .filter(|g| !g.members.is_empty())
+        .filter(|g| match last {
+            Some(s) => !s.groups.iter().any(|n| n == &g.name) && g.formed_at > s.at,
+            None => true,
+        })
+        .map(|g| g.name.as_str())
+        .collect();
+    let since = inc
+        .groups
+        .values()
+        .filter(|g| new.contains(&g.name.as_str()))
+        .map(|g| g.formed_at)
+        .max();
+    match (new.len(), last) {
+        (0, Some(s)) if !inc.groups.is_empty() => vec![Finding {
+            status: Status::Ok,
+            text: format!("all groups were in sitrep v{}", s.version),
+            since: None,
+        }],
+        (0, _) => Vec::new(),
+        (1, Some(_)) => vec![Finding {
+            status: Status::Due,
+            text: format!("ops:{} joined after the last sitrep", new.join("")),
+            since,
+        }],
+        (n, Some(_)) => vec![Finding {
+            status: Status::Due,
+            text: format!("{n} groups joined after the last sitrep"),
+            since,
+        }],
+        (n, None) => vec![Finding {
+            status: Status::Due,
+            text: format!(
+                "{n} group{} and no sitrep yet",
+                if n == 1 { "" } else { "s" }
+            ),
+            since,
+        }],
+    }
+}
+
+/// The loop's progress: completed passes and questions done in this one.
+pub fn progress(inc: &Incident) -> (u32, usize) {
+    (inc.loop_passes, inc.pass_progress.len())
+}
+
+/// Validates marking `q` reviewed.
+pub fn cmd_review(inc: &Incident, q: LoopQuestion) -> Result<Payload, DomainError> {
+    if !inc.is_open() {
+        return Err(DomainError::Resolved);
+    }
+    Ok(Payload::QuestionReviewed { question: q })
+}
+
+/// Validates snoozing `q` for `dur` from `now`.
+pub fn cmd_snooze(
+    inc: &Incident,
+    q: LoopQuestion,
+    dur: SignedDuration,
+    now: Timestamp,
+) -> Result<Payload, DomainError> {
+    if !inc.is_open() {
+        return Err(DomainError::Resolved);
+    }
+    if dur <= SignedDuration::ZERO || dur > SignedDuration::from_hours(24) {
+        return Err(DomainError::Invalid {
+            field: "snooze",
+            reason: "between 1 minute and 24 hours".into(),
+        });
+    }
+    Ok(Payload::QuestionSnoozed {
+        question: q,
+        until: plus(now, dur),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{Event, SitrepFields, StatusFields};
+    use crate::domain::role::Role;
+
+    fn t(min: i64) -> Timestamp {
+        let base: Timestamp = "2026-11-21T02:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        plus(base, SignedDuration::from_mins(min))
+    }
+
+    struct B {
+        events: Vec<Event>,
+    }
+
+    impl B {
+        fn new() -> B {
+            let mut b = B { events: vec![] };
+            b.at(
+                0,
+                Payload::IncidentOpened {
+                    id: "INC-1".into(),
+                    title: "API errors".into(),
+                    ic: "Alice".into(),
+                },
+            );
+            b
+        }
+        fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
+            self.events.push(Event {
+                v: 1,
+                seq: self.events.len() as u64 + 1,
+                ts: t(min),
+                actor: "Alice".into(),
+                payload,
+            });
+            self
+        }
+        fn inc(&self) -> Incident {
+            Incident::replay(&self.events).unwrap_or_else(|e| panic!("{e}"))
+        }
+    }
+
+    fn sitrep_at(b: &mut B, min: i64, groups: &[&str]) {
+        b.at(
+            min,
+            Payload::SitrepSent {
+                version: 1,
+                fields: SitrepFields::default(),
+                rendered: String::new(),
+                ic: None,
+                comms: None,
+                responders: vec![],
+                groups: groups.iter().map(|s| s.to_string()).collect(),
+            },
+        );
+    }
+
+    fn row(inc: &Incident, now: i64, q: LoopQuestion) -> Row {
+        evaluate_one(inc, &Config::default(), t(now), q)
+    }
+
+    #[test]
+    fn sitrep_overdue_with_reason() {
+        let mut b = B::new();
+        sitrep_at(&mut b, 10, &[]);
+        let r = row(&b.inc(), 81, LoopQuestion::Sitrep);
+        assert_eq!(r.status, Status::Overdue);
+        assert_eq!(r.reason, "last sitrep 71m ago, due every 60m");
+        let r = row(&b.inc(), 60, LoopQuestion::Sitrep);
+        assert_eq!(r.status, Status::Due);
+        let r = row(&b.inc(), 20, LoopQuestion::Sitrep);
+        assert_eq!(r.status, Status::Ok);
+    }
+
+    #[test]
+    fn customers_due_near_cadence() {
+        let mut b = B::new();
+        b.at(
+            2,
+            Payload::StatusPosted {
+                fields: StatusFields::default(),
+                rendered: String::new(),
+            },
+        );
+        let r = row(&b.inc(), 20, LoopQuestion::Customers);
+        assert_eq!(
+            (r.status, r.reason.as_str()),
+            (Status::Due, "status page 18m ago, due every 20m")
+        );
+    }
+
+    #[test]
+    fn breaks_warn_then_overdue_and_review_does_not_hide_new_problem() {
+        let mut b = B::new();
+        let r = row(&b.inc(), 7 * 60 + 12, LoopQuestion::Breaks);
+        assert_eq!(
+            (r.status, r.reason.as_str()),
+            (Status::Due, "Alice 7h12m on shift")
+        );
+        b.at(
+            7 * 60 + 15,
+            Payload::QuestionReviewed {
+                question: LoopQuestion::Breaks,
+            },
+        );
+        assert_eq!(
+            row(&b.inc(), 7 * 60 + 20, LoopQuestion::Breaks).status,
+            Status::Ok
+        );
+        // Crossing 8h is a new problem the review did not see.
+        let r = row(&b.inc(), 8 * 60 + 1, LoopQuestion::Breaks);
+        assert_eq!(r.status, Status::Overdue, "{}", r.reason);
+    }
+
+    #[test]
+    fn impact_unknown_until_reviewed_and_reset_by_state_change() {
+        let mut b = B::new();
+        let r = row(&b.inc(), 5, LoopQuestion::Impact);
+        assert_eq!(
+            (r.status, r.reason.as_str()),
+            (Status::Unknown, "never reviewed")
+        );
+        b.at(
+            6,
+            Payload::ImpactUpdated {
+                text: "EU API 30% errors".into(),
+            },
+        );
+        assert_eq!(row(&b.inc(), 10, LoopQuestion::Impact).status, Status::Ok);
+        b.at(
+            12,
+            Payload::StateChanged {
+                from: Severity::Investigating,
+                to: Severity::Major,
+            },
+        );
+        let r = row(&b.inc(), 13, LoopQuestion::Impact);
+        assert_eq!(r.status, Status::Due, "{}", r.reason);
+    }
+
+    #[test]
+    fn span_of_control_and_new_groups() {
+        let mut b = B::new();
+        sitrep_at(&mut b, 1, &[]);
+        b.at(
+            2,
+            Payload::RoleHandedOff {
+                role: Role::OpsLead("database".into()),
+                from: None,
+                to: "Dana".into(),
+            },
+        );
+        for i in 0..9 {
+            b.at(
+                3,
+                Payload::PersonJoined {
+                    name: format!("P{i}"),
+                    handle: None,
+                    contact: None,
+                    team: None,
+                    group: Some("database".into()),
+                },
+            );
+        }
+        b.at(
+            4,
+            Payload::PersonJoined {
+                name: "Rui".into(),
+                handle: None,
+                contact: None,
+                team: None,
+                group: Some("routing".into()),
+            },
+        );
+        let inc = b.inc();
+        let r = row(&inc, 5, LoopQuestion::Support);
+        assert_eq!(r.status, Status::Due);
+        assert!(
+            r.reason
+                .starts_with("ops:database has 9 people under one lead (limit 7)"),
+            "{}",
+            r.reason
+        );
+        let r = row(&inc, 5, LoopQuestion::GroupsInformed);
+        assert_eq!(
+            (r.status, r.reason.as_str()),
+            (Status::Due, "2 groups joined after the last sitrep")
+        );
+    }
+
+    #[test]
+    fn snooze_shows_until_expiry() {
+        let mut b = B::new();
+        let inc = b.inc();
+        let p = cmd_snooze(
+            &inc,
+            LoopQuestion::Sitrep,
+            SignedDuration::from_mins(30),
+            t(5),
+        );
+        let Ok(p) = p else { panic!("snooze") };
+        b.at(5, p);
+        let r = row(&b.inc(), 10, LoopQuestion::Sitrep);
+        assert_eq!(r.status, Status::Snoozed);
+        assert!(
+            r.reason.starts_with("until 02:35 UTC (25m left)"),
+            "{}",
+            r.reason
+        );
+        assert_ne!(
+            row(&b.inc(), 36, LoopQuestion::Sitrep).status,
+            Status::Snoozed
+        );
+    }
+
+    #[test]
+    fn resolved_incident_is_all_ok() {
+        let mut b = B::new();
+        b.at(
+            3,
+            Payload::StateChanged {
+                from: Severity::Investigating,
+                to: Severity::Resolved,
+            },
+        );
+        assert!(
+            evaluate(&b.inc(), &Config::default(), t(500))
+                .iter()
+                .all(|r| r.status == Status::Ok)
+        );
+        assert!(cmd_review(&b.inc(), LoopQuestion::Impact).is_err());
+    }
+}

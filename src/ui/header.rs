@@ -1,0 +1,69 @@
+//! Header: id, title, state, elapsed, current IC and for how long, clocks.
+
+use crate::app::model::Model;
+use crate::domain::checklist::words;
+use crate::domain::duration::short;
+use crate::ui::text::{clean, fit, truncate, width};
+use crate::ui::theme::Theme;
+use jiff::SignedDuration;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+    let Some(inc) = &m.inc else {
+        return;
+    };
+    let w = area.width as usize;
+    let state = match inc.state.level() {
+        Some(n) => format!(" {n} {} ", inc.state.label().to_uppercase()),
+        None => " RESOLVED ".to_string(),
+    };
+    let demo = if m.demo {
+        " DEMO: nothing is sent "
+    } else {
+        ""
+    };
+    let id = format!(" {} ", clean(&inc.id));
+    let room = w.saturating_sub(width(&id) + width(&state) + width(demo) + 2);
+    let title = truncate(&inc.title, room);
+    let pad = w.saturating_sub(width(&id) + width(&title) + width(&state) + width(demo) + 1);
+    let line1 = Line::from(vec![
+        Span::styled(id, theme.bold()),
+        Span::styled(title, theme.bold()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(demo, theme.warn()),
+        Span::raw(" "),
+        Span::styled(state, theme.severity(inc.state)),
+    ]);
+
+    let elapsed = short(
+        m.now
+            .duration_since(inc.opened_at)
+            .max(SignedDuration::ZERO),
+    );
+    let ic = match inc.ic() {
+        Some(h) => format!(
+            "IC {} for {}",
+            clean(&h.name),
+            words(m.now.duration_since(h.since).max(SignedDuration::ZERO))
+        ),
+        None => "IC: nobody".into(),
+    };
+    let utc = m.now.strftime("%H:%M:%S UTC").to_string();
+    let local = m
+        .now
+        .to_zoned(m.tz.clone())
+        .strftime("%H:%M:%S %Z")
+        .to_string();
+    let clocks = if local.ends_with("UTC") {
+        format!("{utc} ")
+    } else {
+        format!("{utc} · {local} ")
+    };
+    let left = format!(" open {elapsed} · {ic}");
+    let left = fit(&left, w.saturating_sub(width(&clocks)));
+    let line2 = Line::from(vec![Span::raw(left), Span::styled(clocks, theme.dim())]);
+    f.render_widget(Paragraph::new(vec![line1, line2]), area);
+}

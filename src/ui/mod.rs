@@ -1,0 +1,98 @@
+//! The view: `render(&Model, &Theme, &mut Frame)`. Reads, never mutates,
+//! never does IO. One file per region.
+
+mod checklist;
+mod dialog;
+mod header;
+mod help;
+mod roster;
+mod status_bar;
+pub mod text;
+pub mod theme;
+mod timeline;
+
+use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+pub use theme::Theme;
+
+/// Width from which roster and timeline sit side by side.
+const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
+
+pub fn render(m: &Model, theme: &Theme, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, theme, f);
+        return;
+    }
+    if m.inc.is_none() {
+        dialog::new_incident(m, theme, f);
+        return;
+    }
+    let [head, check, body, status] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(7),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(m, theme, head, f);
+    checklist::render(m, theme, check, f);
+    if area.width >= SIDE_BY_SIDE_MIN_WIDTH {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .spacing(1)
+                .areas(body);
+        roster::render(m, theme, left, f);
+        timeline::render(m, theme, right, f);
+    } else {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        roster::render(m, theme, top, f);
+        timeline::render(m, theme, bottom, f);
+    }
+    status_bar::render(m, theme, status, f);
+    match &m.mode {
+        Mode::Normal => {}
+        Mode::Help { scroll } => help::render(m, theme, *scroll, f),
+        _ => dialog::render(m, theme, f),
+    }
+}
+
+/// The title line of a region: reversed when focused.
+pub(crate) fn region_title<'a>(
+    m: &Model,
+    theme: &Theme,
+    region: Region,
+    extra: String,
+    width: u16,
+) -> Line<'a> {
+    let focused = m.focus == region && matches!(m.mode, Mode::Normal);
+    let marker = if focused { "▶ " } else { "  " };
+    let text = if extra.is_empty() {
+        format!("{marker}{}", region.title())
+    } else {
+        format!("{marker}{} · {extra}", region.title())
+    };
+    Line::styled(text::fit(&text, width as usize), theme.heading(focused))
+}
+
+fn too_small(area: Rect, theme: &Theme, f: &mut Frame) {
+    let lines = vec![
+        Line::styled("Terminal too small", theme.bad()),
+        Line::raw(format!(
+            "need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}",
+            area.width, area.height
+        )),
+        Line::raw("enlarge the window; q quits"),
+    ];
+    let h = (lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    let r = Rect::new(area.x, y, area.width, h);
+    f.render_widget(
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
+        r,
+    );
+}

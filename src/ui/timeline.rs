@@ -1,0 +1,66 @@
+//! The journal in words, newest first; dates shown when it spans days.
+
+use crate::app::model::{Model, Region};
+use crate::domain::describe::describe;
+use crate::ui::region_title;
+use crate::ui::text::{fit, truncate};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+const ACTOR_COLS: usize = 10;
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+    let first = m
+        .events
+        .first()
+        .map(|e| e.ts.strftime("%Y-%m-%d").to_string());
+    let today = m.now.strftime("%Y-%m-%d").to_string();
+    let spans_days = first.as_ref().is_some_and(|d| *d != today)
+        || m.events
+            .last()
+            .is_some_and(|e| e.ts.strftime("%Y-%m-%d").to_string() != today);
+    let extra = if m.timeline_scroll > 0 {
+        format!(
+            "{} events, newest first, UTC · scrolled {} back",
+            m.events.len(),
+            m.timeline_scroll
+        )
+    } else {
+        format!("{} events, newest first, UTC", m.events.len())
+    };
+    let mut lines = vec![region_title(m, theme, Region::Timeline, extra, area.width)];
+    let height = area.height.saturating_sub(1) as usize;
+    let w = area.width as usize;
+    let focused = m.focus == Region::Timeline;
+    for (i, e) in m
+        .events
+        .iter()
+        .rev()
+        .skip(m.timeline_scroll)
+        .take(height)
+        .enumerate()
+    {
+        let when = if spans_days {
+            e.ts.strftime("%m-%d %H:%M").to_string()
+        } else {
+            e.ts.strftime("%H:%M").to_string()
+        };
+        let text = describe(&e.payload);
+        let used = 1 + when.len() + 1 + ACTOR_COLS + 1;
+        let style = if focused && i == 0 {
+            theme.selected()
+        } else {
+            theme.plain()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {when} "), theme.dim()),
+            Span::styled(fit(&e.actor, ACTOR_COLS), theme.bold()),
+            Span::raw(" "),
+            Span::styled(truncate(&text, w.saturating_sub(used)), style),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
