@@ -1,4 +1,5 @@
 //! Fixtures shared by the cockpit tests: incidents at a fixed `now`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 #![allow(dead_code)]
 
 use commandpost::app::keymap::Keymap;
