@@ -113,7 +113,7 @@ fn default_action(ctx: &Ctx) -> Result<(), Fail> {
 }
 
 /// Opens the incident to act on and replays it.
-fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
+pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (opened, inc) = ctx.store.open(&id)?;
     for w in &opened.warnings {
@@ -214,6 +214,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             println!("{out}");
             Ok(())
         }
+        Command::Sitrep(c) => super::writing::sitrep(ctx, c),
+        Command::Status(c) => super::writing::status(ctx, c),
+        Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Config(_) | Command::Completions { .. } => Ok(()),
     }
 }

@@ -7,6 +7,9 @@ pub mod event;
 pub mod incident;
 pub mod lint;
 pub mod role;
+pub mod sitrep;
+pub mod status;
+pub mod template;
 pub mod text;
 
 pub use event::{Event, Payload, Severity};
