@@ -107,7 +107,8 @@ fn hypothesis_line(text: &str) -> String {
 
 /// The form's starting point. From the last sitrep if there is one (its text is the best
 /// draft of the next), updated with what the incident learned since: a newer impact statement,
-/// hypotheses opened since (added to needs) or ruled out (their line removed), new links.
+/// hypotheses opened since (added to needs) or ruled out (their line removed), incident links
+/// no sitrep has carried yet.
 /// Without a sitrep: the title as summary, the impact statement, open hypotheses, links.
 pub fn prefill(inc: &Incident) -> SitrepFields {
     let last = inc.last_sitrep();
@@ -145,8 +146,15 @@ pub fn prefill(inc: &Incident) -> SitrepFields {
         }
     }
     f.needs = lines.join("\n").trim().to_string();
+    // Incident links not yet offered: a link a previous sitrep carried and a later one
+    // dropped stays dropped.
+    let offered = |url: &str| {
+        inc.sitreps
+            .iter()
+            .any(|s| s.fields.links.iter().any(|l| l.url == url))
+    };
     for (label, url) in &inc.links {
-        if !f.links.iter().any(|l| &l.url == url) {
+        if !f.links.iter().any(|l| &l.url == url) && !offered(url) {
             f.links.push(Link {
                 label: label.clone(),
                 url: url.clone(),
