@@ -236,6 +236,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             println!("{out}");
             Ok(())
         }
+        Command::Sitrep(c) => super::writing::sitrep(ctx, c),
+        Command::Status(c) => super::writing::status(ctx, c),
+        Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
 }

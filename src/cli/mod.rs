@@ -3,6 +3,9 @@
 mod commands;
 mod export;
 mod followup;
+mod writing;
+
+pub use writing::{SitrepCmd, StatusCmd};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -133,6 +136,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sitreps: send the next version, show one, list them
+    #[command(subcommand)]
+    Sitrep(SitrepCmd),
+    /// Public status updates
+    #[command(subcommand)]
+    Status(StatusCmd),
+    /// Check a text for an explicit ETA, a presumed root cause or blame (exit 1 if it warns)
+    Lint {
+        /// The text to check (default: stdin; - for stdin)
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Print the warnings as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Export the incident
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
@@ -201,6 +219,8 @@ pub fn main() -> ExitCode {
     }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already reported on stdout (e.g. `lint` found something).
+        Err(commands::Outcome::Fail(e)) if e.0.is_empty() => ExitCode::FAILURE,
         Err(commands::Outcome::Fail(e)) => {
             eprintln!("commandpost: {e}");
             ExitCode::FAILURE

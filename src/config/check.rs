@@ -9,6 +9,8 @@
 use super::diagnostic::{Diagnostic, Severity, line_col};
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
+use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::template::{Template, TemplateKind, TemplateSpec};
 use crate::domain::{duration, text};
 use jiff::SignedDuration;
 use serde::Deserialize;
@@ -24,7 +26,17 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 /// Top-level keys.
 pub const ROOT_KEYS: &[&str] = &[
-    "cadence", "shifts", "roster", "people", "keys", "backends", "cleanup", "handoff", "rotation",
+    "cadence",
+    "shifts",
+    "roster",
+    "people",
+    "keys",
+    "backends",
+    "templates",
+    "lint",
+    "cleanup",
+    "handoff",
+    "rotation",
 ];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
@@ -38,6 +50,10 @@ pub const CADENCE_KEYS: &[&str] = &[
 pub const SHIFTS_KEYS: &[&str] = &["length", "warn_at", "break_after", "min_rest"];
 /// Keys of `[roster]`.
 pub const ROSTER_KEYS: &[&str] = &["span_of_control"];
+/// Keys of `[templates]`.
+pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
+/// Keys of `[lint]`.
+pub const LINT_KEYS: &[&str] = &["disable", "rules"];
 /// Keys of a `[[people]]` entry.
 pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact"];
 
@@ -272,6 +288,8 @@ impl<'a> Checker<'a> {
                 "cleanup" => self.section(name, value, |c, v| c.cleanup = v),
                 "handoff" => self.section(name, value, |c, v| c.handoff = v),
                 "rotation" => self.section(name, value, |c, v| c.rotation = v),
+                "templates" => self.templates(value),
+                "lint" => self.lint(value),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
@@ -492,6 +510,112 @@ impl<'a> Checker<'a> {
             if let Ok(table) = toml::Table::deserialize(ValueDeserializer::from(item.clone())) {
                 self.view.backends.push(table);
             }
+        }
+    }
+
+    /// `[templates]`: a known built-in, or a template file that reads and compiles (warned
+    /// otherwise: a broken template must not stop the cockpit from starting).
+    fn templates(&mut self, value: &Value<'_>) {
+        let Some(t) = self.table("templates", value) else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            let field: &str = key.get_ref();
+            let key_path = join("templates", field);
+            let kind = match field {
+                "sitrep" => TemplateKind::Sitrep,
+                "status" => TemplateKind::Status,
+                _ => {
+                    self.unknown(&key_path, key, &candidates(TEMPLATES_KEYS));
+                    continue;
+                }
+            };
+            let Some(raw) = self.string(&key_path, value) else {
+                continue;
+            };
+            match TemplateSpec::parse(raw, kind) {
+                Err(e) => {
+                    self.error(value.span(), &key_path, e.to_string());
+                    continue;
+                }
+                Ok(TemplateSpec::Builtin(_)) => {}
+                Ok(TemplateSpec::File(p)) if p.is_relative() && !p.starts_with("~") => {
+                    let msg = "relative template path: it is resolved from the working \
+                               directory, not from the configuration file; use an absolute path";
+                    self.warning(value.span(), &key_path, msg);
+                }
+                Ok(TemplateSpec::File(_)) => {
+                    if let Err(e) = Template::resolve(raw, kind, super::read_template) {
+                        self.warning(value.span(), &key_path, e.to_string());
+                    }
+                }
+            }
+            match kind {
+                TemplateKind::Sitrep => self.view.templates.sitrep = raw.to_string(),
+                TemplateKind::Status => self.view.templates.status = raw.to_string(),
+            }
+        }
+    }
+
+    /// `[lint]`: `disable` (rule ids) and `[[lint.rules]]`; the rules are compiled with the
+    /// built-in ones so that bad regexes, unknown or duplicate ids are reported here.
+    fn lint(&mut self, value: &Value<'_>) {
+        let Some(t) = self.table("lint", value) else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            let field: &str = key.get_ref();
+            let key_path = join("lint", field);
+            match field {
+                "disable" => {
+                    let Some(items) = self.array(&key_path, value, "an array of rule ids") else {
+                        continue;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(id) = self.string(&format!("{key_path}[{i}]"), item) {
+                            self.view.lint.disable.push(id.to_string());
+                        }
+                    }
+                }
+                "rules" => {
+                    let expected = "an array of tables ([[lint.rules]])";
+                    let Some(items) = self.array(&key_path, value, expected) else {
+                        continue;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let item_path = format!("{key_path}[{i}]");
+                        self.record_tree(&item_path, item);
+                        match RuleSpec::deserialize(ValueDeserializer::from(item.clone())) {
+                            Ok(rule) => self.view.lint.rules.push(rule),
+                            Err(e) => {
+                                let span = e.span().unwrap_or_else(|| item.span());
+                                self.error(span, &item_path, e.message());
+                            }
+                        }
+                    }
+                }
+                _ => self.unknown(&key_path, key, &candidates(LINT_KEYS)),
+            }
+        }
+        let lint = self.view.lint.clone();
+        if let Err(e) = Linter::with_overrides(&lint.rules, &lint.disable) {
+            let rule_index = |id: &str| lint.rules.iter().rposition(|r| r.id == id);
+            let key_path = match &e {
+                LintConfigError::UnknownRule(id) => lint
+                    .disable
+                    .iter()
+                    .position(|d| d == id)
+                    .map(|i| format!("lint.disable[{i}]")),
+                LintConfigError::BadRegex { rule, .. }
+                | LintConfigError::UnknownDefinition { rule, .. }
+                | LintConfigError::NoPatterns(rule)
+                | LintConfigError::DuplicateRule(rule) => {
+                    rule_index(rule).map(|i| format!("lint.rules[{i}]"))
+                }
+                _ => None,
+            }
+            .unwrap_or_else(|| "lint".to_string());
+            self.error(self.span_of(&key_path), &key_path, e.to_string());
         }
     }
 
@@ -722,6 +846,8 @@ mod tests {
         assert_eq!(sorted(keys(&doc["shifts"])), owned(SHIFTS_KEYS));
         assert_eq!(sorted(keys(&doc["roster"])), owned(ROSTER_KEYS));
         assert_eq!(sorted(keys(&doc["people"][0])), owned(PERSON_KEYS));
+        assert_eq!(sorted(keys(&doc["templates"])), owned(TEMPLATES_KEYS));
+        assert_eq!(sorted(keys(&doc["lint"])), owned(LINT_KEYS));
 
         let (checked, diagnostics) = check(&text, Path::new("s.toml"));
         assert_eq!(diagnostics, vec![]);

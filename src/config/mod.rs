@@ -9,14 +9,16 @@ mod init;
 mod secret;
 
 pub use check::{
-    CADENCE_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL, check,
-    check_with,
+    CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
+    TEMPLATES_KEYS, check, check_with,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
 pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
 use crate::domain::duration::serde_human;
+use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::template::{Template, TemplateError, TemplateKind};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +44,10 @@ pub struct Config {
     pub handoff: HandoffConfig,
     /// Roles shown in the rotation view besides IC and Comms.
     pub rotation: RotationConfig,
+    /// Sitrep and status-update templates.
+    pub templates: Templates,
+    /// Linter rules added or disabled.
+    pub lint: LintSettings,
 }
 
 /// `[cleanup]`: items ticked (or skipped with a reason) after resolving.
@@ -62,6 +68,23 @@ impl Default for CleanupConfig {
     }
 }
 
+/// `[templates]`: a built-in name (`default`, `can` for sitreps) or a path to a `.j2` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Templates {
+    pub sitrep: String,
+    pub status: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            sitrep: "default".into(),
+            status: "default".into(),
+        }
+    }
+}
+
 /// `[handoff]`: with `require_ack`, a hand-off waits for the incoming person.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -74,6 +97,14 @@ pub struct HandoffConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RotationConfig {
     pub roles: Vec<String>,
+}
+
+/// `[lint]`: rule ids to disable, and extra rules (same shape as `assets/lint/rules.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintSettings {
+    pub disable: Vec<String>,
+    pub rules: Vec<RuleSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,6 +235,16 @@ pub fn default_data_dir() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().to_path_buf())
 }
 
+/// Reads a template file; a leading `~/` is the home directory.
+pub(crate) fn read_template(path: &Path) -> std::io::Result<String> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let path = match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    };
+    std::fs::read_to_string(path)
+}
+
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "commandpost")
 }
@@ -212,6 +253,21 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 pub const EMBEDDED_PATH: &str = "<embedded default>";
 
 impl Config {
+    /// The sitrep template `[templates] sitrep` names (a file is read now).
+    pub fn sitrep_template(&self) -> Result<Template, TemplateError> {
+        Template::resolve(&self.templates.sitrep, TemplateKind::Sitrep, read_template)
+    }
+
+    /// The status-update template `[templates] status` names (a file is read now).
+    pub fn status_template(&self) -> Result<Template, TemplateError> {
+        Template::resolve(&self.templates.status, TemplateKind::Status, read_template)
+    }
+
+    /// The built-in lint rules with `[lint]` applied.
+    pub fn linter(&self) -> Result<Linter, LintConfigError> {
+        Linter::with_overrides(&self.lint.rules, &self.lint.disable)
+    }
+
     /// Parses a configuration text. Any error gives [`ConfigError::Invalid`] with every
     /// diagnostic; warnings of a valid text are dropped (use [`check`] to get them).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {

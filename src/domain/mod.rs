@@ -9,6 +9,9 @@ pub mod followup;
 pub mod incident;
 pub mod lint;
 pub mod role;
+pub mod sitrep;
+pub mod status;
+pub mod template;
 pub mod text;
 
 pub use event::{Event, Payload, Severity};
