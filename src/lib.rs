@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod drill;
 pub mod journal;
 pub mod logging;
 pub mod term;

@@ -239,6 +239,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
         Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
+        Command::Drill(args) => super::drill::run(ctx, args),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: global options, headless commands and dispatch.
 
 mod commands;
+mod drill;
 mod export;
 mod followup;
 mod writing;
@@ -156,6 +157,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
     },
+    /// Practise on a scenario: check it, play it with a scripted IC, list past scores
+    Drill(drill::DrillArgs),
     /// Configuration: write the default, check a file, show paths
     #[command(subcommand)]
     Config(ConfigCmd),

@@ -2,7 +2,7 @@
 //! these. Events of a type this version does not know are kept verbatim.
 
 use crate::domain::role::Role;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -145,6 +145,13 @@ pub struct StatusFields {
     pub next_update_at: Option<Timestamp>,
 }
 
+/// A decision a drill inject asks the IC to take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillDecision {
+    pub question: String,
+    pub options: Vec<String>,
+}
+
 /// What happened. Serialized adjacently tagged: `"type": "...", "data": {...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -278,6 +285,28 @@ pub enum Payload {
         #[serde(default)]
         note: Option<String>,
     },
+    /// A drill scenario's inject fired (a practice incident only): it shows in
+    /// the timeline and changes nothing else.
+    DrillInject {
+        /// When it fired, from the start of the drill (e.g. `12m`).
+        #[serde(with = "crate::domain::duration::serde_human")]
+        at_offset: SignedDuration,
+        /// The scenario's inject kind, e.g. `alert`, `group_message`.
+        kind: String,
+        text: String,
+        /// The person it comes from or is about.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+        /// The operations group it comes from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        /// The delivery backend it is about (`backend_down`, `backend_up`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backend: Option<String>,
+        /// A decision the IC is asked to take.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<DrillDecision>,
+    },
     /// An event type this version does not know (written by a newer one).
     /// Kept and shown, never dropped.
     #[serde(skip)]
@@ -315,6 +344,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "remediation_added",
     "remediation_assigned",
     "remediation_done",
+    "drill_inject",
 ];
 
 impl Payload {
@@ -547,6 +577,18 @@ mod tests {
                 owner: "A".into(),
             },
             Payload::RemediationDone { id: 1, note: None },
+            Payload::DrillInject {
+                at_offset: SignedDuration::from_mins(12),
+                kind: "group_message".into(),
+                text: "replication lag 40s".into(),
+                who: Some("Noah".into()),
+                group: Some("database".into()),
+                backend: None,
+                decision: Some(DrillDecision {
+                    question: "Fail over?".into(),
+                    options: vec!["yes".into(), "no".into()],
+                }),
+            },
         ]
     }
 

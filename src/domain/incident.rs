@@ -727,6 +727,8 @@ impl Incident {
             | Payload::RemediationAdded { .. }
             | Payload::RemediationAssigned { .. }
             | Payload::RemediationDone { .. } => crate::domain::followup::apply(self, e),
+            // A drill inject is information for the timeline only.
+            Payload::DrillInject { .. } => {}
             Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
         }
     }
