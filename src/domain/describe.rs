@@ -77,7 +77,7 @@ pub fn describe(p: &Payload) -> String {
             };
             let decision = decision
                 .as_ref()
-                .map(|d| format!(" Decide: {} [{}]", d.question, d.options.join(" / ")))
+                .map(|d| format!(" (decide: {} {})", d.question, d.options.join(" / ")))
                 .unwrap_or_default();
             format!(
                 "DRILL +{} {kind}{from}: {text}{decision}",

@@ -578,7 +578,7 @@ impl Checker<'_> {
                                     value.span(),
                                     &key_path,
                                     msg,
-                                    closest(&name, &names),
+                                    closest_name(&name, &names),
                                 );
                                 ok = false;
                             }
@@ -844,8 +844,8 @@ impl Checker<'_> {
 
     /// Checks of each inject against its kind and against the roster.
     fn cross_check(&mut self, raw: Vec<RawInject>, people: &[DrillPerson]) -> Vec<Inject> {
-        // Everyone who can be named: the roster and anyone who joins, in time order.
-        let mut known: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
+        // Who can be named: the roster, and anyone who joins (from the time they join).
+        let known: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
         let mut joins: Vec<(SignedDuration, String)> = raw
             .iter()
             .filter(|r| r.inject.kind == InjectKind::PersonJoins)
@@ -900,7 +900,7 @@ impl Checker<'_> {
                             "{who:?} is not on the roster at {} (not in [[people]], no earlier person_joins)",
                             duration::config_form(r.inject.at)
                         );
-                        let sugg = closest(who, &names);
+                        let sugg = closest_name(who, &names);
                         self.push(Level::Error, span, &key, msg, sugg);
                         ok = false;
                     }
@@ -908,11 +908,6 @@ impl Checker<'_> {
                 }
             }
             if ok {
-                if kind == InjectKind::PersonJoins
-                    && let Some(w) = &r.inject.who
-                {
-                    known.push(w.clone());
-                }
                 out.push(r.inject);
             }
         }
@@ -923,12 +918,20 @@ impl Checker<'_> {
 /// The closest word by Jaro-Winkler similarity (case-insensitive), if close enough.
 /// (The same rule as the configuration checker's.)
 pub(crate) fn closest(word: &str, candidates: &[&str]) -> Option<String> {
-    const THRESHOLD: f64 = 0.8;
+    closest_above(word, candidates, 0.8)
+}
+
+/// [`closest`] for people's names, which are short: a lower bar ("Anne" -> "Ana").
+fn closest_name(word: &str, candidates: &[&str]) -> Option<String> {
+    closest_above(word, candidates, 0.75)
+}
+
+fn closest_above(word: &str, candidates: &[&str], threshold: f64) -> Option<String> {
     let word = word.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&word, &c.to_lowercase());
-        if score >= THRESHOLD && best.is_none_or(|(b, _)| score > b) {
+        if score >= threshold && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
         }
     }
