@@ -313,7 +313,9 @@ fn open_segments(
 }
 
 fn offset_text(d: SignedDuration) -> String {
-    if d.is_negative() {
+    if d.is_zero() {
+        "+0m".to_string()
+    } else if d.is_negative() {
         duration::short(d)
     } else {
         format!("+{}", duration::short(d))
