@@ -208,7 +208,7 @@ fn drill_injects_describe_themselves_in_the_timeline() {
         payload: p,
     };
     assert_eq!(
-        commandpost::domain::describe::describe(&e),
+        commandpost::domain::describe::describe(&e.payload),
         "DRILL +1h30m alert: last (decide: Page the vendor? yes / no)"
     );
     let line = e.to_line().unwrap();

@@ -499,6 +499,18 @@ fn linter_warnings_in_sent_status_updates_are_counted() {
     let c = check(&card, "No linter warnings sent anyway");
     assert!(!c.passed);
     assert_eq!(c.detail, "2 warning(s) in 3 status update(s)");
+
+    // The rules are those of `[lint]`: a disabled rule does not count.
+    let mut cfg = Config::default();
+    cfg.lint.disable = vec!["eta".into()];
+    let inc = Incident::replay(&j.events).unwrap();
+    let card = score(&inc, &j.events, &scenario(""), &cfg, at(60));
+    let rules: Vec<&str> = card
+        .lint_sent_anyway
+        .iter()
+        .map(|l| l.rule.as_str())
+        .collect();
+    assert_eq!(rules, ["missing-workaround"]);
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! - nobody past `shifts.length` (8h) on shift, counting time on duty before the drill;
 //! - impact reviewed on `cadence.impact_review` and within [`REACTION`] of each
 //!   `impact_change` inject;
-//! - no linter warning in a sent status update;
+//! - no linter warning (the `[lint]` rules) in a sent status update;
 //! - checklist passes: one complete pass of the IC loop per hour ([`CHECKLIST_EVERY`]);
 //! - relief requests answered (break, release or hand-off) within [`RELIEF_REACTION`];
 //! - state hints acted on within [`REACTION`];
@@ -25,10 +25,11 @@ use crate::config::Config;
 use crate::domain::duration::{self, serde_human};
 use crate::domain::event::{Event, LoopQuestion, Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
-use crate::domain::lint::{Linter, Stage};
+use crate::domain::lint::Linter;
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// How soon the IC should react to an impact change, a state hint or a quiet role holder.
@@ -171,10 +172,17 @@ mod opt_human {
     }
 }
 
-/// The built-in linter, compiled once.
-fn linter() -> Option<&'static Linter> {
-    static LINTER: OnceLock<Option<Linter>> = OnceLock::new();
-    LINTER.get_or_init(|| Linter::builtin().ok()).as_ref()
+/// The linter `[lint]` configures; the built-in one is compiled once.
+fn linter(cfg: &Config) -> Option<Cow<'static, Linter>> {
+    static BUILTIN: OnceLock<Option<Linter>> = OnceLock::new();
+    if cfg.lint.disable.is_empty() && cfg.lint.rules.is_empty() {
+        BUILTIN
+            .get_or_init(|| Linter::builtin().ok())
+            .as_ref()
+            .map(Cow::Borrowed)
+    } else {
+        cfg.linter().ok().map(Cow::Owned)
+    }
 }
 
 /// A stretch of simulated time with one requirement: `None` means nothing is due.
@@ -629,12 +637,9 @@ pub fn score(
 
     // ----- linter -----------------------------------------------------------
     let mut lint_sent_anyway = Vec::new();
-    if let Some(l) = linter() {
+    if let Some(l) = linter(cfg) {
         for s in &posted {
-            let warnings = match s.fields.stage.parse::<Stage>() {
-                Ok(stage) => l.lint_status(stage, &s.fields.message, &s.fields.workaround),
-                Err(_) => l.lint_text(&s.rendered),
-            };
+            let warnings = crate::domain::status::lint(&l, &s.fields);
             for w in warnings {
                 lint_sent_anyway.push(LintFinding {
                     at: off(s.at),
