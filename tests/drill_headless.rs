@@ -402,6 +402,20 @@ fn a_session_advances_with_the_clock_and_journals_injects_at_their_time() {
         },
     )
     .unwrap();
+    // Another writer on the same journal (the cockpit) is read back before scoring.
+    let mut other = Journal::open(s.journal_path()).unwrap().journal;
+    other
+        .append(
+            "Sam",
+            at(13),
+            Payload::QuestionReviewed {
+                question: LoopQuestion::Support,
+            },
+        )
+        .unwrap();
+    let synced = s.sync().unwrap();
+    assert_eq!(synced.len(), 1);
+    assert_eq!(s.events.last().unwrap().ts, at(13));
     assert!(!s.is_over(at(59)));
     assert!(s.is_over(at(60)));
     let card = s.finish(&Config::default(), at(30)).unwrap();

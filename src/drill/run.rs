@@ -338,6 +338,17 @@ impl DrillSession {
         self.sink.deliver(&entry).map_err(io(self.sink.path()))
     }
 
+    /// Reads what other writers (the cockpit, a headless command) appended to the
+    /// drill's journal since the last read, so that the score sees it.
+    pub fn sync(&mut self) -> Result<Vec<Event>, DrillError> {
+        let events = self.journal.poll()?;
+        for e in &events {
+            self.inc.apply(e);
+        }
+        self.events.extend(events.iter().cloned());
+        Ok(events)
+    }
+
     /// Journals a change the IC made; announcements, sitreps and status updates
     /// also go to the sink. Returns the new events.
     pub fn record(
