@@ -36,12 +36,17 @@ fn msg_for(kind: BackendKind) -> OutboundMessage {
 }
 
 fn verb(kind: BackendKind) -> &'static str {
-    if kind == BackendKind::Matrix { "PUT" } else { "POST" }
+    if kind == BackendKind::Matrix {
+        "PUT"
+    } else {
+        "POST"
+    }
 }
 
 /// One body that every backend accepts as success (ids for Statuspage, Matrix, Discord).
 fn ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"id": "r1", "event_id": "$e1", "status": "success"}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"id": "r1", "event_id": "$e1", "status": "success"}))
 }
 
 async fn mount_common(server: &MockServer, kind: BackendKind) {
@@ -75,7 +80,9 @@ fn idem_key(kind: BackendKind, r: &Request) -> Option<String> {
     match kind {
         BackendKind::Matrix => Some(r.url.path().to_string()),
         BackendKind::Webhook => Some(r.headers.get("webhook-id")?.to_str().ok()?.to_string()),
-        BackendKind::Pagerduty => Some(r.body_json::<serde_json::Value>().ok()?["dedup_key"].to_string()),
+        BackendKind::Pagerduty => {
+            Some(r.body_json::<serde_json::Value>().ok()?["dedup_key"].to_string())
+        }
         _ => None,
     }
 }
@@ -93,10 +100,15 @@ async fn rate_limited_with_retry_after_then_ok() {
         mount_common(&server, kind).await;
         let b = build(&http_config(kind, "b", &server.uri()));
         let t = Instant::now();
-        let out = deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
+        let out =
+            deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
         assert_eq!(delivered_after(&out), 2, "{kind}");
         // Retry-After (1 s) was honoured, not the 50 ms backoff.
-        assert!(t.elapsed() >= Duration::from_millis(950), "{kind}: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(950),
+            "{kind}: {:?}",
+            t.elapsed()
+        );
         server.verify().await;
     }))
     .await;
@@ -114,7 +126,8 @@ async fn server_errors_twice_then_ok() {
             .await;
         mount_common(&server, kind).await;
         let b = build(&http_config(kind, "b", &server.uri()));
-        let out = deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
+        let out =
+            deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
         assert_eq!(delivered_after(&out), 3, "{kind}");
         server.verify().await;
         let reqs: Vec<Request> = server
@@ -126,7 +139,10 @@ async fn server_errors_twice_then_ok() {
             .collect();
         assert_eq!(reqs.len(), 3, "{kind}");
         if let Some(k) = idem_key(kind, &reqs[0]) {
-            assert!(reqs.iter().all(|r| idem_key(kind, r).as_ref() == Some(&k)), "{kind}: key changed");
+            assert!(
+                reqs.iter().all(|r| idem_key(kind, r).as_ref() == Some(&k)),
+                "{kind}: key changed"
+            );
         }
     }))
     .await;
@@ -169,9 +185,13 @@ async fn a_hang_past_the_timeout_is_abandoned_and_retried() {
         cfg.timeout = Some("1s".into());
         let b = build(&cfg);
         let t = Instant::now();
-        let out = deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
+        let out =
+            deliver_with_retry(b.as_ref(), &msg_for(kind), &fast_policy(), deadline(10)).await;
         assert_eq!(delivered_after(&out), 2, "{kind}");
-        assert!(t.elapsed() < Duration::from_secs(4), "{kind}: waited for the hang");
+        assert!(
+            t.elapsed() < Duration::from_secs(4),
+            "{kind}: waited for the hang"
+        );
         server.verify().await;
         // Where the API has an idempotency key, the retry after the unknown outcome reuses it,
         // so the receiver sees one message even if the hung request was processed.
@@ -192,7 +212,9 @@ async fn a_hang_past_the_timeout_is_abandoned_and_retried() {
 async fn body_hint_without_header_is_honoured() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(json!({"message": "You are being rate limited.", "retry_after": 0.6, "global": false})))
+        .respond_with(ResponseTemplate::new(429).set_body_json(
+            json!({"message": "You are being rate limited.", "retry_after": 0.6, "global": false}),
+        ))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -202,14 +224,21 @@ async fn body_hint_without_header_is_honoured() {
     let t = Instant::now();
     let out = deliver_with_retry(b.as_ref(), &sitrep(), &fast_policy(), deadline(10)).await;
     assert_eq!(delivered_after(&out), 2);
-    assert!(t.elapsed() >= Duration::from_millis(580), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(580),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn permanent_errors_are_not_retried_and_deadlines_leave_messages_pending() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Unknown Webhook", "code": 10015})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"message": "Unknown Webhook", "code": 10015})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -238,12 +267,24 @@ async fn permanent_errors_are_not_retried_and_deadlines_leave_messages_pending()
         tokio::time::Instant::now() + Duration::from_millis(800),
     )
     .await;
-    assert!(t.elapsed() < Duration::from_millis(700), "a delay past the deadline is not slept");
+    assert!(
+        t.elapsed() < Duration::from_millis(700),
+        "a delay past the deadline is not slept"
+    );
     match out {
-        RetryOutcome::Pending { attempts, last_reason, retry_in, .. } => {
+        RetryOutcome::Pending {
+            attempts,
+            last_reason,
+            retry_in,
+            ..
+        } => {
             assert_eq!(attempts, 1);
             assert!(last_reason.ends_with("HTTP 503"), "{last_reason}");
-            assert_eq!(retry_in, Duration::from_secs(3), "clamped to the policy's max");
+            assert_eq!(
+                retry_in,
+                Duration::from_secs(3),
+                "clamped to the policy's max"
+            );
         }
         o => panic!("{o:?}"),
     }

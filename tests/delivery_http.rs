@@ -54,7 +54,9 @@ async fn slack_every_kind() {
 async fn teams_every_kind_as_adaptive_card() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/powerautomate/automations/direct/workflows/wf1/triggers/manual/paths/invoke"))
+        .and(path(
+            "/powerautomate/automations/direct/workflows/wf1/triggers/manual/paths/invoke",
+        ))
         .and(query_param("api-version", "1"))
         .and(query_param("sig", "TEAMSSIG0000"))
         .and(header("content-type", "application/json"))
@@ -69,9 +71,15 @@ async fn teams_every_kind_as_adaptive_card() {
     let reqs = server.received_requests().await.unwrap();
     let card: Value = reqs[2].body_json().unwrap();
     assert_eq!(card["type"], "message");
-    assert_eq!(card["attachments"][0]["contentType"], "application/vnd.microsoft.card.adaptive");
+    assert_eq!(
+        card["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
     assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
-    assert_eq!(card["attachments"][0]["content"]["body"][1]["text"], "**@all**: IC -> Ricardo");
+    assert_eq!(
+        card["attachments"][0]["content"]["body"][1]["text"],
+        "**@all**: IC -> Ricardo"
+    );
     insta::assert_snapshot!("teams", joined(&reqs, &["content-type"]));
 }
 
@@ -82,7 +90,9 @@ async fn discord_every_kind_with_allowed_mentions() {
         .and(path("/api/webhooks/123/DISCORDTOKEN0000"))
         .and(query_param("wait", "true"))
         .and(header("content-type", "application/json"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "111", "content": "…"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "111", "content": "…"})),
+        )
         .expect(4)
         .mount(&server)
         .await;
@@ -99,7 +109,10 @@ async fn discord_every_kind_with_allowed_mentions() {
             "allowed_mentions": {"parse": ["everyone"]}
         })
     );
-    assert_eq!(reqs[0].body_json::<Value>().unwrap()["allowed_mentions"], json!({"parse": []}));
+    assert_eq!(
+        reqs[0].body_json::<Value>().unwrap()["allowed_mentions"],
+        json!({"parse": []})
+    );
     insta::assert_snapshot!("discord", joined(&reqs, &["content-type"]));
 }
 
@@ -107,9 +120,16 @@ async fn discord_every_kind_with_allowed_mentions() {
 async fn discord_splits_at_2000_and_a_retry_resumes_after_the_delivered_parts() {
     let server = MockServer::start().await;
     let mut m = sitrep();
-    m.body = (0..300).map(|i| format!("- line {i:04} of a long sitrep\n")).collect();
+    m.body = (0..300)
+        .map(|i| format!("- line {i:04} of a long sitrep\n"))
+        .collect();
     let parts = Discord::contents(&m);
-    assert_eq!(parts.len(), 5, "{:?}", parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>());
+    assert_eq!(
+        parts.len(),
+        5,
+        "{:?}",
+        parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>()
+    );
     assert!(parts.iter().all(|p| p.chars().count() <= 2000));
     // Part 2 fails once with a 500.
     Mock::given(method("POST"))
@@ -126,10 +146,22 @@ async fn discord_splits_at_2000_and_a_retry_resumes_after_the_delivered_parts() 
         .await;
     let b = build(&http_config(BackendKind::Discord, "discord", &server.uri()));
     let err = b.deliver(&m, &ctx()).await.unwrap_err();
-    let DeliveryError::Retryable { parts_done, reason, .. } = &err else { panic!("{err:?}") };
+    let DeliveryError::Retryable {
+        parts_done, reason, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!(*parts_done, 1);
-    assert!(reason.contains("HTTP 500") && reason.contains("part 2/5"), "{reason}");
-    let again = DeliveryContext { attempt: 2, parts_done: 1, remote_ref: None };
+    assert!(
+        reason.contains("HTTP 500") && reason.contains("part 2/5"),
+        "{reason}"
+    );
+    let again = DeliveryContext {
+        attempt: 2,
+        parts_done: 1,
+        remote_ref: None,
+    };
     let d = b.deliver(&m, &again).await.unwrap();
     assert_eq!(d.detail, "HTTP 200, 5 parts (1 resumed), message 1");
     // Each part reached the server with a 200 exactly once, in order.
@@ -138,7 +170,12 @@ async fn discord_splits_at_2000_and_a_retry_resumes_after_the_delivered_parts() 
         .await
         .unwrap()
         .iter()
-        .map(|r| r.body_json::<Value>().unwrap()["content"].as_str().unwrap().to_string())
+        .map(|r| {
+            r.body_json::<Value>().unwrap()["content"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ok.len(), 6);
     assert_eq!(ok[0], parts[0]);
@@ -160,7 +197,13 @@ async fn mattermost_every_kind_and_only_announcements_ping() {
     let mut sneaky = sitrep();
     sneaky.id = "INC-20261121-1527.m19".into();
     sneaky.body = "cc @channel and @all".into();
-    for m in [sitrep(), status("identified"), announcement(), trigger(), sneaky] {
+    for m in [
+        sitrep(),
+        status("identified"),
+        announcement(),
+        trigger(),
+        sneaky,
+    ] {
         b.deliver(&m, &ctx()).await.unwrap();
     }
     let reqs = server.received_requests().await.unwrap();
@@ -168,7 +211,10 @@ async fn mattermost_every_kind_and_only_announcements_ping() {
         reqs[2].body_json::<Value>().unwrap(),
         json!({"text": "#### [MAJOR] INC-20261121-1527 · Elevated API errors\n@all: IC -> Ricardo"})
     );
-    let text = reqs[4].body_json::<Value>().unwrap()["text"].as_str().unwrap().to_string();
+    let text = reqs[4].body_json::<Value>().unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(text.contains("@\u{2060}channel and @\u{2060}all"), "{text}");
     insta::assert_snapshot!("mattermost", joined(&reqs, &["content-type"]));
 }
@@ -184,7 +230,13 @@ async fn matrix_every_kind_as_notice_with_deterministic_txn_id() {
         .mount(&server)
         .await;
     let b = build(&http_config(BackendKind::Matrix, "matrix", &server.uri()));
-    for m in [sitrep(), status("identified"), announcement(), trigger(), sitrep()] {
+    for m in [
+        sitrep(),
+        status("identified"),
+        announcement(),
+        trigger(),
+        sitrep(),
+    ] {
         let d = b.deliver(&m, &ctx()).await.unwrap();
         assert_eq!(d.detail, "event $ev1");
     }
@@ -208,8 +260,14 @@ async fn matrix_every_kind_as_notice_with_deterministic_txn_id() {
             "m.mentions": {"room": true}
         })
     );
-    assert_eq!(reqs[0].body_json::<Value>().unwrap()["m.mentions"], json!({}));
-    insta::assert_snapshot!("matrix", joined(&reqs[..4], &["authorization", "content-type"]));
+    assert_eq!(
+        reqs[0].body_json::<Value>().unwrap()["m.mentions"],
+        json!({})
+    );
+    insta::assert_snapshot!(
+        "matrix",
+        joined(&reqs[..4], &["authorization", "content-type"])
+    );
 }
 
 #[tokio::test]
@@ -218,7 +276,9 @@ async fn matrix_joins_a_room_alias_once() {
     Mock::given(method("POST"))
         .and(path("/_matrix/client/v3/join/%23incidents:localhost"))
         .and(body_json(json!({})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"room_id": "!abc:localhost"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"room_id": "!abc:localhost"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -287,12 +347,20 @@ async fn statuspage_creates_then_patches_then_resolves() {
         .expect(1)
         .mount(&server)
         .await;
-    let b = build(&http_config(BackendKind::Statuspage, "status", &server.uri()));
+    let b = build(&http_config(
+        BackendKind::Statuspage,
+        "status",
+        &server.uri(),
+    ));
     assert!(b.accepts(MessageKind::Status) && !b.accepts(MessageKind::Sitrep));
     let d = b.deliver(&status("investigating"), &ctx()).await.unwrap();
     assert_eq!(d.remote_ref.as_deref(), Some("sp1"));
     assert_eq!(d.detail, "HTTP 201: created incident sp1");
-    let later = DeliveryContext { remote_ref: d.remote_ref.clone(), attempt: 1, parts_done: 0 };
+    let later = DeliveryContext {
+        remote_ref: d.remote_ref.clone(),
+        attempt: 1,
+        parts_done: 0,
+    };
     let d = b.deliver(&status("identified"), &later).await.unwrap();
     assert_eq!(d.remote_ref.as_deref(), Some("sp1"));
     b.deliver(&status("resolved"), &later).await.unwrap();
@@ -303,7 +371,10 @@ async fn statuspage_creates_then_patches_then_resolves() {
     assert!(d.detail.contains("not posted publicly"), "{}", d.detail);
     insta::assert_snapshot!(
         "statuspage",
-        joined(&server.received_requests().await.unwrap(), &["authorization", "content-type"])
+        joined(
+            &server.received_requests().await.unwrap(),
+            &["authorization", "content-type"]
+        )
     );
 }
 
@@ -324,8 +395,16 @@ async fn statuspage_retry_after_unknown_outcome_finds_the_created_incident() {
         .expect(0)
         .mount(&server)
         .await;
-    let b = build(&http_config(BackendKind::Statuspage, "status", &server.uri()));
-    let second = DeliveryContext { remote_ref: None, attempt: 2, parts_done: 0 };
+    let b = build(&http_config(
+        BackendKind::Statuspage,
+        "status",
+        &server.uri(),
+    ));
+    let second = DeliveryContext {
+        remote_ref: None,
+        attempt: 2,
+        parts_done: 0,
+    };
     let d = b.deliver(&status("investigating"), &second).await.unwrap();
     assert_eq!(d.remote_ref.as_deref(), Some("sp9"));
 }
@@ -370,7 +449,9 @@ async fn pagerduty_trigger_acknowledge_resolve_change_and_test() {
     }
     Mock::given(method("POST"))
         .and(path("/v2/change/enqueue"))
-        .and(body_partial_json(json!({"routing_key": key, "payload": {"source": "commandpost"}})))
+        .and(body_partial_json(
+            json!({"routing_key": key, "payload": {"source": "commandpost"}}),
+        ))
         .respond_with(ResponseTemplate::new(202).set_body_json(json!({"status": "success"})))
         .expect(2)
         .mount(&server)
@@ -379,18 +460,36 @@ async fn pagerduty_trigger_acknowledge_resolve_change_and_test() {
     assert!(b.accepts(MessageKind::Page) && !b.accepts(MessageKind::Sitrep));
     let d = b.deliver(&trigger(), &ctx()).await.unwrap();
     assert_eq!(d.detail, "HTTP 202: success, dedup_key INC-20261121-1527");
-    b.deliver(&page(PageAction::Acknowledge, 2), &ctx()).await.unwrap();
-    b.deliver(&page(PageAction::Resolve, 3), &ctx()).await.unwrap();
-    b.deliver(&page(PageAction::Change { summary: "IC handoff: Ricardo".into() }, 4), &ctx())
+    b.deliver(&page(PageAction::Acknowledge, 2), &ctx())
         .await
         .unwrap();
+    b.deliver(&page(PageAction::Resolve, 3), &ctx())
+        .await
+        .unwrap();
+    b.deliver(
+        &page(
+            PageAction::Change {
+                summary: "IC handoff: Ricardo".into(),
+            },
+            4,
+        ),
+        &ctx(),
+    )
+    .await
+    .unwrap();
     let mut t = trigger();
     t.test = true;
     b.deliver(&t, &ctx()).await.unwrap();
     // A sitrep is not something PagerDuty takes.
     let e = b.deliver(&sitrep(), &ctx()).await.unwrap_err();
     assert!(!e.is_retryable());
-    insta::assert_snapshot!("pagerduty", joined(&server.received_requests().await.unwrap(), &["content-type"]));
+    insta::assert_snapshot!(
+        "pagerduty",
+        joined(
+            &server.received_requests().await.unwrap(),
+            &["content-type"]
+        )
+    );
 }
 
 #[tokio::test]
@@ -400,7 +499,9 @@ async fn ntfy_json_publish_every_kind_with_bearer_token() {
         .and(path("/"))
         .and(header("authorization", "Bearer tk_NTFYTOKEN0000"))
         .and(header("content-type", "application/json"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "n1", "event": "message"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "n1", "event": "message"})),
+        )
         .expect(4)
         .mount(&server)
         .await;
@@ -438,7 +539,13 @@ async fn webhook_standard_webhooks_headers_and_signature() {
         .mount(&server)
         .await;
     let b = build(&http_config(BackendKind::Webhook, "hook", &server.uri()));
-    for m in [sitrep(), status("identified"), announcement(), trigger(), sitrep()] {
+    for m in [
+        sitrep(),
+        status("identified"),
+        announcement(),
+        trigger(),
+        sitrep(),
+    ] {
         b.deliver(&m, &ctx()).await.unwrap();
     }
     let reqs = server.received_requests().await.unwrap();
@@ -446,19 +553,36 @@ async fn webhook_standard_webhooks_headers_and_signature() {
     for r in &reqs {
         let h = |n: &str| r.headers.get(n).unwrap().to_str().unwrap().to_string();
         let ts: u64 = h("webhook-timestamp").parse().unwrap();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         assert!(now.abs_diff(ts) < 60);
-        assert_eq!(h("webhook-signature"), sign(&key, &h("webhook-id"), ts, &r.body));
+        assert_eq!(
+            h("webhook-signature"),
+            sign(&key, &h("webhook-id"), ts, &r.body)
+        );
         assert!(!h("webhook-id").contains('.'));
     }
-    let id = |i: usize| reqs[i].headers.get("webhook-id").unwrap().to_str().unwrap().to_string();
+    let id = |i: usize| {
+        reqs[i]
+            .headers
+            .get("webhook-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(id(0), webhook_id(&sitrep()));
     assert_eq!(id(4), id(0), "same message, same webhook-id");
     assert_ne!(id(1), id(0));
     let v: Value = reqs[0].body_json().unwrap();
     assert_eq!(v["type"], "incident.sitrep");
     assert_eq!(v["data"]["incident_id"], "INC-20261121-1527");
-    insta::assert_snapshot!("webhook", joined(&reqs[..4], &["content-type", "webhook-id"]));
+    insta::assert_snapshot!(
+        "webhook",
+        joined(&reqs[..4], &["content-type", "webhook-id"])
+    );
 }
 
 /// Answers 400 and echoes everything it got (URL, headers, body): a worst-case server.
@@ -507,16 +631,30 @@ const HTTP_KINDS: [BackendKind; 9] = [
 
 #[tokio::test]
 async fn errors_are_classified_and_never_carry_a_secret() {
-    for (status, retryable) in [(400, false), (401, false), (404, false), (429, true), (503, true)] {
+    for (status, retryable) in [
+        (400, false),
+        (401, false),
+        (404, false),
+        (429, true),
+        (503, true),
+    ] {
         let server = MockServer::start().await;
-        Mock::given(wiremock::matchers::any()).respond_with(Echo(status)).mount(&server).await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(Echo(status))
+            .mount(&server)
+            .await;
         let port = server.address().port();
         for kind in HTTP_KINDS {
             let b = build(&http_config(kind, "b1", &server.uri()));
             let e = b.deliver(&msg_for(kind), &ctx()).await.unwrap_err();
             assert_eq!(e.is_retryable(), retryable, "{kind} {status}: {e:?}");
             let reason = e.reason();
-            assert!(reason.starts_with(&format!("b1 (127.0.0.1:{port}): HTTP {status}: bad request to")), "{reason}");
+            assert!(
+                reason.starts_with(&format!(
+                    "b1 (127.0.0.1:{port}): HTTP {status}: bad request to"
+                )),
+                "{reason}"
+            );
             for s in SECRET_PIECES {
                 assert!(!reason.contains(s), "{kind}: secret {s} in {reason}");
             }
@@ -529,7 +667,11 @@ async fn errors_are_classified_and_never_carry_a_secret() {
 async fn transport_errors_name_backend_and_host_only() {
     let port = free_port(); // nothing listens there
     for kind in HTTP_KINDS {
-        let b = build(&http_config(kind, "b1", &format!("http://127.0.0.1:{port}")));
+        let b = build(&http_config(
+            kind,
+            "b1",
+            &format!("http://127.0.0.1:{port}"),
+        ));
         let e = b.deliver(&msg_for(kind), &ctx()).await.unwrap_err();
         assert_eq!(
             e,
@@ -559,7 +701,11 @@ async fn rate_limit_hints_from_headers_and_bodies() {
         .mount(&server)
         .await;
     Mock::given(path("/services/T000/B000/SLACKSECRET0000"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7").set_body_string("rate_limited"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "7")
+                .set_body_string("rate_limited"),
+        )
         .mount(&server)
         .await;
     let hint = |e: DeliveryError| match e {
@@ -567,23 +713,39 @@ async fn rate_limit_hints_from_headers_and_bodies() {
         p => panic!("{p:?}"),
     };
     let d = build(&http_config(BackendKind::Discord, "d", &server.uri()));
-    assert_eq!(hint(d.deliver(&sitrep(), &ctx()).await.unwrap_err()), Some(Duration::from_millis(1500)));
+    assert_eq!(
+        hint(d.deliver(&sitrep(), &ctx()).await.unwrap_err()),
+        Some(Duration::from_millis(1500))
+    );
     let m = build(&http_config(BackendKind::Matrix, "m", &server.uri()));
     let e = m.deliver(&sitrep(), &ctx()).await.unwrap_err();
-    assert!(e.reason().contains("M_LIMIT_EXCEEDED Too Many Requests"), "{e}");
+    assert!(
+        e.reason().contains("M_LIMIT_EXCEEDED Too Many Requests"),
+        "{e}"
+    );
     assert_eq!(hint(e), Some(Duration::from_millis(4820)));
     let s = build(&http_config(BackendKind::Slack, "s", &server.uri()));
-    assert_eq!(hint(s.deliver(&sitrep(), &ctx()).await.unwrap_err()), Some(Duration::from_secs(7)));
+    assert_eq!(
+        hint(s.deliver(&sitrep(), &ctx()).await.unwrap_err()),
+        Some(Duration::from_secs(7))
+    );
 }
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let server = MockServer::start().await;
     Mock::given(path("/services/T000/B000/SLACKSECRET0000"))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/elsewhere", server.uri())))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/elsewhere", server.uri())),
+        )
         .mount(&server)
         .await;
-    Mock::given(path("/elsewhere")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
     let s = build(&http_config(BackendKind::Slack, "s", &server.uri()));
     let e = s.deliver(&sitrep(), &ctx()).await.unwrap_err();
     assert!(!e.is_retryable());
@@ -599,9 +761,18 @@ fn render_previews_every_kind_without_failing() {
     };
     for kind in HTTP_KINDS {
         let b = build(&http_config(kind, "b", "http://127.0.0.1:9"));
-        for m in [sitrep(), status("identified"), announcement(), trigger(), long.clone()] {
+        for m in [
+            sitrep(),
+            status("identified"),
+            announcement(),
+            trigger(),
+            long.clone(),
+        ] {
             let parts = b.render(&m);
-            assert!(!parts.is_empty() && parts.iter().all(|p| !p.is_empty()), "{kind}");
+            assert!(
+                !parts.is_empty() && parts.iter().all(|p| !p.is_empty()),
+                "{kind}"
+            );
         }
     }
 }

@@ -70,7 +70,7 @@ pub struct Common {
 }
 
 impl Common {
-    fn from_config(cfg: &BackendConfig) -> Result<Self, BuildError> {
+    pub fn from_config(cfg: &BackendConfig) -> Result<Self, BuildError> {
         let timeout = cfg
             .timeout()
             .map_err(|e| BuildError::one(cfg, "timeout", e))?;
