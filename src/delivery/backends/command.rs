@@ -135,3 +135,80 @@ impl Backend for CommandBackend {
         vec![Self::stdin_text(msg)]
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::delivery::render::tests::msg;
+    use std::time::{Duration, Instant};
+
+    fn backend(script: &str, timeout: &str) -> CommandBackend {
+        let cfg = BackendConfig {
+            argv: Some(vec!["sh".into(), "-c".into(), script.into()]),
+            timeout: Some(timeout.into()),
+            ..BackendConfig::new("cmd", BackendKind::Command)
+        };
+        CommandBackend::new(&cfg, Common::from_config(&cfg).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn message_on_stdin_fields_in_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let b = backend(
+            &format!(
+                "cat > {0}; echo \"$COMMANDPOST_MESSAGE_ID $COMMANDPOST_KIND $COMMANDPOST_MENTION_ALL\" >> {0}",
+                out.display()
+            ),
+            "5s",
+        );
+        let m = msg(MessageKind::Announcement);
+        let d = b.deliver(&m, &DeliveryContext::first()).await.unwrap();
+        assert_eq!(d.detail, "exit 0");
+        let got = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            got,
+            format!(
+                "{}INC-42.m3 announcement 1\n",
+                CommandBackend::stdin_text(&m)
+            )
+        );
+        assert!(got.starts_with("[MAJOR] INC-42 · API errors\n@all: IC -> Ricardo\n"));
+    }
+
+    #[tokio::test]
+    async fn exit_codes_and_timeouts() {
+        let m = msg(MessageKind::Sitrep);
+        let e = backend("echo nope >&2; echo 'bad token' >&2; exit 3", "5s")
+            .deliver(&m, &DeliveryContext::first())
+            .await
+            .unwrap_err();
+        assert_eq!(e, DeliveryError::permanent("cmd (sh): exit 3: bad token"));
+        let e = backend("exit 75", "5s")
+            .deliver(&m, &DeliveryContext::first())
+            .await
+            .unwrap_err();
+        assert!(e.is_retryable(), "{e:?}");
+        let t = Instant::now();
+        let e = backend("sleep 30", "300ms")
+            .deliver(&m, &DeliveryContext::first())
+            .await
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5));
+        assert_eq!(
+            e,
+            DeliveryError::retryable("cmd (sh): killed after 300ms (timeout)")
+        );
+        let cfg = BackendConfig {
+            argv: Some(vec!["/nonexistent/commandpost-notify".into()]),
+            ..BackendConfig::new("cmd", BackendKind::Command)
+        };
+        let b = CommandBackend::new(&cfg, Common::from_config(&cfg).unwrap()).unwrap();
+        let e = b.deliver(&m, &DeliveryContext::first()).await.unwrap_err();
+        assert!(
+            !e.is_retryable() && e.reason().contains("cannot start"),
+            "{e:?}"
+        );
+    }
+}

@@ -141,3 +141,48 @@ impl Backend for FileBackend {
         vec![Self::block(msg)]
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::delivery::render::tests::msg;
+
+    #[tokio::test]
+    async fn appends_markdown_once_per_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = BackendConfig::default_file(dir.path());
+        let b = FileBackend::new(&cfg, Common::from_config(&cfg).unwrap()).unwrap();
+        let m = msg(MessageKind::Sitrep);
+        let d = b.deliver(&m, &DeliveryContext::first()).await.unwrap();
+        let path = dir.path().join("outbox").join("INC-42.md");
+        assert_eq!(d.detail, format!("appended to {}", path.display()));
+        // A retry (or a restart) does not append it again.
+        let d = b.deliver(&m, &DeliveryContext::first()).await.unwrap();
+        assert!(d.detail.starts_with("already in"));
+        let mut other = msg(MessageKind::Announcement);
+        other.id = "INC-42.m4".into();
+        b.deliver(&other, &DeliveryContext::first()).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("<!-- commandpost:INC-42.m3 -->").count(), 1);
+        assert_eq!(text.matches("<!-- commandpost:INC-42.m4 -->").count(), 1);
+        assert!(text.starts_with(
+            "<!-- commandpost:INC-42.m3 -->\n### [MAJOR] INC-42 · API errors — sitrep\n@all: IC -> Ricardo\n\n# Impact\n"
+        ), "{text}");
+    }
+
+    #[test]
+    fn incident_ids_cannot_escape_the_directory() {
+        let cfg = BackendConfig {
+            path: Some("/data/outbox/{incident}.md".into()),
+            ..BackendConfig::new("f", BackendKind::File)
+        };
+        let b = FileBackend::new(&cfg, Common::from_config(&cfg).unwrap()).unwrap();
+        let mut m = msg(MessageKind::Sitrep);
+        m.incident_id = "../../etc/passwd".into();
+        assert_eq!(
+            b.path_for(&m),
+            PathBuf::from("/data/outbox/_.._etc_passwd.md")
+        );
+    }
+}
