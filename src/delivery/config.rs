@@ -249,15 +249,31 @@ impl BackendConfig {
         }
     }
 
-    /// The embedded default when no backend is configured: Markdown appended to
-    /// `<data_dir>/outbox/<incident>.md`, every message kind.
+    /// The embedded default when no backend is configured: Markdown appended to the
+    /// incident's `outbox.md` (`<data_dir>/incidents/<incident>/outbox.md`, as
+    /// `Store::outbox_file`), every message kind.
     pub fn default_file(data_dir: &Path) -> Self {
-        let path = data_dir.join("outbox").join("{incident}.md");
+        let path = data_dir
+            .join("incidents")
+            .join("{incident}")
+            .join("outbox.md");
         BackendConfig {
             sends: Some(MessageKind::ALL.to_vec()),
             path: Some(path.to_string_lossy().into_owned()),
             ..BackendConfig::new("outbox-file", BackendKind::File)
         }
+    }
+
+    /// One `[[backends]]` table of the loaded configuration (`Config::backends`).
+    pub fn from_table(table: &toml::Table) -> Result<Self, String> {
+        let name = table
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("(unnamed)")
+            .to_string();
+        toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("backend {name:?}: {}", e.message()))
     }
 
     /// The message kinds this entry receives.
@@ -416,76 +432,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from(d).map_err(|_| format!("{s:?} is negative"))
 }
 
-/// Why a secret reference could not be resolved. Names the variable or file, never a value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SecretError {
-    #[error("environment variable {0} is not set")]
-    EnvMissing(String),
-    #[error("environment variable {0} is not valid UTF-8")]
-    EnvNotUnicode(String),
-    #[error("environment variable {0} is empty")]
-    EnvEmpty(String),
-    #[error("cannot read secret file {path}: {reason}")]
-    FileUnreadable { path: String, reason: String },
-    #[error("secret file {0} is empty")]
-    FileEmpty(String),
-    #[error("secret is empty")]
-    Empty,
-}
-
-/// Resolves `env:NAME`, `file:/path` (trailing newline trimmed) or an inline value.
+/// Resolves `env:NAME`, `file:/path` (trailing newline removed) or an inline value, with the
+/// configuration's [`SecretRef`](crate::config::SecretRef). Errors name the variable or the
+/// file, never a value.
 pub fn resolve_secret(raw: &str) -> Result<SecretString, SecretError> {
-    if let Some(name) = raw.strip_prefix("env:") {
-        let name = name.trim();
-        match std::env::var(name) {
-            Ok(v) if v.trim().is_empty() => Err(SecretError::EnvEmpty(name.to_string())),
-            Ok(v) => Ok(SecretString::from(v.trim().to_string())),
-            Err(std::env::VarError::NotPresent) => Err(SecretError::EnvMissing(name.to_string())),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err(SecretError::EnvNotUnicode(name.to_string()))
-            }
-        }
-    } else if let Some(path) = raw.strip_prefix("file:") {
-        let path = path.trim();
-        let expanded = expand_home(path);
-        match std::fs::read_to_string(&expanded) {
-            Ok(v) => {
-                let v = v.trim_end_matches(['\n', '\r']).trim();
-                if v.is_empty() {
-                    Err(SecretError::FileEmpty(path.to_string()))
-                } else {
-                    Ok(SecretString::from(v.to_string()))
-                }
-            }
-            Err(e) => Err(SecretError::FileUnreadable {
-                path: path.to_string(),
-                reason: io_kind_text(&e),
-            }),
-        }
-    } else if raw.trim().is_empty() {
-        Err(SecretError::Empty)
-    } else {
-        Ok(SecretString::from(raw.trim().to_string()))
-    }
+    crate::config::SecretRef::parse(raw.trim()).resolve()
 }
 
-fn expand_home(path: &str) -> std::path::PathBuf {
-    if let Some(rest) = path.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        return std::path::PathBuf::from(home).join(rest);
-    }
-    std::path::PathBuf::from(path)
-}
-
-fn io_kind_text(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "not found".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::InvalidData => "not UTF-8".into(),
-        k => k.to_string(),
-    }
-}
+pub use crate::config::SecretError;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -605,15 +559,9 @@ sends = ["sitrep", "announcement"]
 
     #[test]
     fn secrets_resolve_and_errors_name_the_source_only() {
-        // SAFETY-free: a unique variable name per test.
-        let var = "COMMANDPOST_TEST_SECRET_RESOLVE_1";
-        unsafe { std::env::set_var(var, "hunter2\n") };
-        assert_eq!(
-            resolve_secret(&format!("env:{var}"))
-                .unwrap()
-                .expose_secret(),
-            "hunter2"
-        );
+        // An existing variable: no set_var in a multi-threaded test binary.
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(resolve_secret("env:PATH").unwrap().expose_secret(), path);
         let e = resolve_secret("env:COMMANDPOST_TEST_SECRET_MISSING").unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -626,23 +574,45 @@ sends = ["sitrep", "announcement"]
         let r = resolve_secret(&format!("file:{}", p.display())).unwrap();
         assert_eq!(r.expose_secret(), "s3cret-value");
         let e = resolve_secret("file:/nonexistent/commandpost/tok").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "cannot read secret file /nonexistent/commandpost/tok: not found"
+        assert!(
+            e.to_string()
+                .starts_with("secret file /nonexistent/commandpost/tok: "),
+            "{e}"
         );
         assert_eq!(
             resolve_secret("inline-token").unwrap().expose_secret(),
             "inline-token"
         );
-        assert_eq!(resolve_secret("  ").unwrap_err(), SecretError::Empty);
+        assert!(resolve_secret("").is_err());
         // Debug output of a SecretString never shows the value.
         assert!(!format!("{r:?}").contains("s3cret"));
     }
 
     #[test]
+    fn from_config_tables() {
+        let cfg: crate::config::Config = toml::from_str(
+            "[[backends]]\nname = \"on-call\"\nkind = \"pagerduty\"\nrouting_key = \"file:/run/secrets/pd\"\n",
+        )
+        .unwrap();
+        let b = BackendConfig::from_table(&cfg.backends[0]).unwrap();
+        assert_eq!(b.kind, BackendKind::Pagerduty);
+        assert_eq!(b.sends(), vec![MessageKind::Page]);
+        let mut t = cfg.backends[0].clone();
+        t.insert("colour".into(), toml::Value::from("red"));
+        let e = BackendConfig::from_table(&t).unwrap_err();
+        assert!(
+            e.starts_with("backend \"on-call\": unknown field `colour`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn default_file_backend() {
         let c = BackendConfig::default_file(Path::new("/data"));
-        assert_eq!(c.path.as_deref(), Some("/data/outbox/{incident}.md"));
+        assert_eq!(
+            c.path.as_deref(),
+            Some("/data/incidents/{incident}/outbox.md")
+        );
         assert_eq!(c.validate(), Ok(()));
     }
 }

@@ -155,7 +155,11 @@ mod tests {
         let b = FileBackend::new(&cfg, Common::from_config(&cfg).unwrap()).unwrap();
         let m = msg(MessageKind::Sitrep);
         let d = b.deliver(&m, &DeliveryContext::first()).await.unwrap();
-        let path = dir.path().join("outbox").join("INC-42.md");
+        let path = dir
+            .path()
+            .join("incidents")
+            .join("INC-42")
+            .join("outbox.md");
         assert_eq!(d.detail, format!("appended to {}", path.display()));
         // A retry (or a restart) does not append it again.
         let d = b.deliver(&m, &DeliveryContext::first()).await.unwrap();
