@@ -93,6 +93,34 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    // The durable path: journal the message as queued, then one worker per backend
+    // journals each attempt and outcome (fsynced) around the same 200 ms deliveries.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    commandpost::journal::Journal::create(
+        &path,
+        "bench",
+        jiff::Timestamp::now(),
+        commandpost::domain::event::Payload::IncidentOpened {
+            id: "INC-BENCH".into(),
+            title: "Benchmark".into(),
+            ic: "bench".into(),
+        },
+    )
+    .unwrap();
+    let outbox = commandpost::delivery::Outbox::open(&path, backends.clone(), "bench").unwrap();
+    group.bench_function(
+        "outbox: queue + deliver one sitrep to 10 backends answering after 200 ms",
+        |b| {
+            b.iter(|| {
+                let mut msg = sitrep(0);
+                msg.id = String::new();
+                outbox.queue(msg).unwrap();
+                let report = rt.block_on(outbox.run(None)).unwrap();
+                assert!(report.all_done() && report.rows.len() == BACKENDS);
+            })
+        },
+    );
     group.finish();
 }
 
