@@ -84,6 +84,7 @@ pub fn describe(p: &Payload) -> String {
                 crate::domain::duration::short(*at_offset)
             )
         }
+        Payload::Outbox(o) => o.describe(),
         Payload::Unknown { kind, .. } => {
             format!("[{kind}] (event from a newer version, kept as is)")
         }

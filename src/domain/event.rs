@@ -307,6 +307,9 @@ pub enum Payload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         decision: Option<DrillDecision>,
     },
+    /// The durable outbox: a message queued, a delivery attempt, its outcome
+    /// (see `crate::delivery::outbox`).
+    Outbox(crate::delivery::outbox::OutboxEvent),
     /// An event type this version does not know (written by a newer one).
     /// Kept and shown, never dropped.
     #[serde(skip)]
@@ -345,6 +348,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "remediation_assigned",
     "remediation_done",
     "drill_inject",
+    "outbox",
 ];
 
 impl Payload {
@@ -589,6 +593,10 @@ mod tests {
                     options: vec!["yes".into(), "no".into()],
                 }),
             },
+            Payload::Outbox(crate::delivery::outbox::OutboxEvent::Dropped {
+                message: "INC-1.m3".into(),
+                backend: "slack".into(),
+            }),
         ]
     }
 

@@ -729,6 +729,8 @@ impl Incident {
             | Payload::RemediationDone { .. } => crate::domain::followup::apply(self, e),
             // A drill inject is information for the timeline only.
             Payload::DrillInject { .. } => {}
+            // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
+            Payload::Outbox(_) => {}
             Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
         }
     }

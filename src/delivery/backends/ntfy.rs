@@ -1,0 +1,186 @@
+//! ntfy: JSON publish (`POST <server>/` with `topic`, `title`, `message`, `priority`, `tags`,
+//! `markdown`), so titles need no header encoding. `url` is the topic URL
+//! (`https://ntfy.sh/<topic>`); optional `access_token` (Bearer) or `username`/`password`.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::{BuildError, Common, optional_secret, secret_url};
+use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
+use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::http::{Peer, execute};
+use crate::delivery::message::{MessageKind, OutboundMessage, PageAction};
+use crate::delivery::render::{
+    body_markdown, headline_with_mention, title_line, truncate_bytes, truncate_chars,
+};
+
+/// Larger messages become attachments on ntfy: stay below 4 KB.
+pub const MAX_MESSAGE_BYTES: usize = 3_900;
+
+enum Auth {
+    None,
+    Bearer(SecretString),
+    Basic(String, SecretString),
+}
+
+pub struct Ntfy {
+    common: Common,
+    url: SecretString,
+    auth: Auth,
+    client: reqwest::Client,
+    peer: Peer,
+}
+
+/// (publish URL, topic) from a topic URL.
+fn split_topic(url: &str) -> Option<(String, String)> {
+    let mut u = reqwest::Url::parse(url).ok()?;
+    let topic = u.path_segments()?.rfind(|s| !s.is_empty())?.to_string();
+    {
+        let mut segs = u.path_segments_mut().ok()?;
+        segs.pop_if_empty().pop().push("");
+    }
+    u.set_query(None);
+    Some((u.to_string(), topic))
+}
+
+impl Ntfy {
+    pub fn new(
+        cfg: &BackendConfig,
+        common: Common,
+        client: reqwest::Client,
+    ) -> Result<Self, BuildError> {
+        let url = secret_url(cfg, "url", &cfg.url)?;
+        if split_topic(url.expose_secret()).is_none() {
+            return Err(BuildError::one(
+                cfg,
+                "url",
+                "needs a topic: https://server/<topic> (value not shown)",
+            ));
+        }
+        let mut secrets = vec![url.clone()];
+        let auth = match (
+            optional_secret(cfg, "access_token", &cfg.access_token)?,
+            &cfg.username,
+            optional_secret(cfg, "password", &cfg.password)?,
+        ) {
+            (Some(t), _, _) => {
+                secrets.push(t.clone());
+                Auth::Bearer(t)
+            }
+            (None, Some(u), Some(p)) => {
+                secrets.push(p.clone());
+                Auth::Basic(u.clone(), p)
+            }
+            _ => Auth::None,
+        };
+        let peer = Peer::new(&cfg.name, url.expose_secret(), secrets);
+        Ok(Ntfy {
+            common,
+            url,
+            auth,
+            client,
+            peer,
+        })
+    }
+
+    pub fn priority(msg: &OutboundMessage) -> u8 {
+        match (&msg.page, msg.mention_all) {
+            (Some(PageAction::Trigger { .. }), _) if msg.kind == MessageKind::Page => 5,
+            (_, true) => 4,
+            _ => 3,
+        }
+    }
+
+    pub fn payload(msg: &OutboundMessage, topic: &str) -> serde_json::Value {
+        let mut text = headline_with_mention(msg, "");
+        let body = body_markdown(msg);
+        if !body.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&body);
+        }
+        let mut tags = vec![
+            "commandpost".to_string(),
+            msg.kind.to_string(),
+            msg.severity.trim().to_lowercase(),
+        ];
+        if msg.test {
+            tags.push("test".into());
+        }
+        json!({
+            "topic": topic,
+            "title": truncate_chars(&title_line(msg), 250),
+            "message": truncate_bytes(&text, MAX_MESSAGE_BYTES),
+            "priority": Self::priority(msg),
+            "tags": tags,
+            "markdown": true,
+        })
+    }
+}
+
+impl Backend for Ntfy {
+    fn name(&self) -> &str {
+        &self.common.name
+    }
+    fn kind(&self) -> BackendKind {
+        BackendKind::Ntfy
+    }
+    fn accepts(&self, k: MessageKind) -> bool {
+        self.common.accepts(k)
+    }
+    fn deliver<'a>(
+        &'a self,
+        msg: &'a OutboundMessage,
+        _ctx: &'a DeliveryContext,
+    ) -> DeliverFuture<'a> {
+        Box::pin(async move {
+            let (publish, topic) = split_topic(self.url.expose_secret())
+                .ok_or_else(|| DeliveryError::permanent(self.peer.reason("url has no topic")))?;
+            let mut req = self.client.post(publish).json(&Self::payload(msg, &topic));
+            req = match &self.auth {
+                Auth::None => req,
+                Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
+                Auth::Basic(u, p) => req.basic_auth(u, Some(p.expose_secret())),
+            };
+            let r = execute(&self.peer, req, self.common.timeout).await?;
+            let id = serde_json::from_str::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+            Ok::<_, DeliveryError>(Delivered {
+                remote_ref: None,
+                detail: match id {
+                    Some(id) => format!("HTTP {}: message {id}", r.status),
+                    None => format!("HTTP {}", r.status),
+                },
+            })
+        })
+    }
+    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+        let p = Self::payload(msg, "");
+        let s = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        vec![format!("{}\n{}", s("title"), s("message"))]
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_urls_split() {
+        assert_eq!(
+            split_topic("https://ntfy.sh/incidents"),
+            Some(("https://ntfy.sh/".into(), "incidents".into()))
+        );
+        assert_eq!(
+            split_topic("http://127.0.0.1:9/ntfy/incidents/"),
+            Some(("http://127.0.0.1:9/ntfy/".into(), "incidents".into()))
+        );
+        assert_eq!(split_topic("https://ntfy.sh/"), None);
+    }
+}

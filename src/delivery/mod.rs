@@ -1,0 +1,25 @@
+//! Outbound delivery: the message model, per-backend rendering and sending, and the retry
+//! policy. Never imports ratatui; never logs or shows a secret (errors name backend and host).
+//!
+//! - [`message`]: [`OutboundMessage`], what the app constructs and the journal stores.
+//! - [`config`]: `[[backends]]` entries, validation, `env:`/`file:` secrets.
+//! - [`backend`]: the [`Backend`] trait, [`DeliveryContext`], [`Delivered`], [`DeliveryError`].
+//! - [`backends`]: one file per kind; [`backends::build_backends`].
+//! - [`retry`]: status classification, Retry-After and body hints, backoff, [`retry::deliver_with_retry`].
+//! - [`http`]: the shared reqwest client ([`http::build_client`]).
+//! - [`outbox`]: the durable outbox (journal events, replay, per-backend workers, locks).
+
+pub mod backend;
+pub mod backends;
+pub mod config;
+pub mod http;
+pub mod message;
+pub mod outbox;
+pub mod render;
+pub mod retry;
+
+pub use backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
+pub use config::{BackendConfig, BackendKind, EmailTls, SecretError, resolve_secret};
+pub use message::{MessageKind, OutboundMessage, PageAction, StatusPayload};
+pub use outbox::{Outbox, OutboxEvent, OutboxReport, OutboxState};
+pub use retry::{RetryOutcome, RetryPolicy, deliver_with_retry};
