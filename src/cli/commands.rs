@@ -1,7 +1,10 @@
 //! Headless commands: each acts on one incident and exits.
 
-use super::{Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, followup};
+use super::{
+    BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd, deliver, followup,
+};
 use crate::config::{self, Config};
+use crate::delivery::{MessageKind, PageAction};
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
 use crate::domain::role::Role;
@@ -58,6 +61,8 @@ pub struct Ctx {
     pub actor: String,
     pub incident: Option<String>,
     pub now: Timestamp,
+    /// How long to wait for deliveries before exiting.
+    pub wait: std::time::Duration,
 }
 
 /// Extra configuration checks owned by other modules (the cockpit's keymap).
@@ -103,6 +108,15 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
         actor: actor(g.actor.as_deref())?,
         incident: g.incident.clone(),
         now: Timestamp::now(),
+        wait: crate::domain::duration::parse(&g.wait)
+            .ok()
+            .and_then(|d| std::time::Duration::try_from(d).ok())
+            .ok_or_else(|| {
+                Fail(format!(
+                    "--wait {:?}: expected a duration such as \"30s\" or \"2m\"",
+                    g.wait
+                ))
+            })?,
     };
     tracing::info!(command = ?cli.command, actor = %ctx.actor, "start");
     match cli.command {
@@ -150,9 +164,9 @@ pub(super) fn act(
         .unwrap_or_default();
     println!("{own}");
     if let Some(text) = text {
-        let path = ctx.store.queue_announcement(&inc.id, ctx.now, &text)?;
         println!("{text}");
-        println!("(queued to {})", path.display());
+        let msg = deliver::message(&inc, MessageKind::Announcement, &text, "");
+        deliver::send(ctx, &inc.id, vec![msg], None)?;
     }
     Ok(())
 }
@@ -173,18 +187,27 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         }
         Command::State { state } => {
             let to: Severity = state.parse().map_err(Fail)?;
-            if to == Severity::Resolved || ctx.store.resolve(ctx.incident.as_deref(), false).is_ok()
-            {
-                act(ctx, |inc| inc.cmd_set_state(to))
-            } else {
-                // Re-opening a resolved incident needs it named or the latest.
-                let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-                let ctx2 = Ctx {
-                    incident: Some(id),
-                    ..ctx.clone()
-                };
-                act(&ctx2, |inc| inc.cmd_set_state(to))
+            // With no open incident this acts on the latest: re-opening it
+            // is allowed, anything else is refused with the reason.
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            let ctx = Ctx {
+                incident: Some(id.clone()),
+                ..ctx.clone()
+            };
+            act(&ctx, |inc| inc.cmd_set_state(to))?;
+            if to == Severity::Resolved {
+                // Resolving opens the cleanup checklist (doctrine section 8)
+                // and resolves the page, if one was sent.
+                act(&ctx, |inc| inc.cmd_open_cleanup(&ctx.config.cleanup.items))?;
+                if deliver::page_open(&deliver::state(&ctx, &id)?) {
+                    let (_j, inc) = open(&ctx, true)?;
+                    let mut msg =
+                        deliver::message(&inc, MessageKind::Page, "Resolved", "Incident resolved");
+                    msg.page = Some(PageAction::Resolve);
+                    deliver::send(&ctx, &id, vec![msg], None)?;
+                }
             }
+            Ok(())
         }
         Command::Handoff { role, person } => {
             let role: Role = role.parse().map_err(Fail)?;
@@ -236,12 +259,110 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             println!("{out}");
             Ok(())
         }
+        Command::Page { summary, backend } => {
+            let (_j, inc) = open(ctx, false)?;
+            let summary = crate::domain::text::one_line(&summary);
+            if summary.is_empty() {
+                return Err(Fail("page: the summary cannot be empty".into()));
+            }
+            let headline = format!("[{}] {}: {summary}", inc.state.label(), inc.id);
+            let mut msg = deliver::message(&inc, MessageKind::Page, &headline, &summary);
+            let severity = if inc.state == Severity::Investigating {
+                "error"
+            } else {
+                "critical"
+            };
+            msg.page = Some(PageAction::Trigger {
+                summary: headline.clone(),
+                severity: severity.into(),
+            });
+            println!("paging: {headline}");
+            deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
+        }
+        Command::Outbox { cmd, json } => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            match cmd {
+                None => outbox_list(ctx, &id, json),
+                Some(OutboxCmd::Flush) => deliver::flush(ctx, &id),
+                Some(OutboxCmd::Retry { message, backend }) => deliver::outbox(ctx, &id)?
+                    .requeue(&message, &backend)
+                    .map_err(|e| Fail(e.to_string()))
+                    .and_then(|()| deliver::flush(ctx, &id)),
+                Some(OutboxCmd::Drop { message, backend }) => deliver::outbox(ctx, &id)?
+                    .drop_delivery(&message, &backend)
+                    .map_err(|e| Fail(e.to_string())),
+            }
+        }
+        Command::Backends(BackendsCmd::List) => {
+            for b in deliver::backend_configs(ctx)? {
+                let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
+                println!(
+                    "{:<20} {:<11} sends {}",
+                    b.name,
+                    b.kind.as_str(),
+                    sends.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Backends(BackendsCmd::Test { name }) => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            let (_j, inc) = open(
+                &Ctx {
+                    incident: Some(id.clone()),
+                    ..ctx.clone()
+                },
+                true,
+            )?;
+            let names: Vec<String> = deliver::backend_configs(ctx)?
+                .into_iter()
+                .map(|b| b.name)
+                .filter(|n| name.as_ref().is_none_or(|want| want == n))
+                .collect();
+            if names.is_empty() {
+                return Err(Fail(format!(
+                    "no backend named {:?} (see `commandpost backends list`)",
+                    name.unwrap_or_default()
+                )));
+            }
+            let mut msg = deliver::message(
+                &inc,
+                MessageKind::Announcement,
+                "commandpost test message",
+                "This is a test of commandpost delivery. No action needed.",
+            );
+            msg.test = true;
+            deliver::send(ctx, &id, vec![msg], Some(names))
+        }
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
         Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Drill(args) => super::drill::run(ctx, args),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
+}
+
+fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
+    let st = deliver::state(ctx, id)?;
+    let rows = st.rows();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("{id}: nothing sent yet");
+    }
+    for r in rows {
+        println!(
+            "{:<28} {:<18} {:<12} {:<40} {}",
+            r.message,
+            r.backend,
+            r.kind.as_str(),
+            crate::domain::text::one_line(&r.headline),
+            r.status.label(ctx.now)
+        );
+    }
+    Ok(())
 }
 
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {

@@ -1,6 +1,7 @@
 //! The command line: global options, headless commands and dispatch.
 
 mod commands;
+mod deliver;
 mod drill;
 mod export;
 mod followup;
@@ -46,6 +47,10 @@ pub struct Global {
     /// Also log to stderr (headless commands)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// How long a command that sends messages waits for delivery before exiting
+    /// (what is left stays queued for `outbox flush` or the cockpit)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    pub wait: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +157,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Page the on-call (backends that send pages); resolving the incident resolves it
+    Page {
+        summary: String,
+        /// Only this backend
+        #[arg(long)]
+        backend: Option<String>,
+    },
+    /// Outbound messages and their delivery per backend
+    Outbox {
+        #[command(subcommand)]
+        cmd: Option<OutboxCmd>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delivery backends: list them, or send a test message
+    #[command(subcommand)]
+    Backends(BackendsCmd),
     /// Export the incident
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
@@ -167,6 +189,24 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// Deliver what is queued (waits at most --wait)
+    Flush,
+    /// Retry a failed or dropped delivery
+    Retry { message: String, backend: String },
+    /// Give up on a delivery
+    Drop { message: String, backend: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackendsCmd {
+    /// The configured backends and what they send
+    List,
+    /// Send a message marked as a test to every backend (or NAME) and report
+    Test { name: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]

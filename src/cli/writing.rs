@@ -177,13 +177,15 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     };
     let (version, rendered) = (*version, rendered.clone());
     record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
-    let path =
-        ctx.store
-            .queue_message(&inc.id, ctx.now, &format!("Sitrep v{version}"), &rendered)?;
     println!("{rendered}\n");
     println!("sitrep v{version} sent");
-    println!("(queued to {})", path.display());
-    Ok(())
+    let msg = super::deliver::message(
+        &inc,
+        crate::delivery::MessageKind::Sitrep,
+        &format!("Sitrep v{version}"),
+        &rendered,
+    );
+    super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
 
 fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
@@ -348,9 +350,21 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     }
     record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
     let headline = format!("Status update: {}", capitalised(&fields.stage));
-    let path = ctx
-        .store
-        .queue_message(&inc.id, ctx.now, &headline, &rendered)?;
+    let mut msg = super::deliver::message(
+        &inc,
+        crate::delivery::MessageKind::Status,
+        &headline,
+        &rendered,
+    );
+    msg.status = Some(crate::delivery::StatusPayload {
+        stage: fields.stage.clone(),
+        message: fields.message.clone(),
+        workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),
+        components: fields.components.clone(),
+        next_update: fields
+            .next_update_at
+            .map(|t| t.strftime("%H:%M UTC").to_string()),
+    });
     println!("{rendered}\n");
     match fields.next_update_at {
         Some(t) => println!(
@@ -360,8 +374,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         ),
         None => println!("status update posted ({})", fields.stage),
     }
-    println!("(queued to {})", path.display());
-    Ok(())
+    super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
 
 fn capitalised(s: &str) -> String {

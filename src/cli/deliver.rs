@@ -1,0 +1,136 @@
+//! Headless delivery: queue outbound messages in the journal's outbox, deliver
+//! them before the command exits (at most `--wait`), report per backend.
+
+use super::commands::{Ctx, Fail};
+use crate::delivery::backends::build_backends;
+use crate::delivery::config::BackendConfig;
+use crate::delivery::outbox::Outbox;
+use crate::delivery::{Backend, MessageKind, OutboundMessage, OutboxState, PageAction};
+use crate::domain::incident::Incident;
+use std::sync::Arc;
+
+/// The configured backends, or the embedded default (Markdown to the
+/// incident's `outbox.md`) when none is configured.
+pub fn backend_configs(ctx: &Ctx) -> Result<Vec<BackendConfig>, Fail> {
+    if ctx.config.backends.is_empty() {
+        return Ok(vec![BackendConfig::default_file(ctx.store.root())]);
+    }
+    ctx.config
+        .backends
+        .iter()
+        .map(|t| BackendConfig::from_table(t).map_err(|e| Fail(format!("config: {e}"))))
+        .collect()
+}
+
+pub fn build(ctx: &Ctx) -> Result<Vec<Arc<dyn Backend>>, Fail> {
+    let cfgs = backend_configs(ctx)?;
+    let client =
+        crate::delivery::http::build_client().map_err(|e| Fail(format!("HTTP client: {e}")))?;
+    build_backends(&cfgs, &client).map_err(|errors| {
+        Fail(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
+}
+
+/// A message about `inc` (the id is assigned when it is queued).
+pub fn message(inc: &Incident, kind: MessageKind, headline: &str, body: &str) -> OutboundMessage {
+    OutboundMessage {
+        id: String::new(),
+        incident_id: inc.id.clone(),
+        incident_title: inc.title.clone(),
+        severity: inc.state.label().to_string(),
+        kind,
+        headline: headline.to_string(),
+        body: body.to_string(),
+        mention_all: headline.starts_with("@all"),
+        status: None,
+        page: None,
+        test: false,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Fail(format!("cannot start the async runtime: {e}")))
+}
+
+/// Opens the outbox of incident `id`.
+pub fn outbox(ctx: &Ctx, id: &str) -> Result<Outbox, Fail> {
+    let backends = build(ctx)?;
+    Outbox::open(&ctx.store.journal_path(id), backends, ctx.actor.clone())
+        .map_err(|e| Fail(e.to_string()))
+}
+
+/// Queues `msgs` (for the backends that send their kind, or the `only` ones),
+/// then delivers everything pending for at most `ctx.wait`, and reports.
+pub fn send(
+    ctx: &Ctx,
+    id: &str,
+    msgs: Vec<OutboundMessage>,
+    only: Option<Vec<String>>,
+) -> Result<(), Fail> {
+    let rt = runtime()?;
+    let ob = outbox(ctx, id)?;
+    for m in msgs {
+        let queued = match &only {
+            Some(names) => ob.queue_to(m, names.clone()),
+            None => ob.queue(m),
+        };
+        queued.map_err(|e| Fail(e.to_string()))?;
+    }
+    flush_with(ctx, &rt, &ob)
+}
+
+fn flush_with(ctx: &Ctx, rt: &tokio::runtime::Runtime, ob: &Outbox) -> Result<(), Fail> {
+    let deadline = tokio::time::Instant::now() + ctx.wait;
+    let report = rt
+        .block_on(ob.run(Some(deadline)))
+        .map_err(|e| Fail(e.to_string()))?;
+    let text = report.text(jiff::Timestamp::now());
+    if !text.is_empty() {
+        eprintln!("{text}");
+    }
+    if report.pending() > 0 {
+        eprintln!(
+            "{} deliver{} still queued: `commandpost outbox flush` or a running cockpit delivers {}",
+            report.pending(),
+            if report.pending() == 1 { "y" } else { "ies" },
+            if report.pending() == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
+}
+
+/// `outbox flush`: deliver what is pending.
+pub fn flush(ctx: &Ctx, id: &str) -> Result<(), Fail> {
+    let rt = runtime()?;
+    let ob = outbox(ctx, id)?;
+    flush_with(ctx, &rt, &ob)
+}
+
+/// The outbox as replayed from the journal, without building backends.
+pub fn state(ctx: &Ctx, id: &str) -> Result<OutboxState, Fail> {
+    let (events, _) = crate::journal::Journal::read(&ctx.store.journal_path(id))?;
+    Ok(OutboxState::replay(&events))
+}
+
+/// Whether a page was triggered for this incident (so resolving resolves it).
+pub fn page_open(st: &OutboxState) -> bool {
+    let mut open = false;
+    for m in &st.messages {
+        match m.message.page {
+            Some(PageAction::Trigger { .. }) => open = true,
+            Some(PageAction::Resolve) => open = false,
+            _ => {}
+        }
+    }
+    open
+}
