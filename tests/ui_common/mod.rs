@@ -1,5 +1,5 @@
 //! Fixtures shared by the cockpit tests: incidents at a fixed `now`.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use commandpost::app::keymap::Keymap;
 use commandpost::app::model::Model;
