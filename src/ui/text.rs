@@ -72,23 +72,6 @@ pub fn tail(s: &str, w: usize) -> String {
     s[start..].to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn measures_columns_not_chars() {
-        assert_eq!(width("渡辺 健"), 7);
-        assert_eq!(fit("José", 6), "José  ");
-        assert_eq!(width(&fit("渡辺 健", 6)), 6);
-        assert_eq!(fit("渡辺 健", 6), "渡辺 …");
-        assert_eq!(width(&fit("🚒 Ana", 4)), 4);
-        assert_eq!(fit("a\u{1b}[31mb", 8), "a[31mb  ");
-        assert_eq!(fit_right("7h", 4), "  7h");
-        assert_eq!(tail("abc渡辺", 4), "渡辺");
-    }
-}
-
 /// Draws lines top to bottom in `area`, clipped at its edges: an unwrapped
 /// `Paragraph` without the per-character grapheme work for ASCII text (most
 /// of a frame). Other text goes through ratatui's width-aware path.
@@ -122,5 +105,22 @@ pub fn put_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>]) {
                 x = nx;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_columns_not_chars() {
+        assert_eq!(width("渡辺 健"), 7);
+        assert_eq!(fit("José", 6), "José  ");
+        assert_eq!(width(&fit("渡辺 健", 6)), 6);
+        assert_eq!(fit("渡辺 健", 6), "渡辺 …");
+        assert_eq!(width(&fit("🚒 Ana", 4)), 4);
+        assert_eq!(fit("a\u{1b}[31mb", 8), "a[31mb  ");
+        assert_eq!(fit_right("7h", 4), "  7h");
+        assert_eq!(tail("abc渡辺", 4), "渡辺");
     }
 }
