@@ -1,9 +1,12 @@
 //! commandpost: a terminal cockpit for the incident commander.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod drill;
 pub mod journal;
+pub mod logging;
 pub mod term;
 pub mod ui;

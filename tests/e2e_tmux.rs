@@ -1,6 +1,6 @@
 //! End-to-end in a real terminal: the built binary in a tmux pane, driven
 //! by keys. Skipped (loudly) when tmux is not installed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 use commandpost::domain::event::Severity;
 use commandpost::domain::{Payload, Role};

@@ -1,5 +1,5 @@
 //! Whole-screen render snapshots (TestBackend + insta) at 80x24 and 160x48.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 mod ui_common;
 

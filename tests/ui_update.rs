@@ -1,6 +1,6 @@
 //! `update()` tables: message sequences in, model and commands out, with a
 //! fixed `now`. Nothing shows before the journal says it is written.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 mod ui_common;
 

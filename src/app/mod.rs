@@ -10,7 +10,6 @@ pub mod msg;
 pub mod roster;
 mod run;
 pub mod update;
-pub mod words;
 
 pub use cmd::Cmd;
 pub use keymap::{Keymap, validate_keys};

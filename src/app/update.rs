@@ -12,8 +12,8 @@ use crate::app::model::{
 };
 use crate::app::msg::Msg;
 use crate::app::roster;
-use crate::app::words::describe;
 use crate::domain::checklist;
+use crate::domain::describe::describe;
 use crate::domain::event::Severity;
 use crate::domain::incident::{self, DomainError, announcement};
 use crate::domain::role::valid_group;

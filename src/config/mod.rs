@@ -1,6 +1,24 @@
 //! Configuration: embedded defaults (assets/config.toml) <- user file <- flags.
+//!
+//! [`check`] reports every problem of a file with file:line:col and key; [`Config::load`]
+//! uses it. Secrets are [`SecretRef`]s (`env:NAME`, `file:/path`).
+
+mod check;
+mod diagnostic;
+mod init;
+mod secret;
+
+pub use check::{
+    CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
+    TEMPLATES_KEYS, check, check_with,
+};
+pub use diagnostic::{Diagnostic, Severity, line_col};
+pub use init::{init_text, write_init};
+pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
 use crate::domain::duration::serde_human;
+use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::template::{Template, TemplateError, TemplateKind};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -9,7 +27,7 @@ use std::path::{Path, PathBuf};
 /// The commented default configuration, embedded in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../assets/config.toml");
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub cadence: Cadence,
@@ -20,6 +38,73 @@ pub struct Config {
     pub keys: BTreeMap<String, KeySpec>,
     /// Delivery backends (validated by the delivery module).
     pub backends: Vec<toml::Table>,
+    /// The post-incident cleanup checklist.
+    pub cleanup: CleanupConfig,
+    /// Hand-off behaviour.
+    pub handoff: HandoffConfig,
+    /// Roles shown in the rotation view besides IC and Comms.
+    pub rotation: RotationConfig,
+    /// Sitrep and status-update templates.
+    pub templates: Templates,
+    /// Linter rules added or disabled.
+    pub lint: LintSettings,
+}
+
+/// `[cleanup]`: items ticked (or skipped with a reason) after resolving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanupConfig {
+    pub items: Vec<String>,
+}
+
+impl Default for CleanupConfig {
+    fn default() -> Self {
+        CleanupConfig {
+            items: crate::domain::followup::DEFAULT_CLEANUP_ITEMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// `[templates]`: a built-in name (`default`, `can` for sitreps) or a path to a `.j2` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Templates {
+    pub sitrep: String,
+    pub status: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            sitrep: "default".into(),
+            status: "default".into(),
+        }
+    }
+}
+
+/// `[handoff]`: with `require_ack`, a hand-off waits for the incoming person.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandoffConfig {
+    pub require_ack: bool,
+}
+
+/// `[rotation]`: extra roles (e.g. `"ops:database"`) in the rotation view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RotationConfig {
+    pub roles: Vec<String>,
+}
+
+/// `[lint]`: rule ids to disable, and extra rules (same shape as `assets/lint/rules.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintSettings {
+    pub disable: Vec<String>,
+    pub rules: Vec<RuleSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,96 +198,143 @@ pub struct KnownPerson {
     pub contact: Option<String>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            cadence: Cadence::default(),
-            shifts: Shifts::default(),
-            roster: Roster::default(),
-            people: Vec::new(),
-            keys: BTreeMap::new(),
-            backends: Vec::new(),
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{col}: {message}")]
-    Parse {
+    #[error("{}: {source}", path.display())]
+    Write {
         path: PathBuf,
-        line: usize,
-        col: usize,
-        message: String,
+        source: std::io::Error,
     },
+    #[error("{} already exists (use --force to overwrite it)", path.display())]
+    Exists { path: PathBuf },
+    /// Every diagnostic of the file (errors and warnings), one per line when displayed.
+    #[error("{}", display_lines(.0))]
+    Invalid(Vec<Diagnostic>),
 }
 
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+fn display_lines(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
+
+/// `<config_dir>/config.toml` of the platform (e.g. `~/.config/commandpost/config.toml`).
+pub fn default_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The platform data dir (e.g. `~/.local/share/commandpost`).
+pub fn default_data_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().to_path_buf())
+}
+
+/// Reads a template file; a leading `~/` is the home directory.
+pub(crate) fn read_template(path: &Path) -> std::io::Result<String> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let path = match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    };
+    std::fs::read_to_string(path)
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "commandpost")
+}
+
+/// The path diagnostics name for the embedded default.
+pub const EMBEDDED_PATH: &str = "<embedded default>";
 
 impl Config {
-    /// Parses a configuration text; errors carry file:line:col.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-            ConfigError::Parse {
-                path: path.to_path_buf(),
-                line,
-                col,
-                message: e.message().to_string(),
-            }
-        })
+    /// The sitrep template `[templates] sitrep` names (a file is read now).
+    pub fn sitrep_template(&self) -> Result<Template, TemplateError> {
+        Template::resolve(&self.templates.sitrep, TemplateKind::Sitrep, read_template)
     }
 
-    /// Loads `path` if given (it must exist), else the default location if a
-    /// file is there, else the embedded default.
+    /// The status-update template `[templates] status` names (a file is read now).
+    pub fn status_template(&self) -> Result<Template, TemplateError> {
+        Template::resolve(&self.templates.status, TemplateKind::Status, read_template)
+    }
+
+    /// The built-in lint rules with `[lint]` applied.
+    pub fn linter(&self) -> Result<Linter, LintConfigError> {
+        Linter::with_overrides(&self.lint.rules, &self.lint.disable)
+    }
+
+    /// Parses a configuration text. Any error gives [`ConfigError::Invalid`] with every
+    /// diagnostic; warnings of a valid text are dropped (use [`check`] to get them).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::load_text(text, path).map(|(config, _)| config)
+    }
+
+    /// Loads `explicit` if given (it must exist), else `default_path` if a file is there,
+    /// else the embedded default. Returns the configuration with its warnings; a file with
+    /// any error gives [`ConfigError::Invalid`] with every diagnostic.
     pub fn load(
         explicit: Option<&Path>,
         default_path: Option<&Path>,
-    ) -> Result<Config, ConfigError> {
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
         let path = match (explicit, default_path) {
             (Some(p), _) => p,
             (None, Some(p)) if p.exists() => p,
-            _ => return Config::parse(DEFAULT_TOML, Path::new("<embedded default>")),
+            _ => return Config::load_text(DEFAULT_TOML, Path::new(EMBEDDED_PATH)),
         };
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::parse(&text, path)
+        Config::load_text(&text, path)
+    }
+
+    /// [`check`] as a `Result`: the configuration and its warnings, or every diagnostic.
+    pub fn load_text(text: &str, path: &Path) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        match check(text, path) {
+            (Some(config), warnings) => Ok((config, warnings)),
+            (None, diagnostics) => Err(ConfigError::Invalid(diagnostics)),
+        }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
     fn embedded_default_parses_to_the_built_in_values() {
-        let c = Config::parse(DEFAULT_TOML, Path::new("d")).ok();
-        assert_eq!(c, Some(Config::default()));
+        let (config, diagnostics) = check(DEFAULT_TOML, Path::new("d"));
+        assert_eq!(diagnostics, vec![]);
+        assert_eq!(config, Some(Config::default()));
     }
 
     #[test]
     fn errors_name_line_and_column() {
         let text = "[cadence]\nstatus = \"20x\"\n";
-        let Err(ConfigError::Parse {
-            line, col, message, ..
-        }) = Config::parse(text, Path::new("c.toml"))
+        let Err(ConfigError::Invalid(diagnostics)) = Config::parse(text, Path::new("c.toml"))
         else {
-            panic!("expected a parse error");
+            panic!("expected an invalid configuration");
         };
-        assert_eq!((line, col), (2, 10));
-        assert!(message.contains("unknown unit"), "{message}");
+        assert_eq!(diagnostics.len(), 1);
+        let d = &diagnostics[0];
+        assert_eq!((d.line, d.col, d.key.as_str()), (2, 10, "cadence.status"));
+        assert!(d.message.contains("unknown unit"), "{}", d.message);
+    }
+
+    #[test]
+    fn load_without_any_file_is_the_default() {
+        let missing = Path::new("/nonexistent/commandpost/config.toml");
+        let loaded = Config::load(None, Some(missing)).ok();
+        assert_eq!(loaded, Some((Config::default(), vec![])));
+        assert!(matches!(
+            Config::load(Some(missing), None),
+            Err(ConfigError::Read { .. })
+        ));
     }
 }

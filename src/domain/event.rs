@@ -2,7 +2,7 @@
 //! these. Events of a type this version does not know are kept verbatim.
 
 use crate::domain::role::Role;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -145,6 +145,13 @@ pub struct StatusFields {
     pub next_update_at: Option<Timestamp>,
 }
 
+/// A decision a drill inject asks the IC to take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillDecision {
+    pub question: String,
+    pub options: Vec<String>,
+}
+
 /// What happened. Serialized adjacently tagged: `"type": "...", "data": {...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -230,6 +237,76 @@ pub enum Payload {
         fields: StatusFields,
         rendered: String,
     },
+    /// A warm hand-off waiting for the incoming person's acknowledgement;
+    /// `brief` is the hand-off brief they were shown.
+    HandoffProposed {
+        role: Role,
+        #[serde(default)]
+        from: Option<String>,
+        to: String,
+        brief: String,
+    },
+    /// The incoming person took the role: only now does it change hands.
+    HandoffAcknowledged {
+        role: Role,
+        by: String,
+    },
+    /// A pending hand-off withdrawn; the holder keeps the role.
+    HandoffCancelled {
+        role: Role,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The cleanup checklist fixed at resolution (from config).
+    CleanupOpened {
+        items: Vec<String>,
+    },
+    CleanupItemDone {
+        item: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    CleanupItemSkipped {
+        item: String,
+        reason: String,
+    },
+    RemediationAdded {
+        id: u32,
+        text: String,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    RemediationAssigned {
+        id: u32,
+        owner: String,
+    },
+    RemediationDone {
+        id: u32,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A drill scenario's inject fired (a practice incident only): it shows in
+    /// the timeline and changes nothing else.
+    DrillInject {
+        /// When it fired, from the start of the drill (e.g. `12m`).
+        #[serde(with = "crate::domain::duration::serde_human")]
+        at_offset: SignedDuration,
+        /// The scenario's inject kind, e.g. `alert`, `group_message`.
+        kind: String,
+        text: String,
+        /// The person it comes from or is about.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+        /// The operations group it comes from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        /// The delivery backend it is about (`backend_down`, `backend_up`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backend: Option<String>,
+        /// A decision the IC is asked to take.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<DrillDecision>,
+    },
     /// An event type this version does not know (written by a newer one).
     /// Kept and shown, never dropped.
     #[serde(skip)]
@@ -258,6 +335,16 @@ pub const KNOWN_TYPES: &[&str] = &[
     "question_snoozed",
     "sitrep_sent",
     "status_posted",
+    "handoff_proposed",
+    "handoff_acknowledged",
+    "handoff_cancelled",
+    "cleanup_opened",
+    "cleanup_item_done",
+    "cleanup_item_skipped",
+    "remediation_added",
+    "remediation_assigned",
+    "remediation_done",
+    "drill_inject",
 ];
 
 impl Payload {
@@ -281,6 +368,14 @@ pub struct Event {
     pub ts: Timestamp,
     pub actor: String,
     pub payload: Payload,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let line = self.to_line().map_err(serde::ser::Error::custom)?;
+        let v: Value = serde_json::from_str(&line).map_err(serde::ser::Error::custom)?;
+        v.serialize(s)
+    }
 }
 
 #[derive(Serialize)]
@@ -446,6 +541,53 @@ mod tests {
             Payload::StatusPosted {
                 fields: StatusFields::default(),
                 rendered: "r".into(),
+            },
+            Payload::HandoffProposed {
+                role: Role::Ic,
+                from: Some("A".into()),
+                to: "B".into(),
+                brief: "b".into(),
+            },
+            Payload::HandoffAcknowledged {
+                role: Role::Ic,
+                by: "B".into(),
+            },
+            Payload::HandoffCancelled {
+                role: Role::Comms,
+                reason: None,
+            },
+            Payload::CleanupOpened {
+                items: vec!["x".into()],
+            },
+            Payload::CleanupItemDone {
+                item: "x".into(),
+                note: None,
+            },
+            Payload::CleanupItemSkipped {
+                item: "x".into(),
+                reason: "n/a".into(),
+            },
+            Payload::RemediationAdded {
+                id: 1,
+                text: "t".into(),
+                owner: None,
+            },
+            Payload::RemediationAssigned {
+                id: 1,
+                owner: "A".into(),
+            },
+            Payload::RemediationDone { id: 1, note: None },
+            Payload::DrillInject {
+                at_offset: SignedDuration::from_mins(12),
+                kind: "group_message".into(),
+                text: "replication lag 40s".into(),
+                who: Some("Noah".into()),
+                group: Some("database".into()),
+                backend: None,
+                decision: Some(DrillDecision {
+                    question: "Fail over?".into(),
+                    options: vec!["yes".into(), "no".into()],
+                }),
             },
         ]
     }

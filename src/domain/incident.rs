@@ -204,6 +204,8 @@ pub struct Incident {
     pub unknown: Vec<(u64, String)>,
     pub last_seq: u64,
     pub last_ts: Timestamp,
+    /// Pending hand-offs, cleanup and remediation (domain::followup).
+    pub followup: crate::domain::followup::FollowUp,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
@@ -253,6 +255,9 @@ pub fn announcement(payload: &Payload) -> Option<String> {
         }),
         Payload::RoleHandedOff { role, to, .. } => {
             Some(format!("@all: {} -> {}", role.title(), to))
+        }
+        Payload::HandoffAcknowledged { role, by } => {
+            Some(format!("@all: {} -> {}", role.title(), by))
         }
         _ => None,
     }
@@ -322,6 +327,7 @@ impl Incident {
             unknown: Vec::new(),
             last_seq: e.seq,
             last_ts: e.ts,
+            followup: Default::default(),
         })
     }
 
@@ -575,6 +581,7 @@ impl Incident {
                 }
             }
             Payload::RoleHandedOff { role, from, to } => {
+                self.followup.pending_handoffs.remove(role);
                 self.ensure_on_duty(to, at, None);
                 self.roles.insert(
                     role.clone(),
@@ -711,6 +718,17 @@ impl Incident {
                     rendered: rendered.clone(),
                 });
             }
+            Payload::HandoffProposed { .. }
+            | Payload::HandoffAcknowledged { .. }
+            | Payload::HandoffCancelled { .. }
+            | Payload::CleanupOpened { .. }
+            | Payload::CleanupItemDone { .. }
+            | Payload::CleanupItemSkipped { .. }
+            | Payload::RemediationAdded { .. }
+            | Payload::RemediationAssigned { .. }
+            | Payload::RemediationDone { .. } => crate::domain::followup::apply(self, e),
+            // A drill inject is information for the timeline only.
+            Payload::DrillInject { .. } => {}
             Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
         }
     }

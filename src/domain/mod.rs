@@ -2,10 +2,16 @@
 //! needs the time takes `now`.
 
 pub mod checklist;
+pub mod describe;
 pub mod duration;
 pub mod event;
+pub mod followup;
 pub mod incident;
+pub mod lint;
 pub mod role;
+pub mod sitrep;
+pub mod status;
+pub mod template;
 pub mod text;
 
 pub use event::{Event, Payload, Severity};

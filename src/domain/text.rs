@@ -67,3 +67,29 @@ mod tests {
         assert!(clean_name(&"x".repeat(81)).is_err());
     }
 }
+
+/// Display width of a string in terminal cells (CJK and emoji count as 2).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Pads `s` with spaces to `cells` terminal cells (never truncates).
+pub fn pad(s: &str, cells: usize) -> String {
+    let w = width(s);
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    out
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn pads_by_display_width() {
+        assert_eq!(pad("渡辺 健", 10), "渡辺 健   ");
+        assert_eq!(pad("José", 6), "José  ");
+        assert_eq!(width("🚒x"), 3);
+        assert_eq!(pad("toolong", 3), "toolong");
+    }
+}

@@ -1,7 +1,7 @@
 use crate::domain::event::{Event, FORMAT_VERSION, Payload};
 use jiff::Timestamp;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,16 @@ impl Drop for Lock {
 }
 
 impl Journal {
+    fn fresh(path: &Path, file: File) -> Journal {
+        Journal {
+            path: path.to_path_buf(),
+            file,
+            offset: 0,
+            lines: 0,
+            last_seq: 0,
+        }
+    }
+
     /// Path of the file that receives torn tails.
     pub fn torn_path(path: &Path) -> PathBuf {
         let mut p = path.as_os_str().to_owned();
@@ -121,13 +131,7 @@ impl Journal {
                     }
                 }
             })?;
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file,
-            offset: 0,
-            lines: 0,
-            last_seq: 0,
-        };
+        let mut j = Journal::fresh(path, file);
         let mut evs = j.append(actor, now, opening)?;
         if let Some(dir) = path.parent() {
             // Make the new directory entry durable too.
@@ -145,77 +149,110 @@ impl Journal {
     /// line by moving it to `<journal>.torn`. A damaged line anywhere else is
     /// an error naming file and line; the file is then left untouched.
     pub fn open(path: &Path) -> Result<Opened, JournalError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(path)
-            .map_err(io(path, "open"))?;
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file,
-            offset: 0,
-            lines: 0,
-            last_seq: 0,
-        };
-        let mut warnings = Vec::new();
-        let events = {
-            let _lock = Lock::exclusive(&j.file, path)?;
-            let mut buf = Vec::new();
-            (&j.file)
-                .seek(SeekFrom::Start(0))
-                .map_err(io(path, "seek"))?;
-            (&j.file).read_to_end(&mut buf).map_err(io(path, "read"))?;
-            let (events, good_len) = j.parse_all(&buf)?;
-            if good_len < buf.len() {
-                let tail = &buf[good_len..];
-                j.move_aside(tail, good_len as u64)?;
-                warnings.push(format!(
-                    "{}: incomplete last line ({} bytes, from an interrupted write) moved to {}",
-                    path.display(),
-                    tail.len(),
-                    Self::torn_path(path).display()
-                ));
-            }
-            j.offset = good_len as u64;
-            events
-        };
-        if events.is_empty() {
-            return Err(JournalError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
+        let mut events = Vec::new();
+        let (journal, warnings) = Self::open_with(path, |e| events.push(e))?;
         Ok(Opened {
-            journal: j,
+            journal,
             events,
             warnings,
         })
     }
 
-    /// Parses a whole file image. Returns the events and the length of the
-    /// good prefix; the rest (if any) is a torn last line.
-    fn parse_all(&mut self, buf: &[u8]) -> Result<(Vec<Event>, usize), JournalError> {
+    /// Like [`Journal::open`] but streams each event to `on_event` instead of
+    /// collecting them, so replaying a long journal needs little memory.
+    /// Returns the journal and the recovery warnings.
+    pub fn open_with(
+        path: &Path,
+        on_event: impl FnMut(Event),
+    ) -> Result<(Journal, Vec<String>), JournalError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io(path, "open"))?;
+        let mut j = Journal::fresh(path, file);
+        let mut warnings = Vec::new();
+        let _lock = Lock::exclusive(&j.file, path)?;
+        let reader = j.file.try_clone().map_err(io(path, "dup"))?;
+        let (count, good_len, tail) = j.stream(reader, on_event)?;
+        if let Some(tail) = tail {
+            j.move_aside(&tail, good_len)?;
+            warnings.push(format!(
+                "{}: incomplete last line ({} bytes, from an interrupted write) moved to {}",
+                path.display(),
+                tail.len(),
+                Self::torn_path(path).display()
+            ));
+        }
+        j.offset = good_len;
+        if count == 0 {
+            return Err(JournalError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok((j, warnings))
+    }
+
+    /// Reads a journal without changing it (no recovery, no lock): the
+    /// events of its good prefix, and whether a torn last line follows.
+    pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
+        let file = File::open(path).map_err(io(path, "open"))?;
+        let reader = file.try_clone().map_err(io(path, "dup"))?;
+        let mut j = Journal::fresh(path, file);
         let mut events = Vec::new();
-        let mut pos = 0usize;
-        while pos < buf.len() {
-            let end = buf[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i);
-            let line_no = self.lines + 1;
-            let (line, next) = match end {
-                Some(e) => (&buf[pos..e], e + 1),
+        let (_, _, tail) = j.stream(reader, |e| events.push(e))?;
+        Ok((events, tail.is_some()))
+    }
+
+    /// Streams the file from the start. Returns the number of events, the
+    /// length of the good prefix and the torn tail (if any): a last line
+    /// without a newline, or a last line that does not decode.
+    fn stream(
+        &mut self,
+        file: File,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<(usize, u64, Option<Vec<u8>>), JournalError> {
+        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        reader
+            .seek(SeekFrom::Start(0))
+            .map_err(io(&self.path, "seek"))?;
+        let mut line = Vec::with_capacity(1024);
+        let mut good: u64 = 0;
+        let mut count = 0;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(io(&self.path, "read"))?;
+            if n == 0 {
+                return Ok((count, good, None));
+            }
+            if line.last() != Some(&b'\n') {
                 // No newline: the write was interrupted.
-                None => return Ok((events, pos)),
-            };
-            match self.decode(line, line_no) {
+                return Ok((count, good, Some(line)));
+            }
+            let line_no = self.lines + 1;
+            match self.decode(&line[..n - 1], line_no) {
                 Ok(ev) => {
-                    events.push(ev);
+                    on_event(ev);
+                    count += 1;
                     self.lines += 1;
-                    pos = next;
+                    good += n as u64;
                 }
-                // A bad final line is a torn write; anywhere else it is damage.
-                Err(_) if next == buf.len() => return Ok((events, pos)),
-                Err(e) => return Err(e),
+                Err(e) => {
+                    let at_end = reader
+                        .fill_buf()
+                        .map_err(io(&self.path, "read"))?
+                        .is_empty();
+                    // A bad final line is a torn write; anywhere else it is damage.
+                    if at_end {
+                        line.pop();
+                        return Ok((count, good, Some(line)));
+                    }
+                    return Err(e);
+                }
             }
         }
-        Ok((events, pos))
     }
 
     fn decode(&mut self, line: &[u8], line_no: usize) -> Result<Event, JournalError> {

@@ -118,8 +118,8 @@ impl Store {
         Err(StoreError::BadId(base))
     }
 
-    /// Opens an incident's journal and replays it.
-    pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
+    /// The journal path of an existing incident, or why there is none.
+    fn existing_journal(&self, id: &str) -> Result<PathBuf, StoreError> {
         if !valid_id(id) {
             return Err(StoreError::BadId(id.to_string()));
         }
@@ -130,9 +130,21 @@ impl Store {
                 self.root.clone(),
             ));
         }
-        let opened = Journal::open(&path)?;
+        Ok(path)
+    }
+
+    /// Opens an incident's journal and replays it, keeping the events.
+    pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
+        let opened = Journal::open(&self.existing_journal(id)?)?;
         let inc = Incident::replay(&opened.events)?;
         Ok((opened, inc))
+    }
+
+    /// Opens an incident's journal and replays it without keeping the
+    /// events (for long journals). Returns the journal, the incident and any
+    /// recovery warnings.
+    pub fn open_replayed(&self, id: &str) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+        replay_file(&self.existing_journal(id)?)
     }
 
     /// Ids of every incident, newest first (ids sort by opening time).
@@ -159,14 +171,18 @@ impl Store {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for id in self.ids()? {
-            match self.open(&id) {
-                Ok((o, inc)) => out.push(IncidentSummary {
+            // Listing never writes: recovery happens when an incident is opened.
+            let read = Journal::read(&self.journal_path(&id))
+                .map_err(StoreError::from)
+                .and_then(|(events, _torn)| Ok((Incident::replay(&events)?, events.len())));
+            match read {
+                Ok((inc, n)) => out.push(IncidentSummary {
                     id: inc.id.clone(),
                     title: inc.title.clone(),
                     state: inc.state,
                     opened_at: inc.opened_at,
                     ic: inc.ic().map(|h| h.name.clone()),
-                    events: o.journal.last_seq(),
+                    events: n as u64,
                 }),
                 Err(e) => errors.push(e.to_string()),
             }
@@ -203,6 +219,90 @@ impl Store {
     /// The file the built-in file backend and announcements write to.
     pub fn outbox_file(&self, id: &str) -> PathBuf {
         self.incident_dir(id).join("outbox.md")
+    }
+
+    /// Appends an announcement to the incident's local outbox file (the
+    /// built-in file backend), fsynced. Returns the file's path.
+    pub fn queue_announcement(
+        &self,
+        id: &str,
+        now: Timestamp,
+        text: &str,
+    ) -> Result<PathBuf, StoreError> {
+        use std::io::Write;
+        let path = self.outbox_file(id);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        writeln!(f, "- {} {}", now.strftime("%Y-%m-%d %H:%M:%S UTC"), text).map_err(io)?;
+        f.sync_data().map_err(io)?;
+        Ok(path)
+    }
+
+    /// Appends a multi-line message (a sitrep, a status update) to the local outbox file: a
+    /// list item `- <time> <headline>` with the body indented under it, fsynced in one write.
+    pub fn queue_message(
+        &self,
+        id: &str,
+        now: Timestamp,
+        headline: &str,
+        body: &str,
+    ) -> Result<PathBuf, StoreError> {
+        use std::io::Write;
+        let path = self.outbox_file(id);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut entry = format!("- {} {}\n", now.strftime("%Y-%m-%d %H:%M:%S UTC"), headline);
+        if !body.trim().is_empty() {
+            entry.push('\n');
+            for line in body.lines() {
+                if line.trim().is_empty() {
+                    entry.push('\n');
+                } else {
+                    entry.push_str("  ");
+                    entry.push_str(line);
+                    entry.push('\n');
+                }
+            }
+            entry.push('\n');
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        f.write_all(entry.as_bytes()).map_err(io)?;
+        f.sync_data().map_err(io)?;
+        Ok(path)
+    }
+}
+
+/// Opens the journal at `path` and folds its events into an incident as
+/// they stream in.
+pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    let mut inc: Option<Incident> = None;
+    let mut first_err = None;
+    let (journal, warnings) = Journal::open_with(path, |e| match &mut inc {
+        Some(i) => i.apply(&e),
+        None => match Incident::replay([&e]) {
+            Ok(i) => inc = Some(i),
+            Err(err) => {
+                first_err.get_or_insert(err);
+            }
+        },
+    })?;
+    match (inc, first_err) {
+        (Some(i), _) => Ok((journal, i, warnings)),
+        (None, Some(e)) => Err(e.into()),
+        (None, None) => Err(DomainError::NotOpened.into()),
     }
 }
 

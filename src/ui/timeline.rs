@@ -1,7 +1,7 @@
 //! The journal in words, newest first; dates shown when it spans days.
 
 use crate::app::model::{Model, Region};
-use crate::app::words::describe;
+use crate::domain::describe::describe;
 use crate::ui::region_title;
 use crate::ui::text::put_lines;
 use crate::ui::text::{fit, truncate};

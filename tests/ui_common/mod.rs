@@ -1,5 +1,6 @@
 //! Fixtures shared by the cockpit tests: incidents at a fixed `now`.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+#![allow(dead_code)]
 
 use commandpost::app::keymap::Keymap;
 use commandpost::app::model::Model;

@@ -1,4 +1,4 @@
-//! Journal events in words, for the timeline and confirmations.
+//! Events in words, for the timeline, exports and the post-mortem.
 
 use crate::domain::Payload;
 use crate::domain::text::one_line;
@@ -53,9 +53,41 @@ pub fn describe(p: &Payload) -> String {
         Payload::StatusPosted { fields, .. } => {
             format!("status page ({}): {}", fields.stage, fields.message)
         }
+        Payload::DrillInject {
+            at_offset,
+            kind,
+            text,
+            who,
+            group,
+            backend,
+            decision,
+        } => {
+            let from: Vec<String> = [
+                group.as_ref().map(|g| format!("ops:{g}")),
+                who.clone(),
+                backend.as_ref().map(|b| format!("backend {b}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let from = if from.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", from.join(", "))
+            };
+            let decision = decision
+                .as_ref()
+                .map(|d| format!(" (decide: {} {})", d.question, d.options.join(" / ")))
+                .unwrap_or_default();
+            format!(
+                "DRILL +{} {kind}{from}: {text}{decision}",
+                crate::domain::duration::short(*at_offset)
+            )
+        }
         Payload::Unknown { kind, .. } => {
             format!("[{kind}] (event from a newer version, kept as is)")
         }
+        other => crate::domain::followup::describe(other).unwrap_or_else(|| other.kind()),
     };
     one_line(&s)
 }

@@ -1,0 +1,362 @@
+//! Headless commands: each acts on one incident and exits.
+
+use super::{Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, followup};
+use crate::config::{self, Config};
+use crate::domain::event::{Payload, Severity};
+use crate::domain::incident::{Incident, announcement};
+use crate::domain::role::Role;
+use crate::domain::text::clean_name;
+use crate::journal::{Journal, Store, store::record};
+use jiff::Timestamp;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A one-line error for the user, with the exit status to use.
+#[derive(Debug)]
+pub struct Fail(pub String);
+
+/// The cockpit's own failure (its exit status may be 128 + signal).
+#[derive(Debug)]
+pub enum Outcome {
+    Fail(Fail),
+    Cockpit(crate::app::AppError),
+}
+
+impl From<Fail> for Outcome {
+    fn from(f: Fail) -> Self {
+        Outcome::Fail(f)
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! fail_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Fail {
+            fn from(e: $t) -> Self { Fail(e.to_string()) }
+        }
+    )*};
+}
+fail_from!(
+    crate::journal::StoreError,
+    crate::journal::JournalError,
+    crate::domain::incident::DomainError,
+    crate::config::ConfigError,
+    std::io::Error,
+    serde_json::Error
+);
+
+/// Everything a command needs, resolved once.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub config: Config,
+    pub actor: String,
+    pub incident: Option<String>,
+    pub now: Timestamp,
+}
+
+/// Extra configuration checks owned by other modules (the cockpit's keymap).
+fn key_check(cfg: &Config) -> Vec<(String, String)> {
+    crate::app::validate_keys(cfg)
+}
+
+pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
+    explicit.or_else(config::default_data_dir).ok_or_else(|| {
+        Fail(
+            "cannot determine a data directory: pass --data-dir or set COMMANDPOST_DATA_DIR".into(),
+        )
+    })
+}
+
+fn actor(explicit: Option<&str>) -> Result<String, Fail> {
+    let raw = explicit
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .unwrap_or_else(|| "operator".to_string());
+    clean_name(&raw).map_err(|e| Fail(format!("--as: {e}")))
+}
+
+pub fn run(cli: Cli) -> Result<(), Outcome> {
+    let g = cli.global;
+    let data = data_dir(g.data_dir.clone())?;
+    let _log = crate::logging::init(&data, g.verbose);
+    let config_path = g.config.clone().or_else(config::default_path);
+    // `config` subcommands must work on a broken file, so load lazily there.
+    if let Some(Command::Config(c)) = &cli.command {
+        return Ok(config_cmd(c, g.config.clone(), config_path, &data)?);
+    }
+    let (config, warnings) =
+        Config::load(g.config.as_deref(), config_path.as_deref()).map_err(Fail::from)?;
+    for w in &warnings {
+        eprintln!("commandpost: {w}");
+        tracing::warn!("{w}");
+    }
+    let ctx = Ctx {
+        store: Store::new(data),
+        config,
+        actor: actor(g.actor.as_deref())?,
+        incident: g.incident.clone(),
+        now: Timestamp::now(),
+    };
+    tracing::info!(command = ?cli.command, actor = %ctx.actor, "start");
+    match cli.command {
+        None => cockpit(ctx, false),
+        Some(Command::Demo) => cockpit(ctx, true),
+        Some(cmd) => Ok(dispatch(&ctx, cmd)?),
+    }
+}
+
+/// Opens the full-screen cockpit (logs go to the file only).
+fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
+    let opts = crate::app::RunOptions {
+        store: ctx.store,
+        config: ctx.config,
+        actor: ctx.actor,
+        incident: ctx.incident,
+        demo,
+    };
+    crate::app::run(opts).map_err(Outcome::Cockpit)
+}
+
+/// Opens the incident to act on and replays it.
+pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
+    let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
+    for w in &warnings {
+        eprintln!("commandpost: warning: {w}");
+        tracing::warn!("{w}");
+    }
+    Ok((journal, inc))
+}
+
+/// Journals `payload` and, if it announces something, queues the announcement.
+pub(super) fn act(
+    ctx: &Ctx,
+    payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>,
+) -> Result<(), Fail> {
+    let (mut journal, mut inc) = open(ctx, false)?;
+    let payload = payload(&inc)?;
+    let text = announcement(&payload);
+    let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
+    let own = events
+        .last()
+        .map(|e| crate::domain::describe::describe(&e.payload))
+        .unwrap_or_default();
+    println!("{own}");
+    if let Some(text) = text {
+        let path = ctx.store.queue_announcement(&inc.id, ctx.now, &text)?;
+        println!("{text}");
+        println!("(queued to {})", path.display());
+    }
+    Ok(())
+}
+
+fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
+    match cmd {
+        Command::New { title } => {
+            let (_j, ev) = ctx.store.create(&title, &ctx.actor, ctx.now)?;
+            if let Payload::IncidentOpened { id, .. } = &ev.payload {
+                println!("{id}");
+            }
+            Ok(())
+        }
+        Command::List { json } => list(ctx, json),
+        Command::Show { json } => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            show(ctx, &id, json)
+        }
+        Command::State { state } => {
+            let to: Severity = state.parse().map_err(Fail)?;
+            if to == Severity::Resolved || ctx.store.resolve(ctx.incident.as_deref(), false).is_ok()
+            {
+                act(ctx, |inc| inc.cmd_set_state(to))
+            } else {
+                // Re-opening a resolved incident needs it named or the latest.
+                let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+                let ctx2 = Ctx {
+                    incident: Some(id),
+                    ..ctx.clone()
+                };
+                act(&ctx2, |inc| inc.cmd_set_state(to))
+            }
+        }
+        Command::Handoff { role, person } => {
+            let role: Role = role.parse().map_err(Fail)?;
+            if ctx.config.handoff.require_ack {
+                followup::propose_handoff(ctx, &role, &person)
+            } else {
+                act(ctx, |inc| inc.cmd_handoff(&role, &person))
+            }
+        }
+        Command::Rotation { json } => followup::rotation(ctx, json),
+        Command::Ack { role } => followup::ack(ctx, role),
+        Command::Cleanup(c) => followup::cleanup(ctx, c),
+        Command::Remediation(c) => followup::remediation(ctx, c),
+        Command::Postmortem { format, tz } => followup::postmortem(ctx, format, tz),
+        Command::Report { since, json } => followup::report_cmd(ctx, &since, json),
+        Command::Join {
+            person,
+            group,
+            handle,
+            team,
+            contact,
+        } => act(ctx, |inc| {
+            inc.cmd_join(
+                &person,
+                group.as_deref(),
+                handle.as_deref(),
+                contact.as_deref(),
+                team.as_deref(),
+            )
+        }),
+        Command::Release { person } => act(ctx, |inc| inc.cmd_release(&person)),
+        Command::Break { person } => act(ctx, |inc| inc.cmd_toggle_break(&person)),
+        Command::Impact { text } => act(ctx, |inc| inc.cmd_impact(&text)),
+        Command::Note { text } => act(ctx, |inc| inc.cmd_note(&text)),
+        Command::Link { label, url } => act(ctx, |inc| inc.cmd_link(&label, &url)),
+        Command::Hypothesis(HypothesisCmd::Add { text }) => {
+            act(ctx, |inc| inc.cmd_hypothesis(&text))
+        }
+        Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
+            act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
+        }
+        Command::Export { format } => {
+            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+            let (opened, inc) = ctx.store.open(&id)?;
+            let out = match format {
+                ExportFormat::Json => super::export::json(&inc, &opened.events)?,
+                ExportFormat::Md => super::export::markdown(&inc, &opened.events, ctx.now),
+            };
+            println!("{out}");
+            Ok(())
+        }
+        Command::Sitrep(c) => super::writing::sitrep(ctx, c),
+        Command::Status(c) => super::writing::status(ctx, c),
+        Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
+        Command::Drill(args) => super::drill::run(ctx, args),
+        Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
+    }
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
+    let (list, errors) = ctx.store.list()?;
+    for e in &errors {
+        eprintln!("commandpost: warning: {e}");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("No incidents in {}.", ctx.store.root().display());
+        return Ok(());
+    }
+    println!(
+        "{:<22} {:<14} {:<17} {:<16} TITLE",
+        "ID", "STATE", "OPENED (UTC)", "IC"
+    );
+    for s in list {
+        println!(
+            "{:<22} {:<14} {:<17} {} {}",
+            s.id,
+            state_text(s.state),
+            s.opened_at.strftime("%Y-%m-%d %H:%M"),
+            crate::domain::text::pad(&s.ic.unwrap_or_default(), 16),
+            s.title
+        );
+    }
+    Ok(())
+}
+
+pub fn state_text(s: Severity) -> String {
+    match s.level() {
+        Some(n) => format!("{n} {}", s.label()),
+        None => s.label().to_string(),
+    }
+}
+
+fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
+    let (_journal, inc, warnings) = ctx.store.open_replayed(id)?;
+    for w in &warnings {
+        eprintln!("commandpost: warning: {w}");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&inc)?);
+    } else {
+        print!("{}", super::export::summary(&inc, ctx.now));
+    }
+    Ok(())
+}
+
+fn config_cmd(
+    c: &ConfigCmd,
+    explicit: Option<PathBuf>,
+    path: Option<PathBuf>,
+    data: &std::path::Path,
+) -> Result<(), Fail> {
+    match c {
+        ConfigCmd::Path => {
+            match &path {
+                Some(p) => println!(
+                    "config: {}{}",
+                    p.display(),
+                    if p.exists() {
+                        ""
+                    } else {
+                        " (not present: built-in defaults in use)"
+                    }
+                ),
+                None => println!("config: (none: built-in defaults in use)"),
+            }
+            println!("data:   {}", data.display());
+            println!(
+                "logs:   {}",
+                data.join("logs").join("commandpost.log").display()
+            );
+            Ok(())
+        }
+        ConfigCmd::Init { force } => {
+            let p = path
+                .ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
+            config::write_init(&p, *force)?;
+            println!("wrote {}", p.display());
+            Ok(())
+        }
+        ConfigCmd::Check => {
+            let p = match (&explicit, &path) {
+                (Some(p), _) => p.clone(),
+                (None, Some(p)) if p.exists() => p.clone(),
+                _ => {
+                    println!("no config file: built-in defaults in use (they are valid)");
+                    return Ok(());
+                }
+            };
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            let (_, diags) = config::check_with(&text, &p, &key_check);
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            if errors > 0 {
+                return Err(Fail(format!("{}: {errors} error(s)", p.display())));
+            }
+            println!(
+                "{}: ok{}",
+                p.display(),
+                if diags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warning(s))", diags.len())
+                }
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! `commandpost drill`: check a scenario, play it headless with a scripted IC,
+//! list past drills. (The interactive drill opens the cockpit: not wired yet.)
+
+use super::commands::{Ctx, Fail};
+use crate::drill::{self, Scenario, ScenarioError};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// Scenario file, e.g. examples/drills/db-failover.toml
+    #[arg(required_unless_present = "list")]
+    pub scenario: Option<PathBuf>,
+    /// Clock speed of the interactive drill, 1 to 60 times real time
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub speed: u32,
+    /// Only check the scenario file and report every problem with file:line:column
+    #[arg(long)]
+    pub check: bool,
+    /// Play the whole scenario at maximum speed with this scripted IC ([[action]] entries)
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// List past drills and their scores, newest first
+    #[arg(long, conflicts_with_all = ["scenario", "check", "script"])]
+    pub list: bool,
+    /// With --list: print JSON
+    #[arg(long, requires = "list")]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
+    if args.list {
+        return list(ctx, args.json);
+    }
+    let Some(path) = args.scenario else {
+        return Err(Fail("a scenario file is required (or --list)".into()));
+    };
+    let scenario = match Scenario::load(&path) {
+        Ok((s, warnings)) => {
+            for w in &warnings {
+                eprintln!("{w}");
+            }
+            s
+        }
+        Err(ScenarioError::Invalid(diags)) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            return Err(Fail(format!("{}: {errors} error(s)", path.display())));
+        }
+        Err(e) => return Err(Fail(e.to_string())),
+    };
+    if args.check {
+        println!(
+            "{}: ok ({} people, {} injects over {})",
+            path.display(),
+            scenario.people.len(),
+            scenario.injects.len(),
+            crate::domain::duration::short(scenario.duration)
+        );
+        return Ok(());
+    }
+    let Some(script_path) = args.script else {
+        return Err(Fail(format!(
+            "the interactive drill (at {}x) opens the cockpit, which this build does not have yet; \
+             play it headless with --script FILE, or check it with --check",
+            args.speed
+        )));
+    };
+    let text = std::fs::read_to_string(&script_path)
+        .map_err(|e| Fail(format!("{}: {e}", script_path.display())))?;
+    let script = drill::parse_script(&text).map_err(|errors| {
+        Fail(
+            errors
+                .iter()
+                .map(|e| format!("{}: {e}", script_path.display()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let card = drill::run_headless(&scenario, &script, &ctx.config, ctx.store.root(), ctx.now)
+        .map_err(|e| Fail(e.to_string()))?;
+    print!("{}", card.markdown());
+    let dir = drill::run::drills_dir(ctx.store.root()).join(&card.drill);
+    println!("\n(saved to {})", dir.join("score.md").display());
+    Ok(())
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
+    let drills = drill::list_drills(ctx.store.root()).map_err(|e| Fail(e.to_string()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&drills)?);
+        return Ok(());
+    }
+    if drills.is_empty() {
+        println!(
+            "No drills in {}.",
+            drill::run::drills_dir(ctx.store.root()).display()
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<26} {:<7} {:<17} SCENARIO",
+        "ID", "SCORE", "STARTED (UTC)"
+    );
+    for d in drills {
+        let score = d
+            .score
+            .map_or_else(|| "-".to_string(), |(p, t)| format!("{p}/{t}"));
+        let started = d
+            .started_at
+            .map_or_else(String::new, |t| t.strftime("%Y-%m-%d %H:%M").to_string());
+        let scenario = if d.scenario.is_empty() {
+            "(no score card: not finished)".to_string()
+        } else {
+            d.scenario
+        };
+        println!("{:<26} {:<7} {:<17} {}", d.id, score, started, scenario);
+    }
+    Ok(())
+}

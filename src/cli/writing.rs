@@ -1,0 +1,442 @@
+//! The writing desk, headless: `sitrep send|show|log`, `status post`, `lint`.
+//!
+//! Input files are TOML with the composers' fields; unknown keys and bad values are reported
+//! as `file:line:col: message`. Rendering goes through the same templates and domain functions
+//! as the cockpit ([`sitrep::compose`], [`status::compose`]).
+
+use super::commands::{Ctx, Fail, open};
+use crate::config::line_col;
+use crate::domain::event::{Link, Payload, StatusFields};
+use crate::domain::lint::{Field, Stage, Warning};
+use crate::domain::text::pad;
+use crate::domain::{duration, sitrep, status};
+use crate::journal::store::record;
+use clap::Subcommand;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Debug, Subcommand)]
+pub enum SitrepCmd {
+    /// Send the next sitrep version. Fields missing from the file are prefilled from the
+    /// incident (last sitrep, impact, open hypotheses, links); IC, Comms and responders come
+    /// from the roster
+    Send {
+        /// TOML with summary, impact, actions, needs and [[links]] (label, url); - for stdin
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Print a sitrep (the latest by default)
+    Show {
+        /// Version to show
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// Show the line diff against the previous version instead
+        #[arg(long)]
+        diff: bool,
+    },
+    /// List every sitrep version with its author, time and summary
+    Log,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatusCmd {
+    /// Post a public status update. Lint warnings are printed to stderr and never block
+    Post {
+        /// investigating, identified, monitoring or resolved
+        #[arg(long)]
+        stage: String,
+        /// TOML with message, workaround, components = { name = "status" }, next_update = "30m";
+        /// - for stdin
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+/// Where input text came from, for messages.
+struct Input {
+    name: String,
+    text: String,
+}
+
+fn read_input(file: &Path) -> Result<Input, Fail> {
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Fail(format!("<stdin>: {e}")))?;
+        return Ok(Input {
+            name: "<stdin>".into(),
+            text,
+        });
+    }
+    let text =
+        std::fs::read_to_string(file).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    Ok(Input {
+        name: file.display().to_string(),
+        text,
+    })
+}
+
+impl Input {
+    /// `name:line:col: message` at byte offset `at`.
+    fn fail_at(&self, at: usize, message: impl fmt::Display) -> Fail {
+        let (line, col) = line_col(&self.text, at);
+        Fail(format!("{}:{line}:{col}: {message}", self.name))
+    }
+
+    fn parse<T: for<'de> Deserialize<'de>>(&self) -> Result<T, Fail> {
+        toml::from_str(&self.text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start);
+            self.fail_at(at, e.message().trim_end())
+        })
+    }
+}
+
+// ----- sitrep -------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SitrepFile {
+    summary: Option<String>,
+    impact: Option<String>,
+    actions: Option<String>,
+    needs: Option<String>,
+    links: Option<Vec<Spanned<LinkFile>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkFile {
+    label: String,
+    url: String,
+}
+
+pub fn sitrep(ctx: &Ctx, cmd: SitrepCmd) -> Result<(), Fail> {
+    match cmd {
+        SitrepCmd::Send { file } => sitrep_send(ctx, file.as_deref()),
+        SitrepCmd::Show { version, diff } => sitrep_show(ctx, version, diff),
+        SitrepCmd::Log => sitrep_log(ctx),
+    }
+}
+
+fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
+    let input = file.map(read_input).transpose()?;
+    let parsed: Option<SitrepFile> = input.as_ref().map(Input::parse).transpose()?;
+    let template = ctx
+        .config
+        .sitrep_template()
+        .map_err(|e| Fail(e.to_string()))?;
+    let (mut journal, mut inc) = open(ctx, false)?;
+    let mut fields = sitrep::prefill(&inc);
+    let mut link_spans: Vec<Range<usize>> = Vec::new();
+    if let Some(f) = parsed {
+        let set = |target: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *target = v;
+            }
+        };
+        set(&mut fields.summary, f.summary);
+        set(&mut fields.impact, f.impact);
+        set(&mut fields.actions, f.actions);
+        set(&mut fields.needs, f.needs);
+        if let Some(links) = f.links {
+            link_spans = links.iter().map(Spanned::span).collect();
+            fields.links = links
+                .into_iter()
+                .map(|l| {
+                    let l = l.into_inner();
+                    Link {
+                        label: l.label,
+                        url: l.url,
+                    }
+                })
+                .collect();
+        }
+    }
+    let payload =
+        sitrep::compose(&inc, &fields, &template, ctx.now).map_err(|e| match (&e, &input) {
+            (sitrep::SitrepError::BadLink { index, .. }, Some(input)) => {
+                match link_spans.get(index.saturating_sub(1)) {
+                    Some(span) => input.fail_at(span.start, &e),
+                    None => Fail(e.to_string()),
+                }
+            }
+            (_, Some(input)) => Fail(format!("{}: {e}", input.name)),
+            _ => Fail(e.to_string()),
+        })?;
+    let Payload::SitrepSent {
+        version, rendered, ..
+    } = &payload
+    else {
+        return Err(Fail("internal error: not a sitrep".into()));
+    };
+    let (version, rendered) = (*version, rendered.clone());
+    record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
+    let path =
+        ctx.store
+            .queue_message(&inc.id, ctx.now, &format!("Sitrep v{version}"), &rendered)?;
+    println!("{rendered}\n");
+    println!("sitrep v{version} sent");
+    println!("(queued to {})", path.display());
+    Ok(())
+}
+
+fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let (_opened, inc) = ctx.store.open(&id)?;
+    let Some(last) = inc.last_sitrep() else {
+        return Err(Fail(format!("no sitrep has been sent for {}", inc.id)));
+    };
+    let want = version.unwrap_or(last.version);
+    let Some(idx) = inc.sitreps.iter().rposition(|s| s.version == want) else {
+        return Err(Fail(format!(
+            "no sitrep v{want} in {} (latest is v{})",
+            inc.id, last.version
+        )));
+    };
+    let s = &inc.sitreps[idx];
+    let when = s.at.strftime("%Y-%m-%d %H:%M UTC");
+    if diff {
+        let prev = idx.checked_sub(1).and_then(|i| inc.sitreps.get(i));
+        let from = prev.map_or("nothing".to_string(), |p| format!("v{}", p.version));
+        println!("sitrep v{} ({when}, {}) against {from}:", s.version, s.by);
+        let lines = sitrep::diff(prev.map_or("", |p| p.rendered.as_str()), &s.rendered);
+        println!("{}", sitrep::diff_text(&lines));
+    } else {
+        println!("sitrep v{} · {when} · by {}", s.version, s.by);
+        if !s.groups.is_empty() {
+            println!("groups: {}", s.groups.join(", "));
+        }
+        println!("\n{}", s.rendered);
+    }
+    Ok(())
+}
+
+fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let (_opened, inc) = ctx.store.open(&id)?;
+    if inc.sitreps.is_empty() {
+        println!("No sitrep sent yet for {}.", inc.id);
+        return Ok(());
+    }
+    for s in &inc.sitreps {
+        let summary = crate::domain::text::one_line(&s.fields.summary);
+        let summary = if summary.chars().count() > 70 {
+            format!("{}…", summary.chars().take(69).collect::<String>())
+        } else {
+            summary
+        };
+        println!(
+            "{} {}  {} {summary}",
+            pad(&format!("v{}", s.version), 4),
+            s.at.strftime("%Y-%m-%d %H:%M UTC"),
+            pad(&s.by, 16),
+        );
+    }
+    Ok(())
+}
+
+// ----- status -------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusFile {
+    message: Option<String>,
+    workaround: Option<String>,
+    components: Option<Components>,
+    next_update: Option<Spanned<String>>,
+}
+
+/// `components = { name = "status", ... }` in file order, each status with its span.
+struct Components(Vec<(String, Spanned<String>)>);
+
+impl<'de> Deserialize<'de> for Components {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Components;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of component = \"status\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Components, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Spanned<String>>()? {
+                    out.push(entry);
+                }
+                Ok(Components(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+pub fn status(ctx: &Ctx, cmd: StatusCmd) -> Result<(), Fail> {
+    match cmd {
+        StatusCmd::Post { stage, file } => status_post(ctx, &stage, file.as_deref()),
+    }
+}
+
+fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> {
+    let stage: Stage = stage.parse().map_err(|e| Fail(format!("--stage: {e}")))?;
+    let Some(file) = file else {
+        return Err(Fail(
+            "status post needs the update's text: --file FILE (TOML with message, workaround, \
+             components, next_update) or --file - for stdin"
+                .into(),
+        ));
+    };
+    let input = read_input(file)?;
+    let parsed: StatusFile = input.parse()?;
+    let template = ctx
+        .config
+        .status_template()
+        .map_err(|e| Fail(e.to_string()))?;
+    let linter = ctx.config.linter().map_err(|e| Fail(e.to_string()))?;
+    let (mut journal, mut inc) = open(ctx, false)?;
+
+    let mut fields = status::prefill(&inc);
+    fields.stage = stage.as_str().to_string();
+    if stage == Stage::Resolved {
+        fields.workaround.clear();
+    }
+    fields.message = parsed.message.unwrap_or_default();
+    if let Some(w) = parsed.workaround {
+        fields.workaround = w;
+    }
+    if let Some(Components(list)) = parsed.components {
+        let mut components = Vec::new();
+        for (name, value) in list {
+            if let Err(e) = value.get_ref().parse::<status::ComponentStatus>() {
+                return Err(input.fail_at(value.span().start, format!("component {name:?}: {e}")));
+            }
+            components.push((name, value.into_inner()));
+        }
+        fields.components = components;
+    }
+    fields.next_update_at = match parsed.next_update {
+        Some(raw) => {
+            let d = duration::parse(raw.get_ref())
+                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
+            if d <= jiff::SignedDuration::ZERO {
+                return Err(
+                    input.fail_at(raw.span().start, "next_update: must be longer than zero")
+                );
+            }
+            Some(
+                ctx.now
+                    .checked_add(d)
+                    .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?,
+            )
+        }
+        None if stage == Stage::Resolved => None,
+        None => status::next_update_default(&inc, &ctx.config, ctx.now),
+    };
+
+    let payload = status::compose(&inc, &fields, &template, ctx.now)
+        .map_err(|e| Fail(format!("{}: {e}", input.name)))?;
+    let Payload::StatusPosted { fields, rendered } = &payload else {
+        return Err(Fail("internal error: not a status update".into()));
+    };
+    let (fields, rendered): (StatusFields, String) = (fields.clone(), rendered.clone());
+    for w in status::lint(&linter, &fields) {
+        eprintln!("warning: {}", status_warning(&fields, &w));
+    }
+    record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
+    let headline = format!("Status update: {}", capitalised(&fields.stage));
+    let path = ctx
+        .store
+        .queue_message(&inc.id, ctx.now, &headline, &rendered)?;
+    println!("{rendered}\n");
+    match fields.next_update_at {
+        Some(t) => println!(
+            "status update posted ({}); next update promised by {}",
+            fields.stage,
+            t.strftime("%H:%M UTC")
+        ),
+        None => println!("status update posted ({})", fields.stage),
+    }
+    println!("(queued to {})", path.display());
+    Ok(())
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `message:1:27: eta: reason: "excerpt"`, or `missing-workaround: reason`.
+fn status_warning(fields: &StatusFields, w: &Warning) -> String {
+    let (field, text) = match w.field {
+        Field::Message => ("message", fields.message.as_str()),
+        Field::Workaround => ("workaround", fields.workaround.as_str()),
+        Field::Text => ("text", ""),
+        Field::Structural => return format!("{}: {}", w.rule, w.reason),
+    };
+    let (line, col) = line_col(text, w.span.start);
+    format!(
+        "{field}:{line}:{col}: {}: {}: {:?}",
+        w.rule, w.reason, w.excerpt
+    )
+}
+
+// ----- lint ---------------------------------------------------------------
+
+#[derive(Serialize)]
+struct JsonWarning<'a> {
+    line: usize,
+    col: usize,
+    end_line: usize,
+    end_col: usize,
+    /// Byte offsets into the text.
+    start: usize,
+    end: usize,
+    rule: &'a str,
+    reason: &'a str,
+    excerpt: &'a str,
+}
+
+/// Lints plain text with the text rules (ETA, root cause, blame). Warnings make the command
+/// fail (exit 1) without an error line: the output is the report.
+pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
+    let input = read_input(file.unwrap_or(Path::new("-")))?;
+    let linter = ctx.config.linter().map_err(|e| Fail(e.to_string()))?;
+    let warnings = linter.lint_text(&input.text);
+    if json {
+        let list: Vec<JsonWarning> = warnings
+            .iter()
+            .map(|w| {
+                let (line, col) = line_col(&input.text, w.span.start);
+                let (end_line, end_col) = line_col(&input.text, w.span.end);
+                JsonWarning {
+                    line,
+                    col,
+                    end_line,
+                    end_col,
+                    start: w.span.start,
+                    end: w.span.end,
+                    rule: &w.rule,
+                    reason: &w.reason,
+                    excerpt: &w.excerpt,
+                }
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        for w in &warnings {
+            let (line, col) = line_col(&input.text, w.span.start);
+            println!("{line}:{col}: {}: {}: {:?}", w.rule, w.reason, w.excerpt);
+        }
+    }
+    if warnings.is_empty() {
+        Ok(())
+    } else {
+        Err(Fail(String::new()))
+    }
+}

@@ -1,0 +1,210 @@
+//! Remediation items: the follow-up work an incident leaves behind, tracked
+//! to completion in the incident's journal (so they outlive the incident and
+//! appear in its post-mortem).
+
+use super::invalid;
+use crate::domain::event::{Event, Payload};
+use crate::domain::incident::{DomainError, Incident};
+use crate::domain::text::{clean_name, one_line, strip_control};
+use jiff::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    pub id: u32,
+    pub text: String,
+    pub owner: Option<String>,
+    pub added_at: Timestamp,
+    pub added_by: String,
+    /// `(when, by whom, note)` once done.
+    pub done: Option<(Timestamp, String, Option<String>)>,
+}
+
+impl Remediation {
+    pub fn is_done(&self) -> bool {
+        self.done.is_some()
+    }
+}
+
+pub(crate) fn apply(items: &mut Vec<Remediation>, e: &Event) {
+    match &e.payload {
+        Payload::RemediationAdded { id, text, owner } if !items.iter().any(|r| r.id == *id) => {
+            items.push(Remediation {
+                id: *id,
+                text: text.clone(),
+                owner: owner.clone(),
+                added_at: e.ts,
+                added_by: e.actor.clone(),
+                done: None,
+            });
+        }
+        Payload::RemediationAssigned { id, owner } => {
+            if let Some(r) = items.iter_mut().find(|r| r.id == *id) {
+                r.owner = Some(owner.clone());
+            }
+        }
+        Payload::RemediationDone { id, note } => {
+            if let Some(r) = items.iter_mut().find(|r| r.id == *id) {
+                r.done = Some((e.ts, e.actor.clone(), note.clone()));
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Incident {
+    pub fn remediation(&self, id: u32) -> Option<&Remediation> {
+        self.followup.remediations.iter().find(|r| r.id == id)
+    }
+
+    fn open_remediation(&self, id: u32) -> Result<&Remediation, DomainError> {
+        let r = self
+            .remediation(id)
+            .ok_or_else(|| invalid("remediation", format!("no item #{id}")))?;
+        if let Some((_, by, _)) = &r.done {
+            return Err(invalid(
+                "remediation",
+                format!("#{id} was already done by {by}"),
+            ));
+        }
+        Ok(r)
+    }
+
+    /// Adds a remediation item (allowed after resolution: that is when most
+    /// are written).
+    pub fn cmd_remediation_add(
+        &self,
+        text: &str,
+        owner: Option<&str>,
+    ) -> Result<Payload, DomainError> {
+        let text = strip_control(text).trim().to_string();
+        if text.is_empty() {
+            return Err(invalid("remediation", "cannot be empty"));
+        }
+        if text.chars().count() > 1000 {
+            return Err(invalid("remediation", "too long (at most 1000 characters)"));
+        }
+        let owner = owner
+            .filter(|o| !o.trim().is_empty())
+            .map(clean_name)
+            .transpose()
+            .map_err(|r| invalid("owner", r))?;
+        let id = self
+            .followup
+            .remediations
+            .iter()
+            .map(|r| r.id)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        Ok(Payload::RemediationAdded { id, text, owner })
+    }
+
+    pub fn cmd_remediation_assign(&self, id: u32, owner: &str) -> Result<Payload, DomainError> {
+        self.open_remediation(id)?;
+        let owner = clean_name(owner).map_err(|r| invalid("owner", r))?;
+        Ok(Payload::RemediationAssigned { id, owner })
+    }
+
+    pub fn cmd_remediation_done(
+        &self,
+        id: u32,
+        note: Option<&str>,
+    ) -> Result<Payload, DomainError> {
+        self.open_remediation(id)?;
+        Ok(Payload::RemediationDone {
+            id,
+            note: note.map(one_line).filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+/// One line of `commandpost remediation list` across incidents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemediationRow {
+    pub incident: String,
+    pub incident_title: String,
+    #[serde(flatten)]
+    pub item: Remediation,
+}
+
+/// Remediation items of every incident (open ones only unless `all`),
+/// oldest first.
+pub fn open_remediations(incidents: &[Incident], all: bool) -> Vec<RemediationRow> {
+    let mut rows: Vec<RemediationRow> = incidents
+        .iter()
+        .flat_map(|inc| {
+            inc.followup
+                .remediations
+                .iter()
+                .filter(move |r| all || !r.is_done())
+                .map(move |r| RemediationRow {
+                    incident: inc.id.clone(),
+                    incident_title: inc.title.clone(),
+                    item: r.clone(),
+                })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.item
+            .added_at
+            .cmp(&b.item.added_at)
+            .then(a.incident.cmp(&b.incident))
+            .then(a.item.id.cmp(&b.item.id))
+    });
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn add_assign_done() {
+        let open = Event {
+            v: 1,
+            seq: 1,
+            ts: t("2026-11-21T20:00:00Z"),
+            actor: "Alice".into(),
+            payload: Payload::IncidentOpened {
+                id: "I".into(),
+                title: "x".into(),
+                ic: "Alice".into(),
+            },
+        };
+        let mut inc = Incident::replay([&open]).unwrap_or_else(|e| panic!("{e}"));
+        let step = |inc: &mut Incident, p: Result<Payload, DomainError>| {
+            let p = p.unwrap_or_else(|e| panic!("{e}"));
+            let seq = inc.last_seq + 1;
+            inc.apply(&Event {
+                v: 1,
+                seq,
+                ts: t("2026-11-22T10:00:00Z"),
+                actor: "Bob".into(),
+                payload: p,
+            });
+        };
+        assert!(inc.cmd_remediation_add("  ", None).is_err());
+        let a = inc.cmd_remediation_add("Alert on pool saturation", None);
+        step(&mut inc, a);
+        let a = inc.cmd_remediation_add("Runbook for failover", Some("Dana"));
+        step(&mut inc, a);
+        let s = inc.cmd_remediation_assign(1, "Eve");
+        step(&mut inc, s);
+        let d = inc.cmd_remediation_done(2, Some("merged"));
+        step(&mut inc, d);
+        assert!(inc.cmd_remediation_done(2, None).is_err());
+        assert!(inc.cmd_remediation_assign(7, "Eve").is_err());
+        assert_eq!(
+            inc.remediation(1).and_then(|r| r.owner.as_deref()),
+            Some("Eve")
+        );
+        let rows = open_remediations(std::slice::from_ref(&inc), false);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(open_remediations(&[inc], true).len(), 2);
+    }
+}

@@ -1,0 +1,979 @@
+//! The score card: how the drill's response measured against the doctrine.
+//! Pure: the incident, its events, the scenario, the configuration and the
+//! moment the drill ended go in; a [`ScoreCard`] comes out.
+//!
+//! Checks (each PASS or FAIL; those that do not apply to a drill are left out):
+//! - first status update within `cadence.status` of the start;
+//! - first sitrep within the sitrep cadence of the starting state;
+//! - sitreps kept on cadence (the cadence of the state in force; every lateness listed);
+//! - status updates kept on cadence (a promised next update counts as the deadline);
+//! - hand-offs announced: no role left vacant by releasing its holder, and the roles
+//!   of anyone who went quiet handed on within [`REACTION`];
+//! - nobody past `shifts.length` (8h) on shift, counting time on duty before the drill;
+//! - impact reviewed on `cadence.impact_review` and within [`REACTION`] of each
+//!   `impact_change` inject;
+//! - no linter warning (the `[lint]` rules) in a sent status update;
+//! - checklist passes: one complete pass of the IC loop per hour ([`CHECKLIST_EVERY`]);
+//! - relief requests answered (break, release or hand-off) within [`RELIEF_REACTION`];
+//! - state hints acted on within [`REACTION`];
+//! - decisions taken.
+
+use super::clock::add;
+use super::scenario::{InjectKind, Scenario};
+use super::schedule::{DECISION_PREFIX, DRILL_ACTOR};
+use crate::config::Config;
+use crate::domain::duration::{self, serde_human};
+use crate::domain::event::{Event, LoopQuestion, Payload, Severity};
+use crate::domain::incident::{Incident, announcement};
+use crate::domain::lint::Linter;
+use crate::domain::role::Role;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+/// How soon the IC should react to an impact change, a state hint or a quiet role holder.
+pub const REACTION: SignedDuration = SignedDuration::from_mins(15);
+/// How soon a relief request should be answered.
+pub const RELIEF_REACTION: SignedDuration = SignedDuration::from_mins(30);
+/// One complete pass of the IC event loop is expected per this much drill time.
+pub const CHECKLIST_EVERY: SignedDuration = SignedDuration::from_hours(1);
+
+/// One PASS/FAIL line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// A deadline missed: offsets from the start of the drill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lateness {
+    #[serde(with = "serde_human")]
+    pub due: SignedDuration,
+    /// When it was finally sent; `None`: not by the end of the drill.
+    #[serde(with = "opt_human")]
+    pub sent: Option<SignedDuration>,
+    /// Until it was sent, or until the end of the drill.
+    #[serde(with = "serde_human")]
+    pub late_by: SignedDuration,
+}
+
+/// Something the IC had to react to, and whether and how they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Response {
+    #[serde(with = "serde_human")]
+    pub at: SignedDuration,
+    pub what: String,
+    #[serde(with = "opt_human")]
+    pub after: Option<SignedDuration>,
+    /// What answered it, e.g. `impact updated`, `break`.
+    pub how: Option<String>,
+    pub in_time: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandoffLine {
+    #[serde(with = "serde_human")]
+    pub at: SignedDuration,
+    pub role: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub announcement: String,
+}
+
+/// A role that went vacant without a hand-off (its holder was released).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vacated {
+    #[serde(with = "serde_human")]
+    pub at: SignedDuration,
+    pub role: String,
+    pub holder: String,
+}
+
+/// Someone on shift longer than `shifts.length`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overrun {
+    pub person: String,
+    /// Shift start, from the start of the drill (negative: before it).
+    pub on_duty_since: String,
+    /// When they passed the limit.
+    #[serde(with = "serde_human")]
+    pub past_limit_at: SignedDuration,
+    /// When the shift ended; `None`: still on duty at the end.
+    #[serde(with = "opt_human")]
+    pub until: Option<SignedDuration>,
+    #[serde(with = "serde_human")]
+    pub over_by: SignedDuration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    #[serde(with = "serde_human")]
+    pub at: SignedDuration,
+    pub rule: String,
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionLine {
+    #[serde(with = "serde_human")]
+    pub at: SignedDuration,
+    pub question: String,
+    pub answer: Option<String>,
+    #[serde(with = "opt_human")]
+    pub after: Option<SignedDuration>,
+}
+
+/// The score card of one drill. Offsets are simulated time from the start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScoreCard {
+    pub drill: String,
+    pub scenario: String,
+    pub started_at: Timestamp,
+    pub ended_at: Timestamp,
+    #[serde(with = "serde_human")]
+    pub length: SignedDuration,
+    pub passed: usize,
+    pub total: usize,
+    pub checks: Vec<Check>,
+    #[serde(with = "opt_human")]
+    pub first_status: Option<SignedDuration>,
+    #[serde(with = "opt_human")]
+    pub first_sitrep: Option<SignedDuration>,
+    pub sitreps_sent: usize,
+    pub status_updates_sent: usize,
+    pub sitrep_lateness: Vec<Lateness>,
+    pub status_lateness: Vec<Lateness>,
+    pub impact_lateness: Vec<Lateness>,
+    pub impact_changes: Vec<Response>,
+    pub handoffs: Vec<HandoffLine>,
+    pub vacated: Vec<Vacated>,
+    pub quiet_holders: Vec<Response>,
+    pub overruns: Vec<Overrun>,
+    pub relief_requests: Vec<Response>,
+    pub state_hints: Vec<Response>,
+    pub lint_sent_anyway: Vec<LintFinding>,
+    pub loop_passes: u32,
+    pub loop_target: u32,
+    pub decisions: Vec<DecisionLine>,
+}
+
+mod opt_human {
+    use jiff::SignedDuration;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &Option<SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => crate::domain::duration::serde_human::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// The linter `[lint]` configures; the built-in one is compiled once.
+fn linter(cfg: &Config) -> Option<Cow<'static, Linter>> {
+    static BUILTIN: OnceLock<Option<Linter>> = OnceLock::new();
+    if cfg.lint.disable.is_empty() && cfg.lint.rules.is_empty() {
+        BUILTIN
+            .get_or_init(|| Linter::builtin().ok())
+            .as_ref()
+            .map(Cow::Borrowed)
+    } else {
+        cfg.linter().ok().map(Cow::Owned)
+    }
+}
+
+/// A stretch of simulated time with one requirement: `None` means nothing is due.
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    start: Timestamp,
+    end: Timestamp,
+    cadence: Option<SignedDuration>,
+}
+
+/// The state in force over `[t0, end)`, as segments.
+fn state_segments(
+    inc: &Incident,
+    t0: Timestamp,
+    end: Timestamp,
+) -> Vec<(Timestamp, Timestamp, Severity)> {
+    let mut out = Vec::new();
+    let mut state = Severity::Investigating;
+    let mut start = t0;
+    for c in &inc.state_changes {
+        let at = c.at.clamp(t0, end);
+        if at > start {
+            out.push((start, at, state));
+        }
+        start = start.max(at);
+        state = c.to;
+    }
+    if end > start {
+        out.push((start, end, state));
+    }
+    out
+}
+
+/// The first moment after `anchor` where something is due: the promised time if any,
+/// else `anchor` plus the cadence in force; a deadline in a stretch where nothing is due
+/// moves to the start of the next stretch where something is.
+fn first_due(anchor: Timestamp, promised: Option<Timestamp>, segs: &[Seg]) -> Option<Timestamp> {
+    for s in segs.iter().filter(|s| s.end > anchor) {
+        let Some(cadence) = s.cadence else { continue };
+        let due = promised.unwrap_or_else(|| add(anchor, cadence));
+        let effective = due.max(s.start);
+        if effective < s.end {
+            return Some(effective);
+        }
+    }
+    None
+}
+
+/// Every lateness of a series of sends (sorted) against the segments' cadences.
+/// `promised(i)` is the deadline the i-th send promised, if any.
+fn lateness(
+    t0: Timestamp,
+    end: Timestamp,
+    sends: &[Timestamp],
+    promised: &dyn Fn(usize) -> Option<Timestamp>,
+    segs: &[Seg],
+) -> Vec<Lateness> {
+    let off = |t: Timestamp| t.duration_since(t0);
+    let mut out = Vec::new();
+    let mut anchor = t0;
+    let mut promise = None;
+    let mut i = 0;
+    loop {
+        let next = sends.get(i).copied().filter(|t| *t <= end);
+        if let Some(due) = first_due(anchor, promise, segs) {
+            let limit = next.unwrap_or(end);
+            if due < limit {
+                out.push(Lateness {
+                    due: off(due),
+                    sent: next.map(off),
+                    late_by: limit.duration_since(due),
+                });
+            }
+        }
+        let Some(sent) = next else { break };
+        anchor = sent;
+        promise = promised(i);
+        i += 1;
+    }
+    out
+}
+
+/// Segments with the sitrep cadence of each open state.
+fn sitrep_segments(states: &[(Timestamp, Timestamp, Severity)], cfg: &Config) -> Vec<Seg> {
+    let c = &cfg.cadence;
+    states
+        .iter()
+        .map(|(start, end, state)| Seg {
+            start: *start,
+            end: *end,
+            cadence: match state {
+                Severity::Investigating => Some(c.sitrep_investigating),
+                Severity::Confirmed => Some(c.sitrep_confirmed),
+                Severity::Major => Some(c.sitrep_major),
+                Severity::Resolved => None,
+            },
+        })
+        .collect()
+}
+
+/// Segments with `cadence` while the incident is open, nothing once resolved or after `stop`.
+fn open_segments(
+    states: &[(Timestamp, Timestamp, Severity)],
+    cadence: SignedDuration,
+    stop: Option<Timestamp>,
+) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for (start, end, state) in states {
+        let c = state.is_open().then_some(cadence);
+        match stop {
+            Some(stop) if stop <= *start => out.push(Seg {
+                start: *start,
+                end: *end,
+                cadence: None,
+            }),
+            Some(stop) if stop < *end => {
+                out.push(Seg {
+                    start: *start,
+                    end: stop,
+                    cadence: c,
+                });
+                out.push(Seg {
+                    start: stop,
+                    end: *end,
+                    cadence: None,
+                });
+            }
+            _ => out.push(Seg {
+                start: *start,
+                end: *end,
+                cadence: c,
+            }),
+        }
+    }
+    out
+}
+
+fn offset_text(d: SignedDuration) -> String {
+    if d.is_zero() {
+        "+0m".to_string()
+    } else if d.is_negative() {
+        duration::short(d)
+    } else {
+        format!("+{}", duration::short(d))
+    }
+}
+
+fn inject_fields(p: &Payload) -> Option<(SignedDuration, &str, &str, Option<&str>)> {
+    match p {
+        Payload::DrillInject {
+            at_offset,
+            kind,
+            text,
+            who,
+            ..
+        } => Some((*at_offset, kind.as_str(), text.as_str(), who.as_deref())),
+        _ => None,
+    }
+}
+
+/// Scores a drill. `events` are the drill's journal, `end` the simulated moment it ended.
+pub fn score(
+    inc: &Incident,
+    events: &[Event],
+    scenario: &Scenario,
+    cfg: &Config,
+    end: Timestamp,
+) -> ScoreCard {
+    let t0 = inc.opened_at;
+    let end = end.max(t0);
+    let off = |t: Timestamp| t.duration_since(t0);
+    let in_drill = |t: Timestamp| t >= t0 && t <= end;
+    let states = state_segments(inc, t0, end);
+    let mut checks = Vec::new();
+
+    // ----- first status update and sitrep -----------------------------------
+    let status_times: Vec<Timestamp> = inc
+        .status_updates
+        .iter()
+        .map(|s| s.at)
+        .filter(|t| in_drill(*t))
+        .collect();
+    let sitrep_times: Vec<Timestamp> = inc
+        .sitreps
+        .iter()
+        .map(|s| s.at)
+        .filter(|t| in_drill(*t))
+        .collect();
+    let first_status = status_times.first().map(|t| off(*t));
+    let first_sitrep = sitrep_times.first().map(|t| off(*t));
+    let first_check = |name: &str, first: Option<SignedDuration>, target: SignedDuration| Check {
+        name: name.to_string(),
+        passed: first.is_some_and(|f| f <= target),
+        detail: match first {
+            Some(f) => format!("at {} (due by {})", offset_text(f), offset_text(target)),
+            None => format!("never (due by {})", offset_text(target)),
+        },
+    };
+    checks.push(first_check(
+        "First status update",
+        first_status,
+        cfg.cadence.status,
+    ));
+    let start_state = states.first().map_or(Severity::Investigating, |s| s.2);
+    let sitrep_segs = sitrep_segments(&states, cfg);
+    let first_sitrep_target = sitrep_segs
+        .first()
+        .and_then(|s| s.cadence)
+        .unwrap_or(cfg.cadence.sitrep_investigating);
+    let mut c = first_check("First sitrep", first_sitrep, first_sitrep_target);
+    c.detail.push_str(&format!(" [{}]", start_state.label()));
+    checks.push(c);
+
+    // ----- cadence ----------------------------------------------------------
+    let sitrep_lateness = lateness(t0, end, &sitrep_times, &|_| None, &sitrep_segs);
+    let cadence_check = |name: &str, late: &[Lateness], sent: usize| {
+        let worst = late.iter().map(|l| l.late_by).max();
+        Check {
+            name: name.to_string(),
+            passed: late.is_empty(),
+            detail: match worst {
+                None => format!("{sent} sent, never late"),
+                Some(w) => format!(
+                    "{sent} sent, late {} time(s), worst {}",
+                    late.len(),
+                    duration::short(w)
+                ),
+            },
+        }
+    };
+    checks.push(cadence_check(
+        "Sitreps on cadence",
+        &sitrep_lateness,
+        sitrep_times.len(),
+    ));
+    let posted: Vec<_> = inc
+        .status_updates
+        .iter()
+        .filter(|s| in_drill(s.at))
+        .collect();
+    let final_status = posted
+        .iter()
+        .find(|s| s.fields.stage.eq_ignore_ascii_case("resolved"))
+        .map(|s| s.at);
+    let status_segs = open_segments(&states, cfg.cadence.status, final_status);
+    let promised = |i: usize| posted.get(i).and_then(|s| s.fields.next_update_at);
+    let status_lateness = lateness(t0, end, &status_times, &promised, &status_segs);
+    checks.push(cadence_check(
+        "Status updates on cadence",
+        &status_lateness,
+        status_times.len(),
+    ));
+
+    // ----- a pass over the events: hand-offs, vacated roles, reviews, answers -----
+    let mut handoffs = Vec::new();
+    let mut vacated = Vec::new();
+    let mut impact_reviews: Vec<(Timestamp, &'static str)> = Vec::new();
+    let mut fired: Vec<&Event> = Vec::new();
+    let mut replay: Option<Incident> = None;
+    for e in events {
+        if let Some(r) = &replay {
+            match &e.payload {
+                Payload::PersonReleased { name } => {
+                    for (role, h) in &r.roles {
+                        if h.name == *name && *role != Role::Ic {
+                            vacated.push(Vacated {
+                                at: off(e.ts),
+                                role: role.title(),
+                                holder: name.clone(),
+                            });
+                        }
+                    }
+                }
+                Payload::RoleHandedOff { role, from, to } if e.actor != DRILL_ACTOR => {
+                    handoffs.push(HandoffLine {
+                        at: off(e.ts),
+                        role: role.title(),
+                        from: from.clone(),
+                        to: to.clone(),
+                        announcement: announcement(&e.payload).unwrap_or_default(),
+                    });
+                }
+                Payload::ImpactUpdated { .. } if e.actor != DRILL_ACTOR => {
+                    impact_reviews.push((e.ts, "impact updated"));
+                }
+                Payload::QuestionReviewed {
+                    question: LoopQuestion::Impact,
+                } if e.actor != DRILL_ACTOR => impact_reviews.push((e.ts, "impact reviewed")),
+                Payload::DrillInject { .. } if in_drill(e.ts) => fired.push(e),
+                _ => {}
+            }
+        }
+        match &mut replay {
+            Some(r) => r.apply(e),
+            None => replay = Incident::replay([e]).ok(),
+        }
+    }
+
+    let reviews: Vec<Timestamp> = impact_reviews.iter().map(|(t, _)| *t).collect();
+    let impact_segs = open_segments(&states, cfg.cadence.impact_review, None);
+    let impact_lateness = lateness(t0, end, &reviews, &|_| None, &impact_segs);
+
+    // The first answer at or after `at`, from a list of (time, how).
+    let answer =
+        |at: Timestamp, answers: &[(Timestamp, String)], within: SignedDuration, what: String| {
+            let hit = answers.iter().find(|(t, _)| *t >= at);
+            Response {
+                at: off(at),
+                what,
+                after: hit.map(|(t, _)| t.duration_since(at)),
+                how: hit.map(|(_, h)| h.clone()),
+                in_time: hit.is_some_and(|(t, _)| t.duration_since(at) <= within),
+            }
+        };
+    let by_kind = |k: InjectKind| {
+        fired
+            .iter()
+            .filter_map(|e| inject_fields(&e.payload).map(|f| (e.ts, f)))
+            .filter(move |(_, f)| f.1 == k.as_str())
+            .collect::<Vec<_>>()
+    };
+
+    let review_answers: Vec<(Timestamp, String)> = impact_reviews
+        .iter()
+        .map(|(t, h)| (*t, h.to_string()))
+        .collect();
+    let impact_changes: Vec<Response> = by_kind(InjectKind::ImpactChange)
+        .into_iter()
+        .map(|(ts, f)| answer(ts, &review_answers, REACTION, f.2.to_string()))
+        .collect();
+    let impact_ok = impact_lateness.is_empty() && impact_changes.iter().all(|r| r.in_time);
+    checks.push(Check {
+        name: "Impact reviewed".into(),
+        passed: impact_ok,
+        detail: format!(
+            "{} review(s); late {} time(s) on the {} cadence; {}/{} impact change(s) reviewed within {}",
+            reviews.len(),
+            impact_lateness.len(),
+            duration::short(cfg.cadence.impact_review),
+            impact_changes.iter().filter(|r| r.in_time).count(),
+            impact_changes.len(),
+            duration::short(REACTION)
+        ),
+    });
+
+    // ----- people: hand-offs of quiet holders, relief, overruns ------------
+    // What relieves a person: their roles handed on, and (unless `roles_only`)
+    // a break or their release.
+    let person_answers = |name: &str, roles_only: bool| -> Vec<(Timestamp, String)> {
+        let mut out: Vec<(Timestamp, String)> = inc
+            .handoffs
+            .iter()
+            .filter(|h| h.from.as_deref() == Some(name))
+            .map(|h| (h.at, format!("{} handed to {}", h.role.title(), h.to)))
+            .collect();
+        if !roles_only && let Some(p) = inc.person(name) {
+            for s in &p.shifts {
+                out.extend(s.breaks.iter().map(|b| (b.start, "break".to_string())));
+                out.extend(s.end.map(|e| (e, "released".to_string())));
+            }
+        }
+        out.sort();
+        out
+    };
+    let quiet_holders: Vec<Response> = by_kind(InjectKind::PersonQuiet)
+        .into_iter()
+        .filter_map(|(ts, f)| {
+            let who = f.3?;
+            // Only someone holding a role at that moment matters here.
+            let holds = holds_role_at(events, who, ts);
+            holds.then(|| {
+                answer(
+                    ts,
+                    &person_answers(who, true),
+                    REACTION,
+                    format!("{who} went quiet holding a role"),
+                )
+            })
+        })
+        .collect();
+    let ic_handoffs = handoffs
+        .iter()
+        .filter(|h| h.role == Role::Ic.title())
+        .count();
+    let handoff_ok = vacated.is_empty() && quiet_holders.iter().all(|r| r.in_time);
+    let mut detail = format!(
+        "{} hand-off(s) ({} IC), each announced",
+        handoffs.len(),
+        ic_handoffs
+    );
+    if !vacated.is_empty() {
+        detail.push_str(&format!(
+            "; {} role(s) left vacant by a release without a hand-off",
+            vacated.len()
+        ));
+    }
+    if !quiet_holders.is_empty() {
+        detail.push_str(&format!(
+            "; {}/{} quiet role holder(s) relieved within {}",
+            quiet_holders.iter().filter(|r| r.in_time).count(),
+            quiet_holders.len(),
+            duration::short(REACTION)
+        ));
+    }
+    checks.push(Check {
+        name: "Hand-offs announced".into(),
+        passed: handoff_ok,
+        detail,
+    });
+
+    let limit = cfg.shifts.length;
+    let mut overruns = Vec::new();
+    for p in &inc.people {
+        for (k, s) in p.shifts.iter().enumerate() {
+            let mut start = s.start;
+            if k == 0
+                && s.start <= t0
+                && let Some(dp) = scenario.person(&p.name)
+            {
+                start = add(t0, dp.on_duty_since);
+            }
+            let until = s.end.unwrap_or(end).min(end);
+            let on = until.duration_since(start);
+            if on > limit {
+                overruns.push(Overrun {
+                    person: p.name.clone(),
+                    on_duty_since: offset_text(off(start)),
+                    past_limit_at: off(add(start, limit)),
+                    until: s.end.filter(|e| *e <= end).map(off),
+                    over_by: on - limit,
+                });
+            }
+        }
+    }
+    checks.push(Check {
+        name: format!("Nobody past {}", duration::config_form(limit)),
+        passed: overruns.is_empty(),
+        detail: if overruns.is_empty() {
+            format!(
+                "{} people, all within {}",
+                inc.people.len(),
+                duration::config_form(limit)
+            )
+        } else {
+            let names: Vec<String> = overruns
+                .iter()
+                .map(|o| format!("{} (+{})", o.person, duration::short(o.over_by)))
+                .collect();
+            format!("over: {}", names.join(", "))
+        },
+    });
+
+    // ----- linter -----------------------------------------------------------
+    let mut lint_sent_anyway = Vec::new();
+    if let Some(l) = linter(cfg) {
+        for s in &posted {
+            let warnings = crate::domain::status::lint(&l, &s.fields);
+            for w in warnings {
+                lint_sent_anyway.push(LintFinding {
+                    at: off(s.at),
+                    rule: w.rule,
+                    excerpt: w.excerpt,
+                });
+            }
+        }
+    }
+    checks.push(Check {
+        name: "No linter warnings sent anyway".into(),
+        passed: lint_sent_anyway.is_empty(),
+        detail: format!(
+            "{} warning(s) in {} status update(s)",
+            lint_sent_anyway.len(),
+            posted.len()
+        ),
+    });
+
+    // ----- checklist ---------------------------------------------------------
+    let length = end.duration_since(t0);
+    let hours = length.as_secs() / CHECKLIST_EVERY.as_secs().max(1);
+    let loop_target = u32::try_from(hours.max(1)).unwrap_or(u32::MAX);
+    checks.push(Check {
+        name: "Checklist passes".into(),
+        passed: inc.loop_passes >= loop_target,
+        detail: format!(
+            "{} complete pass(es) of the IC loop, {} expected (one per {})",
+            inc.loop_passes,
+            loop_target,
+            duration::short(CHECKLIST_EVERY)
+        ),
+    });
+
+    // ----- relief, state hints, decisions (when the drill has them) --------
+    let relief_requests: Vec<Response> = by_kind(InjectKind::ReliefRequest)
+        .into_iter()
+        .filter_map(|(ts, f)| {
+            let who = f.3?;
+            Some(answer(
+                ts,
+                &person_answers(who, false),
+                RELIEF_REACTION,
+                format!("{who} asked for relief"),
+            ))
+        })
+        .collect();
+    if !relief_requests.is_empty() {
+        checks.push(response_check(
+            "Relief requests answered",
+            &relief_requests,
+            RELIEF_REACTION,
+        ));
+    }
+
+    let state_answers = |want: Severity| -> Vec<(Timestamp, String)> {
+        inc.state_changes
+            .iter()
+            .filter(|c| c.to == want)
+            .map(|c| (c.at, format!("state {}", c.to.label())))
+            .collect()
+    };
+    let mut state_hints = Vec::new();
+    for (ts, f) in by_kind(InjectKind::StateHint) {
+        // The expected state is in the scenario (the journal keeps the text only).
+        let want = scenario
+            .injects
+            .iter()
+            .find(|i| i.kind == InjectKind::StateHint && i.at == f.0 && i.text == f.2)
+            .and_then(|i| i.state);
+        let Some(want) = want else { continue };
+        let state_then = state_at(&states, ts);
+        let mut r = answer(
+            ts,
+            &state_answers(want),
+            REACTION,
+            format!("{} ({})", f.2, want.label()),
+        );
+        if state_then == want {
+            r.after = Some(SignedDuration::ZERO);
+            r.how = Some(format!("already {}", want.label()));
+            r.in_time = true;
+        }
+        state_hints.push(r);
+    }
+    if !state_hints.is_empty() {
+        checks.push(response_check(
+            "State hints acted on",
+            &state_hints,
+            REACTION,
+        ));
+    }
+
+    let mut decisions = Vec::new();
+    for e in &fired {
+        if let Payload::DrillInject {
+            decision: Some(d), ..
+        } = &e.payload
+        {
+            let prefix = format!("{DECISION_PREFIX}{} -> ", d.question);
+            let note = inc
+                .notes
+                .iter()
+                .find(|n| n.at >= e.ts && n.at <= end && n.text.starts_with(&prefix));
+            decisions.push(DecisionLine {
+                at: off(e.ts),
+                question: d.question.clone(),
+                answer: note.map(|n| n.text[prefix.len()..].to_string()),
+                after: note.map(|n| n.at.duration_since(e.ts)),
+            });
+        }
+    }
+    if !decisions.is_empty() {
+        let taken = decisions.iter().filter(|d| d.answer.is_some()).count();
+        checks.push(Check {
+            name: "Decisions taken".into(),
+            passed: taken == decisions.len(),
+            detail: format!("{taken}/{} decision(s) taken", decisions.len()),
+        });
+    }
+
+    ScoreCard {
+        drill: inc.id.clone(),
+        scenario: scenario.title.clone(),
+        started_at: t0,
+        ended_at: end,
+        length,
+        passed: checks.iter().filter(|c| c.passed).count(),
+        total: checks.len(),
+        checks,
+        first_status,
+        first_sitrep,
+        sitreps_sent: sitrep_times.len(),
+        status_updates_sent: status_times.len(),
+        sitrep_lateness,
+        status_lateness,
+        impact_lateness,
+        impact_changes,
+        handoffs,
+        vacated,
+        quiet_holders,
+        overruns,
+        relief_requests,
+        state_hints,
+        lint_sent_anyway,
+        loop_passes: inc.loop_passes,
+        loop_target,
+        decisions,
+    }
+}
+
+fn response_check(name: &str, rs: &[Response], within: SignedDuration) -> Check {
+    let ok = rs.iter().filter(|r| r.in_time).count();
+    Check {
+        name: name.to_string(),
+        passed: ok == rs.len(),
+        detail: format!("{ok}/{} within {}", rs.len(), duration::short(within)),
+    }
+}
+
+fn state_at(states: &[(Timestamp, Timestamp, Severity)], t: Timestamp) -> Severity {
+    states
+        .iter()
+        .rev()
+        .find(|(s, _, _)| *s <= t)
+        .map_or(Severity::Investigating, |s| s.2)
+}
+
+/// Whether `name` holds a role (any, IC included) at `at`, replaying `events`.
+fn holds_role_at(events: &[Event], name: &str, at: Timestamp) -> bool {
+    let mut inc: Option<Incident> = None;
+    for e in events.iter().take_while(|e| e.ts <= at) {
+        match &mut inc {
+            Some(i) => i.apply(e),
+            None => inc = Incident::replay([e]).ok(),
+        }
+    }
+    inc.is_some_and(|i| i.roles.values().any(|h| h.name == name))
+}
+
+impl ScoreCard {
+    /// The card as Markdown (deterministic: offsets, not wall-clock times, except the start).
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let o = |d: SignedDuration| offset_text(d);
+        out.push_str(&format!("# Drill score card: {}\n\n", self.scenario));
+        out.push_str(&format!("- Drill: `{}`\n", self.drill));
+        out.push_str(&format!(
+            "- Started: {} (simulated time), ran {}\n",
+            self.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+            duration::short(self.length)
+        ));
+        out.push_str(&format!(
+            "- Sent: {} sitrep(s), {} status update(s)\n",
+            self.sitreps_sent, self.status_updates_sent
+        ));
+        out.push_str(&format!(
+            "- **Score: {}/{} checks passed**\n\n",
+            self.passed, self.total
+        ));
+        out.push_str("| Check | Result | Detail |\n|---|---|---|\n");
+        for c in &self.checks {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                cell(&c.name),
+                if c.passed { "PASS" } else { "FAIL" },
+                cell(&c.detail)
+            ));
+        }
+        let late_table = |out: &mut String, title: &str, rows: &[Lateness]| {
+            out.push_str(&format!("\n## {title}\n\n"));
+            if rows.is_empty() {
+                out.push_str("Never late.\n");
+                return;
+            }
+            out.push_str("| Due | Sent | Late by |\n|---|---|---|\n");
+            for l in rows {
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    o(l.due),
+                    l.sent.map_or_else(|| "not by the end".to_string(), o),
+                    duration::short(l.late_by)
+                ));
+            }
+        };
+        late_table(&mut out, "Sitreps: lateness", &self.sitrep_lateness);
+        late_table(&mut out, "Status updates: lateness", &self.status_lateness);
+        late_table(&mut out, "Impact reviews: lateness", &self.impact_lateness);
+
+        let responses = |out: &mut String, title: &str, rows: &[Response]| {
+            if rows.is_empty() {
+                return;
+            }
+            out.push_str(&format!(
+                "\n## {title}\n\n| At | What | Answered | How |\n|---|---|---|---|\n"
+            ));
+            for r in rows {
+                let answered = match r.after {
+                    Some(a) => format!(
+                        "after {}{}",
+                        duration::short(a),
+                        if r.in_time { "" } else { " (late)" }
+                    ),
+                    None => "never".to_string(),
+                };
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    o(r.at),
+                    cell(&r.what),
+                    answered,
+                    cell(r.how.as_deref().unwrap_or(""))
+                ));
+            }
+        };
+        responses(&mut out, "Impact changes", &self.impact_changes);
+
+        out.push_str("\n## Hand-offs\n\n");
+        if self.handoffs.is_empty() {
+            out.push_str("None.\n");
+        } else {
+            out.push_str("| At | Announcement |\n|---|---|\n");
+            for h in &self.handoffs {
+                out.push_str(&format!("| {} | `{}` |\n", o(h.at), cell(&h.announcement)));
+            }
+        }
+        if !self.vacated.is_empty() {
+            out.push_str("\nRoles left vacant without a hand-off:\n\n");
+            for v in &self.vacated {
+                out.push_str(&format!(
+                    "- {} {} (held by {}, released)\n",
+                    o(v.at),
+                    v.role,
+                    v.holder
+                ));
+            }
+        }
+        responses(&mut out, "Quiet role holders", &self.quiet_holders);
+
+        out.push_str("\n## Shifts\n\n");
+        if self.overruns.is_empty() {
+            out.push_str("Nobody past the shift length.\n");
+        } else {
+            out.push_str("| Person | On duty since | Past the limit at | Until | Over by |\n|---|---|---|---|---|\n");
+            for v in &self.overruns {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    cell(&v.person),
+                    v.on_duty_since,
+                    o(v.past_limit_at),
+                    v.until.map_or_else(|| "still on duty".to_string(), o),
+                    duration::short(v.over_by)
+                ));
+            }
+        }
+        responses(&mut out, "Relief requests", &self.relief_requests);
+        responses(&mut out, "State hints", &self.state_hints);
+
+        out.push_str("\n## Linter warnings sent anyway\n\n");
+        if self.lint_sent_anyway.is_empty() {
+            out.push_str("None.\n");
+        } else {
+            out.push_str("| At | Rule | Excerpt |\n|---|---|---|\n");
+            for l in &self.lint_sent_anyway {
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    o(l.at),
+                    l.rule,
+                    cell(&l.excerpt)
+                ));
+            }
+        }
+        if !self.decisions.is_empty() {
+            out.push_str(
+                "\n## Decisions\n\n| At | Question | Answer | After |\n|---|---|---|---|\n",
+            );
+            for d in &self.decisions {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    o(d.at),
+                    cell(&d.question),
+                    cell(d.answer.as_deref().unwrap_or("(none)")),
+                    d.after.map_or_else(|| "-".to_string(), duration::short)
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "\n## Checklist\n\n{} complete pass(es) of the IC event loop; {} expected.\n",
+            self.loop_passes, self.loop_target
+        ));
+        out
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    crate::domain::text::one_line(s).replace('|', "\\|")
+}

@@ -1,0 +1,49 @@
+//! File logging with `tracing`. Never to the terminal the TUI owns; headless
+//! commands add stderr output with `--verbose`.
+
+use std::path::Path;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+/// Keeps the background log writer alive; drop it last to flush.
+pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
+/// Installs the global subscriber writing to `<data_dir>/logs/commandpost.log`.
+/// The filter comes from `RUST_LOG` (default `info`). Errors setting up the
+/// log file are not fatal: the program runs without a log and says so once.
+pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let dir = data_dir.join("logs");
+    let file = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("commandpost.log"))
+    });
+    match file {
+        Ok(f) => {
+            let (writer, guard) = tracing_appender::non_blocking(f);
+            let result = if verbose_stderr {
+                tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_ansi(false)
+                    .with_writer(writer.and(std::io::stderr))
+                    .try_init()
+            } else {
+                tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_ansi(false)
+                    .with_writer(writer)
+                    .try_init()
+            };
+            drop(result);
+            LogGuard(Some(guard))
+        }
+        Err(e) => {
+            if verbose_stderr {
+                eprintln!("commandpost: logging disabled: {}: {e}", dir.display());
+            }
+            LogGuard(None)
+        }
+    }
+}
