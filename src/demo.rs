@@ -327,6 +327,70 @@ pub fn events(actor: &str, now: Timestamp) -> Vec<crate::domain::Event> {
         .collect()
 }
 
+/// A large incident for benchmarks: `people` on duty spread over groups of
+/// eight (with a lead each) and notes up to `events` journal lines, all in
+/// the last ten hours before `now`.
+pub fn crowd(
+    actor: &str,
+    now: Timestamp,
+    people: usize,
+    events: usize,
+) -> Vec<crate::domain::Event> {
+    let mut out = Vec::with_capacity(events.max(people + 1));
+    let span_secs: i64 = 10 * 3600;
+    let total = events.max(people + 1) as i64;
+    let push = |payload: Payload, who: &str, out: &mut Vec<crate::domain::Event>| {
+        let i = out.len() as i64;
+        let ago = span_secs - span_secs * i / total;
+        out.push(crate::domain::Event {
+            v: crate::domain::event::FORMAT_VERSION,
+            seq: i as u64 + 1,
+            ts: now
+                .checked_sub(SignedDuration::from_secs(ago))
+                .unwrap_or(now),
+            actor: who.to_string(),
+            payload,
+        });
+    };
+    push(
+        Payload::IncidentOpened {
+            id: "INC-BENCH".into(),
+            title: "Benchmark incident with a long title that will be truncated".into(),
+            ic: actor.into(),
+        },
+        actor,
+        &mut out,
+    );
+    const GROUPS: [&str; 7] = [
+        "database", "routing", "api", "cache", "dns", "storage", "auth",
+    ];
+    for p in 1..people {
+        let group = GROUPS[(p / 8) % GROUPS.len()];
+        let name = format!("Person {p:02} ñ");
+        let payload = if p % 8 == 1 {
+            lead(group, &name)
+        } else {
+            joined(&name, Some(group))
+        };
+        push(payload, actor, &mut out);
+    }
+    while out.len() < events {
+        let n = out.len();
+        push(
+            Payload::NoteAdded {
+                text: format!(
+                    "progress note {n}: replica lag {}ms on eu-db-{}",
+                    n % 900,
+                    n % 7
+                ),
+            },
+            "Person 02 ñ",
+            &mut out,
+        );
+    }
+    out
+}
+
 /// Journals the demo incident into `store` and adds the demo's known people
 /// to `config`. Returns the incident id.
 pub fn build(

@@ -148,9 +148,12 @@ fn handoff_state_quit_restart_and_kill_9() {
     t.keys(&["Enter"]);
     t.wait_for("1 INVESTIGATING");
 
-    // Hand IC to Ricardo by keys.
+    // Hand IC to Ricardo by keys. A key shows at once, not on the next tick.
+    let start = Instant::now();
     t.text("h");
     t.wait_for("Hand off which role?");
+    let latency = start.elapsed();
+    assert!(latency < Duration::from_millis(700), "key took {latency:?}");
     t.keys(&["Enter"]);
     t.wait_for("Hand IC to whom?");
     t.text("Ricardo");

@@ -42,12 +42,14 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
         Some(id) => Some(id),
         None => store.current()?,
     };
+    let mut warnings = Vec::new();
     let (journal, events) = match &id {
         Some(id) => {
             let (opened, _) = store.open(id)?;
             for w in &opened.warnings {
                 tracing::warn!("{w}");
             }
+            warnings = opened.warnings;
             (Some(opened.journal), opened.events)
         }
         None => (None, Vec::new()),
@@ -56,6 +58,13 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     let mut model = Model::new(&opts.actor, config, keymap, events, now);
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
+    if !warnings.is_empty() {
+        model.flash = Some(crate::app::model::Flash {
+            text: warnings.join("; "),
+            error: true,
+            at: now,
+        });
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -63,6 +72,19 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     let result = rt.block_on(event_loop(model, store, journal, id, opts.actor));
     drop(_demo_dir);
     result
+}
+
+/// Most input events handled between two draws.
+const MAX_BATCH: usize = 64;
+
+/// The message for a terminal event, if it is one the cockpit uses.
+fn input_msg(ev: TermEvent) -> Option<Msg> {
+    match ev {
+        TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+        TermEvent::Paste(s) => Some(Msg::Paste(s)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
 }
 
 /// Time until just past the next wall-clock second, so the clock on
@@ -108,10 +130,10 @@ async fn event_loop(
         }
         let msg = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
-                Some(Ok(TermEvent::Paste(s))) => Msg::Paste(s),
-                Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
-                Some(Ok(_)) => continue,
+                Some(Ok(ev)) => match input_msg(ev) {
+                    Some(m) => m,
+                    None => continue,
+                },
                 Some(Err(e)) => { outcome = Err(AppError::Terminal(e)); break; }
                 None => break,
             },
@@ -130,28 +152,51 @@ async fn event_loop(
                 break;
             }
         };
-        dirty |= match &msg {
-            Msg::Tick(t) => t.as_second() != model.now.as_second(),
-            _ => true,
-        };
-        for cmd in update(&mut model, msg) {
-            match cmd {
-                Cmd::Quit => {}
-                Cmd::Redraw => {
-                    terminal.clear().map_err(AppError::Terminal)?;
-                    dirty = true;
+        // Input already waiting (a burst of resizes, fast typing) is handled
+        // before the next draw, so a burst costs one frame.
+        let mut batch = vec![msg];
+        if matches!(
+            batch.first(),
+            Some(Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..))
+        ) {
+            while batch.len() < MAX_BATCH {
+                // Poll once with this task's waker (not a no-op one: the
+                // stream keeps the waker it was last given).
+                let ready = std::future::poll_fn(|cx| match input.poll_next_unpin(cx) {
+                    std::task::Poll::Ready(ev) => std::task::Poll::Ready(ev),
+                    std::task::Poll::Pending => std::task::Poll::Ready(None),
+                })
+                .await;
+                match ready {
+                    Some(Ok(ev)) => batch.extend(input_msg(ev)),
+                    _ => break,
                 }
-                Cmd::Suspend => {
-                    guard.suspend().map_err(AppError::Terminal)?;
-                    terminal.clear().map_err(AppError::Terminal)?;
-                    if let Ok(s) = terminal.size() {
-                        model.size = (s.width, s.height);
+            }
+        }
+        for msg in batch {
+            dirty |= match &msg {
+                Msg::Tick(t) => t.as_second() != model.now.as_second(),
+                _ => true,
+            };
+            for cmd in update(&mut model, msg) {
+                match cmd {
+                    Cmd::Quit => {}
+                    Cmd::Redraw => {
+                        full_redraw(&mut terminal, &mut model).map_err(AppError::Terminal)?;
+                        dirty = true;
                     }
-                    dirty = true;
+                    Cmd::Suspend => {
+                        guard.suspend().map_err(AppError::Terminal)?;
+                        full_redraw(&mut terminal, &mut model).map_err(AppError::Terminal)?;
+                        dirty = true;
+                    }
+                    other => {
+                        let _ = cmd_tx.send(other);
+                    }
                 }
-                other => {
-                    let _ = cmd_tx.send(other);
-                }
+            }
+            if model.quit {
+                break;
             }
         }
         if model.quit {
@@ -164,6 +209,18 @@ async fn event_loop(
     drop(terminal);
     drop(guard);
     outcome
+}
+
+/// Clears the screen and forgets the last frame, so the next draw repaints
+/// every cell. (`Terminal::clear` would ask the terminal for the cursor
+/// position: a round trip that can time out, e.g. right after resuming.)
+fn full_redraw(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    model: &mut Model,
+) -> std::io::Result<()> {
+    let size = terminal.size()?;
+    model.size = (size.width, size.height);
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 fn draw(

@@ -3,25 +3,26 @@
 use crate::app::model::{Model, Region};
 use crate::domain::checklist::{Status, progress};
 use crate::ui::region_title;
+use crate::ui::text::put_lines;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const QUESTION_COLS: usize = 21;
 const STATUS_COLS: usize = 8;
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let Some(inc) = &m.inc else {
         return;
     };
     let (passes, done) = progress(inc);
     let attention = m.rows.iter().filter(|r| r.status.needs_attention()).count();
     let extra = format!(
-        "{attention} need attention · pass {}: {done} of 6 reviewed · {passes} passes done",
-        passes + 1
+        "{attention} need attention · pass {}: {done} of 6 reviewed · {passes} {} done",
+        passes + 1,
+        if passes == 1 { "pass" } else { "passes" }
     );
     let mut lines = vec![region_title(m, theme, Region::Checklist, extra, area.width)];
     let focused = m.focus == Region::Checklist;
@@ -55,5 +56,5 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
             ),
         ]));
     }
-    f.render_widget(Paragraph::new(lines), area);
+    put_lines(f, area, &lines);
 }

@@ -2,16 +2,17 @@
 
 use crate::app::edit::LineEdit;
 use crate::app::model::{GroupChoice, Mode, Model, PersonPurpose, RoleChoice, SNOOZE_MINUTES};
+use crate::ui::Canvas;
 use crate::ui::text::{clean, fit, tail, truncate, width};
 use crate::ui::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 /// Draws a bordered box centred on the screen and returns its inside.
-pub fn popup(f: &mut Frame, theme: &Theme, width: u16, height: u16, title: &str) -> Rect {
-    let area = f.area();
+pub fn popup(f: &mut Buffer, theme: &Theme, width: u16, height: u16, title: &str) -> Rect {
+    let area = f.screen();
     let w = width.min(area.width);
     let h = height.min(area.height);
     let r = Rect::new(
@@ -86,8 +87,8 @@ fn window(len: usize, sel: usize, height: usize) -> std::ops::Range<usize> {
     start..len.min(start + height)
 }
 
-pub fn render(m: &Model, theme: &Theme, f: &mut Frame) {
-    let area = f.area();
+pub fn render(m: &Model, theme: &Theme, f: &mut Buffer) {
+    let area = f.screen();
     let width = area.width.saturating_sub(6).min(72);
     match &m.mode {
         Mode::Confirm {
@@ -252,8 +253,8 @@ pub fn render(m: &Model, theme: &Theme, f: &mut Frame) {
 }
 
 /// The first screen when no incident is open: ask for a title.
-pub fn new_incident(m: &Model, theme: &Theme, f: &mut Frame) {
-    let area = f.area();
+pub fn new_incident(m: &Model, theme: &Theme, f: &mut Buffer) {
+    let area = f.screen();
     let input = match &m.mode {
         Mode::Edit { input, .. } => input.clone(),
         _ => LineEdit::default(),

@@ -3,15 +3,15 @@
 use crate::app::model::Model;
 use crate::domain::checklist::words;
 use crate::domain::duration::short;
+use crate::ui::text::put_lines;
 use crate::ui::text::{clean, fit, truncate, width};
 use crate::ui::theme::Theme;
 use jiff::SignedDuration;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let Some(inc) = &m.inc else {
         return;
     };
@@ -65,5 +65,5 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
     let left = format!(" open {elapsed} · {ic}");
     let left = fit(&left, w.saturating_sub(width(&clocks)));
     let line2 = Line::from(vec![Span::raw(left), Span::styled(clocks, theme.dim())]);
-    f.render_widget(Paragraph::new(vec![line1, line2]), area);
+    put_lines(f, area, &[line1, line2]);
 }

@@ -2,10 +2,11 @@
 
 use crate::app::keymap::Action;
 use crate::app::model::Model;
+use crate::ui::Canvas;
 use crate::ui::dialog::popup;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -32,8 +33,8 @@ pub fn entries(m: &Model) -> Vec<(String, String)> {
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Frame) {
-    let area = f.area();
+pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Buffer) {
+    let area = f.screen();
     let width = area.width.saturating_sub(4).min(120);
     let height = area.height.saturating_sub(2);
     let inner = popup(

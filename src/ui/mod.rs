@@ -12,7 +12,7 @@ pub mod theme;
 mod timeline;
 
 use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -21,8 +21,30 @@ pub use theme::Theme;
 /// Width from which roster and timeline sit side by side.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
 
-pub fn render(m: &Model, theme: &Theme, f: &mut Frame) {
-    let area = f.area();
+/// Draws the whole cockpit into the frame.
+pub fn render(m: &Model, theme: &Theme, frame: &mut ratatui::Frame) {
+    draw(m, theme, frame.buffer_mut());
+}
+
+/// Drawing on a buffer: what the regions need from a frame.
+pub(crate) trait Canvas {
+    fn screen(&self) -> Rect;
+    fn render_widget<W: ratatui::widgets::Widget>(&mut self, widget: W, area: Rect);
+}
+
+impl Canvas for Buffer {
+    fn screen(&self) -> Rect {
+        self.area
+    }
+
+    fn render_widget<W: ratatui::widgets::Widget>(&mut self, widget: W, area: Rect) {
+        widget.render(area.intersection(self.area), self);
+    }
+}
+
+/// Draws the whole cockpit into a buffer (the area is the screen).
+pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
+    let area = f.screen();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, theme, f);
         return;
@@ -79,7 +101,7 @@ pub(crate) fn region_title<'a>(
     Line::styled(text::fit(&text, width as usize), theme.heading(focused))
 }
 
-fn too_small(area: Rect, theme: &Theme, f: &mut Frame) {
+fn too_small(area: Rect, theme: &Theme, f: &mut Buffer) {
     let lines = vec![
         Line::styled("Terminal too small", theme.bad()),
         Line::raw(format!(

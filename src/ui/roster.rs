@@ -8,14 +8,14 @@ use crate::domain::checklist::words;
 use crate::domain::duration::short;
 use crate::domain::incident::Person;
 use crate::ui::region_title;
+use crate::ui::text::put_lines;
 use crate::ui::text::{fit, fit_right, truncate};
 use crate::ui::theme::{Level, Theme};
 use jiff::{SignedDuration, Timestamp};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const LABEL_COLS: usize = 7;
 const NAME_COLS: usize = 16;
@@ -78,7 +78,7 @@ pub fn shift_view(p: &Person, cfg: &Config, now: Timestamp) -> ShiftView {
     }
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let Some(inc) = &m.inc else {
         return;
     };
@@ -105,7 +105,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
         let selected = focused && Some(i) == sel_line;
         out.push(draw_line(m, theme, line, selected, w));
     }
-    f.render_widget(Paragraph::new(out), area);
+    put_lines(f, area, &out);
 }
 
 fn draw_line<'a>(

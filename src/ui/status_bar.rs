@@ -3,12 +3,12 @@
 
 use crate::app::keymap::Action;
 use crate::app::model::{Model, Region};
+use crate::ui::text::put_lines;
 use crate::ui::text::{fit, width};
 use crate::ui::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Hints for the focused region, from the live keymap: the region's own
 /// keys first, then help and the global ones.
@@ -22,11 +22,11 @@ pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
         Action::Help,
         Action::Handoff,
         Action::StateMajor,
+        Action::FocusNext,
+        Action::Quit,
         Action::Resolve,
         Action::Impact,
         Action::Note,
-        Action::FocusNext,
-        Action::Quit,
     ];
     let key = |a: Action| m.keymap.first(a).map(|k| k.to_string());
     let mut out = Vec::new();
@@ -54,7 +54,7 @@ pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let w = area.width as usize;
     let right = format!(
         " sends: {} pending, {} failed ",
@@ -87,5 +87,5 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
         spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
     }
     spans.push(Span::styled(right, right_style));
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    put_lines(f, area, &[Line::from(spans)]);
 }

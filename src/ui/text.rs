@@ -3,6 +3,9 @@
 //! terminal columns, never bytes or chars.
 
 use crate::domain::text::one_line;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Strips control characters and folds lines.
@@ -67,6 +70,42 @@ pub fn tail(s: &str, w: usize) -> String {
         start = i;
     }
     s[start..].to_string()
+}
+
+/// Draws lines top to bottom in `area`, clipped at its edges: an unwrapped
+/// `Paragraph` without the per-character grapheme work for ASCII text (most
+/// of a frame). Other text goes through ratatui's width-aware path.
+pub fn put_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>]) {
+    let area = area.intersection(buf.area);
+    for (row, line) in lines.iter().enumerate().take(area.height as usize) {
+        let y = area.y + row as u16;
+        let right = area.right();
+        let mut x = area.x;
+        for span in &line.spans {
+            if x >= right {
+                break;
+            }
+            let style = line.style.patch(span.style);
+            let s: &str = &span.content;
+            if s.is_ascii() {
+                for b in s.bytes() {
+                    if x >= right {
+                        break;
+                    }
+                    if b.is_ascii_control() {
+                        continue;
+                    }
+                    if let Some(cell) = buf.cell_mut((x, y)) {
+                        cell.set_char(char::from(b)).set_style(style);
+                    }
+                    x += 1;
+                }
+            } else {
+                let (nx, _) = buf.set_stringn(x, y, s, usize::from(right - x), style);
+                x = nx;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

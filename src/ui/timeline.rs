@@ -3,16 +3,16 @@
 use crate::app::model::{Model, Region};
 use crate::domain::describe::describe;
 use crate::ui::region_title;
+use crate::ui::text::put_lines;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const ACTOR_COLS: usize = 10;
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let first = m
         .events
         .first()
@@ -62,5 +62,5 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Frame) {
             Span::styled(truncate(&text, w.saturating_sub(used)), style),
         ]));
     }
-    f.render_widget(Paragraph::new(lines), area);
+    put_lines(f, area, &lines);
 }
