@@ -24,4 +24,11 @@ pub enum Cmd {
     /// Ctrl-Z: restore the terminal and stop until resumed.
     Suspend,
     Quit,
+    /// Queues, retries or drops an outbound message (`app::deliveries`).
+    Outbox(crate::app::deliveries::OutboxCmd),
+    /// Drafts the post-mortem from the journal into `<incident dir>/postmortem.md`; local
+    /// times in `tz` next to UTC when given. Answered by `Msg::Postmortem`.
+    Postmortem {
+        tz: Option<jiff::tz::TimeZone>,
+    },
 }

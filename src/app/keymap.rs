@@ -32,6 +32,12 @@ pub enum Action {
     Note,
     Redraw,
     Quit,
+    Deliveries,
+    Page,
+    Rotation,
+    Acknowledge,
+    Cleanup,
+    Postmortem,
 }
 
 /// Where an action is useful: drives the status line hints.
@@ -45,7 +51,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 27] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -67,6 +73,12 @@ impl Action {
         Action::Note,
         Action::Redraw,
         Action::Quit,
+        Action::Deliveries,
+        Action::Page,
+        Action::Rotation,
+        Action::Acknowledge,
+        Action::Cleanup,
+        Action::Postmortem,
     ];
 
     /// The name used in the `[keys]` configuration table.
@@ -93,6 +105,12 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Deliveries => "deliveries",
+            Action::Page => "page",
+            Action::Rotation => "rotation",
+            Action::Acknowledge => "acknowledge",
+            Action::Cleanup => "cleanup",
+            Action::Postmortem => "postmortem",
         }
     }
 
@@ -120,6 +138,12 @@ impl Action {
             Action::Note => "add a note",
             Action::Redraw => "redraw screen",
             Action::Quit => "quit; incident stays open",
+            Action::Deliveries => "deliveries: per message and backend; retry/drop",
+            Action::Page => "page someone (type a summary, confirm)",
+            Action::Rotation => "rotation: holders, shift ends, who is next",
+            Action::Acknowledge => "acknowledge a hand-off proposed to you",
+            Action::Cleanup => "cleanup checklist (after resolving)",
+            Action::Postmortem => "write the post-mortem draft",
         }
     }
 
@@ -145,6 +169,12 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Deliveries => "deliveries",
+            Action::Page => "page",
+            Action::Rotation => "rotation",
+            Action::Acknowledge => "ack",
+            Action::Cleanup => "cleanup",
+            Action::Postmortem => "post-mortem",
         }
     }
 
@@ -181,6 +211,12 @@ impl Action {
             Action::Note => &["n"],
             Action::Redraw => &["Ctrl-l"],
             Action::Quit => &["q"],
+            Action::Deliveries => &["D"],
+            Action::Page => &["p"],
+            Action::Rotation => &["o"],
+            Action::Acknowledge => &["A"],
+            Action::Cleanup => &["C"],
+            Action::Postmortem => &["P"],
         }
     }
 

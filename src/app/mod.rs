@@ -3,10 +3,13 @@
 //! draws the model.
 
 pub mod cmd;
+pub mod deliveries;
 pub mod edit;
+pub mod followup;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod panel;
 pub mod roster;
 mod run;
 pub mod update;

@@ -134,6 +134,8 @@ pub enum Mode {
         kind: EditKind,
         input: LineEdit,
     },
+    /// Deliveries, rotation, cleanup, page, brief, post-mortem (`app::panel`).
+    Panel(crate::app::panel::Panel),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +172,8 @@ pub struct Model {
     pub deferred: VecDeque<Msg>,
     pub deliveries_pending: u32,
     pub deliveries_failed: u32,
+    /// Every outbound message and where it stands per backend.
+    pub deliveries: crate::app::deliveries::Deliveries,
     pub demo: bool,
     pub size: (u16, u16),
     pub quit: bool,
@@ -190,6 +194,8 @@ impl Model {
         now: Timestamp,
     ) -> Model {
         let inc = Incident::replay(&events).ok();
+        let deliveries = crate::app::deliveries::Deliveries::replay(&events);
+        let (deliveries_pending, deliveries_failed) = deliveries.counts();
         let mode = if inc.is_some() {
             Mode::Normal
         } else {
@@ -215,8 +221,9 @@ impl Model {
             flash: None,
             writing: 0,
             deferred: VecDeque::new(),
-            deliveries_pending: 0,
-            deliveries_failed: 0,
+            deliveries_pending,
+            deliveries_failed,
+            deliveries,
             demo: false,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,

@@ -31,4 +31,8 @@ pub enum Msg {
         pending: u32,
         failed: u32,
     },
+    /// From the delivery outbox (`app::deliveries`).
+    Outbox(crate::app::deliveries::OutboxMsg),
+    /// The post-mortem draft was written: (path, text), or why not.
+    Postmortem(Result<(String, String), String>),
 }

@@ -4,11 +4,13 @@
 //! only when something visible changed.
 
 use crate::app::cmd::Cmd;
+use crate::app::deliveries::{Courier, OutboxCmd, OutboxMsg};
 use crate::app::keymap::Keymap;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::update::update;
 use crate::app::{AppError, RunOptions};
+use crate::domain::incident::Incident;
 use crate::journal::{Journal, Store};
 use crate::term::TermGuard;
 use crate::ui::{self, Theme};
@@ -65,14 +67,25 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
             at: now,
         });
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // The loop runs on this thread (block_on); delivery workers run on the runtime's own
+    // threads, so a slow or hanging backend never delays a frame.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(DELIVERY_THREADS)
+        .thread_name("delivery")
         .enable_all()
         .build()
         .map_err(AppError::Runtime)?;
     let result = rt.block_on(event_loop(model, store, journal, id, opts.actor));
+    // Deliveries still in flight stay journaled as attempts: resumed on the next start.
+    rt.shutdown_timeout(SHUTDOWN_GRACE);
     drop(_demo_dir);
     result
 }
+
+/// Runtime threads for delivery workers (the event loop has the main thread).
+const DELIVERY_THREADS: usize = 2;
+/// How long quitting waits for delivery tasks to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(300);
 
 /// Most input events handled between two draws.
 const MAX_BATCH: usize = 64;
@@ -110,9 +123,25 @@ async fn event_loop(
 
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<Cmd>();
+    let courier = Courier::new(
+        tokio::runtime::Handle::current(),
+        &model.config,
+        store.root(),
+        &actor,
+        msg_tx.clone(),
+    );
+    let ex = Executor {
+        store,
+        journal,
+        id,
+        actor,
+        inc: model.inc.clone(),
+        config: model.config.clone(),
+        courier,
+    };
     let executor = std::thread::Builder::new()
         .name("journal".into())
-        .spawn(move || execute(store, journal, id, actor, cmd_rx, msg_tx))
+        .spawn(move || execute(ex, cmd_rx, msg_tx))
         .map_err(AppError::Terminal)?;
 
     let mut input = EventStream::new();
@@ -235,24 +264,46 @@ fn draw(
     terminal.backend_mut().flush()
 }
 
-/// The executor: owns the journal; runs commands in order on its thread.
-fn execute(
+/// What the executor owns: the journal, the incident as it knows it (to address
+/// announcements) and the delivery outbox.
+struct Executor {
     store: Store,
-    mut journal: Option<Journal>,
-    mut id: Option<String>,
+    journal: Option<Journal>,
+    id: Option<String>,
     actor: String,
-    rx: std_mpsc::Receiver<Cmd>,
-    tx: mpsc::UnboundedSender<Msg>,
-) {
+    inc: Option<Incident>,
+    config: crate::config::Config,
+    courier: Courier,
+}
+
+impl Executor {
+    fn saw(&mut self, events: &[crate::domain::Event]) {
+        for e in events {
+            match &mut self.inc {
+                Some(inc) => inc.apply(e),
+                None => self.inc = Incident::replay(std::slice::from_ref(e)).ok(),
+            }
+        }
+    }
+}
+
+/// The executor: owns the journal; runs commands in order on its thread.
+fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSender<Msg>) {
     let mut last_poll_error: Option<String> = None;
+    if let Some(id) = &ex.id {
+        // Undelivered messages resume now.
+        ex.courier.open(&ex.store.journal_path(id));
+    }
     for cmd in rx {
         let reply = match cmd {
-            Cmd::Create { title } => match store.create(&title, &actor, Timestamp::now()) {
+            Cmd::Create { title } => match ex.store.create(&title, &ex.actor, Timestamp::now()) {
                 Ok((j, ev)) => {
-                    journal = Some(j);
+                    ex.journal = Some(j);
                     if let crate::domain::Payload::IncidentOpened { id: new, .. } = &ev.payload {
-                        id = Some(new.clone());
+                        ex.id = Some(new.clone());
+                        ex.courier.open(&ex.store.journal_path(new));
                     }
+                    ex.saw(std::slice::from_ref(&ev));
                     Some(Msg::Journaled {
                         events: vec![ev],
                         own: true,
@@ -260,23 +311,53 @@ fn execute(
                 }
                 Err(e) => Some(Msg::JournalFailed(e.to_string())),
             },
-            Cmd::Append(p) => match journal.as_mut() {
-                Some(j) => match j.append(&actor, Timestamp::now(), p) {
-                    Ok(events) => Some(Msg::Journaled { events, own: true }),
+            Cmd::Append(p) => match ex.journal.as_mut() {
+                Some(j) => match j.append(&ex.actor, Timestamp::now(), p) {
+                    Ok(events) => {
+                        ex.saw(&events);
+                        Some(Msg::Journaled { events, own: true })
+                    }
                     Err(e) => Some(Msg::JournalFailed(e.to_string())),
                 },
                 None => Some(Msg::JournalFailed("no incident is open".into())),
             },
-            Cmd::Announce { text } => Some(match id.as_deref() {
-                Some(id) => match announce(&store.outbox_file(id), &text) {
-                    Ok(()) => Msg::Announced(text),
-                    Err(e) => Msg::AnnounceFailed(e.to_string()),
-                },
+            Cmd::Announce { text } => Some(match &ex.inc {
+                Some(inc) => {
+                    let msg = crate::app::deliveries::announcement(inc, &text, "");
+                    match ex.courier.run(OutboxCmd::Send { msg, only: None }) {
+                        OutboxMsg::Failed(e) => Msg::AnnounceFailed(e),
+                        _ => Msg::Announced(text),
+                    }
+                }
                 None => Msg::AnnounceFailed("no incident is open".into()),
             }),
-            Cmd::Poll => match journal.as_mut().map(Journal::poll) {
+            Cmd::Outbox(c) => Some(Msg::Outbox(ex.courier.run(c))),
+            Cmd::Postmortem { tz } => {
+                match &ex.id {
+                    Some(id) => {
+                        let (store, id, cfg, tx) =
+                            (ex.store.clone(), id.clone(), ex.config.clone(), tx.clone());
+                        // Off the executor: a long journal must not hold up appends.
+                        let spawned = std::thread::Builder::new().name("postmortem".into()).spawn(
+                            move || {
+                                let r = crate::app::followup::write_postmortem(
+                                    &store,
+                                    &id,
+                                    &cfg,
+                                    tz.as_ref(),
+                                );
+                                let _ = tx.send(Msg::Postmortem(r));
+                            },
+                        );
+                        spawned.err().map(|e| Msg::Postmortem(Err(e.to_string())))
+                    }
+                    None => Some(Msg::Postmortem(Err("no incident is open".into()))),
+                }
+            }
+            Cmd::Poll => match ex.journal.as_mut().map(Journal::poll) {
                 Some(Ok(events)) if !events.is_empty() => {
                     last_poll_error = None;
+                    ex.saw(&events);
                     Some(Msg::Journaled { events, own: false })
                 }
                 Some(Err(e)) => {
@@ -298,20 +379,4 @@ fn execute(
             break;
         }
     }
-}
-
-/// The local outbox: one Markdown line per announcement, next to the
-/// journal. The delivery outbox replaces this function.
-fn announce(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    let line = format!(
-        "- {} {}\n",
-        Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC"),
-        crate::domain::text::one_line(text)
-    );
-    f.write_all(line.as_bytes())?;
-    f.sync_data()
 }

@@ -11,6 +11,7 @@ use crate::app::model::{
     RoleChoice, SNOOZE_MINUTES,
 };
 use crate::app::msg::Msg;
+use crate::app::panel;
 use crate::app::roster;
 use crate::domain::checklist;
 use crate::domain::describe::describe;
@@ -54,6 +55,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Key(k) => on_key(m, k),
         Msg::Paste(s) => on_paste(m, &s),
         Msg::Journaled { events, own } => {
+            panel::fold(m, &events);
             let mut cmds = Vec::new();
             let mut fresh = Vec::new();
             for e in events {
@@ -81,11 +83,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 }
                 fresh.push(e);
             }
+            let mut announce = None;
             if own {
                 m.writing = m.writing.saturating_sub(1);
                 if let Some(last) = fresh.last() {
                     if let Some(text) = announcement(&last.payload) {
-                        cmds.push(Cmd::Announce { text });
+                        // After the change is applied: the message names the new state.
+                        announce = Some((last.payload.clone(), text));
                     }
                     flash_info(m, format!("Saved: {}", describe(&last.payload)));
                 }
@@ -101,8 +105,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             if m.timeline_scroll > 0 {
                 m.timeline_scroll += fresh.len();
             }
+            let start = m.events.len();
             m.events.extend(fresh);
             m.refresh();
+            if let Some((p, text)) = announce {
+                cmds.extend(panel::announce(m, &p, text));
+            }
+            cmds.extend(panel::after_journaled(m, start, own));
             cmds.extend(drain_deferred(m));
             cmds
         }
@@ -129,6 +138,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.deliveries_failed = failed;
             Vec::new()
         }
+        Msg::Outbox(o) => panel::on_outbox(m, o),
+        Msg::Postmortem(r) => panel::on_postmortem(m, r),
     }
 }
 
@@ -190,6 +201,7 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
             input.insert_str(s);
             refilter(m);
         }
+        Mode::Panel(_) => panel::paste(m, s),
         _ => flash_info(m, "Paste ignored: no text field is open".into()),
     }
     Vec::new()
@@ -212,6 +224,7 @@ fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     let mode = std::mem::replace(&mut m.mode, Mode::Normal);
     match mode {
         Mode::Normal => normal_key(m, k),
+        Mode::Panel(p) => panel::key(m, p, k),
         Mode::Help { scroll } => {
             m.mode = match k.code {
                 KeyCode::Up | KeyCode::Char('k') => Mode::Help {
@@ -569,14 +582,22 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
         Action::Redraw => vec![Cmd::Redraw],
         Action::Quit => ask_quit(m),
+        Action::Deliveries
+        | Action::Page
+        | Action::Rotation
+        | Action::Acknowledge
+        | Action::Cleanup
+        | Action::Postmortem => panel::action(m, &inc, action),
     }
 }
 
 fn ask_quit(m: &mut Model) -> Vec<Cmd> {
     m.mode = Mode::Confirm {
         intent: Intent::Quit,
-        prompt: "Quit the cockpit? The incident stays open; run commandpost again to resume."
-            .into(),
+        prompt: format!(
+            "Quit the cockpit? The incident stays open; run commandpost again to resume.{}",
+            panel::quit_note(m)
+        ),
         announces: None,
     };
     Vec::new()
@@ -621,10 +642,10 @@ fn move_sel(m: &mut Model, by: i64) {
 }
 
 /// Validates an intent against the incident as it is now.
-fn validate(inc: &Incident, intent: &Intent) -> Result<Payload, DomainError> {
+fn validate(m: &Model, inc: &Incident, intent: &Intent) -> Result<Payload, DomainError> {
     match intent {
         Intent::SetState(s) => inc.cmd_set_state(*s),
-        Intent::Handoff(role, name) => inc.cmd_handoff(role, name),
+        Intent::Handoff(role, name) => panel::handoff_payload(m, inc, role, name),
         Intent::Release(name) => inc.cmd_release(name),
         Intent::Quit => Err(DomainError::Invalid {
             field: "intent",
@@ -635,7 +656,7 @@ fn validate(inc: &Incident, intent: &Intent) -> Result<Payload, DomainError> {
 
 /// Opens the confirmation for an intent, or says why it cannot be done.
 fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
-    match validate(inc, &intent) {
+    match validate(m, inc, &intent) {
         Err(e) => {
             flash_error(m, e.to_string());
         }
@@ -647,7 +668,11 @@ fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
                     s.level().unwrap_or(0),
                     s.label().to_uppercase()
                 ),
-                Intent::Handoff(role, name) => format!("Hand {} to {name}?", role.title()),
+                Intent::Handoff(role, name) => format!(
+                    "Hand {} to {name}?{}",
+                    role.title(),
+                    panel::handoff_note(m, name)
+                ),
                 Intent::Release(name) => {
                     format!("Release {name}? They go off duty and leave any role but IC.")
                 }
@@ -670,7 +695,7 @@ fn confirm(m: &mut Model, intent: Intent) -> Vec<Cmd> {
     let Some(inc) = &m.inc else {
         return Vec::new();
     };
-    let p = validate(inc, &intent);
+    let p = validate(m, inc, &intent);
     append(m, p)
 }
 

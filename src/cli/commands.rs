@@ -4,7 +4,7 @@ use super::{
     BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd, deliver, followup,
 };
 use crate::config::{self, Config};
-use crate::delivery::{MessageKind, PageAction};
+use crate::delivery::MessageKind;
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
 use crate::domain::role::Role;
@@ -201,9 +201,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
                 act(&ctx, |inc| inc.cmd_open_cleanup(&ctx.config.cleanup.items))?;
                 if deliver::page_open(&deliver::state(&ctx, &id)?) {
                     let (_j, inc) = open(&ctx, true)?;
-                    let mut msg =
-                        deliver::message(&inc, MessageKind::Page, "Resolved", "Incident resolved");
-                    msg.page = Some(PageAction::Resolve);
+                    let msg = crate::delivery::setup::page_resolve(&inc);
                     deliver::send(&ctx, &id, vec![msg], None)?;
                 }
             }
@@ -261,22 +259,8 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         }
         Command::Page { summary, backend } => {
             let (_j, inc) = open(ctx, false)?;
-            let summary = crate::domain::text::one_line(&summary);
-            if summary.is_empty() {
-                return Err(Fail("page: the summary cannot be empty".into()));
-            }
-            let headline = format!("[{}] {}: {summary}", inc.state.label(), inc.id);
-            let mut msg = deliver::message(&inc, MessageKind::Page, &headline, &summary);
-            let severity = if inc.state == Severity::Investigating {
-                "error"
-            } else {
-                "critical"
-            };
-            msg.page = Some(PageAction::Trigger {
-                summary: headline.clone(),
-                severity: severity.into(),
-            });
-            println!("paging: {headline}");
+            let msg = crate::delivery::setup::page_trigger(&inc, &summary).map_err(Fail)?;
+            println!("paging: {}", msg.headline);
             deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
         }
         Command::Outbox { cmd, json } => {

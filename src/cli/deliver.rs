@@ -2,57 +2,23 @@
 //! them before the command exits (at most `--wait`), report per backend.
 
 use super::commands::{Ctx, Fail};
-use crate::delivery::backends::build_backends;
 use crate::delivery::config::BackendConfig;
 use crate::delivery::outbox::Outbox;
-use crate::delivery::{Backend, MessageKind, OutboundMessage, OutboxState, PageAction};
-use crate::domain::incident::Incident;
+use crate::delivery::setup;
+use crate::delivery::{Backend, OutboundMessage, OutboxState};
 use std::sync::Arc;
 
 /// The configured backends, or the embedded default (Markdown to the
 /// incident's `outbox.md`) when none is configured.
 pub fn backend_configs(ctx: &Ctx) -> Result<Vec<BackendConfig>, Fail> {
-    if ctx.config.backends.is_empty() {
-        return Ok(vec![BackendConfig::default_file(ctx.store.root())]);
-    }
-    ctx.config
-        .backends
-        .iter()
-        .map(|t| BackendConfig::from_table(t).map_err(|e| Fail(format!("config: {e}"))))
-        .collect()
+    setup::backend_configs(&ctx.config, ctx.store.root()).map_err(Fail)
 }
 
 pub fn build(ctx: &Ctx) -> Result<Vec<Arc<dyn Backend>>, Fail> {
-    let cfgs = backend_configs(ctx)?;
-    let client =
-        crate::delivery::http::build_client().map_err(|e| Fail(format!("HTTP client: {e}")))?;
-    build_backends(&cfgs, &client).map_err(|errors| {
-        Fail(
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })
+    setup::build(&ctx.config, ctx.store.root()).map_err(Fail)
 }
 
-/// A message about `inc` (the id is assigned when it is queued).
-pub fn message(inc: &Incident, kind: MessageKind, headline: &str, body: &str) -> OutboundMessage {
-    OutboundMessage {
-        id: String::new(),
-        incident_id: inc.id.clone(),
-        incident_title: inc.title.clone(),
-        severity: inc.state.label().to_string(),
-        kind,
-        headline: headline.to_string(),
-        body: body.to_string(),
-        mention_all: headline.starts_with("@all"),
-        status: None,
-        page: None,
-        test: false,
-    }
-}
+pub use crate::delivery::setup::{message, page_open};
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
     tokio::runtime::Builder::new_multi_thread()
@@ -120,17 +86,4 @@ pub fn flush(ctx: &Ctx, id: &str) -> Result<(), Fail> {
 pub fn state(ctx: &Ctx, id: &str) -> Result<OutboxState, Fail> {
     let (events, _) = crate::journal::Journal::read(&ctx.store.journal_path(id))?;
     Ok(OutboxState::replay(&events))
-}
-
-/// Whether a page was triggered for this incident (so resolving resolves it).
-pub fn page_open(st: &OutboxState) -> bool {
-    let mut open = false;
-    for m in &st.messages {
-        match m.message.page {
-            Some(PageAction::Trigger { .. }) => open = true,
-            Some(PageAction::Resolve) => open = false,
-            _ => {}
-        }
-    }
-    open
 }

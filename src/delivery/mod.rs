@@ -8,6 +8,7 @@
 //! - [`retry`]: status classification, Retry-After and body hints, backoff, [`retry::deliver_with_retry`].
 //! - [`http`]: the shared reqwest client ([`http::build_client`]).
 //! - [`outbox`]: the durable outbox (journal events, replay, per-backend workers, locks).
+//! - [`setup`]: configured backends (or the default file backend), messages, pages.
 
 pub mod backend;
 pub mod backends;
@@ -17,6 +18,7 @@ pub mod message;
 pub mod outbox;
 pub mod render;
 pub mod retry;
+pub mod setup;
 
 pub use backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 pub use config::{BackendConfig, BackendKind, EmailTls, SecretError, resolve_secret};

@@ -248,7 +248,7 @@ pub fn render(m: &Model, theme: &Theme, f: &mut Buffer) {
             ];
             f.render_widget(Paragraph::new(lines), inner);
         }
-        Mode::Normal | Mode::Help { .. } => {}
+        Mode::Normal | Mode::Help { .. } | Mode::Panel(_) => {}
     }
 }
 

@@ -2,10 +2,14 @@
 //! never does IO. One file per region.
 
 mod checklist;
+mod cleanup;
+mod deliveries;
 mod dialog;
 mod header;
 mod help;
+mod panel;
 mod roster;
+mod rotation;
 mod status_bar;
 pub mod text;
 pub mod theme;
@@ -79,6 +83,7 @@ pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
     match &m.mode {
         Mode::Normal => {}
         Mode::Help { scroll } => help::render(m, theme, *scroll, f),
+        Mode::Panel(p) => panel::render(m, theme, p, f),
         _ => dialog::render(m, theme, f),
     }
 }

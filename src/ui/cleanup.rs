@@ -1,0 +1,135 @@
+//! The cleanup checklist of a resolved incident (`C`; opened by resolving): each item done
+//! (who, when) or skipped (who, when, why); the incident is closed when none is left.
+
+use crate::app::edit::LineEdit;
+use crate::app::model::Model;
+use crate::domain::followup::{CleanupOutcome, utc_hm};
+use crate::ui::Canvas;
+use crate::ui::dialog::popup;
+use crate::ui::panel::{big, field, footer};
+use crate::ui::text::{clean, fit, truncate};
+use crate::ui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+const ITEM_COLS: usize = 34;
+
+pub fn render(
+    m: &Model,
+    theme: &Theme,
+    sel: usize,
+    skipping: Option<(&String, &LineEdit)>,
+    f: &mut Buffer,
+) {
+    let Some(inc) = &m.inc else {
+        return;
+    };
+    let c = &inc.followup.cleanup;
+    let done = c.marks.iter().filter(|x| x.is_some()).count();
+    let title = match c.opened_at {
+        Some(at) => format!(
+            "Cleanup · {} · opened {} · {done} of {} done",
+            inc.id,
+            utc_hm(at),
+            c.items.len()
+        ),
+        None => format!("Cleanup · {} · opens when the incident is resolved", inc.id),
+    };
+    let inner = big(f, theme, &title);
+    let w = inner.width as usize;
+    let sel = sel.min(c.items.len().saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, (item, mark)) in c.rows().enumerate() {
+        let selected = i == sel;
+        let base = if selected {
+            theme.selected()
+        } else {
+            theme.plain()
+        };
+        let (tick, note, note_style) = match mark {
+            None => ("[ ]", String::new(), theme.dim()),
+            Some(mk) => match &mk.outcome {
+                CleanupOutcome::Done { note } => (
+                    "[x]",
+                    format!(
+                        "done by {} at {}{}",
+                        mk.by,
+                        utc_hm(mk.at),
+                        note.as_deref()
+                            .map(|n| format!(": {n}"))
+                            .unwrap_or_default()
+                    ),
+                    theme.good(),
+                ),
+                CleanupOutcome::Skipped { reason } => (
+                    "[-]",
+                    format!("skipped by {} at {}: {reason}", mk.by, utc_hm(mk.at)),
+                    theme.warn(),
+                ),
+            },
+        };
+        let marker = if selected { "› " } else { "  " };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{marker}{tick} {}. ", i + 1), base),
+            Span::styled(fit(&clean(item), ITEM_COLS), base.patch(theme.bold())),
+            Span::raw(" "),
+            Span::styled(
+                truncate(&clean(&note), w.saturating_sub(ITEM_COLS + 10)),
+                if selected { base } else { note_style },
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if inc.closed() {
+        lines.push(Line::styled(
+            "CLOSED: every item is done or skipped.",
+            theme.good(),
+        ));
+    } else if c.opened_at.is_some() {
+        lines.push(Line::styled(
+            format!(
+                "{} left: the incident is closed when every item is done or skipped.",
+                c.items.len() - done
+            ),
+            theme.warn(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            "Resolving the incident opens this list (from [cleanup] items).",
+            theme.dim(),
+        ));
+    }
+    let body_h = inner.height.saturating_sub(1) as usize;
+    while lines.len() < body_h {
+        lines.push(Line::raw(""));
+    }
+    lines.truncate(body_h);
+    lines.push(footer(
+        theme,
+        &[
+            ("Space".into(), "done".into()),
+            ("s".into(), "skip (with a reason)".into()),
+            ("↑↓".into(), "move".into()),
+            ("Esc".into(), "close".into()),
+        ],
+    ));
+    f.render_widget(Paragraph::new(lines), inner);
+    if let Some((item, input)) = skipping {
+        let area = f.screen();
+        let pw = area.width.saturating_sub(6).min(72);
+        let inner = popup(f, theme, pw, 6, &format!("Skip \"{}\": why?", clean(item)));
+        let lines = vec![
+            field(input, theme, inner.width as usize),
+            Line::raw(""),
+            footer(
+                theme,
+                &[
+                    ("Enter".into(), "skip".into()),
+                    ("Esc".into(), "cancel".into()),
+                ],
+            ),
+        ];
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
