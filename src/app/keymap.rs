@@ -138,12 +138,12 @@ impl Action {
             Action::Note => "add a note",
             Action::Redraw => "redraw screen",
             Action::Quit => "quit; incident stays open",
-            Action::Deliveries => "deliveries: per message and backend; retry/drop",
-            Action::Page => "page someone (type a summary, confirm)",
-            Action::Rotation => "rotation: holders, shift ends, who is next",
-            Action::Acknowledge => "acknowledge a hand-off proposed to you",
-            Action::Cleanup => "cleanup checklist (after resolving)",
-            Action::Postmortem => "write the post-mortem draft",
+            Action::Deliveries => "deliveries: retry/drop",
+            Action::Page => "page someone",
+            Action::Rotation => "rotation: who is next",
+            Action::Acknowledge => "acknowledge a hand-off",
+            Action::Cleanup => "cleanup checklist",
+            Action::Postmortem => "post-mortem draft",
         }
     }
 

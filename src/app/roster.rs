@@ -15,6 +15,8 @@ pub enum RosterLine {
     Vacant { label: String },
     /// People off duty who could take over: configured or released.
     Available { names: Vec<String> },
+    /// A hand-off proposed and not yet acknowledged: the holder keeps the role.
+    Pending { label: String, to: String },
 }
 
 impl RosterLine {
@@ -46,6 +48,12 @@ pub fn lines(inc: &Incident, cfg: &Config) -> Vec<RosterLine> {
                 label: role.title(),
             }),
         }
+    }
+    for p in inc.followup.pending_handoffs.values() {
+        out.push(RosterLine::Pending {
+            label: p.role.title(),
+            to: p.to.clone(),
+        });
     }
     for g in inc.groups.values() {
         let lead = inc

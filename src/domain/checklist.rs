@@ -287,7 +287,34 @@ fn support(inc: &Incident, cfg: &Config) -> Vec<Finding> {
 /// Ranks a shift-length finding above any break finding of the same status.
 const SHIFT_WEIGHT: i64 = 1 << 40;
 
+/// Who must hand which role to whom, per holder due or past the shift limit (from the
+/// rotation proposals: one hour before the limit with the default `warn_at`).
+fn handoff_hints(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<(String, String)> {
+    use crate::domain::followup::rotation::{breaks_hint, propose_all};
+    let roles: Vec<crate::domain::role::Role> = cfg
+        .rotation
+        .roles
+        .iter()
+        .filter_map(|r| r.parse().ok())
+        .collect();
+    propose_all(inc, &roles, &cfg.people, cfg, now)
+        .iter()
+        // With nobody to propose, the plain "N on shift" finding says it better.
+        .filter(|p| p.next.is_some() || p.pending_to.is_some())
+        .filter_map(|p| Some((p.holder.clone()?, breaks_hint(p, cfg, now)?)))
+        .collect()
+}
+
 fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+    let hints = handoff_hints(inc, cfg, now);
+    let hint_for = |name: &str| -> Option<String> {
+        let h: Vec<&str> = hints
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, h)| h.as_str())
+            .collect();
+        (!h.is_empty()).then(|| h.join("; "))
+    };
     let mut out: Vec<(Finding, i64)> = Vec::new();
     let mut longest: Option<(&str, SignedDuration)> = None;
     for p in inc.on_duty() {
@@ -305,12 +332,14 @@ fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
             out.push((
                 Finding {
                     status: Status::Overdue,
-                    text: format!(
-                        "{} {} on shift (limit {})",
-                        p.name,
-                        short(on),
-                        crate::domain::duration::config_form(cfg.shifts.length)
-                    ),
+                    text: hint_for(&p.name).unwrap_or_else(|| {
+                        format!(
+                            "{} {} on shift (limit {})",
+                            p.name,
+                            short(on),
+                            crate::domain::duration::config_form(cfg.shifts.length)
+                        )
+                    }),
                     since: Some(plus(start, cfg.shifts.length)),
                 },
                 SHIFT_WEIGHT + on.as_secs(),
@@ -319,7 +348,8 @@ fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
             out.push((
                 Finding {
                     status: Status::Due,
-                    text: format!("{} {} on shift", p.name, short(on)),
+                    text: hint_for(&p.name)
+                        .unwrap_or_else(|| format!("{} {} on shift", p.name, short(on))),
                     since: Some(plus(start, cfg.shifts.warn_at)),
                 },
                 SHIFT_WEIGHT + on.as_secs(),
@@ -658,6 +688,53 @@ mod tests {
         assert_eq!(
             (r.status, r.reason.as_str()),
             (Status::Due, "status page 18m ago, due every 20m")
+        );
+    }
+
+    #[test]
+    fn breaks_names_who_must_hand_off_to_whom_an_hour_before_the_limit() {
+        let mut b = B::new();
+        // Ricardo worked the first hour, then rested well past min_rest.
+        b.at(
+            1,
+            Payload::PersonJoined {
+                name: "Ricardo".into(),
+                handle: None,
+                contact: None,
+                team: None,
+                group: None,
+            },
+        );
+        b.at(
+            60,
+            Payload::PersonReleased {
+                name: "Ricardo".into(),
+            },
+        );
+        let r = row(&b.inc(), 6 * 60 + 59, LoopQuestion::Breaks);
+        assert!(!r.reason.contains("must hand"), "{}", r.reason);
+        let r = row(&b.inc(), 9 * 60 + 15, LoopQuestion::Breaks);
+        assert_eq!(r.status, Status::Overdue);
+        assert_eq!(
+            r.reason,
+            "Alice is 1h15m past the 8h shift limit: hand IC to Ricardo now"
+        );
+        // One hour before the limit, someone rested from the config (Ricardo rested only
+        // 6h by then).
+        let mut cfg = Config::default();
+        cfg.people.push(crate::config::KnownPerson {
+            name: "Mei".into(),
+            handle: None,
+            team: None,
+            contact: None,
+        });
+        let r = evaluate_one(&b.inc(), &cfg, t(7 * 60), LoopQuestion::Breaks);
+        assert_eq!(
+            (r.status, r.reason.as_str()),
+            (
+                Status::Due,
+                "Alice must hand IC to Mei by 10:00 UTC (in 1h)"
+            )
         );
     }
 

@@ -140,6 +140,18 @@ fn draw_line<'a>(
             Span::raw(" "),
             Span::styled("(vacant)", theme.dim()),
         ]),
+        RosterLine::Pending { label, to } => Line::from(vec![
+            Span::raw("  "),
+            Span::styled(fit(label, LABEL_COLS), theme.warn()),
+            Span::raw(" "),
+            Span::styled(
+                truncate(
+                    &format!("-> {to}: hand-off pending, waits for {to} to acknowledge"),
+                    w.saturating_sub(LABEL_COLS + 3),
+                ),
+                theme.warn(),
+            ),
+        ]),
         RosterLine::Available { names } => {
             let text = names.join(", ");
             Line::from(Span::styled(

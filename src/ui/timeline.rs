@@ -38,6 +38,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     for (i, e) in m
         .events
         .iter()
+        .filter(|e| crate::app::deliveries::on_timeline(e))
         .rev()
         .skip(m.timeline_scroll)
         .take(height)
