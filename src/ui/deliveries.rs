@@ -14,6 +14,8 @@ use ratatui::widgets::Paragraph;
 const TIME_COLS: usize = 6;
 const KIND_COLS: usize = 13;
 const BACKEND_COLS: usize = 16;
+/// Lines under the list for the selected delivery.
+const DETAIL_LINES: usize = 3;
 
 pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
     let rows = m.deliveries.rows();
@@ -25,7 +27,7 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
     );
     let inner = big(f, theme, &title);
     let w = inner.width as usize;
-    let list_h = inner.height.saturating_sub(3) as usize;
+    let list_h = inner.height.saturating_sub(2 + DETAIL_LINES as u16) as usize;
     let sel = sel.min(rows.len().saturating_sub(1));
     let rest = w.saturating_sub(2 + TIME_COLS + KIND_COLS + BACKEND_COLS + 3);
     let head_cols = rest * 2 / 5;
@@ -88,22 +90,42 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
             ),
         ]));
     }
-    while lines.len() < list_h + 1 {
-        lines.push(Line::raw(""));
-    }
-    let detail = rows
+    // The selected delivery in full under the list (statuses are cut in the table).
+    let detail: Vec<String> = rows
         .get(sel)
         .map(|r| {
-            format!(
-                "{} · {} attempt{} · updated {}",
+            let mut d = crate::ui::panel::wrap(
+                &format!("{}: {}", r.row.backend, r.row.status.label(m.now)),
+                w,
+            );
+            d.truncate(DETAIL_LINES - 1);
+            d.push(format!(
+                "{} · {} · {} attempt{} · updated {}",
                 r.row.message,
+                r.row.headline,
                 r.row.attempts,
                 if r.row.attempts == 1 { "" } else { "s" },
                 r.row.updated_at.strftime("%H:%M:%S UTC")
-            )
+            ));
+            d
         })
         .unwrap_or_default();
-    lines.push(Line::styled(truncate(&detail, w), theme.dim()));
+    while lines.len() + DETAIL_LINES < inner.height.saturating_sub(1) as usize {
+        lines.push(Line::raw(""));
+    }
+    for (i, d) in detail.iter().enumerate() {
+        lines.push(Line::styled(
+            truncate(d, w),
+            if i + 1 == detail.len() {
+                theme.dim()
+            } else {
+                theme.bold()
+            },
+        ));
+    }
+    while lines.len() < inner.height.saturating_sub(1) as usize {
+        lines.push(Line::raw(""));
+    }
     lines.push(footer(
         theme,
         &[

@@ -128,7 +128,12 @@ pub fn wrap(text: &str, w: usize) -> Vec<String> {
     let w = w.max(1);
     let mut out = Vec::new();
     for line in text.lines() {
-        let line = clean(line);
+        // Control characters out, indentation kept (lists, code in the post-mortem).
+        let line: String = line
+            .replace('\t', "    ")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
         if width(&line) <= w {
             out.push(line);
             continue;

@@ -15,7 +15,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-const ROLE_COLS: usize = 14;
+const ROLE_COLS: usize = 18;
+const INDENT: &str = "    ";
 const NAME_COLS: usize = 18;
 
 /// The roles of `[rotation] roles` (unparsable ones are left out: `config check` names them).
@@ -75,39 +76,50 @@ pub fn lines<'a>(m: &Model, theme: &Theme, w: usize) -> Vec<Line<'a>> {
             })
         }
         let facts = facts.join(", ");
-        let room = w.saturating_sub(ROLE_COLS + NAME_COLS + flag.len() + 2);
+        let room = w.saturating_sub(ROLE_COLS + flag.len() + 1);
         out.push(Line::from(vec![
             Span::styled(fit(&p.role.title(), ROLE_COLS), theme.bold()),
-            Span::styled(fit(&clean(holder), NAME_COLS), theme.bold()),
-            Span::raw(fit(&facts, room)),
+            Span::styled(fit(&clean(holder), room), theme.bold()),
             Span::raw(" "),
             Span::styled(flag.to_string(), style),
         ]));
+        let sub = w.saturating_sub(INDENT.len());
+        if !facts.is_empty() {
+            out.push(Line::from(vec![
+                Span::raw(INDENT),
+                Span::raw(truncate(&facts, sub)),
+            ]));
+        }
         if let Some(to) = &p.pending_to {
-            out.push(Line::styled(
-                truncate(
-                    &format!(
-                        "{}pending hand-off to {} (waiting for acknowledgement)",
-                        " ".repeat(ROLE_COLS),
-                        clean(to)
+            out.push(Line::from(vec![
+                Span::raw(INDENT),
+                Span::styled(
+                    truncate(
+                        &format!(
+                            "pending hand-off to {} (waiting for acknowledgement)",
+                            clean(to)
+                        ),
+                        sub,
                     ),
-                    w,
+                    theme.warn(),
                 ),
-                theme.warn(),
-            ));
+            ]));
         }
         let next = match &p.next {
             Some(_) => format!("next: {}", clean(&p.reason)),
             None => clean(&p.reason),
         };
-        out.push(Line::styled(
-            truncate(&format!("{}{next}", " ".repeat(ROLE_COLS)), w),
-            if p.next.is_some() {
-                theme.plain()
-            } else {
-                theme.warn()
-            },
-        ));
+        out.push(Line::from(vec![
+            Span::raw(INDENT),
+            Span::styled(
+                truncate(&next, sub),
+                if p.next.is_some() {
+                    theme.plain()
+                } else {
+                    theme.warn()
+                },
+            ),
+        ]));
     }
     out.push(Line::raw(""));
     out.push(Line::styled(

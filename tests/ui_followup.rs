@@ -1,0 +1,726 @@
+//! The cockpit's delivery and follow-up flows as `update()` tables (keys and executor answers
+//! in, model and commands out, fixed `now`) and render snapshots: the deliveries overlay with a
+//! failed row, the rotation view, the cleanup checklist, a pending hand-off.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
+mod ui_common;
+
+use commandpost::app::deliveries::{OutboxCmd, OutboxMsg};
+use commandpost::app::model::{Mode, Model};
+use commandpost::app::panel::{Panel, PanelIntent};
+use commandpost::app::{Cmd, Msg, update};
+use commandpost::config::{Config, KnownPerson};
+use commandpost::delivery::outbox::{AttemptResult, OutboxEvent};
+use commandpost::delivery::{MessageKind, OutboundMessage, PageAction};
+use commandpost::domain::event::{FORMAT_VERSION, Severity};
+use commandpost::domain::{Event, Payload, Role};
+use commandpost::ui::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::SignedDuration;
+use ui_common::*;
+
+fn k(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn typed(s: &str) -> Vec<Msg> {
+    s.chars().map(k).collect()
+}
+
+fn feed(m: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
+    msgs.into_iter().flat_map(|msg| update(m, msg)).collect()
+}
+
+/// The executor's answer to an append: the event on disk, by `actor`.
+fn journaled(m: &Model, actor: &str, payload: Payload, own: bool) -> Msg {
+    let seq = next_seq(m);
+    Msg::Journaled {
+        events: vec![Event {
+            v: FORMAT_VERSION,
+            seq,
+            ts: m.now,
+            actor: actor.into(),
+            payload,
+        }],
+        own,
+    }
+}
+
+fn next_seq(m: &Model) -> u64 {
+    m.inc
+        .as_ref()
+        .map_or(1, |i| i.last_seq.max(m.deliveries.last_seq) + 1)
+}
+
+/// Answers every `Append` in `cmds` as the executor would; returns the commands that follow.
+fn answer(m: &mut Model, cmds: Vec<Cmd>) -> Vec<Cmd> {
+    let mut out = Vec::new();
+    for c in cmds {
+        match c {
+            Cmd::Append(p) => {
+                let actor = m.actor.clone();
+                let msg = journaled(m, &actor, p, true);
+                let next = update(m, msg);
+                out.extend(answer(m, next));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn appends(cmds: &[Cmd]) -> Vec<Payload> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Append(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sends(cmds: &[Cmd]) -> Vec<OutboundMessage> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Outbox(OutboxCmd::Send { msg, .. }) => Some(msg.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn flash(m: &Model) -> String {
+    m.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+}
+
+fn outbox_event(seq: u64, mins_ago: i64, o: OutboxEvent) -> Event {
+    Event {
+        v: FORMAT_VERSION,
+        seq,
+        ts: now() - SignedDuration::from_mins(mins_ago),
+        actor: "Alice".into(),
+        payload: Payload::Outbox(o),
+    }
+}
+
+fn message(kind: MessageKind, headline: &str) -> OutboundMessage {
+    OutboundMessage {
+        id: String::new(),
+        incident_id: "INC-20261120-1850".into(),
+        incident_title: "Checkout API returns 502".into(),
+        severity: "major".into(),
+        kind,
+        headline: headline.into(),
+        body: String::new(),
+        mention_all: headline.starts_with("@all"),
+        status: None,
+        page: None,
+        test: false,
+    }
+}
+
+/// An incident with three messages: an announcement delivered to two backends, a page that
+/// failed on pagerduty, a sitrep retrying on slack.
+fn with_deliveries() -> Vec<Event> {
+    let mut events = Script::open(60, "Checkout API returns 502", "Alice").events;
+    let mut seq = events.len() as u64;
+    let mut push = |mins: i64, o: OutboxEvent| {
+        seq += 1;
+        events.push(outbox_event(seq, mins, o));
+    };
+    push(
+        50,
+        OutboxEvent::Queued {
+            message: Box::new(message(MessageKind::Announcement, "@all: Incident Major")),
+            backends: vec!["incident-room".into(), "outbox-file".into()],
+        },
+    );
+    for b in ["incident-room", "outbox-file"] {
+        push(
+            50,
+            OutboxEvent::Outcome {
+                message: "INC-20261120-1850.m2".into(),
+                backend: b.into(),
+                attempt: 1,
+                result: AttemptResult::Delivered {
+                    detail: "HTTP 200".into(),
+                    remote_ref: None,
+                },
+            },
+        );
+    }
+    let mut page = message(
+        MessageKind::Page,
+        "[major] INC-20261120-1850: checkout down",
+    );
+    page.page = Some(PageAction::Trigger {
+        summary: page.headline.clone(),
+        severity: "critical".into(),
+    });
+    push(
+        40,
+        OutboxEvent::Queued {
+            message: Box::new(page),
+            backends: vec!["pagerduty".into()],
+        },
+    );
+    push(
+        40,
+        OutboxEvent::Outcome {
+            message: "INC-20261120-1850.m5".into(),
+            backend: "pagerduty".into(),
+            attempt: 1,
+            result: AttemptResult::Failed {
+                reason: "pagerduty (events.pagerduty.com): HTTP 400: Invalid routing key".into(),
+            },
+        },
+    );
+    push(
+        2,
+        OutboxEvent::Queued {
+            message: Box::new(message(MessageKind::Sitrep, "Sitrep v3")),
+            backends: vec!["incident-room".into()],
+        },
+    );
+    push(
+        1,
+        OutboxEvent::Outcome {
+            message: "INC-20261120-1850.m7".into(),
+            backend: "incident-room".into(),
+            attempt: 2,
+            result: AttemptResult::Retrying {
+                reason: "incident-room (hooks.slack.com): HTTP 503".into(),
+                retry_at: now() + SignedDuration::from_secs(12),
+                parts_done: 0,
+            },
+        },
+    );
+    events
+}
+
+#[test]
+fn deliveries_view_counts_and_lists_every_message_per_backend() {
+    let m = model(with_deliveries(), "Alice");
+    assert_eq!((m.deliveries_pending, m.deliveries_failed), (1, 1));
+    let rows = m.deliveries.rows();
+    let labels: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.row.backend.clone(), r.row.status.label(m.now)))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (
+                "incident-room".to_string(),
+                "retrying in 12s: incident-room (hooks.slack.com): HTTP 503".to_string()
+            ),
+            (
+                "pagerduty".into(),
+                "failed: pagerduty (events.pagerduty.com): HTTP 400: Invalid routing key".into()
+            ),
+            ("incident-room".into(), "delivered".into()),
+            ("outbox-file".into(), "delivered".into()),
+        ]
+    );
+}
+
+#[test]
+fn outbox_events_from_both_streams_are_folded_once() {
+    let mut m = model(new_incident(), "Alice");
+    let q = outbox_event(
+        2,
+        0,
+        OutboxEvent::Queued {
+            message: Box::new(message(MessageKind::Announcement, "@all: x")),
+            backends: vec!["outbox-file".into()],
+        },
+    );
+    let a = outbox_event(
+        3,
+        0,
+        OutboxEvent::Attempt {
+            message: "INC-20261120-1850.m2".into(),
+            backend: "outbox-file".into(),
+            attempt: 1,
+        },
+    );
+    let o = outbox_event(
+        4,
+        0,
+        OutboxEvent::Outcome {
+            message: "INC-20261120-1850.m2".into(),
+            backend: "outbox-file".into(),
+            attempt: 1,
+            result: AttemptResult::Delivered {
+                detail: "appended".into(),
+                remote_ref: None,
+            },
+        },
+    );
+    // The outbox's stream first, then the journal poll with the same events.
+    feed(
+        &mut m,
+        [Msg::Outbox(OutboxMsg::Events(vec![q.clone(), a.clone()]))],
+    );
+    assert_eq!(m.deliveries_pending, 1);
+    feed(&mut m, [Msg::Outbox(OutboxMsg::Events(vec![o.clone()]))]);
+    assert_eq!(m.deliveries_pending, 0);
+    feed(
+        &mut m,
+        [Msg::Journaled {
+            events: vec![q, a, o],
+            own: false,
+        }],
+    );
+    assert_eq!(m.deliveries_pending, 0, "the older attempt is not replayed");
+    assert_eq!(m.deliveries.rows().len(), 1);
+    assert_eq!(m.events.len(), 4, "the timeline still gets them");
+}
+
+#[test]
+fn retry_and_drop_a_failed_delivery_with_confirmation() {
+    let mut m = model(with_deliveries(), "Alice");
+    assert!(feed(&mut m, [k('D')]).is_empty());
+    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 0 }));
+    // The retrying sitrep cannot be retried (it is not failed).
+    feed(&mut m, [k('r')]);
+    assert!(
+        flash(&m).contains("only a failed or dropped"),
+        "{}",
+        flash(&m)
+    );
+    // The failed page: retry asks first.
+    feed(&mut m, [code(KeyCode::Down), k('r')]);
+    let Mode::Panel(Panel::Confirm { intent, prompt, .. }) = &m.mode else {
+        panic!("{:?}", m.mode)
+    };
+    assert!(prompt.starts_with("Retry page"), "{prompt}");
+    assert_eq!(
+        *intent,
+        PanelIntent::Retry {
+            message: "INC-20261120-1850.m5".into(),
+            backend: "pagerduty".into()
+        }
+    );
+    // n changes nothing and goes back to the list.
+    assert!(feed(&mut m, [k('n')]).is_empty());
+    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 1 }));
+    feed(&mut m, [k('r')]);
+    let cmds = feed(&mut m, [k('y')]);
+    assert_eq!(
+        cmds,
+        [Cmd::Outbox(OutboxCmd::Retry {
+            message: "INC-20261120-1850.m5".into(),
+            backend: "pagerduty".into()
+        })]
+    );
+    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 1 }));
+    // Drop, confirmed.
+    feed(&mut m, [k('x')]);
+    assert!(matches!(
+        &m.mode,
+        Mode::Panel(Panel::Confirm { prompt, .. }) if prompt.contains("It will not be sent")
+    ));
+    let cmds = feed(&mut m, [code(KeyCode::Enter)]);
+    assert_eq!(
+        cmds,
+        [Cmd::Outbox(OutboxCmd::Drop {
+            message: "INC-20261120-1850.m5".into(),
+            backend: "pagerduty".into()
+        })]
+    );
+    // A delivered one cannot be dropped; Esc closes.
+    feed(&mut m, [code(KeyCode::Down), k('x')]);
+    assert!(flash(&m).contains("nothing to drop"), "{}", flash(&m));
+    feed(&mut m, [code(KeyCode::Esc)]);
+    assert_eq!(m.mode, Mode::Normal);
+    // What the executor answers shows in the status line.
+    feed(
+        &mut m,
+        [Msg::Outbox(OutboxMsg::Failed(
+            "cannot retry: no message".into(),
+        ))],
+    );
+    assert!(m.flash.as_ref().is_some_and(|f| f.error));
+}
+
+#[test]
+fn page_is_typed_confirmed_and_queued() {
+    let mut m = model(new_incident(), "Alice");
+    feed(&mut m, [k('p')]);
+    assert!(matches!(m.mode, Mode::Panel(Panel::Page { .. })));
+    // An empty summary is refused and the field stays open.
+    feed(&mut m, [code(KeyCode::Enter)]);
+    assert!(flash(&m).contains("cannot be empty"));
+    assert!(matches!(m.mode, Mode::Panel(Panel::Page { .. })));
+    feed(&mut m, typed("checkout down in EU"));
+    assert!(
+        feed(&mut m, [code(KeyCode::Enter)]).is_empty(),
+        "asks first"
+    );
+    let Mode::Panel(Panel::Confirm { prompt, detail, .. }) = &m.mode else {
+        panic!("{:?}", m.mode)
+    };
+    // With no backend configured, the default file backend takes everything.
+    assert_eq!(prompt, "Page through outbox-file?");
+    assert_eq!(
+        detail[0],
+        "[investigating] INC-20261120-1850: checkout down in EU"
+    );
+    let msgs = sends(&feed(&mut m, [k('y')]));
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].kind, MessageKind::Page);
+    assert!(matches!(
+        &msgs[0].page,
+        Some(PageAction::Trigger { severity, .. }) if severity == "error"
+    ));
+    assert_eq!(m.mode, Mode::Normal);
+    // Esc cancels without a command.
+    feed(&mut m, [k('p')]);
+    feed(&mut m, typed("x"));
+    assert!(feed(&mut m, [code(KeyCode::Esc)]).is_empty());
+    assert!(flash(&m).contains("nobody paged"));
+}
+
+#[test]
+fn page_is_refused_when_no_backend_sends_pages() {
+    let mut cfg = Config::default();
+    let t: toml::Table = toml::from_str(
+        r#"name = "room"
+kind = "slack"
+url = "https://hooks.slack.com/services/x"
+sends = ["sitrep", "announcement"]"#,
+    )
+    .unwrap();
+    cfg.backends.push(t);
+    let mut m = model_with(new_incident(), "Alice", cfg);
+    feed(&mut m, [k('p')]);
+    assert_eq!(m.mode, Mode::Normal);
+    assert!(
+        flash(&m).contains("no backend sends pages"),
+        "{}",
+        flash(&m)
+    );
+}
+
+#[test]
+fn announcements_go_through_the_outbox() {
+    let mut m = model(new_incident(), "Alice");
+    feed(&mut m, [k('3')]);
+    let cmds = feed(&mut m, [k('y')]);
+    let after = answer(&mut m, cmds);
+    let msgs = sends(&after);
+    assert_eq!(msgs.len(), 1, "{after:?}");
+    assert_eq!(msgs[0].kind, MessageKind::Announcement);
+    assert_eq!(msgs[0].headline, "@all: Incident Major");
+    assert_eq!(msgs[0].severity, "major", "addressed with the new state");
+    assert!(msgs[0].mention_all);
+    assert!(!after.iter().any(|c| matches!(c, Cmd::Announce { .. })));
+}
+
+#[test]
+fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
+    let mut m = model(with_deliveries(), "Alice");
+    assert!(m.deliveries.page_open());
+    feed(&mut m, [k('R')]);
+    let cmds = feed(&mut m, [k('y')]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::StateChanged {
+            from: Severity::Investigating,
+            to: Severity::Resolved
+        }]
+    );
+    let after = answer(&mut m, cmds);
+    // The state change is announced, the page resolved, the cleanup list journaled.
+    let msgs = sends(&after);
+    let heads: Vec<&str> = msgs.iter().map(|m| m.headline.as_str()).collect();
+    assert_eq!(heads, ["@all: Incident Resolved", "Resolved"]);
+    assert_eq!(msgs[1].page, Some(PageAction::Resolve));
+    let inc = m.inc.clone().unwrap();
+    assert!(inc.followup.cleanup.opened_at.is_some());
+    assert_eq!(m.mode, Mode::Panel(Panel::Cleanup { sel: 0 }));
+    assert!(!inc.closed());
+
+    // Space ticks the selected item and moves on.
+    let cmds = feed(&mut m, [k(' ')]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::CleanupItemDone {
+            item: "Silenced alerts restored".into(),
+            note: None
+        }]
+    );
+    answer(&mut m, cmds);
+    assert_eq!(m.mode, Mode::Panel(Panel::Cleanup { sel: 1 }));
+    // Ticking a done item again is refused.
+    feed(&mut m, [code(KeyCode::Up), k(' ')]);
+    assert!(flash(&m).contains("already done"), "{}", flash(&m));
+    // s asks why; an empty reason is refused.
+    feed(&mut m, [code(KeyCode::Down), k('s')]);
+    assert!(matches!(
+        &m.mode,
+        Mode::Panel(Panel::SkipReason { item, .. }) if item == "Maintenance modes off"
+    ));
+    assert!(feed(&mut m, [code(KeyCode::Enter)]).is_empty());
+    assert!(flash(&m).contains("needs a reason"), "{}", flash(&m));
+    feed(&mut m, typed("none were set"));
+    let cmds = feed(&mut m, [code(KeyCode::Enter)]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::CleanupItemSkipped {
+            item: "Maintenance modes off".into(),
+            reason: "none were set".into()
+        }]
+    );
+    answer(&mut m, cmds);
+    for _ in 0..2 {
+        let cmds = feed(&mut m, [k(' ')]);
+        answer(&mut m, cmds);
+    }
+    assert!(m.inc.as_ref().unwrap().closed());
+    assert!(flash(&m).contains("closed"), "{}", flash(&m));
+    // Esc closes; C opens it again.
+    feed(&mut m, [code(KeyCode::Esc)]);
+    assert_eq!(m.mode, Mode::Normal);
+    feed(&mut m, [k('C')]);
+    assert!(matches!(m.mode, Mode::Panel(Panel::Cleanup { .. })));
+}
+
+#[test]
+fn resolving_without_a_page_sends_no_page_and_uses_configured_items() {
+    let mut cfg = Config::default();
+    cfg.cleanup.items = vec!["Feature flag off".into(), "Status page closed".into()];
+    let mut m = model_with(new_incident(), "Alice", cfg);
+    feed(&mut m, [k('R')]);
+    let cmds = feed(&mut m, [k('y')]);
+    let after = answer(&mut m, cmds);
+    assert_eq!(sends(&after).len(), 1, "only the announcement");
+    assert_eq!(
+        m.inc.as_ref().unwrap().followup.cleanup.items,
+        ["Feature flag off", "Status page closed"]
+    );
+}
+
+#[test]
+fn cleanup_before_resolving_only_previews() {
+    let mut m = model(new_incident(), "Alice");
+    feed(&mut m, [k('C')]);
+    assert!(matches!(m.mode, Mode::Panel(Panel::Cleanup { .. })));
+    assert!(feed(&mut m, [k(' ')]).is_empty());
+    assert!(flash(&m).contains("opens when the incident is resolved"));
+}
+
+fn ack_config() -> Config {
+    let mut cfg = Config::default();
+    cfg.handoff.require_ack = true;
+    cfg
+}
+
+#[test]
+fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
+    let mut m = model_with(with_deliveries(), "Alice", ack_config());
+    feed(&mut m, [k('h'), code(KeyCode::Enter)]);
+    feed(&mut m, typed("Ricardo"));
+    feed(&mut m, [code(KeyCode::Enter)]);
+    let Mode::Confirm {
+        prompt, announces, ..
+    } = &m.mode
+    else {
+        panic!("{:?}", m.mode)
+    };
+    assert!(prompt.contains("Ricardo must acknowledge"), "{prompt}");
+    assert_eq!(*announces, None, "nothing is announced yet");
+    let cmds = feed(&mut m, [k('y')]);
+    let proposed = appends(&cmds);
+    let [
+        Payload::HandoffProposed {
+            role, to, brief, ..
+        },
+    ] = proposed.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!((role, to.as_str()), (&Role::Ic, "Ricardo"));
+    assert!(
+        brief.starts_with("Hand-off brief: INC-20261120-1850"),
+        "{brief}"
+    );
+    assert!(
+        brief.contains("pagerduty: failed: pagerduty (events.pagerduty.com): HTTP 400"),
+        "pending and failed deliveries are in the brief:\n{brief}"
+    );
+    assert!(
+        brief.contains("Open checklist rows:\n  - "),
+        "open checklist rows are in the brief:\n{brief}"
+    );
+    let brief = brief.clone();
+    let after = answer(&mut m, cmds);
+    assert!(sends(&after).is_empty(), "no announcement before the ack");
+    let inc = m.inc.clone().unwrap();
+    assert_eq!(inc.ic().map(|h| h.name.as_str()), Some("Alice"));
+    assert!(matches!(&m.mode, Mode::Panel(Panel::Brief { to, .. }) if to == "Ricardo"));
+    // Alice cannot acknowledge for Ricardo.
+    feed(&mut m, [code(KeyCode::Esc), k('A')]);
+    assert!(flash(&m).contains("waits for Ricardo"), "{}", flash(&m));
+
+    // Ricardo's cockpit: the proposal arrives from the journal and shows the brief.
+    let events = m.events.clone();
+    let mut r = model_with(events[..events.len() - 1].to_vec(), "Ricardo", ack_config());
+    let last = events.last().cloned().unwrap();
+    feed(
+        &mut r,
+        [Msg::Journaled {
+            events: vec![last],
+            own: false,
+        }],
+    );
+    assert!(matches!(&r.mode, Mode::Panel(Panel::Brief { text, .. }) if *text == brief));
+    assert!(flash(&r).contains("A acknowledges"), "{}", flash(&r));
+    feed(&mut r, [k('A')]);
+    let Mode::Panel(Panel::Confirm { prompt, detail, .. }) = &r.mode else {
+        panic!("{:?}", r.mode)
+    };
+    assert_eq!(prompt, "Take over IC from Alice?");
+    assert!(detail[0].contains("@all: IC -> Ricardo"));
+    let cmds = feed(&mut r, [k('y')]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::HandoffAcknowledged {
+            role: Role::Ic,
+            by: "Ricardo".into()
+        }]
+    );
+    let after = answer(&mut r, cmds);
+    let msgs = sends(&after);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].headline, "@all: IC -> Ricardo");
+    assert_eq!(msgs[0].body, brief, "the brief goes with the announcement");
+    assert_eq!(
+        r.inc.as_ref().unwrap().ic().map(|h| h.name.as_str()),
+        Some("Ricardo")
+    );
+}
+
+#[test]
+fn acknowledge_key_without_a_pending_handoff_says_so() {
+    let mut m = model(new_incident(), "Alice");
+    feed(&mut m, [k('A')]);
+    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(flash(&m), "no hand-off is waiting for Alice");
+}
+
+#[test]
+fn rotation_view_opens_and_closes() {
+    let mut m = model(twelve(), "José");
+    feed(&mut m, [k('o')]);
+    assert_eq!(m.mode, Mode::Panel(Panel::Rotation { scroll: 0 }));
+    feed(&mut m, [code(KeyCode::Down), code(KeyCode::Down)]);
+    assert_eq!(m.mode, Mode::Panel(Panel::Rotation { scroll: 2 }));
+    feed(&mut m, [code(KeyCode::Esc)]);
+    assert_eq!(m.mode, Mode::Normal);
+}
+
+#[test]
+fn postmortem_is_asked_of_the_executor_and_shown() {
+    let mut m = model(new_incident(), "Alice");
+    let cmds = feed(&mut m, [k('P')]);
+    assert_eq!(cmds, [Cmd::Postmortem { tz: None }]);
+    feed(
+        &mut m,
+        [Msg::Postmortem(Ok((
+            "/data/incidents/INC-1/postmortem.md".into(),
+            "# Post-mortem\n".into(),
+        )))],
+    );
+    assert!(
+        matches!(&m.mode, Mode::Panel(Panel::Postmortem { path, .. }) if path.ends_with("postmortem.md"))
+    );
+    assert_eq!(
+        flash(&m),
+        "Post-mortem draft written to /data/incidents/INC-1/postmortem.md"
+    );
+    feed(&mut m, [code(KeyCode::PageDown), code(KeyCode::Esc)]);
+    assert_eq!(m.mode, Mode::Normal);
+    feed(&mut m, [Msg::Postmortem(Err("disk full".into()))]);
+    assert!(flash(&m).contains("NOT written: disk full"));
+}
+
+#[test]
+fn quitting_mentions_pending_deliveries() {
+    let mut m = model(with_deliveries(), "Alice");
+    feed(&mut m, [k('q')]);
+    let Mode::Confirm { prompt, .. } = &m.mode else {
+        panic!()
+    };
+    assert!(
+        prompt.contains("1 delivery is pending: resumed on the next start"),
+        "{prompt}"
+    );
+}
+
+// Snapshots.
+
+macro_rules! snap {
+    ($name:expr, $model:expr, $w:expr, $h:expr) => {
+        let t = draw(&$model, Theme::colored(), $w, $h);
+        insta::assert_snapshot!($name, t.backend());
+    };
+}
+
+#[test]
+fn snapshot_deliveries_overlay_with_a_failed_row() {
+    let mut m = model(with_deliveries(), "Alice");
+    feed(&mut m, [k('D'), code(KeyCode::Down)]);
+    snap!("deliveries_100x30", m, 100, 30);
+    snap!("deliveries_80x24", m, 80, 24);
+}
+
+#[test]
+fn snapshot_rotation_view() {
+    let mut cfg = Config::default();
+    cfg.people.push(KnownPerson {
+        name: "Ricardo".into(),
+        handle: None,
+        team: Some("payments".into()),
+        contact: None,
+    });
+    cfg.rotation.roles = vec!["ops:database".into()];
+    let mut m = model_with(twelve(), "José", cfg);
+    feed(&mut m, [k('o')]);
+    snap!("rotation_120x40", m, 120, 40);
+    snap!("rotation_80x24", m, 80, 24);
+}
+
+#[test]
+fn snapshot_cleanup_checklist() {
+    let mut m = model(new_incident(), "Alice");
+    feed(&mut m, [k('R')]);
+    let cmds = feed(&mut m, [k('y')]);
+    answer(&mut m, cmds);
+    let cmds = feed(&mut m, [k(' ')]);
+    answer(&mut m, cmds);
+    feed(&mut m, [k('s')]);
+    feed(&mut m, typed("no maintenance mode was set"));
+    let cmds = feed(&mut m, [code(KeyCode::Enter)]);
+    answer(&mut m, cmds);
+    snap!("cleanup_100x30", m, 100, 30);
+    feed(&mut m, [k('s')]);
+    feed(&mut m, typed("EU monitors still red"));
+    snap!("cleanup_skip_reason_100x30", m, 100, 30);
+}
+
+#[test]
+fn snapshot_pending_handoff() {
+    let mut m = model_with(new_incident(), "Alice", ack_config());
+    feed(&mut m, [k('h'), code(KeyCode::Enter)]);
+    feed(&mut m, typed("Ricardo"));
+    feed(&mut m, [code(KeyCode::Enter)]);
+    let cmds = feed(&mut m, [k('y')]);
+    answer(&mut m, cmds);
+    snap!("handoff_brief_100x30", m, 100, 30);
+    feed(&mut m, [code(KeyCode::Esc)]);
+    snap!("handoff_pending_roster_100x30", m, 100, 30);
+}
