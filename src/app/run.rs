@@ -151,11 +151,21 @@ async fn event_loop(
     tokio::pin!(tick);
     let mut dirty = true;
     let mut outcome = Ok(());
+    // How long the last batch of messages took to handle (update + commands handed off).
+    let mut handled = Duration::ZERO;
 
     loop {
         if dirty {
+            let drawing = std::time::Instant::now();
             draw(&mut terminal, &model, &theme).map_err(AppError::Terminal)?;
             dirty = false;
+            // Frame times (RUST_LOG=commandpost::frame=trace; the tmux tests read them).
+            tracing::trace!(
+                target: "commandpost::frame",
+                handle_us = handled.as_micros() as u64,
+                draw_us = drawing.elapsed().as_micros() as u64,
+                "frame"
+            );
         }
         let msg = tokio::select! {
             ev = input.next() => match ev {
@@ -202,6 +212,7 @@ async fn event_loop(
                 }
             }
         }
+        let handling = std::time::Instant::now();
         for msg in batch {
             dirty |= match &msg {
                 Msg::Tick(t) => t.as_second() != model.now.as_second(),
@@ -231,6 +242,7 @@ async fn event_loop(
         if model.quit {
             break;
         }
+        handled = handling.elapsed();
     }
     // Let the executor finish what it was given (appends are quick).
     drop(cmd_tx);
