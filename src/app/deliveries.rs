@@ -142,7 +142,8 @@ pub fn on_timeline(e: &Event) -> bool {
     }
 }
 
-/// What `update` asks of the outbox.
+/// What `update` asks of the outbox. (A few per key press: the size does not matter.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxCmd {
     /// Journals the message as queued (to `only` backends, else to every backend that sends
