@@ -12,8 +12,8 @@ pub enum Cmd {
     },
     /// Journals a validated change (fsync); answered by `Msg::Journaled`.
     Append(Payload),
-    /// Queues an `@all:` announcement. Until the delivery outbox lands this
-    /// is a line in the incident's local outbox file.
+    /// Queues an `@all:` announcement in the delivery outbox (addressed with
+    /// the incident as the executor knows it after the change).
     Announce {
         text: String,
     },

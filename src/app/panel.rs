@@ -648,26 +648,26 @@ pub fn on_postmortem(m: &mut Model, r: Result<(String, String), String>) -> Vec<
     Vec::new()
 }
 
-/// The announcement of a change this cockpit journaled, queued in the outbox. An
-/// acknowledged hand-off carries its brief as the body.
+/// The announcement of a change this cockpit journaled: `Cmd::Announce` (the executor
+/// queues it in the outbox), except an acknowledged hand-off, whose announcement carries the
+/// brief as its body.
 pub fn announce(m: &Model, payload: &Payload, text: String) -> Option<Cmd> {
-    let inc = m.inc.as_ref()?;
-    let body = match payload {
-        Payload::HandoffAcknowledged { role, .. } => m
-            .events
-            .iter()
-            .rev()
-            .find_map(|e| match &e.payload {
+    let brief = match payload {
+        Payload::HandoffAcknowledged { role, .. } => {
+            m.events.iter().rev().find_map(|e| match &e.payload {
                 Payload::HandoffProposed { role: r, brief, .. } if r == role => Some(brief.clone()),
                 _ => None,
             })
-            .unwrap_or_default(),
-        _ => String::new(),
+        }
+        _ => None,
     };
-    Some(Cmd::Outbox(OutboxCmd::Send {
-        msg: deliveries::announcement(inc, &text, &body),
-        only: None,
-    }))
+    match (brief, &m.inc) {
+        (Some(body), Some(inc)) => Some(Cmd::Outbox(OutboxCmd::Send {
+            msg: deliveries::announcement(inc, &text, &body),
+            only: None,
+        })),
+        _ => Some(Cmd::Announce { text }),
+    }
 }
 
 /// What follows events just journaled (`m.events[start..]`): resolving opens the cleanup
