@@ -391,8 +391,9 @@ pub fn crowd(
     out
 }
 
-/// Journals the demo incident into `store` and adds the demo's known people
-/// to `config`. Returns the incident id.
+/// Journals the demo incident into `store`, adds the demo's known people to
+/// `config` and removes its backends (a demo sends nothing). Returns the
+/// incident id.
 pub fn build(
     store: &Store,
     config: &mut Config,
@@ -416,6 +417,9 @@ pub fn build(
         journal.append(&who, at(mins), payload)?;
     }
     config.people.extend(known_people());
+    // The demo sends nothing: no configured backend, only the file backend in
+    // the demo's throwaway directory.
+    config.backends.clear();
     Ok(id)
 }
 
@@ -429,10 +433,12 @@ mod tests {
         let dir = TempDir::new().unwrap_or_else(|e| panic!("{e}"));
         let store = Store::new(dir.path());
         let mut cfg = Config::default();
+        cfg.backends.push(toml::Table::new());
         let now: Timestamp = "2026-11-21T03:00:00Z"
             .parse()
             .unwrap_or(Timestamp::UNIX_EPOCH);
         let id = build(&store, &mut cfg, "you", now).unwrap_or_else(|e| panic!("{e}"));
+        assert!(cfg.backends.is_empty(), "a demo sends nothing");
         let (_, inc) = store.open(&id).unwrap_or_else(|e| panic!("{e}"));
         assert!(inc.people.len() >= 12, "{}", inc.people.len());
         assert_eq!(inc.groups.len(), 3);

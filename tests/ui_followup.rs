@@ -921,4 +921,45 @@ mod courier {
         assert!(out.contains("@all: Incident Confirmed"), "{out}");
         rt.shutdown_timeout(Duration::from_millis(200));
     }
+
+    #[test]
+    fn backends_that_cannot_be_built_still_get_their_messages_queued() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.create("Disk alarms", "Alice", now()).unwrap();
+        let id = store.current().unwrap().unwrap();
+        let mut cfg = Config::default();
+        cfg.backends.push(
+            toml::from_str(
+                "name = \"room\"\nkind = \"slack\"\nurl = \"env:COMMANDPOST_TEST_SURELY_UNSET_42\"\nsends = [\"announcement\"]",
+            )
+            .unwrap(),
+        );
+        let (opened, _) = store.open(&id).unwrap();
+        let mut m = model_with(opened.events, "Alice", cfg.clone());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut c = Courier::new(rt.handle().clone(), &cfg, dir.path(), "Alice", tx);
+        c.open(&store.journal_path(&id));
+        let Ok(Msg::Outbox(OutboxMsg::Failed(why))) = rx.try_recv() else {
+            panic!("the IC is told delivery is off")
+        };
+        assert!(why.starts_with("delivery is off"), "{why}");
+        assert!(!why.contains("hooks.slack"), "no secret in {why}");
+        let inc = m.inc.clone().unwrap();
+        let msg = commandpost::app::deliveries::announcement(&inc, "@all: Incident Major", "");
+        let done = c.run(OutboxCmd::Send { msg, only: None });
+        assert_eq!(
+            done,
+            OutboxMsg::Done("Queued announcement \"@all: Incident Major\" for room".into())
+        );
+        pump(&mut m, &mut rx, "the queued message", |m| {
+            m.deliveries_pending == 1
+        });
+        rt.shutdown_timeout(Duration::from_millis(200));
+    }
 }

@@ -195,6 +195,8 @@ pub fn configured_backends(cfg: &Config) -> Vec<(String, Vec<MessageKind>)> {
 pub struct Courier {
     handle: tokio::runtime::Handle,
     backends: Result<Vec<Arc<dyn Backend>>, String>,
+    /// The configured backends by name, for queueing when they could not be built.
+    configured: Vec<(String, Vec<MessageKind>)>,
     actor: String,
     tx: mpsc::UnboundedSender<Msg>,
     outbox: Option<Outbox>,
@@ -214,6 +216,7 @@ impl Courier {
         Courier {
             handle,
             backends: setup::build(config, data_dir),
+            configured: configured_backends(config),
             actor: actor.to_string(),
             tx,
             outbox: None,
@@ -286,9 +289,20 @@ impl Courier {
                 } else {
                     format!("{} {:?}", msg.kind, msg.headline.trim())
                 };
-                let r = match only {
-                    Some(names) => ob.queue_to(msg, names),
-                    None => ob.queue(msg),
+                let r = match (only, &self.backends) {
+                    (Some(names), _) => ob.queue_to(msg, names),
+                    (None, Ok(_)) => ob.queue(msg),
+                    // Backends that could not be built (a missing secret): queued to them by
+                    // name all the same, delivered once the configuration is fixed.
+                    (None, Err(_)) => {
+                        let names = self
+                            .configured
+                            .iter()
+                            .filter(|(_, sends)| sends.contains(&msg.kind))
+                            .map(|(n, _)| n.clone())
+                            .collect();
+                        ob.queue_to(msg, names)
+                    }
                 };
                 match r {
                     Ok(m) => {
