@@ -569,9 +569,21 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
     let inc = m.inc.clone().unwrap();
     assert_eq!(inc.ic().map(|h| h.name.as_str()), Some("Alice"));
     assert!(matches!(&m.mode, Mode::Panel(Panel::Brief { to, .. }) if to == "Ricardo"));
-    // Alice cannot acknowledge for Ricardo.
+    // Alice cannot acknowledge for Ricardo: A shows the pending brief, where x withdraws.
     feed(&mut m, [code(KeyCode::Esc), k('A')]);
     assert!(flash(&m).contains("waits for Ricardo"), "{}", flash(&m));
+    assert!(matches!(&m.mode, Mode::Panel(Panel::Brief { .. })));
+    assert!(
+        feed(&mut m, [k('A')]).is_empty(),
+        "A does nothing for Alice"
+    );
+    feed(&mut m, [k('x')]);
+    assert!(matches!(
+        &m.mode,
+        Mode::Panel(Panel::Confirm { prompt, .. }) if prompt == "Withdraw the hand-off of IC to Ricardo?"
+    ));
+    let cmds = feed(&mut m, [k('n'), code(KeyCode::Esc)]);
+    assert!(cmds.is_empty());
 
     // Ricardo's cockpit: the proposal arrives from the journal and shows the brief.
     let events = m.events.clone();
@@ -609,6 +621,20 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
         r.inc.as_ref().unwrap().ic().map(|h| h.name.as_str()),
         Some("Ricardo")
     );
+
+    // Back on Alice's side, withdrawing instead: journaled, nothing announced.
+    feed(&mut m, [k('A'), k('x')]);
+    let cmds = feed(&mut m, [k('y')]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::HandoffCancelled {
+            role: Role::Ic,
+            reason: None
+        }]
+    );
+    let after = answer(&mut m, cmds);
+    assert!(after.is_empty(), "{after:?}");
+    assert!(m.inc.as_ref().unwrap().followup.pending_handoffs.is_empty());
 }
 
 #[test]

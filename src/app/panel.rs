@@ -69,9 +69,17 @@ pub enum Panel {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PanelIntent {
     Page(Box<OutboundMessage>),
-    Retry { message: String, backend: String },
-    Drop { message: String, backend: String },
+    Retry {
+        message: String,
+        backend: String,
+    },
+    Drop {
+        message: String,
+        backend: String,
+    },
     Ack(Role),
+    /// The outgoing holder withdraws a proposed hand-off.
+    Withdraw(Role),
 }
 
 fn info(m: &mut Model, text: String) {
@@ -180,16 +188,27 @@ pub fn action(m: &mut Model, inc: &Incident, a: Action) -> Vec<Cmd> {
                             )
                         })
                         .collect();
-                    let text = if others.is_empty() {
-                        format!("no hand-off is waiting for {}", m.actor)
-                    } else {
-                        format!(
-                            "no hand-off is waiting for {}: {}",
-                            m.actor,
-                            others.join("; ")
-                        )
-                    };
-                    error(m, text);
+                    match inc.followup.pending_handoffs.values().next() {
+                        None => error(m, format!("no hand-off is waiting for {}", m.actor)),
+                        Some(p) => {
+                            // Someone else's: show its brief (x withdraws it).
+                            info(
+                                m,
+                                format!(
+                                    "no hand-off is waiting for {}: {}",
+                                    m.actor,
+                                    others.join("; ")
+                                ),
+                            );
+                            m.mode = Mode::Panel(Panel::Brief {
+                                role: p.role.clone(),
+                                from: p.from.clone(),
+                                to: p.to.clone(),
+                                text: p.brief.clone(),
+                                scroll: 0,
+                            });
+                        }
+                    }
                 }
             }
             Vec::new()
@@ -414,6 +433,28 @@ pub fn key(m: &mut Model, panel: Panel, k: KeyEvent) -> Vec<Cmd> {
                 });
                 return Vec::new();
             }
+            let pending = m
+                .inc
+                .as_ref()
+                .is_some_and(|inc| inc.followup.pending_handoffs.contains_key(&role));
+            if !incoming && pending && k.code == KeyCode::Char('x') {
+                let back = Panel::Brief {
+                    role: role.clone(),
+                    from,
+                    to: to.clone(),
+                    text,
+                    scroll,
+                };
+                m.mode = Mode::Panel(Panel::Confirm {
+                    prompt: format!("Withdraw the hand-off of {} to {to}?", role.title()),
+                    detail: vec![format!(
+                        "{to} can no longer acknowledge it; nothing is announced"
+                    )],
+                    intent: PanelIntent::Withdraw(role),
+                    back: Some(Box::new(back)),
+                });
+                return Vec::new();
+            }
             match scroll_key(&k, scroll) {
                 Some(None) => {}
                 Some(Some(scroll)) => {
@@ -594,6 +635,13 @@ fn confirm(m: &mut Model, intent: PanelIntent, back: Option<Box<Panel>>) -> Vec<
                 m.mode = Mode::Panel(*b);
             }
             vec![Cmd::Outbox(OutboxCmd::Drop { message, backend })]
+        }
+        PanelIntent::Withdraw(role) => {
+            let Some(inc) = &m.inc else {
+                return Vec::new();
+            };
+            let p = inc.cmd_cancel_handoff(&role, None);
+            append(m, p)
         }
         PanelIntent::Ack(role) => {
             let Some(inc) = &m.inc else {

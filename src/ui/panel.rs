@@ -63,6 +63,7 @@ pub fn render(m: &Model, theme: &Theme, p: &Panel, f: &mut Buffer) {
                         format!("waiting for {to}"),
                         "(A in their cockpit, or `commandpost ack`)".into(),
                     ),
+                    ("x".into(), "withdraw".into()),
                     ("Esc".into(), "close".into()),
                 ]
             } else {
