@@ -17,6 +17,20 @@ pub enum Cmd {
     Announce {
         text: String,
     },
+    /// Queues a message (a sent sitrep, a posted status update) for
+    /// delivery, after its event is journaled.
+    Send {
+        kind: crate::delivery::MessageKind,
+        headline: String,
+        body: String,
+        status: Option<crate::delivery::StatusPayload>,
+    },
+    /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
+    /// `<incident dir>/drafts/`.
+    Draft {
+        kind: crate::app::composer::Kind,
+        content: Option<String>,
+    },
     /// Reads events appended by other writers.
     Poll,
     /// Clears and redraws the whole screen.

@@ -32,6 +32,12 @@ pub enum Action {
     Note,
     Redraw,
     Quit,
+    Sitrep,
+    StatusUpdate,
+    SitrepLog,
+    Send,
+    PreviewNext,
+    StageNext,
 }
 
 /// Where an action is useful: drives the status line hints.
@@ -42,10 +48,13 @@ pub enum Scope {
     Roster,
     Timeline,
     Moving,
+    /// Inside the sitrep and status composers (needs a modifier or an F key:
+    /// plain keys type text there).
+    Composer,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 27] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -67,6 +76,12 @@ impl Action {
         Action::Note,
         Action::Redraw,
         Action::Quit,
+        Action::Sitrep,
+        Action::StatusUpdate,
+        Action::SitrepLog,
+        Action::Send,
+        Action::PreviewNext,
+        Action::StageNext,
     ];
 
     /// The name used in the `[keys]` configuration table.
@@ -93,6 +108,12 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Sitrep => "sitrep",
+            Action::StatusUpdate => "status_update",
+            Action::SitrepLog => "sitrep_log",
+            Action::Send => "send",
+            Action::PreviewNext => "preview_next",
+            Action::StageNext => "stage_next",
         }
     }
 
@@ -120,6 +141,12 @@ impl Action {
             Action::Note => "add a note",
             Action::Redraw => "redraw screen",
             Action::Quit => "quit; incident stays open",
+            Action::Sitrep => "write a sitrep (draft kept)",
+            Action::StatusUpdate => "public status update",
+            Action::SitrepLog => "sitrep log and diffs",
+            Action::Send => "composer: send (asks first)",
+            Action::PreviewNext => "composer: next preview",
+            Action::StageNext => "status composer: next stage",
         }
     }
 
@@ -145,6 +172,12 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Sitrep => "sitrep",
+            Action::StatusUpdate => "status",
+            Action::SitrepLog => "sitreps",
+            Action::Send => "send",
+            Action::PreviewNext => "preview",
+            Action::StageNext => "stage",
         }
     }
 
@@ -154,6 +187,7 @@ impl Action {
             Action::Break | Action::Release | Action::AddPerson => Scope::Roster,
             Action::PageUp | Action::PageDown => Scope::Timeline,
             Action::Up | Action::Down | Action::FocusNext | Action::FocusPrev => Scope::Moving,
+            Action::Send | Action::PreviewNext | Action::StageNext => Scope::Composer,
             _ => Scope::Global,
         }
     }
@@ -181,6 +215,12 @@ impl Action {
             Action::Note => &["n"],
             Action::Redraw => &["Ctrl-l"],
             Action::Quit => &["q"],
+            Action::Sitrep => &["s"],
+            Action::StatusUpdate => &["u"],
+            Action::SitrepLog => &["L"],
+            Action::Send => &["Ctrl-s"],
+            Action::PreviewNext => &["Ctrl-o"],
+            Action::StageNext => &["Ctrl-t"],
         }
     }
 
@@ -301,6 +341,13 @@ impl Key {
         Ok(Key::new(code, mods))
     }
 
+    /// A key that cannot be text: with Ctrl or Alt, or an F key.
+    pub fn is_command_key(self) -> bool {
+        self.mods
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            || matches!(self.code, KeyCode::F(_))
+    }
+
     /// Keys the cockpit keeps for itself in every mode.
     fn reserved(self) -> Option<&'static str> {
         if self == Key::ctrl('c') {
@@ -403,6 +450,15 @@ impl Keymap {
                     Ok(k) => {
                         if let Some(why) = k.reserved() {
                             errors.push((path, format!("{k} cannot be remapped: {why}")));
+                            continue;
+                        }
+                        if action.scope() == Scope::Composer && !k.is_command_key() {
+                            errors.push((
+                                path,
+                                format!(
+                                    "{k} would type text in a composer: use Ctrl-, Alt- or an F key"
+                                ),
+                            ));
                             continue;
                         }
                         if let Some(other) = lookup.get(&k) {

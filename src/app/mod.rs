@@ -3,6 +3,7 @@
 //! draws the model.
 
 pub mod cmd;
+pub mod composer;
 pub mod edit;
 pub mod keymap;
 pub mod model;

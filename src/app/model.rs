@@ -134,6 +134,16 @@ pub enum Mode {
         kind: EditKind,
         input: LineEdit,
     },
+    /// The sitrep or status composer (its form lives in `Model::desk`).
+    Compose(crate::app::composer::Kind),
+    /// "Send this?" over a composer: where it goes, the lint warnings.
+    ComposeSend(crate::app::composer::Confirmation),
+    /// Sent sitrep versions; `detail` shows one with its diff.
+    SitrepLog {
+        sel: usize,
+        detail: bool,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +183,8 @@ pub struct Model {
     pub demo: bool,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The writing desk: composer drafts, previews, backends to preview.
+    pub desk: crate::app::composer::Desk,
 }
 
 /// The smallest screen the cockpit draws on.
@@ -220,6 +232,7 @@ impl Model {
             demo: false,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
+            desk: Default::default(),
         };
         m.refresh();
         m

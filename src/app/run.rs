@@ -58,6 +58,7 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     let mut model = Model::new(&opts.actor, config, keymap, events, now);
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
+    crate::app::composer::load(&mut model, &store, id.as_deref());
     if !warnings.is_empty() {
         model.flash = Some(crate::app::model::Flash {
             text: warnings.join("; "),
@@ -203,6 +204,10 @@ async fn event_loop(
             break;
         }
     }
+    // Drafts typed in the last second (a signal ends the loop without `quit`).
+    for cmd in crate::app::composer::flush(&mut model) {
+        let _ = cmd_tx.send(cmd);
+    }
     // Let the executor finish what it was given (appends are quick).
     drop(cmd_tx);
     let _ = executor.join();
@@ -274,6 +279,30 @@ fn execute(
                 },
                 None => Msg::AnnounceFailed("no incident is open".into()),
             }),
+            Cmd::Send {
+                kind: _,
+                headline,
+                body,
+                status: _,
+            } => Some(match id.as_deref() {
+                // Until the delivery outbox runs in the cockpit: the local
+                // outbox file, like announcements.
+                Some(id) => match store.queue_message(id, Timestamp::now(), &headline, &body) {
+                    Ok(_) => Msg::Announced(headline),
+                    Err(e) => Msg::AnnounceFailed(e.to_string()),
+                },
+                None => Msg::AnnounceFailed("no incident is open".into()),
+            }),
+            Cmd::Draft { kind, content } => match id.as_deref() {
+                Some(id) => crate::app::composer::write_draft(
+                    &store.incident_dir(id),
+                    kind,
+                    content.as_deref(),
+                )
+                .err()
+                .map(|e| Msg::DraftFailed(e.to_string())),
+                None => None,
+            },
             Cmd::Poll => match journal.as_mut().map(Journal::poll) {
                 Some(Ok(events)) if !events.is_empty() => {
                     last_poll_error = None;

@@ -41,7 +41,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 }
             }
             m.refresh();
-            Vec::new()
+            crate::app::composer::tick(m)
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -88,6 +88,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         cmds.push(Cmd::Announce { text });
                     }
                     flash_info(m, format!("Saved: {}", describe(&last.payload)));
+                    cmds.extend(crate::app::composer::journaled(m, &last.payload));
                 }
             } else if let Some(last) = fresh.last()
                 && last.actor != m.actor
@@ -103,6 +104,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             m.events.extend(fresh);
             m.refresh();
+            crate::app::composer::incident_changed(m);
             cmds.extend(drain_deferred(m));
             cmds
         }
@@ -124,6 +126,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             flash_error(m, format!("announcement NOT queued: {err}"));
             Vec::new()
         }
+        Msg::DraftFailed(err) => {
+            flash_error(m, format!("draft NOT saved: {err}"));
+            Vec::new()
+        }
         Msg::Deliveries { pending, failed } => {
             m.deliveries_pending = pending;
             m.deliveries_failed = failed;
@@ -143,7 +149,7 @@ fn drain_deferred(m: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
-fn flash_info(m: &mut Model, text: String) {
+pub(crate) fn flash_info(m: &mut Model, text: String) {
     m.flash = Some(Flash {
         text,
         error: false,
@@ -151,7 +157,7 @@ fn flash_info(m: &mut Model, text: String) {
     });
 }
 
-fn flash_error(m: &mut Model, text: String) {
+pub(crate) fn flash_error(m: &mut Model, text: String) {
     m.flash = Some(Flash {
         text,
         error: true,
@@ -173,8 +179,10 @@ fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
 }
 
 fn quit(m: &mut Model) -> Vec<Cmd> {
+    let mut cmds = crate::app::composer::flush(m);
     m.quit = true;
-    vec![Cmd::Quit]
+    cmds.push(Cmd::Quit);
+    cmds
 }
 
 fn is_ctrl(k: &KeyEvent, c: char) -> bool {
@@ -189,6 +197,10 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
         Mode::PickPerson { input, .. } => {
             input.insert_str(s);
             refilter(m);
+        }
+        Mode::Compose(kind) => {
+            let kind = *kind;
+            return crate::app::composer::paste(m, kind, s);
         }
         _ => flash_info(m, "Paste ignored: no text field is open".into()),
     }
@@ -212,6 +224,9 @@ fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     let mode = std::mem::replace(&mut m.mode, Mode::Normal);
     match mode {
         Mode::Normal => normal_key(m, k),
+        mode @ (Mode::Compose(_) | Mode::ComposeSend(_) | Mode::SitrepLog { .. }) => {
+            crate::app::composer::on_key(m, mode, k)
+        }
         Mode::Help { scroll } => {
             m.mode = match k.code {
                 KeyCode::Up | KeyCode::Char('k') => Mode::Help {
@@ -569,6 +584,13 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
         Action::Redraw => vec![Cmd::Redraw],
         Action::Quit => ask_quit(m),
+        Action::Sitrep => crate::app::composer::open(m, crate::app::composer::Kind::Sitrep),
+        Action::StatusUpdate => crate::app::composer::open(m, crate::app::composer::Kind::Status),
+        Action::SitrepLog => crate::app::composer::open_log(m),
+        Action::Send | Action::PreviewNext | Action::StageNext => {
+            flash_info(m, format!("{key} works in a composer"));
+            Vec::new()
+        }
     }
 }
 

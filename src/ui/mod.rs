@@ -2,16 +2,19 @@
 //! never does IO. One file per region.
 
 mod checklist;
+mod composer;
 mod dialog;
 mod header;
 mod help;
 mod roster;
+mod sitrep_log;
 mod status_bar;
 pub mod text;
 pub mod theme;
 mod timeline;
 
 use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
+pub use help::entries as help_entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -79,6 +82,16 @@ pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
     match &m.mode {
         Mode::Normal => {}
         Mode::Help { scroll } => help::render(m, theme, *scroll, f),
+        Mode::Compose(kind) => composer::render(m, theme, *kind, f),
+        Mode::ComposeSend(c) => {
+            composer::render(m, theme, c.kind, f);
+            composer::confirm(theme, c, f);
+        }
+        Mode::SitrepLog {
+            sel,
+            detail,
+            scroll,
+        } => sitrep_log::render(m, theme, *sel, *detail, *scroll, f),
         _ => dialog::render(m, theme, f),
     }
 }
