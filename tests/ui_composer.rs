@@ -161,6 +161,9 @@ fn a_pasted_newline_or_enter_never_sends() {
         sitrep_form(&m).text(2),
         "Rolled back deploy 4711\nDraining eu-west-1\n[31m"
     );
+    // Terminals paste line breaks as CR.
+    feed(&mut m, [Msg::Paste("\rone\rtwo".into())]);
+    assert!(sitrep_form(&m).text(2).ends_with("[31m\none\ntwo"));
     let cmds = feed(&mut m, [code(KeyCode::Enter), code(KeyCode::Enter)]);
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
@@ -747,6 +750,18 @@ fn no_color_composer_keeps_the_marks() {
     feed(&mut m, typed("Fixed in 30 minutes."));
     m.flash = None;
     let t = draw(&m, Theme::no_color(), 80, 24);
+    // The offending words are underlined where they stand (row 3: the
+    // message), not the rest of the line.
+    let buf = t.backend().buffer();
+    let underlined = |x: u16| {
+        buf[(x, 3)]
+            .modifier
+            .contains(ratatui::style::Modifier::UNDERLINED)
+    };
+    let row: String = (0..80).map(|x| buf[(x, 3)].symbol().to_string()).collect();
+    assert!(row.starts_with("  Fixed in 30 minutes."), "{row:?}");
+    assert!(underlined(2) && underlined(20), "{buf:?}");
+    assert!(!underlined(21) && !underlined(30));
     let text = format!("{:?}", t.backend());
     assert!(text.contains("▶ Message ⚠"), "{text}");
     assert!(text.contains("⚠ Message: “Fixed in 30 minutes”"), "{text}");

@@ -969,10 +969,12 @@ pub fn paste(m: &mut Model, kind: Kind, s: &str) -> Vec<Cmd> {
         return Vec::new();
     };
     let one_line = form.specs().get(i).is_some_and(|s| s.one_line);
+    // Terminals (and tmux) paste line breaks as CR: they are newlines.
+    let s = s.replace("\r\n", "\n").replace('\r', "\n");
     let clean = if one_line {
-        one_line_text(s)
+        one_line_text(&s)
     } else {
-        strip_control(s)
+        strip_control(&s)
     };
     if let Some(a) = form.areas.get_mut(i)
         && !clean.is_empty()
