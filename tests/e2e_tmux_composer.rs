@@ -177,12 +177,14 @@ fn a_sitrep_written_by_keys_is_journaled_then_queued() {
         .map(|e| &e.payload)
         .filter(|p| p.kind() == "sitrep_sent")
         .collect();
-    let [Payload::SitrepSent {
-        version,
-        fields,
-        rendered,
-        ..
-    }] = sent.as_slice()
+    let [
+        Payload::SitrepSent {
+            version,
+            fields,
+            rendered,
+            ..
+        },
+    ] = sent.as_slice()
     else {
         panic!("one sitrep_sent: {sent:?}")
     };
@@ -193,7 +195,26 @@ fn a_sitrep_written_by_keys_is_journaled_then_queued() {
     );
     assert!(rendered.contains("IC: Alice"), "{rendered}");
     assert_eq!(inc.sitreps.len(), 1);
-    let outbox = std::fs::read_to_string(store.outbox_file(&id)).unwrap();
+    // Queued in the durable outbox (journaled after the sitrep), then
+    // delivered by the default file backend.
+    let kinds: Vec<String> = opened.events.iter().map(|e| e.payload.kind()).collect();
+    let sent_at = kinds.iter().position(|k| k == "sitrep_sent").unwrap();
+    let queued = opened
+        .events
+        .iter()
+        .position(
+            |e| matches!(&e.payload, Payload::Outbox(o) if format!("{o:?}").contains("Sitrep v1")),
+        )
+        .unwrap_or_else(|| panic!("no outbox event for Sitrep v1: {kinds:?}"));
+    assert!(queued > sent_at, "{kinds:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let outbox = loop {
+        let text = std::fs::read_to_string(store.outbox_file(&id)).unwrap_or_default();
+        if text.contains("Rolled back deploy 4711.") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(outbox.contains("Sitrep v1"), "{outbox}");
     assert!(outbox.contains("Rolled back deploy 4711."), "{outbox}");
     assert!(
@@ -257,5 +278,9 @@ fn a_draft_survives_kill_9_and_a_restart() {
     t.wait_for("Quit the cockpit?");
     t.text("y");
     t.wait_for("EXIT=0");
-    assert!(std::fs::read_to_string(&draft).unwrap().contains("EU customers"));
+    assert!(
+        std::fs::read_to_string(&draft)
+            .unwrap()
+            .contains("EU customers")
+    );
 }

@@ -248,21 +248,21 @@ fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
     let Payload::SitrepSent { rendered, .. } = &p else {
         unreachable!()
     };
-    assert_eq!(
-        cmds,
-        vec![
-            Cmd::Draft {
-                kind: Kind::Sitrep,
-                content: None
-            },
-            Cmd::Send {
-                kind: MessageKind::Sitrep,
-                headline: "Sitrep v1".into(),
-                body: rendered.clone(),
-                status: None,
-            }
-        ]
-    );
+    let [
+        Cmd::Draft {
+            kind: Kind::Sitrep,
+            content: None,
+        },
+        Cmd::Send(msg),
+    ] = cmds.as_slice()
+    else {
+        panic!("expected the draft deleted and the sitrep queued: {cmds:?}")
+    };
+    assert_eq!(msg.kind, MessageKind::Sitrep);
+    assert_eq!(msg.headline, "Sitrep v1");
+    assert_eq!(&msg.body, rendered);
+    assert_eq!(msg.incident_id, "INC-20261120-1850");
+    assert!(msg.status.is_none() && !msg.mention_all);
     assert!(m.desk.form(Kind::Sitrep).is_none(), "the draft is gone");
     assert_eq!(m.inc.as_ref().unwrap().sitreps.len(), 1);
     // The next one starts from v1's text.
@@ -382,16 +382,13 @@ fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
     let p = p.clone();
     let msg = journaled(&m, p);
     let cmds = feed(&mut m, [msg]);
-    let Some(Cmd::Send {
-        kind: MessageKind::Status,
-        headline,
-        status: Some(st),
-        ..
-    }) = cmds.last()
-    else {
+    let Some(Cmd::Send(msg)) = cmds.last() else {
         panic!("{cmds:?}")
     };
-    assert_eq!(headline, "Status update: Identified");
+    assert_eq!(msg.kind, MessageKind::Status);
+    assert_eq!(msg.headline, "Status update: Identified");
+    let st = msg.status.as_ref().unwrap();
+    assert_eq!(st.stage, "identified");
     assert_eq!(st.next_update.as_deref(), Some("03:20 UTC"));
     // The promise feeds "Customers informed?".
     let row = m

@@ -18,13 +18,9 @@ pub enum Cmd {
         text: String,
     },
     /// Queues a message (a sent sitrep, a posted status update) for
-    /// delivery, after its event is journaled.
-    Send {
-        kind: crate::delivery::MessageKind,
-        headline: String,
-        body: String,
-        status: Option<crate::delivery::StatusPayload>,
-    },
+    /// delivery, after its event is journaled. (The delivery branch's
+    /// `Cmd::Outbox(OutboxCmd::Send { msg, only: None })` is the same.)
+    Send(crate::delivery::OutboundMessage),
     /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
     /// `<incident dir>/drafts/`.
     Draft {

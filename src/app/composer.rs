@@ -732,29 +732,39 @@ pub fn flush(m: &mut Model) -> Vec<Cmd> {
 /// An event this cockpit asked for is on disk: a sent sitrep or status
 /// update drops its draft and is queued for delivery.
 pub fn journaled(m: &mut Model, payload: &Payload) -> Vec<Cmd> {
-    let (kind, send) = match payload {
+    let Some(inc) = &m.inc else {
+        return Vec::new();
+    };
+    let (kind, headline, body, status) = match payload {
         Payload::SitrepSent {
             version, rendered, ..
         } => (
             Kind::Sitrep,
-            Cmd::Send {
-                kind: MessageKind::Sitrep,
-                headline: format!("Sitrep v{version}"),
-                body: rendered.clone(),
-                status: None,
-            },
+            format!("Sitrep v{version}"),
+            rendered.clone(),
+            None,
         ),
         Payload::StatusPosted { fields, rendered } => (
             Kind::Status,
-            Cmd::Send {
-                kind: MessageKind::Status,
-                headline: format!("Status update: {}", capitalised(&fields.stage)),
-                body: rendered.clone(),
-                status: Some(status_payload(fields)),
-            },
+            format!("Status update: {}", capitalised(&fields.stage)),
+            rendered.clone(),
+            Some(status_payload(fields)),
         ),
         _ => return Vec::new(),
     };
+    let send = Cmd::Send(OutboundMessage {
+        id: String::new(),
+        incident_id: inc.id.clone(),
+        incident_title: inc.title.clone(),
+        severity: inc.state.label().to_string(),
+        kind: kind.message_kind(),
+        headline,
+        body,
+        mention_all: false,
+        status,
+        page: None,
+        test: false,
+    });
     *m.desk.slot(kind) = None;
     m.desk.unsaved.remove(&kind);
     m.desk.stored.remove(&kind);

@@ -110,10 +110,11 @@ async fn event_loop(
     model.size = (size.width, size.height);
 
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
+    let backends = model.desk.backends.list.clone();
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<Cmd>();
     let executor = std::thread::Builder::new()
         .name("journal".into())
-        .spawn(move || execute(store, journal, id, actor, cmd_rx, msg_tx))
+        .spawn(move || execute(store, journal, id, actor, cmd_rx, msg_tx, backends))
         .map_err(AppError::Terminal)?;
 
     let mut input = EventStream::new();
@@ -248,6 +249,7 @@ fn execute(
     actor: String,
     rx: std_mpsc::Receiver<Cmd>,
     tx: mpsc::UnboundedSender<Msg>,
+    backends: Vec<std::sync::Arc<dyn crate::delivery::Backend>>,
 ) {
     let mut last_poll_error: Option<String> = None;
     for cmd in rx {
@@ -279,18 +281,8 @@ fn execute(
                 },
                 None => Msg::AnnounceFailed("no incident is open".into()),
             }),
-            Cmd::Send {
-                kind: _,
-                headline,
-                body,
-                status: _,
-            } => Some(match id.as_deref() {
-                // Until the delivery outbox runs in the cockpit: the local
-                // outbox file, like announcements.
-                Some(id) => match store.queue_message(id, Timestamp::now(), &headline, &body) {
-                    Ok(_) => Msg::Announced(headline),
-                    Err(e) => Msg::AnnounceFailed(e.to_string()),
-                },
+            Cmd::Send(msg) => Some(match id.as_deref() {
+                Some(id) => send(&store, id, &actor, &backends, msg),
                 None => Msg::AnnounceFailed("no incident is open".into()),
             }),
             Cmd::Draft { kind, content } => match id.as_deref() {
@@ -327,6 +319,47 @@ fn execute(
             break;
         }
     }
+}
+
+/// Queues `msg` in the incident's durable outbox (journaled, fsynced) for
+/// every backend that sends its kind, then delivers it on a thread of its
+/// own (a slow backend delays nothing else). Undelivered messages stay
+/// queued for `commandpost outbox flush`.
+fn send(
+    store: &Store,
+    id: &str,
+    actor: &str,
+    backends: &[std::sync::Arc<dyn crate::delivery::Backend>],
+    msg: crate::delivery::OutboundMessage,
+) -> Msg {
+    use crate::delivery::Outbox;
+    /// How long the background delivery of one message may take.
+    const DELIVERY_DEADLINE: Duration = Duration::from_secs(120);
+    let headline = msg.headline.clone();
+    let ob = match Outbox::open(&store.journal_path(id), backends.to_vec(), actor) {
+        Ok(ob) => ob,
+        Err(e) => return Msg::AnnounceFailed(format!("{headline}: {e}")),
+    };
+    if let Err(e) = ob.queue(msg) {
+        return Msg::AnnounceFailed(format!("{headline}: {e}"));
+    }
+    let spawned = std::thread::Builder::new()
+        .name("deliver".into())
+        .spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let deadline = tokio::time::Instant::now() + DELIVERY_DEADLINE;
+                if let Err(e) = rt.block_on(ob.run(Some(deadline))) {
+                    tracing::warn!("delivery: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("delivery thread: {e}");
+    }
+    Msg::Announced(headline)
 }
 
 /// The local outbox: one Markdown line per announcement, next to the
