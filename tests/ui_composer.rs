@@ -580,6 +580,37 @@ fn drafts_survive_on_disk_and_are_restored_on_open() {
     assert_eq!(f.text(0), "Payments fail for some EU customers.");
     assert_eq!(f.stage.as_str(), "identified");
     assert!(m.flash.as_ref().unwrap().text.contains("draft restored"));
+
+    // Sent, but the cockpit died before deleting the draft: it is not
+    // offered again, and it is deleted.
+    feed(&mut m, [code(KeyCode::Tab)]);
+    feed(&mut m, typed("Retry later."));
+    let cmds = feed(&mut m, [code(KeyCode::Esc)]);
+    let [Cmd::Draft { content, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    composer::write_draft(dir.path(), Kind::Status, content.as_deref()).unwrap();
+    let cmds = feed(&mut m, [k('u'), ctrl('s'), k('y')]);
+    let [Cmd::Append(p)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let Msg::Journaled { events: sent, .. } = journaled(&m, p.clone()) else {
+        unreachable!()
+    };
+    let mut events = incident();
+    events.extend(sent);
+    let mut m = desk_model(events);
+    m.desk.stored = composer::read_drafts(dir.path()).0;
+    let cmds = feed(&mut m, [k('u')]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::Draft {
+            kind: Kind::Status,
+            content: None
+        }]
+    );
+    assert_eq!(status_form(&m).text(0), "", "a new message");
+
     composer::write_draft(dir.path(), Kind::Status, None).unwrap();
     assert!(!dir.path().join("drafts/status.toml").exists());
     composer::write_draft(dir.path(), Kind::Status, None).unwrap();

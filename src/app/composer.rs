@@ -605,8 +605,17 @@ pub fn open(m: &mut Model, kind: Kind) -> Vec<Cmd> {
     let Some(inc) = &m.inc else {
         return Vec::new();
     };
+    let mut cmds = Vec::new();
     if m.desk.form(kind).is_none() {
         let values = match m.desk.stored.remove(&kind) {
+            // Sent, then the cockpit died before deleting it.
+            Some(v) if already_sent(kind, &v, inc) => {
+                cmds.push(Cmd::Draft {
+                    kind,
+                    content: None,
+                });
+                prefill(kind, inc, &m.config, m.now)
+            }
             Some(v) => {
                 let when = v
                     .get("saved_at")
@@ -625,7 +634,30 @@ pub fn open(m: &mut Model, kind: Kind) -> Vec<Cmd> {
     }
     refresh(m, kind);
     m.mode = Mode::Compose(kind);
-    Vec::new()
+    cmds
+}
+
+/// Whether a saved draft is what was last sent (its deletion was lost).
+fn already_sent(kind: Kind, v: &BTreeMap<String, String>, inc: &Incident) -> bool {
+    let get = |k: &str| {
+        strip_control(v.get(k).map_or("", String::as_str))
+            .trim()
+            .to_string()
+    };
+    match kind {
+        Kind::Sitrep => inc.last_sitrep().is_some_and(|l| {
+            let f = &l.fields;
+            [&f.summary, &f.impact, &f.actions, &f.needs]
+                .into_iter()
+                .zip(["summary", "impact", "actions", "needs"])
+                .all(|(sent, key)| *sent == get(key))
+        }),
+        Kind::Status => inc.last_status().is_some_and(|l| {
+            l.fields.message == get("message")
+                && l.fields.workaround == get("workaround")
+                && l.fields.stage == get("stage")
+        }),
+    }
 }
 
 /// The form's starting values from the incident.
