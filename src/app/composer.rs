@@ -1347,7 +1347,12 @@ pub fn read_drafts(incident_dir: &Path) -> (BTreeMap<Kind, BTreeMap<String, Stri
 
 /// At start-up: the backends to preview and the incident's saved drafts.
 pub fn load(m: &mut Model, store: &crate::journal::Store, id: Option<&str>) {
-    m.desk.backends = build_backends(&m.config, store.root());
+    // The demo sends nothing: only its throwaway outbox file.
+    m.desk.backends = if m.demo {
+        build_backends(&Config::default(), store.root())
+    } else {
+        build_backends(&m.config, store.root())
+    };
     if let Some(id) = id {
         let (drafts, errors) = read_drafts(&store.incident_dir(id));
         m.desk.stored = drafts;
