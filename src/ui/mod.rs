@@ -3,6 +3,7 @@
 
 mod checklist;
 mod dialog;
+pub mod drill;
 mod header;
 mod help;
 mod roster;
