@@ -45,11 +45,14 @@ pub fn decision(d: &Decision, theme: &Theme, f: &mut Buffer) {
         };
         let marker = if selected { "› " } else { "  " };
         let text = if i < 9 {
-            format!("{marker}{} {}", i + 1, clean(o))
+            format!("{} {}", i + 1, clean(o))
         } else {
-            format!("{marker}  {}", clean(o))
+            format!("  {}", clean(o))
         };
-        lines.push(Line::styled(fit(&text, w), style));
+        lines.push(Line::from(vec![
+            Span::styled(marker, style),
+            Span::styled(fit(&text, w.saturating_sub(2)), style),
+        ]));
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
