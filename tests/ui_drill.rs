@@ -170,6 +170,22 @@ fn pause_stops_the_clock_and_resume_does_not_jump() {
 }
 
 #[test]
+fn suspending_pauses_the_drill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut m) = drill(dir.path(), 10);
+    let cmds = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(cmds, vec![Cmd::Suspend]);
+    assert!(clock(&m).paused);
+    assert_eq!(
+        m.flash.as_ref().unwrap().text,
+        "Drill paused while suspended; . resumes"
+    );
+}
+
+#[test]
 fn speed_keys_step_and_never_jump() {
     let dir = tempfile::tempdir().unwrap();
     let (_s, mut m) = drill(dir.path(), 10);
@@ -421,4 +437,32 @@ fn timestamps_are_drill_time() {
     update(&mut m, Msg::Tick(real + secs(2)));
     assert_eq!(m.now, now() + mins(1));
     assert_eq!(m.now.strftime("%H:%M").to_string(), "03:01");
+}
+
+#[test]
+fn only_drill_backends_are_real_and_drill_keys_remap() {
+    let mut cfg = Config::default();
+    let table = |t: &str| -> toml::Table { toml::from_str(t).unwrap() };
+    cfg.backends = vec![
+        table("name = \"chat\"\nkind = \"slack\""),
+        table("name = \"practice\"\nkind = \"webhook\"\ndrill = true"),
+        table("name = \"status\"\nkind = \"statuspage\"\ndrill = false"),
+    ];
+    let real: Vec<&str> = commandpost::app::drill::real_backends(&cfg)
+        .iter()
+        .filter_map(|b| b.get("name").and_then(|v| v.as_str()))
+        .collect();
+    assert_eq!(real, ["practice"]);
+
+    cfg.keys.insert(
+        "drill_pause".into(),
+        commandpost::config::KeySpec::One("F5".into()),
+    );
+    let km = Keymap::build(&cfg).unwrap();
+    use commandpost::app::keymap::{Action, Key};
+    assert_eq!(
+        km.action(Key::new(KeyCode::F(5), KeyModifiers::NONE)),
+        Some(Action::DrillPause)
+    );
+    assert_eq!(km.action(Key::plain('.')), None);
 }

@@ -16,8 +16,10 @@
 //! [`DrillSession::record`] journals a change and writes announcements, sitreps
 //! and status updates to `sink.md`; `Cmd::Announce` is answered without touching
 //! the outbox. A command that would deliver must be matched in [`execute`]
-//! (the match is exhaustive on purpose) and, there, may only reach backends for
-//! which [`crate::drill::drill_filter`] says `Route::Real`.
+//! (the match is exhaustive on purpose) and, there, may only reach the backends
+//! [`real_backends`] returns (marked `drill = true`); everything else is already
+//! in the sink. Delivery code outside the drill executor can test `m.drill` /
+//! `RunOptions::drill`.
 
 use crate::app::cmd::Cmd;
 use crate::app::keymap::Action;
@@ -256,6 +258,17 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Ctrl-Z in a drill: the clock stops while the cockpit is suspended.
+pub fn on_suspend(m: &mut Model) {
+    let Some(d) = &mut m.drill else { return };
+    if d.over || d.clock.paused {
+        return;
+    }
+    d.clock.pause(d.real);
+    let k = key_name(m, Action::DrillPause);
+    flash_info(m, format!("Drill paused while suspended; {k} resumes"));
+}
+
 /// A key in the decision prompt: 1-9 or Enter answers (journaled as a note),
 /// Esc puts it aside.
 pub fn decision_key(m: &mut Model, k: &KeyEvent, mut d: Decision) -> Vec<Cmd> {
@@ -331,6 +344,18 @@ pub fn open(
         .map_err(|e| crate::app::AppError::Drill(e.to_string()))?;
     let view = DrillView::new(&session, opts.speed, real_now);
     Ok((session, view))
+}
+
+/// The `[[backends]]` a drill may deliver to for real: those marked
+/// `drill = true` ([`crate::drill::drill_filter`] says `Route::Real`). Every
+/// other backend only gets the drill's `sink.md`.
+pub fn real_backends(config: &Config) -> Vec<&toml::Table> {
+    use crate::drill::{Route, drill_filter, sink::backend_is_drill};
+    config
+        .backends
+        .iter()
+        .filter(|b| drill_filter(backend_is_drill(b)) == Route::Real)
+        .collect()
 }
 
 /// How a drill in the cockpit ended.

@@ -199,6 +199,7 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
 
 fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if is_ctrl(&k, 'z') {
+        crate::app::drill::on_suspend(m);
         return vec![Cmd::Suspend];
     }
     if m.flash.as_ref().is_some_and(|f| f.error) {
