@@ -32,6 +32,12 @@ pub enum Action {
     Note,
     Redraw,
     Quit,
+    // Drill only (`commandpost drill <scenario>`): the clock, decisions, the end.
+    DrillFaster,
+    DrillSlower,
+    DrillPause,
+    DrillDecide,
+    DrillEnd,
 }
 
 /// Where an action is useful: drives the status line hints.
@@ -45,7 +51,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 26] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -67,6 +73,11 @@ impl Action {
         Action::Note,
         Action::Redraw,
         Action::Quit,
+        Action::DrillFaster,
+        Action::DrillSlower,
+        Action::DrillPause,
+        Action::DrillDecide,
+        Action::DrillEnd,
     ];
 
     /// The name used in the `[keys]` configuration table.
@@ -93,6 +104,11 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::DrillFaster => "drill_faster",
+            Action::DrillSlower => "drill_slower",
+            Action::DrillPause => "drill_pause",
+            Action::DrillDecide => "drill_decide",
+            Action::DrillEnd => "drill_end",
         }
     }
 
@@ -120,6 +136,11 @@ impl Action {
             Action::Note => "add a note",
             Action::Redraw => "redraw screen",
             Action::Quit => "quit; incident stays open",
+            Action::DrillFaster => "drill: clock faster (to 60x)",
+            Action::DrillSlower => "drill: clock slower (to 1x)",
+            Action::DrillPause => "drill: pause/resume the clock",
+            Action::DrillDecide => "drill: answer the open decision",
+            Action::DrillEnd => "drill: end it and score",
         }
     }
 
@@ -145,7 +166,24 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::DrillFaster => "faster",
+            Action::DrillSlower => "slower",
+            Action::DrillPause => "pause",
+            Action::DrillDecide => "decide",
+            Action::DrillEnd => "end drill",
         }
+    }
+
+    /// Whether the action only does something in a drill (help lists it only there).
+    pub fn drill_only(self) -> bool {
+        matches!(
+            self,
+            Action::DrillFaster
+                | Action::DrillSlower
+                | Action::DrillPause
+                | Action::DrillDecide
+                | Action::DrillEnd
+        )
     }
 
     pub fn scope(self) -> Scope {
@@ -181,6 +219,11 @@ impl Action {
             Action::Note => &["n"],
             Action::Redraw => &["Ctrl-l"],
             Action::Quit => &["q"],
+            Action::DrillFaster => &["+"],
+            Action::DrillSlower => &["-"],
+            Action::DrillPause => &["."],
+            Action::DrillDecide => &["d"],
+            Action::DrillEnd => &["Q"],
         }
     }
 

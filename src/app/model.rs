@@ -38,6 +38,8 @@ pub enum Intent {
     Handoff(Role, String),
     Release(String),
     Quit,
+    /// Drill only: end the drill and score it.
+    EndDrill,
 }
 
 /// What the person picker is choosing for.
@@ -134,6 +136,8 @@ pub enum Mode {
         kind: EditKind,
         input: LineEdit,
     },
+    /// Drill only: an inject asks for a decision.
+    DrillDecision(crate::app::drill::Decision),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +175,8 @@ pub struct Model {
     pub deliveries_pending: u32,
     pub deliveries_failed: u32,
     pub demo: bool,
+    /// Set when the cockpit runs a drill (`commandpost drill <scenario>`).
+    pub drill: Option<crate::app::drill::DrillView>,
     pub size: (u16, u16),
     pub quit: bool,
 }
@@ -218,6 +224,7 @@ impl Model {
             deliveries_pending: 0,
             deliveries_failed: 0,
             demo: false,
+            drill: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
         };

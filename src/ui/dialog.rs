@@ -249,6 +249,7 @@ pub fn render(m: &Model, theme: &Theme, f: &mut Buffer) {
             f.render_widget(Paragraph::new(lines), inner);
         }
         Mode::Normal | Mode::Help { .. } => {}
+        Mode::DrillDecision(d) => crate::ui::drill::decision(d, theme, f),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod checklist;
 mod dialog;
+pub mod drill;
 mod header;
 mod help;
 mod roster;
@@ -12,6 +13,7 @@ pub mod theme;
 mod timeline;
 
 use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
+pub use help::entries as help_entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
