@@ -33,5 +33,7 @@ pub enum Cmd {
     Redraw,
     /// Ctrl-Z: restore the terminal and stop until resumed.
     Suspend,
+    /// Drill only: score the drill as of now and save the card (then quit).
+    DrillEnd,
     Quit,
 }

@@ -125,6 +125,8 @@ pub struct Backends {
     pub list: Vec<Arc<dyn Backend>>,
     /// Why the configured backends could not be built.
     pub error: Option<String>,
+    /// Where messages go instead, when that is not a backend (a drill).
+    pub instead: Option<String>,
 }
 
 impl fmt::Debug for Backends {
@@ -133,6 +135,7 @@ impl fmt::Debug for Backends {
         f.debug_struct("Backends")
             .field("list", &names)
             .field("error", &self.error)
+            .field("instead", &self.instead)
             .finish()
     }
 }
@@ -156,6 +159,7 @@ pub fn build_backends(cfg: &Config, data_dir: &Path) -> Backends {
     let fail = |e: String| Backends {
         list: Vec::new(),
         error: Some(e),
+        instead: None,
     };
     let cfgs = match cfgs {
         Ok(c) => c,
@@ -166,7 +170,11 @@ pub fn build_backends(cfg: &Config, data_dir: &Path) -> Backends {
         Err(e) => return fail(format!("HTTP client: {e}")),
     };
     match crate::delivery::backends::build_backends(&cfgs, &client) {
-        Ok(list) => Backends { list, error: None },
+        Ok(list) => Backends {
+            list,
+            error: None,
+            instead: None,
+        },
         Err(errs) => fail(
             errs.iter()
                 .map(ToString::to_string)
@@ -487,9 +495,10 @@ impl Form {
         let kind = self.kind.message_kind();
         let list = backends.for_kind(kind);
         if list.is_empty() {
-            let why = match &backends.error {
-                Some(e) => format!("backends: {e}"),
-                None => format!("no backend sends {}s: text only", kind.as_str()),
+            let why = match (&backends.error, &backends.instead) {
+                (Some(e), _) => format!("backends: {e}"),
+                (None, Some(i)) => i.clone(),
+                (None, None) => format!("no backend sends {}s: text only", kind.as_str()),
             };
             return Preview {
                 title: why,
@@ -1057,6 +1066,8 @@ fn ask_send(m: &mut Model, kind: Kind) -> Vec<Cmd> {
         .collect();
     if let Some(e) = &m.desk.backends.error {
         to.push(format!("NOT to the configured backends: {e}"));
+    } else if let Some(i) = &m.desk.backends.instead {
+        to.push(i.clone());
     } else if to.is_empty() {
         to.push(format!(
             "nowhere: no backend sends {}s (it is journaled only)",
@@ -1347,8 +1358,14 @@ pub fn read_drafts(incident_dir: &Path) -> (BTreeMap<Kind, BTreeMap<String, Stri
 
 /// At start-up: the backends to preview and the incident's saved drafts.
 pub fn load(m: &mut Model, store: &crate::journal::Store, id: Option<&str>) {
-    // The demo sends nothing: only its throwaway outbox file.
-    m.desk.backends = if m.demo {
+    // A drill sends nothing (its executor writes the sink); the demo only
+    // to its throwaway outbox file.
+    m.desk.backends = if m.drill.is_some() {
+        Backends {
+            instead: Some("drill: written to the drill's sink.md, nothing is sent".into()),
+            ..Backends::default()
+        }
+    } else if m.demo {
         build_backends(&Config::default(), store.root())
     } else {
         build_backends(&m.config, store.root())

@@ -38,6 +38,12 @@ pub enum Action {
     Send,
     PreviewNext,
     StageNext,
+    // Drill only (`commandpost drill <scenario>`): the clock, decisions, the end.
+    DrillFaster,
+    DrillSlower,
+    DrillPause,
+    DrillDecide,
+    DrillEnd,
 }
 
 /// Where an action is useful: drives the status line hints.
@@ -54,7 +60,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 32] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -82,6 +88,11 @@ impl Action {
         Action::Send,
         Action::PreviewNext,
         Action::StageNext,
+        Action::DrillFaster,
+        Action::DrillSlower,
+        Action::DrillPause,
+        Action::DrillDecide,
+        Action::DrillEnd,
     ];
 
     /// The name used in the `[keys]` configuration table.
@@ -114,6 +125,11 @@ impl Action {
             Action::Send => "send",
             Action::PreviewNext => "preview_next",
             Action::StageNext => "stage_next",
+            Action::DrillFaster => "drill_faster",
+            Action::DrillSlower => "drill_slower",
+            Action::DrillPause => "drill_pause",
+            Action::DrillDecide => "drill_decide",
+            Action::DrillEnd => "drill_end",
         }
     }
 
@@ -147,6 +163,11 @@ impl Action {
             Action::Send => "composer: send (asks first)",
             Action::PreviewNext => "composer: next preview",
             Action::StageNext => "status composer: next stage",
+            Action::DrillFaster => "drill: clock faster (to 60x)",
+            Action::DrillSlower => "drill: clock slower (to 1x)",
+            Action::DrillPause => "drill: pause/resume the clock",
+            Action::DrillDecide => "drill: answer the open decision",
+            Action::DrillEnd => "drill: end it and score",
         }
     }
 
@@ -178,7 +199,24 @@ impl Action {
             Action::Send => "send",
             Action::PreviewNext => "preview",
             Action::StageNext => "stage",
+            Action::DrillFaster => "faster",
+            Action::DrillSlower => "slower",
+            Action::DrillPause => "pause",
+            Action::DrillDecide => "decide",
+            Action::DrillEnd => "end drill",
         }
+    }
+
+    /// Whether the action only does something in a drill (help lists it only there).
+    pub fn drill_only(self) -> bool {
+        matches!(
+            self,
+            Action::DrillFaster
+                | Action::DrillSlower
+                | Action::DrillPause
+                | Action::DrillDecide
+                | Action::DrillEnd
+        )
     }
 
     pub fn scope(self) -> Scope {
@@ -221,6 +259,11 @@ impl Action {
             Action::Send => &["Ctrl-s"],
             Action::PreviewNext => &["Ctrl-o"],
             Action::StageNext => &["Ctrl-t"],
+            Action::DrillFaster => &["+"],
+            Action::DrillSlower => &["-"],
+            Action::DrillPause => &["."],
+            Action::DrillDecide => &["d"],
+            Action::DrillEnd => &["Q"],
         }
     }
 

@@ -38,6 +38,8 @@ pub enum Intent {
     Handoff(Role, String),
     Release(String),
     Quit,
+    /// Drill only: end the drill and score it.
+    EndDrill,
 }
 
 /// What the person picker is choosing for.
@@ -144,6 +146,8 @@ pub enum Mode {
         detail: bool,
         scroll: u16,
     },
+    /// Drill only: an inject asks for a decision.
+    DrillDecision(crate::app::drill::Decision),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +185,8 @@ pub struct Model {
     pub deliveries_pending: u32,
     pub deliveries_failed: u32,
     pub demo: bool,
+    /// Set when the cockpit runs a drill (`commandpost drill <scenario>`).
+    pub drill: Option<crate::app::drill::DrillView>,
     pub size: (u16, u16),
     pub quit: bool,
     /// The writing desk: composer drafts, previews, backends to preview.
@@ -230,6 +236,7 @@ impl Model {
             deliveries_pending: 0,
             deliveries_failed: 0,
             demo: false,
+            drill: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
             desk: Default::default(),

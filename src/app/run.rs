@@ -38,12 +38,30 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     } else {
         (opts.store, opts.incident, None)
     };
-    let id = match incident {
-        Some(id) => Some(id),
-        None => store.current()?,
+    // A drill: a new incident under <data_dir>/drills/<id>/, on its own clock.
+    let drill = match &opts.drill {
+        Some(d) => Some(crate::app::drill::open(
+            d,
+            &config,
+            store.root(),
+            Timestamp::now(),
+        )?),
+        None => None,
+    };
+    let id = match (incident, &drill) {
+        (_, Some(_)) => None,
+        (Some(id), None) => Some(id),
+        (None, None) => store.current()?,
     };
     let mut warnings = Vec::new();
     let (journal, events) = match &id {
+        _ if drill.is_some() => (
+            None,
+            drill
+                .as_ref()
+                .map(|(s, _)| s.events.clone())
+                .unwrap_or_default(),
+        ),
         Some(id) => {
             let (opened, _) = store.open(id)?;
             for w in &opened.warnings {
@@ -55,7 +73,16 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
         None => (None, Vec::new()),
     };
     let now = Timestamp::now();
-    let mut model = Model::new(&opts.actor, config, keymap, events, now);
+    // In a drill the user plays the scenario's IC, from the drill's start.
+    let (actor, start) = match &drill {
+        Some((session, view)) => (session.scenario.initial.ic.clone(), view.clock.origin),
+        None => (opts.actor, now),
+    };
+    let mut model = Model::new(&actor, config, keymap, events, start);
+    let session = drill.map(|(session, view)| {
+        model.drill = Some(view);
+        session
+    });
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
     crate::app::composer::load(&mut model, &store, id.as_deref());
@@ -70,7 +97,7 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
         .enable_all()
         .build()
         .map_err(AppError::Runtime)?;
-    let result = rt.block_on(event_loop(model, store, journal, id, opts.actor));
+    let result = rt.block_on(event_loop(model, store, journal, id, actor, session));
     drop(_demo_dir);
     result
 }
@@ -101,6 +128,7 @@ async fn event_loop(
     journal: Option<Journal>,
     id: Option<String>,
     actor: String,
+    drill: Option<crate::drill::DrillSession>,
 ) -> Result<(), AppError> {
     let guard = TermGuard::enter().map_err(AppError::Terminal)?;
     let theme = Theme::from_env();
@@ -112,9 +140,27 @@ async fn event_loop(
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     let backends = model.desk.backends.list.clone();
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<Cmd>();
+    // In a drill the executor is the drill's (sim-time stamps, injects, the
+    // sink, the score); `clock_tx` mirrors the model's drill clock to it.
+    let (clock_tx, clock_rx) = match &model.drill {
+        Some(d) => {
+            let (tx, rx) = tokio::sync::watch::channel(d.clock);
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let config = model.config.clone();
     let executor = std::thread::Builder::new()
         .name("journal".into())
-        .spawn(move || execute(store, journal, id, actor, cmd_rx, msg_tx, backends))
+        .spawn(move || match (drill, clock_rx) {
+            (Some(session), Some(clock)) => Some(crate::app::drill::execute(
+                session, config, clock, cmd_rx, msg_tx,
+            )),
+            _ => {
+                execute(store, journal, id, actor, cmd_rx, msg_tx, backends);
+                None
+            }
+        })
         .map_err(AppError::Terminal)?;
 
     let mut input = EventStream::new();
@@ -180,7 +226,11 @@ async fn event_loop(
                 Msg::Tick(t) => t.as_second() != model.now.as_second(),
                 _ => true,
             };
-            for cmd in update(&mut model, msg) {
+            let cmds = update(&mut model, msg);
+            if let (Some(tx), Some(d)) = (&clock_tx, &model.drill) {
+                tx.send_if_modified(|c| std::mem::replace(c, d.clock) != d.clock);
+            }
+            for cmd in cmds {
                 match cmd {
                     Cmd::Quit => {}
                     Cmd::Redraw => {
@@ -211,9 +261,12 @@ async fn event_loop(
     }
     // Let the executor finish what it was given (appends are quick).
     drop(cmd_tx);
-    let _ = executor.join();
+    let drill_exit = executor.join().ok().flatten();
     drop(terminal);
     drop(guard);
+    if let Some(exit) = drill_exit {
+        print!("{}", exit.report());
+    }
     outcome
 }
 
@@ -311,7 +364,7 @@ fn execute(
                 }
                 _ => None,
             },
-            Cmd::Redraw | Cmd::Suspend | Cmd::Quit => None,
+            Cmd::Redraw | Cmd::Suspend | Cmd::Quit | Cmd::DrillEnd => None,
         };
         if let Some(m) = reply
             && tx.send(m).is_err()

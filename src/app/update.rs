@@ -22,12 +22,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
 
 /// How long an informational message stays in the status line.
-const FLASH_INFO_SECS: i64 = 8;
+pub(crate) const FLASH_INFO_SECS: i64 = 8;
 /// How long an error stays (or until the next key).
-const FLASH_ERROR_SECS: i64 = 60;
+pub(crate) const FLASH_ERROR_SECS: i64 = 60;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
+        Msg::Tick(now) if m.drill.is_some() => crate::app::drill::on_tick(m, now),
         Msg::Tick(now) => {
             m.now = now;
             if let Some(f) = &m.flash {
@@ -105,6 +106,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.events.extend(fresh);
             m.refresh();
             crate::app::composer::incident_changed(m);
+            crate::app::drill::after_journaled(m);
             cmds.extend(drain_deferred(m));
             cmds
         }
@@ -165,7 +167,7 @@ pub(crate) fn flash_error(m: &mut Model, text: String) {
     });
 }
 
-fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
+pub(crate) fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
     match p {
         Ok(p) => {
             m.writing += 1;
@@ -178,7 +180,7 @@ fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
     }
 }
 
-fn quit(m: &mut Model) -> Vec<Cmd> {
+pub(crate) fn quit(m: &mut Model) -> Vec<Cmd> {
     let mut cmds = crate::app::composer::flush(m);
     m.quit = true;
     cmds.push(Cmd::Quit);
@@ -209,6 +211,7 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
 
 fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if is_ctrl(&k, 'z') {
+        crate::app::drill::on_suspend(m);
         return vec![Cmd::Suspend];
     }
     if m.flash.as_ref().is_some_and(|f| f.error) {
@@ -436,6 +439,7 @@ fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
         },
+        Mode::DrillDecision(d) => crate::app::drill::decision_key(m, &k, d),
     }
 }
 
@@ -591,14 +595,23 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
             flash_info(m, format!("{key} works in a composer"));
             Vec::new()
         }
+        Action::DrillFaster
+        | Action::DrillSlower
+        | Action::DrillPause
+        | Action::DrillDecide
+        | Action::DrillEnd => crate::app::drill::on_action(m, action),
     }
 }
 
 fn ask_quit(m: &mut Model) -> Vec<Cmd> {
     m.mode = Mode::Confirm {
         intent: Intent::Quit,
-        prompt: "Quit the cockpit? The incident stays open; run commandpost again to resume."
-            .into(),
+        prompt: match &m.drill {
+            Some(_) => crate::app::drill::quit_prompt(m),
+            None => {
+                "Quit the cockpit? The incident stays open; run commandpost again to resume.".into()
+            }
+        },
         announces: None,
     };
     Vec::new()
@@ -648,7 +661,7 @@ fn validate(inc: &Incident, intent: &Intent) -> Result<Payload, DomainError> {
         Intent::SetState(s) => inc.cmd_set_state(*s),
         Intent::Handoff(role, name) => inc.cmd_handoff(role, name),
         Intent::Release(name) => inc.cmd_release(name),
-        Intent::Quit => Err(DomainError::Invalid {
+        Intent::Quit | Intent::EndDrill => Err(DomainError::Invalid {
             field: "intent",
             reason: "quit is not a change".into(),
         }),
@@ -673,7 +686,7 @@ fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
                 Intent::Release(name) => {
                     format!("Release {name}? They go off duty and leave any role but IC.")
                 }
-                Intent::Quit => String::new(),
+                Intent::Quit | Intent::EndDrill => String::new(),
             };
             m.mode = Mode::Confirm {
                 intent,
@@ -688,6 +701,9 @@ fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
 fn confirm(m: &mut Model, intent: Intent) -> Vec<Cmd> {
     if intent == Intent::Quit {
         return quit(m);
+    }
+    if intent == Intent::EndDrill {
+        return crate::app::drill::end(m);
     }
     let Some(inc) = &m.inc else {
         return Vec::new();

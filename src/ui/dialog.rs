@@ -250,6 +250,7 @@ pub fn render(m: &Model, theme: &Theme, f: &mut Buffer) {
         }
         Mode::Normal | Mode::Help { .. } => {}
         Mode::Compose(_) | Mode::ComposeSend(_) | Mode::SitrepLog { .. } => {}
+        Mode::DrillDecision(d) => crate::ui::drill::decision(d, theme, f),
     }
 }
 

@@ -4,6 +4,7 @@
 mod checklist;
 mod composer;
 mod dialog;
+pub mod drill;
 mod header;
 mod help;
 mod roster;
