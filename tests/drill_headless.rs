@@ -490,7 +490,7 @@ fn the_drill_command_checks_plays_and_lists() {
         .arg(example("db-failover.toml"))
         .assert()
         .failure()
-        .stderr(predicates::str::contains("--script FILE"));
+        .stderr(predicates::str::contains("the cockpit needs a terminal"));
 
     base().args(["drill", "--list"]).assert().success().stdout(
         predicates::str::contains("11/11").and(predicates::str::contains("Database failover")),

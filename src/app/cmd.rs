@@ -17,12 +17,24 @@ pub enum Cmd {
     Announce {
         text: String,
     },
+    /// Queues a message (a sent sitrep, a posted status update) for
+    /// delivery, after its event is journaled. (The delivery branch's
+    /// `Cmd::Outbox(OutboxCmd::Send { msg, only: None })` is the same.)
+    Send(crate::delivery::OutboundMessage),
+    /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
+    /// `<incident dir>/drafts/`.
+    Draft {
+        kind: crate::app::composer::Kind,
+        content: Option<String>,
+    },
     /// Reads events appended by other writers.
     Poll,
     /// Clears and redraws the whole screen.
     Redraw,
     /// Ctrl-Z: restore the terminal and stop until resumed.
     Suspend,
+    /// Drill only: score the drill as of now and save the card (then quit).
+    DrillEnd,
     Quit,
     /// Queues, retries or drops an outbound message (`app::deliveries`).
     Outbox(crate::app::deliveries::OutboxCmd),

@@ -213,9 +213,21 @@ impl Courier {
         actor: &str,
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Courier {
+        let backends = setup::build(config, data_dir);
+        Courier::with_backends(handle, backends, config, actor, tx)
+    }
+
+    /// With backends already built (or why they could not be); `config` names them.
+    pub fn with_backends(
+        handle: tokio::runtime::Handle,
+        backends: Result<Vec<Arc<dyn Backend>>, String>,
+        config: &Config,
+        actor: &str,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Courier {
         Courier {
             handle,
-            backends: setup::build(config, data_dir),
+            backends,
             configured: configured_backends(config),
             actor: actor.to_string(),
             tx,

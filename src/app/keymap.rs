@@ -32,6 +32,18 @@ pub enum Action {
     Note,
     Redraw,
     Quit,
+    Sitrep,
+    StatusUpdate,
+    SitrepLog,
+    Send,
+    PreviewNext,
+    StageNext,
+    // Drill only (`commandpost drill <scenario>`): the clock, decisions, the end.
+    DrillFaster,
+    DrillSlower,
+    DrillPause,
+    DrillDecide,
+    DrillEnd,
     Deliveries,
     Page,
     Rotation,
@@ -48,10 +60,13 @@ pub enum Scope {
     Roster,
     Timeline,
     Moving,
+    /// Inside the sitrep and status composers (needs a modifier or an F key:
+    /// plain keys type text there).
+    Composer,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 38] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -73,6 +88,17 @@ impl Action {
         Action::Note,
         Action::Redraw,
         Action::Quit,
+        Action::Sitrep,
+        Action::StatusUpdate,
+        Action::SitrepLog,
+        Action::Send,
+        Action::PreviewNext,
+        Action::StageNext,
+        Action::DrillFaster,
+        Action::DrillSlower,
+        Action::DrillPause,
+        Action::DrillDecide,
+        Action::DrillEnd,
         Action::Deliveries,
         Action::Page,
         Action::Rotation,
@@ -105,6 +131,17 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Sitrep => "sitrep",
+            Action::StatusUpdate => "status_update",
+            Action::SitrepLog => "sitrep_log",
+            Action::Send => "send",
+            Action::PreviewNext => "preview_next",
+            Action::StageNext => "stage_next",
+            Action::DrillFaster => "drill_faster",
+            Action::DrillSlower => "drill_slower",
+            Action::DrillPause => "drill_pause",
+            Action::DrillDecide => "drill_decide",
+            Action::DrillEnd => "drill_end",
             Action::Deliveries => "deliveries",
             Action::Page => "page",
             Action::Rotation => "rotation",
@@ -138,6 +175,17 @@ impl Action {
             Action::Note => "add a note",
             Action::Redraw => "redraw screen",
             Action::Quit => "quit; incident stays open",
+            Action::Sitrep => "write a sitrep (draft kept)",
+            Action::StatusUpdate => "public status update",
+            Action::SitrepLog => "sitrep log and diffs",
+            Action::Send => "composer: send (asks first)",
+            Action::PreviewNext => "composer: next preview",
+            Action::StageNext => "status composer: next stage",
+            Action::DrillFaster => "drill: clock faster (to 60x)",
+            Action::DrillSlower => "drill: clock slower (to 1x)",
+            Action::DrillPause => "drill: pause/resume the clock",
+            Action::DrillDecide => "drill: answer the open decision",
+            Action::DrillEnd => "drill: end it and score",
             Action::Deliveries => "deliveries: retry/drop",
             Action::Page => "page someone",
             Action::Rotation => "rotation: who is next",
@@ -169,6 +217,17 @@ impl Action {
             Action::Note => "note",
             Action::Redraw => "redraw",
             Action::Quit => "quit",
+            Action::Sitrep => "sitrep",
+            Action::StatusUpdate => "status",
+            Action::SitrepLog => "sitreps",
+            Action::Send => "send",
+            Action::PreviewNext => "preview",
+            Action::StageNext => "stage",
+            Action::DrillFaster => "faster",
+            Action::DrillSlower => "slower",
+            Action::DrillPause => "pause",
+            Action::DrillDecide => "decide",
+            Action::DrillEnd => "end drill",
             Action::Deliveries => "deliveries",
             Action::Page => "page",
             Action::Rotation => "rotation",
@@ -178,12 +237,25 @@ impl Action {
         }
     }
 
+    /// Whether the action only does something in a drill (help lists it only there).
+    pub fn drill_only(self) -> bool {
+        matches!(
+            self,
+            Action::DrillFaster
+                | Action::DrillSlower
+                | Action::DrillPause
+                | Action::DrillDecide
+                | Action::DrillEnd
+        )
+    }
+
     pub fn scope(self) -> Scope {
         match self {
             Action::Review | Action::Snooze => Scope::Checklist,
             Action::Break | Action::Release | Action::AddPerson => Scope::Roster,
             Action::PageUp | Action::PageDown => Scope::Timeline,
             Action::Up | Action::Down | Action::FocusNext | Action::FocusPrev => Scope::Moving,
+            Action::Send | Action::PreviewNext | Action::StageNext => Scope::Composer,
             _ => Scope::Global,
         }
     }
@@ -211,6 +283,17 @@ impl Action {
             Action::Note => &["n"],
             Action::Redraw => &["Ctrl-l"],
             Action::Quit => &["q"],
+            Action::Sitrep => &["s"],
+            Action::StatusUpdate => &["u"],
+            Action::SitrepLog => &["L"],
+            Action::Send => &["Ctrl-s"],
+            Action::PreviewNext => &["Ctrl-o"],
+            Action::StageNext => &["Ctrl-t"],
+            Action::DrillFaster => &["+"],
+            Action::DrillSlower => &["-"],
+            Action::DrillPause => &["."],
+            Action::DrillDecide => &["d"],
+            Action::DrillEnd => &["Q"],
             Action::Deliveries => &["D"],
             Action::Page => &["p"],
             Action::Rotation => &["o"],
@@ -337,6 +420,13 @@ impl Key {
         Ok(Key::new(code, mods))
     }
 
+    /// A key that cannot be text: with Ctrl or Alt, or an F key.
+    pub fn is_command_key(self) -> bool {
+        self.mods
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            || matches!(self.code, KeyCode::F(_))
+    }
+
     /// Keys the cockpit keeps for itself in every mode.
     fn reserved(self) -> Option<&'static str> {
         if self == Key::ctrl('c') {
@@ -439,6 +529,15 @@ impl Keymap {
                     Ok(k) => {
                         if let Some(why) = k.reserved() {
                             errors.push((path, format!("{k} cannot be remapped: {why}")));
+                            continue;
+                        }
+                        if action.scope() == Scope::Composer && !k.is_command_key() {
+                            errors.push((
+                                path,
+                                format!(
+                                    "{k} would type text in a composer: use Ctrl-, Alt- or an F key"
+                                ),
+                            ));
                             continue;
                         }
                         if let Some(other) = lookup.get(&k) {

@@ -3,7 +3,9 @@
 //! draws the model.
 
 pub mod cmd;
+pub mod composer;
 pub mod deliveries;
+pub mod drill;
 pub mod edit;
 pub mod followup;
 pub mod keymap;
@@ -30,6 +32,9 @@ pub struct RunOptions {
     pub incident: Option<String>,
     /// Build a lively demo incident in a throwaway directory and open it.
     pub demo: bool,
+    /// Run a drill: a throwaway incident under `<data_dir>/drills/<id>/`
+    /// driven by a scenario on a fast clock (`incident` is then ignored).
+    pub drill: Option<drill::DrillOptions>,
 }
 
 /// Why the cockpit could not run (one line each).
@@ -49,6 +54,8 @@ pub enum AppError {
     Keys(Vec<(String, String)>),
     #[error("demo: {0}")]
     Demo(String),
+    #[error("drill: {0}")]
+    Drill(String),
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
     /// SIGTERM or SIGHUP: the terminal was restored, nothing was lost.

@@ -38,6 +38,8 @@ pub enum Intent {
     Handoff(Role, String),
     Release(String),
     Quit,
+    /// Drill only: end the drill and score it.
+    EndDrill,
 }
 
 /// What the person picker is choosing for.
@@ -134,6 +136,18 @@ pub enum Mode {
         kind: EditKind,
         input: LineEdit,
     },
+    /// The sitrep or status composer (its form lives in `Model::desk`).
+    Compose(crate::app::composer::Kind),
+    /// "Send this?" over a composer: where it goes, the lint warnings.
+    ComposeSend(crate::app::composer::Confirmation),
+    /// Sent sitrep versions; `detail` shows one with its diff.
+    SitrepLog {
+        sel: usize,
+        detail: bool,
+        scroll: u16,
+    },
+    /// Drill only: an inject asks for a decision.
+    DrillDecision(crate::app::drill::Decision),
     /// Deliveries, rotation, cleanup, page, brief, post-mortem (`app::panel`).
     Panel(crate::app::panel::Panel),
 }
@@ -175,8 +189,12 @@ pub struct Model {
     /// Every outbound message and where it stands per backend.
     pub deliveries: crate::app::deliveries::Deliveries,
     pub demo: bool,
+    /// Set when the cockpit runs a drill (`commandpost drill <scenario>`).
+    pub drill: Option<crate::app::drill::DrillView>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The writing desk: composer drafts, previews, backends to preview.
+    pub desk: crate::app::composer::Desk,
 }
 
 /// The smallest screen the cockpit draws on.
@@ -225,8 +243,10 @@ impl Model {
             deliveries_failed,
             deliveries,
             demo: false,
+            drill: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
+            desk: Default::default(),
         };
         m.refresh();
         m

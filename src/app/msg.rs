@@ -26,6 +26,8 @@ pub enum Msg {
     /// An announcement was written to the outbox.
     Announced(String),
     AnnounceFailed(String),
+    /// A composer's draft could not be written.
+    DraftFailed(String),
     /// Delivery counts, once delivery lands.
     Deliveries {
         pending: u32,

@@ -224,6 +224,18 @@ pub fn action(m: &mut Model, inc: &Incident, a: Action) -> Vec<Cmd> {
 
 /// Names of the configured backends that send pages.
 pub fn page_backends(m: &Model) -> Vec<String> {
+    if m.drill.is_some() {
+        return vec!["the drill's sink.md (a drill sends nothing)".into()];
+    }
+    if !m.desk.backends.list.is_empty() {
+        return m
+            .desk
+            .backends
+            .for_kind(MessageKind::Page)
+            .iter()
+            .map(|b| b.name().to_string())
+            .collect();
+    }
     deliveries::configured_backends(&m.config)
         .into_iter()
         .filter(|(_, sends)| sends.contains(&MessageKind::Page))

@@ -40,12 +40,30 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     } else {
         (opts.store, opts.incident, None)
     };
-    let id = match incident {
-        Some(id) => Some(id),
-        None => store.current()?,
+    // A drill: a new incident under <data_dir>/drills/<id>/, on its own clock.
+    let drill = match &opts.drill {
+        Some(d) => Some(crate::app::drill::open(
+            d,
+            &config,
+            store.root(),
+            Timestamp::now(),
+        )?),
+        None => None,
+    };
+    let id = match (incident, &drill) {
+        (_, Some(_)) => None,
+        (Some(id), None) => Some(id),
+        (None, None) => store.current()?,
     };
     let mut warnings = Vec::new();
     let (journal, events) = match &id {
+        _ if drill.is_some() => (
+            None,
+            drill
+                .as_ref()
+                .map(|(s, _)| s.events.clone())
+                .unwrap_or_default(),
+        ),
         Some(id) => {
             let (opened, _) = store.open(id)?;
             for w in &opened.warnings {
@@ -57,9 +75,19 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
         None => (None, Vec::new()),
     };
     let now = Timestamp::now();
-    let mut model = Model::new(&opts.actor, config, keymap, events, now);
+    // In a drill the user plays the scenario's IC, from the drill's start.
+    let (actor, start) = match &drill {
+        Some((session, view)) => (session.scenario.initial.ic.clone(), view.clock.origin),
+        None => (opts.actor, now),
+    };
+    let mut model = Model::new(&actor, config, keymap, events, start);
+    let session = drill.map(|(session, view)| {
+        model.drill = Some(view);
+        session
+    });
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
+    crate::app::composer::load(&mut model, &store, id.as_deref());
     if !warnings.is_empty() {
         model.flash = Some(crate::app::model::Flash {
             text: warnings.join("; "),
@@ -75,7 +103,7 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
         .enable_all()
         .build()
         .map_err(AppError::Runtime)?;
-    let result = rt.block_on(event_loop(model, store, journal, id, opts.actor));
+    let result = rt.block_on(event_loop(model, store, journal, id, actor, session));
     // Deliveries still in flight stay journaled as attempts: resumed on the next start.
     rt.shutdown_timeout(SHUTDOWN_GRACE);
     drop(_demo_dir);
@@ -113,6 +141,7 @@ async fn event_loop(
     journal: Option<Journal>,
     id: Option<String>,
     actor: String,
+    drill: Option<crate::drill::DrillSession>,
 ) -> Result<(), AppError> {
     let guard = TermGuard::enter().map_err(AppError::Terminal)?;
     let theme = Theme::from_env();
@@ -123,25 +152,53 @@ async fn event_loop(
 
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<Cmd>();
-    let courier = Courier::new(
+    // In a drill the executor is the drill's (sim-time stamps, injects, the
+    // sink, the score); `clock_tx` mirrors the model's drill clock to it.
+    let (clock_tx, clock_rx) = match &model.drill {
+        Some(d) => {
+            let (tx, rx) = tokio::sync::watch::channel(d.clock);
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let config = model.config.clone();
+    // The backends the composer previews are the ones delivered to (a demo's
+    // are its throwaway file; a drill has none: its executor writes the sink).
+    let courier = Courier::with_backends(
         tokio::runtime::Handle::current(),
-        &model.config,
-        store.root(),
+        match &model.desk.backends.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(model.desk.backends.list.clone()),
+        },
+        &if model.demo {
+            crate::config::Config::default()
+        } else {
+            model.config.clone()
+        },
         &actor,
         msg_tx.clone(),
     );
-    let ex = Executor {
-        store,
-        journal,
-        id,
-        actor,
-        inc: model.inc.clone(),
-        config: model.config.clone(),
-        courier,
-    };
+    let inc = model.inc.clone();
     let executor = std::thread::Builder::new()
         .name("journal".into())
-        .spawn(move || execute(ex, cmd_rx, msg_tx))
+        .spawn(move || match (drill, clock_rx) {
+            (Some(session), Some(clock)) => Some(crate::app::drill::execute(
+                session, config, clock, cmd_rx, msg_tx,
+            )),
+            _ => {
+                let ex = Executor {
+                    store,
+                    journal,
+                    id,
+                    actor,
+                    inc,
+                    config,
+                    courier,
+                };
+                execute(ex, cmd_rx, msg_tx);
+                None
+            }
+        })
         .map_err(AppError::Terminal)?;
 
     let mut input = EventStream::new();
@@ -218,7 +275,11 @@ async fn event_loop(
                 Msg::Tick(t) => t.as_second() != model.now.as_second(),
                 _ => true,
             };
-            for cmd in update(&mut model, msg) {
+            let cmds = update(&mut model, msg);
+            if let (Some(tx), Some(d)) = (&clock_tx, &model.drill) {
+                tx.send_if_modified(|c| std::mem::replace(c, d.clock) != d.clock);
+            }
+            for cmd in cmds {
                 match cmd {
                     Cmd::Quit => {}
                     Cmd::Redraw => {
@@ -244,11 +305,18 @@ async fn event_loop(
         }
         handled = handling.elapsed();
     }
+    // Drafts typed in the last second (a signal ends the loop without `quit`).
+    for cmd in crate::app::composer::flush(&mut model) {
+        let _ = cmd_tx.send(cmd);
+    }
     // Let the executor finish what it was given (appends are quick).
     drop(cmd_tx);
-    let _ = executor.join();
+    let drill_exit = executor.join().ok().flatten();
     drop(terminal);
     drop(guard);
+    if let Some(exit) = drill_exit {
+        print!("{}", exit.report());
+    }
     outcome
 }
 
@@ -297,6 +365,15 @@ impl Executor {
             }
         }
     }
+
+    /// Queues a message in the outbox; the answer for the status line.
+    fn send(&mut self, msg: crate::delivery::OutboundMessage) -> Msg {
+        let headline = msg.headline.clone();
+        match self.courier.run(OutboxCmd::Send { msg, only: None }) {
+            OutboxMsg::Failed(e) => Msg::AnnounceFailed(e),
+            _ => Msg::Announced(headline),
+        }
+    }
 }
 
 /// The executor: owns the journal; runs commands in order on its thread.
@@ -336,22 +413,24 @@ fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSen
             Cmd::Announce { text } => Some(match &ex.inc {
                 Some(inc) => {
                     let msg = crate::app::deliveries::announcement(inc, &text, "");
-                    match ex.courier.run(OutboxCmd::Send { msg, only: None }) {
-                        OutboxMsg::Failed(e) => Msg::AnnounceFailed(e),
-                        _ => Msg::Announced(text),
+                    match ex.send(msg) {
+                        Msg::Announced(_) => Msg::Announced(text),
+                        other => other,
                     }
                 }
                 None => Msg::AnnounceFailed("no incident is open".into()),
             }),
+            Cmd::Send(msg) => Some(ex.send(msg)),
             Cmd::Outbox(c) => Some(Msg::Outbox(ex.courier.run(c))),
-            Cmd::Postmortem { tz } => {
-                match &ex.id {
-                    Some(id) => {
-                        let (store, id, cfg, tx) =
-                            (ex.store.clone(), id.clone(), ex.config.clone(), tx.clone());
-                        // Off the executor: a long journal must not hold up appends.
-                        let spawned = std::thread::Builder::new().name("postmortem".into()).spawn(
-                            move || {
+            Cmd::Postmortem { tz } => match &ex.id {
+                Some(id) => {
+                    let (store, id, cfg, tx) =
+                        (ex.store.clone(), id.clone(), ex.config.clone(), tx.clone());
+                    // Off the executor: a long journal must not hold up appends.
+                    let spawned =
+                        std::thread::Builder::new()
+                            .name("postmortem".into())
+                            .spawn(move || {
                                 let r = crate::app::followup::write_postmortem(
                                     &store,
                                     &id,
@@ -359,13 +438,21 @@ fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSen
                                     tz.as_ref(),
                                 );
                                 let _ = tx.send(Msg::Postmortem(r));
-                            },
-                        );
-                        spawned.err().map(|e| Msg::Postmortem(Err(e.to_string())))
-                    }
-                    None => Some(Msg::Postmortem(Err("no incident is open".into()))),
+                            });
+                    spawned.err().map(|e| Msg::Postmortem(Err(e.to_string())))
                 }
-            }
+                None => Some(Msg::Postmortem(Err("no incident is open".into()))),
+            },
+            Cmd::Draft { kind, content } => match ex.id.as_deref() {
+                Some(id) => crate::app::composer::write_draft(
+                    &ex.store.incident_dir(id),
+                    kind,
+                    content.as_deref(),
+                )
+                .err()
+                .map(|e| Msg::DraftFailed(e.to_string())),
+                None => None,
+            },
             Cmd::Poll => match ex.journal.as_mut().map(Journal::poll) {
                 Some(Ok(events)) if !events.is_empty() => {
                     last_poll_error = None;
@@ -383,7 +470,7 @@ fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSen
                 }
                 _ => None,
             },
-            Cmd::Redraw | Cmd::Suspend | Cmd::Quit => None,
+            Cmd::Redraw | Cmd::Suspend | Cmd::Quit | Cmd::DrillEnd => None,
         };
         if let Some(m) = reply
             && tx.send(m).is_err()

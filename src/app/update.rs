@@ -23,12 +23,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
 
 /// How long an informational message stays in the status line.
-const FLASH_INFO_SECS: i64 = 8;
+pub(crate) const FLASH_INFO_SECS: i64 = 8;
 /// How long an error stays (or until the next key).
-const FLASH_ERROR_SECS: i64 = 60;
+pub(crate) const FLASH_ERROR_SECS: i64 = 60;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
+        Msg::Tick(now) if m.drill.is_some() => crate::app::drill::on_tick(m, now),
         Msg::Tick(now) => {
             m.now = now;
             if let Some(f) = &m.flash {
@@ -42,7 +43,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 }
             }
             m.refresh();
-            Vec::new()
+            crate::app::composer::tick(m)
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -92,6 +93,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         announce = Some((last.payload.clone(), text));
                     }
                     flash_info(m, format!("Saved: {}", describe(&last.payload)));
+                    cmds.extend(crate::app::composer::journaled(m, &last.payload));
                 }
             } else if let Some(last) = fresh.last()
                 && last.actor != m.actor
@@ -108,6 +110,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             let start = m.events.len();
             m.events.extend(fresh);
             m.refresh();
+            crate::app::composer::incident_changed(m);
+            crate::app::drill::after_journaled(m);
             if let Some((p, text)) = announce {
                 cmds.extend(panel::announce(m, &p, text));
             }
@@ -133,6 +137,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             flash_error(m, format!("announcement NOT queued: {err}"));
             Vec::new()
         }
+        Msg::DraftFailed(err) => {
+            flash_error(m, format!("draft NOT saved: {err}"));
+            Vec::new()
+        }
         Msg::Deliveries { pending, failed } => {
             m.deliveries_pending = pending;
             m.deliveries_failed = failed;
@@ -154,7 +162,7 @@ fn drain_deferred(m: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
-fn flash_info(m: &mut Model, text: String) {
+pub(crate) fn flash_info(m: &mut Model, text: String) {
     m.flash = Some(Flash {
         text,
         error: false,
@@ -162,7 +170,7 @@ fn flash_info(m: &mut Model, text: String) {
     });
 }
 
-fn flash_error(m: &mut Model, text: String) {
+pub(crate) fn flash_error(m: &mut Model, text: String) {
     m.flash = Some(Flash {
         text,
         error: true,
@@ -170,7 +178,7 @@ fn flash_error(m: &mut Model, text: String) {
     });
 }
 
-fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
+pub(crate) fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
     match p {
         Ok(p) => {
             m.writing += 1;
@@ -183,9 +191,11 @@ fn append(m: &mut Model, p: Result<Payload, DomainError>) -> Vec<Cmd> {
     }
 }
 
-fn quit(m: &mut Model) -> Vec<Cmd> {
+pub(crate) fn quit(m: &mut Model) -> Vec<Cmd> {
+    let mut cmds = crate::app::composer::flush(m);
     m.quit = true;
-    vec![Cmd::Quit]
+    cmds.push(Cmd::Quit);
+    cmds
 }
 
 fn is_ctrl(k: &KeyEvent, c: char) -> bool {
@@ -201,6 +211,10 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
             input.insert_str(s);
             refilter(m);
         }
+        Mode::Compose(kind) => {
+            let kind = *kind;
+            return crate::app::composer::paste(m, kind, s);
+        }
         Mode::Panel(_) => panel::paste(m, s),
         _ => flash_info(m, "Paste ignored: no text field is open".into()),
     }
@@ -209,6 +223,7 @@ fn on_paste(m: &mut Model, s: &str) -> Vec<Cmd> {
 
 fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if is_ctrl(&k, 'z') {
+        crate::app::drill::on_suspend(m);
         return vec![Cmd::Suspend];
     }
     if m.flash.as_ref().is_some_and(|f| f.error) {
@@ -224,6 +239,9 @@ fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     let mode = std::mem::replace(&mut m.mode, Mode::Normal);
     match mode {
         Mode::Normal => normal_key(m, k),
+        mode @ (Mode::Compose(_) | Mode::ComposeSend(_) | Mode::SitrepLog { .. }) => {
+            crate::app::composer::on_key(m, mode, k)
+        }
         Mode::Panel(p) => panel::key(m, p, k),
         Mode::Help { scroll } => {
             m.mode = match k.code {
@@ -434,6 +452,7 @@ fn on_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
         },
+        Mode::DrillDecision(d) => crate::app::drill::decision_key(m, &k, d),
     }
 }
 
@@ -582,6 +601,18 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
         Action::Redraw => vec![Cmd::Redraw],
         Action::Quit => ask_quit(m),
+        Action::Sitrep => crate::app::composer::open(m, crate::app::composer::Kind::Sitrep),
+        Action::StatusUpdate => crate::app::composer::open(m, crate::app::composer::Kind::Status),
+        Action::SitrepLog => crate::app::composer::open_log(m),
+        Action::Send | Action::PreviewNext | Action::StageNext => {
+            flash_info(m, format!("{key} works in a composer"));
+            Vec::new()
+        }
+        Action::DrillFaster
+        | Action::DrillSlower
+        | Action::DrillPause
+        | Action::DrillDecide
+        | Action::DrillEnd => crate::app::drill::on_action(m, action),
         Action::Deliveries
         | Action::Page
         | Action::Rotation
@@ -594,10 +625,13 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
 fn ask_quit(m: &mut Model) -> Vec<Cmd> {
     m.mode = Mode::Confirm {
         intent: Intent::Quit,
-        prompt: format!(
-            "Quit the cockpit? The incident stays open; run commandpost again to resume.{}",
-            panel::quit_note(m)
-        ),
+        prompt: match &m.drill {
+            Some(_) => crate::app::drill::quit_prompt(m),
+            None => format!(
+                "Quit the cockpit? The incident stays open; run commandpost again to resume.{}",
+                panel::quit_note(m)
+            ),
+        },
         announces: None,
     };
     Vec::new()
@@ -647,7 +681,7 @@ fn validate(m: &Model, inc: &Incident, intent: &Intent) -> Result<Payload, Domai
         Intent::SetState(s) => inc.cmd_set_state(*s),
         Intent::Handoff(role, name) => panel::handoff_payload(m, inc, role, name),
         Intent::Release(name) => inc.cmd_release(name),
-        Intent::Quit => Err(DomainError::Invalid {
+        Intent::Quit | Intent::EndDrill => Err(DomainError::Invalid {
             field: "intent",
             reason: "quit is not a change".into(),
         }),
@@ -676,7 +710,7 @@ fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
                 Intent::Release(name) => {
                     format!("Release {name}? They go off duty and leave any role but IC.")
                 }
-                Intent::Quit => String::new(),
+                Intent::Quit | Intent::EndDrill => String::new(),
             };
             m.mode = Mode::Confirm {
                 intent,
@@ -691,6 +725,9 @@ fn ask(m: &mut Model, inc: &Incident, intent: Intent) -> Vec<Cmd> {
 fn confirm(m: &mut Model, intent: Intent) -> Vec<Cmd> {
     if intent == Intent::Quit {
         return quit(m);
+    }
+    if intent == Intent::EndDrill {
+        return crate::app::drill::end(m);
     }
     let Some(inc) = &m.inc else {
         return Vec::new();

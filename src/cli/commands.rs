@@ -134,6 +134,7 @@ fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
         actor: ctx.actor,
         incident: ctx.incident,
         demo,
+        drill: None,
     };
     crate::app::run(opts).map_err(Outcome::Cockpit)
 }

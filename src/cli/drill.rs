@@ -1,5 +1,5 @@
 //! `commandpost drill`: check a scenario, play it headless with a scripted IC,
-//! list past drills. (The interactive drill opens the cockpit: not wired yet.)
+//! list past drills, or open the cockpit on a drill.
 
 use super::commands::{Ctx, Fail};
 use crate::drill::{self, Scenario, ScenarioError};
@@ -62,11 +62,7 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
         return Ok(());
     }
     let Some(script_path) = args.script else {
-        return Err(Fail(format!(
-            "the interactive drill (at {}x) opens the cockpit, which this build does not have yet; \
-             play it headless with --script FILE, or check it with --check",
-            args.speed
-        )));
+        return interactive(ctx, scenario, args.speed);
     };
     let text = std::fs::read_to_string(&script_path)
         .map_err(|e| Fail(format!("{}: {e}", script_path.display())))?;
@@ -85,6 +81,20 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
     let dir = drill::run::drills_dir(ctx.store.root()).join(&card.drill);
     println!("\n(saved to {})", dir.join("score.md").display());
     Ok(())
+}
+
+/// Opens the cockpit on a new drill of `scenario`; the score card is printed
+/// when it ends.
+fn interactive(ctx: &Ctx, scenario: Scenario, speed: u32) -> Result<(), Fail> {
+    let opts = crate::app::RunOptions {
+        store: ctx.store.clone(),
+        config: ctx.config.clone(),
+        actor: ctx.actor.clone(),
+        incident: None,
+        demo: false,
+        drill: Some(crate::app::drill::DrillOptions { scenario, speed }),
+    };
+    crate::app::run(opts).map_err(|e| Fail(e.to_string()))
 }
 
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {

@@ -324,7 +324,8 @@ impl DrillSession {
         Ok(events)
     }
 
-    fn to_sink(&self, now: Timestamp, kind: &str, text: &str) -> Result<(), DrillError> {
+    /// Writes a message to the drill's sink (what a drill "sends").
+    pub fn to_sink(&self, now: Timestamp, kind: &str, text: &str) -> Result<(), DrillError> {
         let down = backends_down(&self.scenario, self.elapsed(now));
         let why = (!down.is_empty()).then(|| format!("down in this drill: {}", down.join(", ")));
         let entry = SinkEntry {
@@ -497,20 +498,7 @@ impl DrillSession {
 
     /// The latest fired decision without an answer: (question, options).
     pub fn open_decision(&self) -> Option<(String, Vec<String>)> {
-        self.events.iter().rev().find_map(|e| match &e.payload {
-            Payload::DrillInject {
-                decision: Some(d), ..
-            } => {
-                let prefix = format!("{DECISION_PREFIX}{} -> ", d.question);
-                let answered = self
-                    .inc
-                    .notes
-                    .iter()
-                    .any(|n| n.at >= e.ts && n.text.starts_with(&prefix));
-                (!answered).then(|| (d.question.clone(), d.options.clone()))
-            }
-            _ => None,
-        })
+        open_decision(&self.events, &self.inc).map(|d| (d.question, d.options))
     }
 
     /// Scores the drill as of simulated time `end` and saves the card
@@ -520,6 +508,38 @@ impl DrillSession {
         save_card(&self.dir, &card)?;
         Ok(card)
     }
+}
+
+/// A decision an inject asked for that nobody has answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDecision {
+    /// The journal sequence number of the inject that asked.
+    pub seq: u64,
+    pub question: String,
+    pub options: Vec<String>,
+}
+
+/// The latest fired decision in `events` without an answer (a
+/// [`decision_note`] in `inc` at or after it). Pure: the cockpit uses it on its
+/// model, [`DrillSession::open_decision`] on the session.
+pub fn open_decision(events: &[Event], inc: &Incident) -> Option<OpenDecision> {
+    events.iter().rev().find_map(|e| match &e.payload {
+        Payload::DrillInject {
+            decision: Some(d), ..
+        } => {
+            let prefix = format!("{DECISION_PREFIX}{} -> ", d.question);
+            let answered = inc
+                .notes
+                .iter()
+                .any(|n| n.at >= e.ts && n.text.starts_with(&prefix));
+            (!answered).then(|| OpenDecision {
+                seq: e.seq,
+                question: d.question.clone(),
+                options: d.options.clone(),
+            })
+        }
+        _ => None,
+    })
 }
 
 /// A sitrep payload for the incident as it is, with a simple rendering.

@@ -220,69 +220,6 @@ impl Store {
     pub fn outbox_file(&self, id: &str) -> PathBuf {
         self.incident_dir(id).join("outbox.md")
     }
-
-    /// Appends an announcement to the incident's local outbox file (the
-    /// built-in file backend), fsynced. Returns the file's path.
-    pub fn queue_announcement(
-        &self,
-        id: &str,
-        now: Timestamp,
-        text: &str,
-    ) -> Result<PathBuf, StoreError> {
-        use std::io::Write;
-        let path = self.outbox_file(id);
-        let io = |source| StoreError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
-        writeln!(f, "- {} {}", now.strftime("%Y-%m-%d %H:%M:%S UTC"), text).map_err(io)?;
-        f.sync_data().map_err(io)?;
-        Ok(path)
-    }
-
-    /// Appends a multi-line message (a sitrep, a status update) to the local outbox file: a
-    /// list item `- <time> <headline>` with the body indented under it, fsynced in one write.
-    pub fn queue_message(
-        &self,
-        id: &str,
-        now: Timestamp,
-        headline: &str,
-        body: &str,
-    ) -> Result<PathBuf, StoreError> {
-        use std::io::Write;
-        let path = self.outbox_file(id);
-        let io = |source| StoreError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut entry = format!("- {} {}\n", now.strftime("%Y-%m-%d %H:%M:%S UTC"), headline);
-        if !body.trim().is_empty() {
-            entry.push('\n');
-            for line in body.lines() {
-                if line.trim().is_empty() {
-                    entry.push('\n');
-                } else {
-                    entry.push_str("  ");
-                    entry.push_str(line);
-                    entry.push('\n');
-                }
-            }
-            entry.push('\n');
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
-        f.write_all(entry.as_bytes()).map_err(io)?;
-        f.sync_data().map_err(io)?;
-        Ok(path)
-    }
 }
 
 /// Opens the journal at `path` and folds its events into an incident as

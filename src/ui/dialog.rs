@@ -249,6 +249,8 @@ pub fn render(m: &Model, theme: &Theme, f: &mut Buffer) {
             f.render_widget(Paragraph::new(lines), inner);
         }
         Mode::Normal | Mode::Help { .. } | Mode::Panel(_) => {}
+        Mode::Compose(_) | Mode::ComposeSend(_) | Mode::SitrepLog { .. } => {}
+        Mode::DrillDecision(d) => crate::ui::drill::decision(d, theme, f),
     }
 }
 

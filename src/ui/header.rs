@@ -20,10 +20,11 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         Some(n) => format!(" {n} {} ", inc.state.label().to_uppercase()),
         None => " RESOLVED ".to_string(),
     };
-    let demo = if m.demo {
-        " DEMO: nothing is sent "
-    } else {
-        ""
+    let drill = crate::ui::drill::banner(m);
+    let demo = match &drill {
+        Some(b) => b.as_str(),
+        None if m.demo => " DEMO: nothing is sent ",
+        None => "",
     };
     let id = format!(" {} ", clean(&inc.id));
     let room = w.saturating_sub(width(&id) + width(&state) + width(demo) + 2);
@@ -33,7 +34,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         Span::styled(id, theme.bold()),
         Span::styled(title, theme.bold()),
         Span::raw(" ".repeat(pad)),
-        Span::styled(demo, theme.warn()),
+        Span::styled(
+            demo,
+            if drill.is_some() {
+                crate::ui::drill::banner_style(theme)
+            } else {
+                theme.warn()
+            },
+        ),
         Span::raw(" "),
         Span::styled(state, theme.severity(inc.state)),
     ]);

@@ -23,7 +23,7 @@ pub const FIXED: &[(&str, &str)] = &[
 pub fn entries(m: &Model) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (a, keys) in &m.keymap.bindings {
-        if keys.is_empty() {
+        if keys.is_empty() || (a.drill_only() && m.drill.is_none()) {
             continue;
         }
         let k: Vec<String> = keys.iter().map(|k| k.to_string()).collect();

@@ -3,19 +3,23 @@
 
 mod checklist;
 mod cleanup;
+mod composer;
 mod deliveries;
 mod dialog;
+pub mod drill;
 mod header;
 mod help;
 mod panel;
 mod roster;
 mod rotation;
+mod sitrep_log;
 mod status_bar;
 pub mod text;
 pub mod theme;
 mod timeline;
 
 use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
+pub use help::entries as help_entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -83,6 +87,16 @@ pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
     match &m.mode {
         Mode::Normal => {}
         Mode::Help { scroll } => help::render(m, theme, *scroll, f),
+        Mode::Compose(kind) => composer::render(m, theme, *kind, f),
+        Mode::ComposeSend(c) => {
+            composer::render(m, theme, c.kind, f);
+            composer::confirm(theme, c, f);
+        }
+        Mode::SitrepLog {
+            sel,
+            detail,
+            scroll,
+        } => sitrep_log::render(m, theme, *sel, *detail, *scroll, f),
         Mode::Panel(p) => panel::render(m, theme, p, f),
         _ => dialog::render(m, theme, f),
     }

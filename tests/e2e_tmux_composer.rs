@@ -1,0 +1,286 @@
+//! End-to-end, the writing desk: the built binary in a tmux pane writes a
+//! sitrep by keys (with a bracketed paste holding newlines), sends it, and
+//! the journal and the outbox have it; a draft survives kill -9 and a
+//! restart. Skipped (loudly) when tmux is not installed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
+use commandpost::domain::Payload;
+use commandpost::journal::Store;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_commandpost");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// A private tmux server with one 100x30 pane running bash.
+    fn start(name: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!(
+                "\n\n*** SKIPPED {name}: tmux is not installed (apt-get install tmux; .ci/run installs it) ***\n\n"
+            );
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("cp-e2e-{}-{name}", std::process::id()),
+        };
+        t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "env -u NO_COLOR PS1='$ ' bash --norc --noprofile",
+        ]);
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn text(&self, s: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", s]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Pastes `s` as a terminal paste (bracketed when the program asked
+    /// for it, as the cockpit does).
+    fn paste(&self, s: &str) {
+        self.tmux(&["set-buffer", "-b", "p", "--", s]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "p", "-t", "t"]);
+    }
+
+    fn shell(&self, line: &str) {
+        self.text(line);
+        self.keys(&["C-j"]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn child_pid(&self) -> Option<u32> {
+        let shell = self.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+        let shell = shell.trim();
+        let kids = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        kids.split_whitespace().next()?.parse().ok()
+    }
+
+    fn cockpit(&self, dir: &Path, actor: &str) {
+        self.shell(&format!(
+            "{BIN} --data-dir {} --as {actor}; echo EXIT=$?",
+            dir.display()
+        ));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// Opens an incident headlessly with Keiko as Comms and Noah on duty.
+fn incident(data: &Path) -> (Store, String) {
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["--data-dir", data.to_str().unwrap(), "--as", "Alice"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+    run(&["new", "Checkout API returns 502"]);
+    run(&["handoff", "comms", "Keiko"]);
+    run(&["join", "Noah"]);
+    let store = Store::new(data);
+    let id = store.current().unwrap().expect("an open incident");
+    (store, id)
+}
+
+#[test]
+fn a_sitrep_written_by_keys_is_journaled_then_queued() {
+    let Some(t) = Tmux::start("sitrep") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (store, id) = incident(&data);
+    t.cockpit(&data, "Alice");
+    t.wait_for("Checkout API returns 502");
+
+    t.text("s");
+    let s = t.wait_for("Sitrep v1 (draft)");
+    assert!(s.contains("IC Alice · Comms Keiko · Noah"), "{s}");
+    // Actions: typed, then a pasted block whose newlines must not send.
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("▶ Actions");
+    t.text("Failing over the DB.");
+    t.keys(&["Enter"]);
+    t.paste("Drained eu-west-1.\nRolled back deploy 4711.\n");
+    t.wait_for("Rolled back deploy 4711.");
+    std::thread::sleep(Duration::from_millis(300));
+    let s = t.screen();
+    assert!(!s.contains("Send sitrep v1?"), "a paste never sends:\n{s}");
+    assert!(
+        store.open(&id).unwrap().1.sitreps.is_empty(),
+        "nothing journaled before Ctrl-S"
+    );
+
+    t.keys(&["C-s"]);
+    let s = t.wait_for("Send sitrep v1?");
+    assert!(s.contains("→ outbox-file (file)"), "{s}");
+    t.text("y");
+    t.wait_for("Queued for announcement: Sitrep v1");
+
+    let (opened, inc) = store.open(&id).unwrap();
+    let sent: Vec<&Payload> = opened
+        .events
+        .iter()
+        .map(|e| &e.payload)
+        .filter(|p| p.kind() == "sitrep_sent")
+        .collect();
+    let [
+        Payload::SitrepSent {
+            version,
+            fields,
+            rendered,
+            ..
+        },
+    ] = sent.as_slice()
+    else {
+        panic!("one sitrep_sent: {sent:?}")
+    };
+    assert_eq!(*version, 1);
+    assert_eq!(
+        fields.actions,
+        "Failing over the DB.\nDrained eu-west-1.\nRolled back deploy 4711."
+    );
+    assert!(rendered.contains("IC: Alice"), "{rendered}");
+    assert_eq!(inc.sitreps.len(), 1);
+    // Queued in the durable outbox (journaled after the sitrep), then
+    // delivered by the default file backend.
+    let kinds: Vec<String> = opened.events.iter().map(|e| e.payload.kind()).collect();
+    let sent_at = kinds.iter().position(|k| k == "sitrep_sent").unwrap();
+    let queued = opened
+        .events
+        .iter()
+        .position(
+            |e| matches!(&e.payload, Payload::Outbox(o) if format!("{o:?}").contains("Sitrep v1")),
+        )
+        .unwrap_or_else(|| panic!("no outbox event for Sitrep v1: {kinds:?}"));
+    assert!(queued > sent_at, "{kinds:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let outbox = loop {
+        let text = std::fs::read_to_string(store.outbox_file(&id)).unwrap_or_default();
+        if text.contains("Rolled back deploy 4711.") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(outbox.contains("Sitrep v1"), "{outbox}");
+    assert!(outbox.contains("Rolled back deploy 4711."), "{outbox}");
+    assert!(
+        !store.incident_dir(&id).join("drafts/sitrep.toml").exists(),
+        "the sent draft is deleted"
+    );
+
+    // The log lists it.
+    t.text("L");
+    t.wait_for("Sitrep log");
+    t.keys(&["Enter"]);
+    t.wait_for("diff against nothing");
+    t.text("q");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+}
+
+#[test]
+fn a_draft_survives_kill_9_and_a_restart() {
+    let Some(t) = Tmux::start("draft") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (store, id) = incident(&data);
+    let draft = store.incident_dir(&id).join("drafts/status.toml");
+    t.cockpit(&data, "Alice");
+    t.wait_for("Checkout API returns 502");
+
+    t.text("u");
+    t.wait_for("Public status update (draft)");
+    t.text("Payments fail for some EU customers.");
+    t.wait_for("Payments fail for some EU customers.");
+    // Written within about a second of the last key, without closing.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(&draft).is_ok_and(|s| s.contains("EU customers")) {
+        assert!(Instant::now() < deadline, "draft not written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let pid = t.child_pid().expect("cockpit pid");
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    t.wait_for("EXIT=137");
+    t.shell("stty sane; printf '\\033[?2004l\\033[?1049l\\033[?25h'; clear; echo RESET-$((40+2))");
+    t.wait_for("RESET-42");
+
+    t.cockpit(&data, "Alice");
+    t.wait_for("Checkout API returns 502");
+    t.text("u");
+    let s = t.wait_for("Payments fail for some EU customers.");
+    assert!(s.contains("Public status update (draft)"), "{s}");
+    // Esc keeps it; quitting leaves it on disk.
+    t.keys(&["Escape"]);
+    t.wait_for("draft kept");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+    assert!(
+        std::fs::read_to_string(&draft)
+            .unwrap()
+            .contains("EU customers")
+    );
+}
