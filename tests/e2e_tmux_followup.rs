@@ -408,7 +408,7 @@ fn hanging_backends_never_stop_keys_or_frames() {
         percentile(&total, 1.0)
     );
     assert!(
-        lat.iter().all(|d| *d < Duration::from_millis(700)),
+        lat.iter().all(|d| *d < Duration::from_millis(1500)),
         "{lat:?}"
     );
     assert!(quit < Duration::from_secs(3), "quit took {quit:?}");
