@@ -59,6 +59,16 @@ fn handoff_waits_for_acknowledgement_when_configured() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
     assert_eq!(v["roles"]["ic"]["name"], "Ricardo");
+    // The announcement carries the brief as its body (default file backend).
+    let inc_dir = std::fs::read_dir(d.path().join("incidents"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let outbox = std::fs::read_to_string(inc_dir.join("outbox.md")).unwrap();
+    let at = outbox.find("@all: IC -> Ricardo").expect("announced");
+    assert!(outbox[at..].contains("Hand-off brief"), "{outbox}");
 }
 
 #[test]

@@ -158,6 +158,7 @@ pub(super) fn act(
     let (mut journal, mut inc) = open(ctx, false)?;
     let payload = payload(&inc)?;
     let text = announcement(&payload);
+    let body = crate::domain::followup::announcement_body(&inc, &payload);
     let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
     let own = events
         .last()
@@ -166,7 +167,7 @@ pub(super) fn act(
     println!("{own}");
     if let Some(text) = text {
         println!("{text}");
-        let msg = deliver::message(&inc, MessageKind::Announcement, &text, "");
+        let msg = deliver::message(&inc, MessageKind::Announcement, &text, &body);
         deliver::send(ctx, &inc.id, vec![msg], None)?;
     }
     Ok(())

@@ -538,3 +538,18 @@ Roster:
         assert_eq!(brief, expected);
     }
 }
+
+/// The body an announcement carries, computed before `payload` is applied:
+/// an acknowledged hand-off sends the brief it was proposed with; anything
+/// else has none (the `@all:` line says it all).
+pub fn announcement_body(inc: &Incident, payload: &Payload) -> String {
+    match payload {
+        Payload::HandoffAcknowledged { role, .. } => inc
+            .followup
+            .pending_handoffs
+            .get(role)
+            .map(|p| p.brief.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 pub use cleanup::{CleanupMark, CleanupOutcome, CleanupState, DEFAULT_CLEANUP_ITEMS};
 pub use figures::{KeyFigures, LateStatus};
-pub use handoff::{PendingHandoff, handoff_brief};
+pub use handoff::{PendingHandoff, announcement_body, handoff_brief};
 pub use postmortem::{PostmortemData, postmortem};
 pub use remediation::{Remediation, RemediationRow, open_remediations};
 pub use report::{Report, render_table, report};
