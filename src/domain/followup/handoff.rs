@@ -350,6 +350,21 @@ impl Incident {
     }
 }
 
+/// The body an announcement carries, computed before `payload` is applied:
+/// an acknowledged hand-off sends the brief it was proposed with; anything
+/// else has none (the `@all:` line says it all).
+pub fn announcement_body(inc: &Incident, payload: &Payload) -> String {
+    match payload {
+        Payload::HandoffAcknowledged { role, .. } => inc
+            .followup
+            .pending_handoffs
+            .get(role)
+            .map(|p| p.brief.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,20 +551,5 @@ Roster:
   Pending hand-off: IC -> Ricardo (proposed 2026-11-22 03:59 UTC by Alice, not yet acknowledged)
 ";
         assert_eq!(brief, expected);
-    }
-}
-
-/// The body an announcement carries, computed before `payload` is applied:
-/// an acknowledged hand-off sends the brief it was proposed with; anything
-/// else has none (the `@all:` line says it all).
-pub fn announcement_body(inc: &Incident, payload: &Payload) -> String {
-    match payload {
-        Payload::HandoffAcknowledged { role, .. } => inc
-            .followup
-            .pending_handoffs
-            .get(role)
-            .map(|p| p.brief.clone())
-            .unwrap_or_default(),
-        _ => String::new(),
     }
 }
