@@ -153,7 +153,10 @@ fn handoff_state_quit_restart_and_kill_9() {
     t.text("h");
     t.wait_for("Hand off which role?");
     let latency = start.elapsed();
-    assert!(latency < Duration::from_millis(1500), "key took {latency:?}");
+    assert!(
+        latency < Duration::from_millis(1500),
+        "key took {latency:?}"
+    );
     t.keys(&["Enter"]);
     t.wait_for("Hand IC to whom?");
     t.text("Ricardo");
