@@ -210,7 +210,16 @@ fn works_after_the_incident_is_resolved() {
 fn the_key_is_in_the_keymap_and_can_be_remapped() {
     use commandpost::app::keymap::Action;
     assert_eq!(Action::from_name("remediation"), Some(Action::Remediation));
-    assert_eq!(Action::Remediation.default_keys(), ["M"]);
+    let cfg: commandpost::config::Config =
+        toml::from_str("[keys]\nremediation = \"F7\"\n").unwrap();
+    let mut m = model_with(new_incident(), "Alice", cfg);
+    feed(&mut m, [k('M')]);
+    assert_eq!(m.mode, Mode::Normal, "M is free again");
+    feed(&mut m, [code(KeyCode::F(7))]);
+    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 0 }));
+    // Inside, the remapped key closes it too.
+    feed(&mut m, [code(KeyCode::F(7))]);
+    assert_eq!(m.mode, Mode::Normal);
 }
 
 #[test]

@@ -195,7 +195,7 @@ impl Action {
             Action::Acknowledge => "acknowledge a hand-off",
             Action::Cleanup => "cleanup checklist",
             Action::Postmortem => "post-mortem draft",
-            Action::Remediation => "remediation items: add, assign, done",
+            Action::Remediation => "remediation items",
         }
     }
 
