@@ -50,6 +50,7 @@ pub enum Action {
     Acknowledge,
     Cleanup,
     Postmortem,
+    Remediation,
 }
 
 /// Where an action is useful: drives the status line hints.
@@ -66,7 +67,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::Help,
         Action::FocusNext,
         Action::FocusPrev,
@@ -105,6 +106,7 @@ impl Action {
         Action::Acknowledge,
         Action::Cleanup,
         Action::Postmortem,
+        Action::Remediation,
     ];
 
     /// The name used in the `[keys]` configuration table.
@@ -148,6 +150,7 @@ impl Action {
             Action::Acknowledge => "acknowledge",
             Action::Cleanup => "cleanup",
             Action::Postmortem => "postmortem",
+            Action::Remediation => "remediation",
         }
     }
 
@@ -192,6 +195,7 @@ impl Action {
             Action::Acknowledge => "acknowledge a hand-off",
             Action::Cleanup => "cleanup checklist",
             Action::Postmortem => "post-mortem draft",
+            Action::Remediation => "remediation items",
         }
     }
 
@@ -234,6 +238,7 @@ impl Action {
             Action::Acknowledge => "ack",
             Action::Cleanup => "cleanup",
             Action::Postmortem => "post-mortem",
+            Action::Remediation => "remediation",
         }
     }
 
@@ -300,6 +305,7 @@ impl Action {
             Action::Acknowledge => &["A"],
             Action::Cleanup => &["C"],
             Action::Postmortem => &["P"],
+            Action::Remediation => &["M"],
         }
     }
 

@@ -57,12 +57,34 @@ pub enum Panel {
         text: String,
         scroll: u16,
     },
+    /// The incident's remediation items (`M`), also after resolution.
+    Remediation {
+        sel: usize,
+    },
+    /// A text field over the remediation list: the new item's text, then its owner, or the
+    /// owner of the selected item.
+    RemediationInput {
+        step: RemediationStep,
+        sel: usize,
+        input: LineEdit,
+    },
     /// The post-mortem draft just written.
     Postmortem {
         path: String,
         text: String,
         scroll: u16,
     },
+}
+
+/// What the remediation text field is asking for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemediationStep {
+    /// The text of a new item.
+    Text,
+    /// The owner of the new item `text` (empty: unassigned).
+    Owner { text: String },
+    /// The new owner of item `id`.
+    Assign { id: u32 },
 }
 
 /// What a panel confirmation does.
@@ -80,6 +102,8 @@ pub enum PanelIntent {
     Ack(Role),
     /// The outgoing holder withdraws a proposed hand-off.
     Withdraw(Role),
+    /// Marks remediation item `id` done.
+    RemediationDone(u32),
 }
 
 fn info(m: &mut Model, text: String) {
@@ -213,6 +237,12 @@ pub fn action(m: &mut Model, inc: &Incident, a: Action) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Action::Remediation => {
+            m.mode = Mode::Panel(Panel::Remediation {
+                sel: first_open_remediation(inc),
+            });
+            Vec::new()
+        }
         Action::Postmortem => {
             info(m, "Writing the post-mortem draft…".into());
             let tz = (m.tz != jiff::tz::TimeZone::UTC).then(|| m.tz.clone());
@@ -249,6 +279,14 @@ fn first_open(inc: &Incident) -> usize {
         .marks
         .iter()
         .position(Option::is_none)
+        .unwrap_or(0)
+}
+
+fn first_open_remediation(inc: &Incident) -> usize {
+    inc.followup
+        .remediations
+        .iter()
+        .position(|r| !r.is_done())
         .unwrap_or(0)
 }
 
@@ -304,6 +342,10 @@ pub fn key(m: &mut Model, panel: Panel, k: KeyEvent) -> Vec<Cmd> {
             Vec::new()
         }
         Panel::Cleanup { sel } => cleanup_key(m, sel, k),
+        Panel::Remediation { sel } => remediation_key(m, sel, k),
+        Panel::RemediationInput { step, sel, input } => {
+            remediation_input_key(m, step, sel, input, k)
+        }
         Panel::SkipReason {
             item,
             sel,
@@ -506,7 +548,9 @@ pub fn key(m: &mut Model, panel: Panel, k: KeyEvent) -> Vec<Cmd> {
 /// Bracketed paste into a panel's text field.
 pub fn paste(m: &mut Model, s: &str) {
     match &mut m.mode {
-        Mode::Panel(Panel::Page { input }) | Mode::Panel(Panel::SkipReason { input, .. }) => {
+        Mode::Panel(Panel::Page { input })
+        | Mode::Panel(Panel::SkipReason { input, .. })
+        | Mode::Panel(Panel::RemediationInput { input, .. }) => {
             input.insert_str(s);
         }
         _ => info(m, "Paste ignored: no text field is open".into()),
@@ -630,6 +674,121 @@ fn cleanup_key(m: &mut Model, sel: usize, k: KeyEvent) -> Vec<Cmd> {
     }
 }
 
+fn remediation_key(m: &mut Model, sel: usize, k: KeyEvent) -> Vec<Cmd> {
+    let Some(inc) = m.inc.clone() else {
+        return Vec::new();
+    };
+    let items = &inc.followup.remediations;
+    let sel = sel.min(items.len().saturating_sub(1));
+    if closes(&k) || Some(Key::from_event(&k)) == m.keymap.first(Action::Remediation) {
+        return Vec::new();
+    }
+    if let Some(s) = list_move(&k, sel, items.len()) {
+        m.mode = Mode::Panel(Panel::Remediation { sel: s });
+        return Vec::new();
+    }
+    let back = Panel::Remediation { sel };
+    m.mode = Mode::Panel(back.clone());
+    if k.modifiers != KeyModifiers::NONE && k.modifiers != KeyModifiers::SHIFT {
+        return Vec::new();
+    }
+    let input = |step| {
+        Mode::Panel(Panel::RemediationInput {
+            step,
+            sel,
+            input: LineEdit::default(),
+        })
+    };
+    match k.code {
+        KeyCode::Char('a') => m.mode = input(RemediationStep::Text),
+        KeyCode::Char('o') | KeyCode::Char(' ') | KeyCode::Char('x') => {
+            let Some(r) = items.get(sel) else {
+                error(m, "no remediation item yet: a adds one".into());
+                return Vec::new();
+            };
+            let id = r.id;
+            if k.code == KeyCode::Char('o') {
+                // Refuse early what the domain would refuse after typing.
+                match inc.cmd_remediation_assign(id, "x") {
+                    Ok(_) => m.mode = input(RemediationStep::Assign { id }),
+                    Err(e) => error(m, e.to_string()),
+                }
+            } else {
+                match inc.cmd_remediation_done(id, None) {
+                    Ok(_) => {
+                        m.mode = Mode::Panel(Panel::Confirm {
+                            prompt: format!("Mark remediation #{id} done?"),
+                            detail: vec![r.text.clone()],
+                            intent: PanelIntent::RemediationDone(id),
+                            back: Some(Box::new(back)),
+                        });
+                    }
+                    Err(e) => error(m, e.to_string()),
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn remediation_input_key(
+    m: &mut Model,
+    step: RemediationStep,
+    sel: usize,
+    mut input: LineEdit,
+    k: KeyEvent,
+) -> Vec<Cmd> {
+    if k.code == KeyCode::Esc || is_ctrl_c(&k) {
+        info(m, "Cancelled: nothing changed".into());
+        m.mode = Mode::Panel(Panel::Remediation { sel });
+        return Vec::new();
+    }
+    if k.code != KeyCode::Enter {
+        input.handle(&k);
+        m.mode = Mode::Panel(Panel::RemediationInput { step, sel, input });
+        return Vec::new();
+    }
+    let Some(inc) = m.inc.clone() else {
+        return Vec::new();
+    };
+    let p = match &step {
+        RemediationStep::Text => match inc.cmd_remediation_add(input.text(), None) {
+            Ok(_) => {
+                m.mode = Mode::Panel(Panel::RemediationInput {
+                    step: RemediationStep::Owner {
+                        text: input.text().to_string(),
+                    },
+                    sel,
+                    input: LineEdit::default(),
+                });
+                return Vec::new();
+            }
+            Err(e) => Err(e),
+        },
+        RemediationStep::Owner { text } => {
+            let owner = Some(input.text()).filter(|o| !o.trim().is_empty());
+            inc.cmd_remediation_add(text, owner)
+        }
+        RemediationStep::Assign { id } => inc.cmd_remediation_assign(*id, input.text()),
+    };
+    match p {
+        Ok(p) => {
+            let sel = match step {
+                RemediationStep::Assign { .. } => sel,
+                _ => inc.followup.remediations.len(),
+            };
+            m.mode = Mode::Panel(Panel::Remediation { sel });
+            append(m, Ok(p))
+        }
+        Err(e) => {
+            error(m, e.to_string());
+            m.mode = Mode::Panel(Panel::RemediationInput { step, sel, input });
+            Vec::new()
+        }
+    }
+}
+
 fn confirm(m: &mut Model, intent: PanelIntent, back: Option<Box<Panel>>) -> Vec<Cmd> {
     match intent {
         PanelIntent::Page(msg) => vec![Cmd::Outbox(OutboxCmd::Send {
@@ -653,6 +812,16 @@ fn confirm(m: &mut Model, intent: PanelIntent, back: Option<Box<Panel>>) -> Vec<
                 return Vec::new();
             };
             let p = inc.cmd_cancel_handoff(&role, None);
+            append(m, p)
+        }
+        PanelIntent::RemediationDone(id) => {
+            if let Some(b) = back {
+                m.mode = Mode::Panel(*b);
+            }
+            let Some(inc) = &m.inc else {
+                return Vec::new();
+            };
+            let p = inc.cmd_remediation_done(id, None);
             append(m, p)
         }
         PanelIntent::Ack(role) => {

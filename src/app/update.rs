@@ -618,7 +618,8 @@ fn normal_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         | Action::Rotation
         | Action::Acknowledge
         | Action::Cleanup
-        | Action::Postmortem => panel::action(m, &inc, action),
+        | Action::Postmortem
+        | Action::Remediation => panel::action(m, &inc, action),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod drill;
 mod header;
 mod help;
 mod panel;
+mod remediation;
 mod roster;
 mod rotation;
 mod sitrep_log;

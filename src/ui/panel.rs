@@ -22,6 +22,10 @@ pub fn render(m: &Model, theme: &Theme, p: &Panel, f: &mut Buffer) {
         Panel::SkipReason { item, sel, input } => {
             super::cleanup::render(m, theme, *sel, Some((item, input)), f)
         }
+        Panel::Remediation { sel } => super::remediation::render(m, theme, *sel, None, f),
+        Panel::RemediationInput { step, sel, input } => {
+            super::remediation::render(m, theme, *sel, Some((step, input)), f)
+        }
         Panel::Page { input } => page(m, theme, input, f),
         Panel::Confirm {
             prompt,
