@@ -5,86 +5,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_commandpost");
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!(
-                "\n\n*** SKIPPED {name}: tmux is not installed (apt-get install tmux; .ci/run installs it) ***\n\n"
-            );
-            return None;
-        }
-        let t = Tmux {
-            socket: format!("cp-e2e-{}-{name}", std::process::id()),
-        };
-        t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "env -u NO_COLOR PS1='$ ' bash --norc --noprofile",
-        ]);
-        Some(t)
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn text(&self, s: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", s]);
-    }
-
-    fn shell(&self, line: &str) {
-        self.text(line);
-        self.tmux(&["send-keys", "-t", "t", "C-j"]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {needle:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+mod tmux_common;
+use tmux_common::{BIN, Tmux};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

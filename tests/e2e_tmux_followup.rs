@@ -10,111 +10,12 @@ use commandpost::domain::Payload;
 use commandpost::journal::Store;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_commandpost");
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!(
-                "\n\n*** SKIPPED {name}: tmux is not installed (apt-get install tmux; .ci/run installs it) ***\n\n"
-            );
-            return None;
-        }
-        let t = Tmux {
-            socket: format!("cp-e2e-fu-{}-{name}", std::process::id()),
-        };
-        t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "env -u NO_COLOR PS1='$ ' bash --norc --noprofile",
-        ]);
-        Some(t)
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn text(&self, s: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", s]);
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn shell(&self, line: &str) {
-        self.text(line);
-        self.keys(&["C-j"]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        self.wait_until(needle, |s| s.contains(needle))
-    }
-
-    fn wait_gone(&self, needle: &str) -> String {
-        self.wait_until(&format!("{needle} to disappear"), |s| !s.contains(needle))
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Sends a key and returns how long until `needle` is on screen.
-    fn timed(&self, key: &str, needle: &str) -> Duration {
-        let start = Instant::now();
-        self.text(key);
-        self.wait_for(needle);
-        start.elapsed()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+mod tmux_common;
+use tmux_common::{BIN, Tmux};
 
 fn cockpit(t: &Tmux, data: &Path, config: Option<&Path>, actor: &str) {
     let config = config
