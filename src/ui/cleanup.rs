@@ -6,7 +6,7 @@ use crate::app::model::Model;
 use crate::domain::followup::{CleanupOutcome, utc_hm};
 use crate::ui::Canvas;
 use crate::ui::dialog::popup;
-use crate::ui::panel::{big, field, footer};
+use crate::ui::panel::{big, field, fit_with_footer, footer};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -101,11 +101,9 @@ pub fn render(
         ));
     }
     let body_h = inner.height.saturating_sub(1) as usize;
-    while lines.len() < body_h {
-        lines.push(Line::raw(""));
-    }
-    lines.truncate(body_h);
-    lines.push(footer(
+    let lines = fit_with_footer(
+        lines,
+        body_h,
         theme,
         &[
             ("Space".into(), "done".into()),
@@ -113,7 +111,7 @@ pub fn render(
             ("↑↓".into(), "move".into()),
             ("Esc".into(), "close".into()),
         ],
-    ));
+    );
     f.render_widget(Paragraph::new(lines), inner);
     if let Some((item, input)) = skipping {
         let area = f.screen();

@@ -97,6 +97,19 @@ pub fn big(f: &mut Buffer, theme: &Theme, title: &str) -> Rect {
     popup(f, theme, w, h, title)
 }
 
+/// Fits `lines` to the `body_h` rows above a footer (padding or cutting),
+/// then adds the footer of key hints.
+pub fn fit_with_footer<'a>(
+    mut lines: Vec<Line<'a>>,
+    body_h: usize,
+    theme: &Theme,
+    items: &[(String, String)],
+) -> Vec<Line<'a>> {
+    lines.resize(body_h, Line::raw(""));
+    lines.push(footer(theme, items));
+    lines
+}
+
 pub fn footer<'a>(theme: &Theme, items: &[(String, String)]) -> Line<'a> {
     let mut spans = Vec::new();
     for (k, d) in items {

@@ -6,7 +6,7 @@ use crate::app::model::Model;
 use crate::app::panel::RemediationStep;
 use crate::ui::Canvas;
 use crate::ui::dialog::popup;
-use crate::ui::panel::{big, field, footer};
+use crate::ui::panel::{big, field, fit_with_footer, footer};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -69,11 +69,9 @@ pub fn render(
         ));
     }
     let body_h = inner.height.saturating_sub(1) as usize;
-    while lines.len() < body_h {
-        lines.push(Line::raw(""));
-    }
-    lines.truncate(body_h);
-    lines.push(footer(
+    let lines = fit_with_footer(
+        lines,
+        body_h,
         theme,
         &[
             ("a".into(), "add".into()),
@@ -82,7 +80,7 @@ pub fn render(
             ("↑↓".into(), "move".into()),
             ("Esc".into(), "close".into()),
         ],
-    ));
+    );
     f.render_widget(Paragraph::new(lines), inner);
     if let Some((step, input)) = typing {
         let title = match step {
