@@ -1,20 +1,11 @@
 //! Headless commands end to end, in temp data dirs, including error paths.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
-fn cp(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("commandpost").unwrap();
-    c.env("COMMANDPOST_DATA_DIR", data)
-        .env_remove("COMMANDPOST_CONFIG")
-        .env("XDG_CONFIG_HOME", data.join("xdg"))
-        .env("HOME", data)
-        .env("USER", "alice")
-        .env_remove("RUST_LOG");
-    c
-}
+mod cli_common;
+use cli_common::cp;
 
 fn new_incident(data: &Path) -> String {
     let out = cp(data)

@@ -2,19 +2,10 @@
 //! cleanup after resolving, remediation, post-mortem and report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use std::path::Path;
 
-fn cp(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("commandpost").unwrap();
-    c.env("COMMANDPOST_DATA_DIR", data)
-        .env_remove("COMMANDPOST_CONFIG")
-        .env("XDG_CONFIG_HOME", data.join("xdg"))
-        .env("HOME", data)
-        .env("USER", "alice");
-    c
-}
+mod cli_common;
+use cli_common::cp;
 
 #[test]
 fn handoff_waits_for_acknowledgement_when_configured() {

@@ -1,20 +1,11 @@
 //! Headless writing desk end to end: `sitrep send|show|log`, `status post`, `lint`, in temp dirs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
-fn cp(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("commandpost").unwrap();
-    c.env("COMMANDPOST_DATA_DIR", data)
-        .env_remove("COMMANDPOST_CONFIG")
-        .env("XDG_CONFIG_HOME", data.join("xdg"))
-        .env("HOME", data)
-        .env("USER", "alice")
-        .env_remove("RUST_LOG");
-    c
-}
+mod cli_common;
+use cli_common::cp;
 
 fn run(data: &Path, args: &[&str]) -> String {
     let out = cp(data).args(args).output().unwrap();
