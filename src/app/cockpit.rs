@@ -15,10 +15,10 @@ use crate::app::keymap::{Action, Keymap};
 use crate::app::msg::Msg;
 use crate::app::roster;
 use crate::config::Config;
-use crate::delivery::MessageKind;
 use crate::domain::checklist::{self, Row};
 use crate::domain::event::LoopQuestion;
 use crate::domain::incident::DomainError;
+use crate::domain::outbound::MessageKind;
 use crate::domain::{Event, Incident, Payload};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -129,7 +129,7 @@ impl Cockpit {
     /// Re-derives what depends on the incident and the clock.
     pub fn refresh(&mut self) {
         self.rows = match &self.inc {
-            Some(inc) => checklist::evaluate(inc, &self.config, self.now),
+            Some(inc) => checklist::evaluate(inc, &self.config.policy(), self.now),
             None => Vec::new(),
         };
     }

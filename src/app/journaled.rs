@@ -106,13 +106,13 @@ fn sent_message(m: &Model, payload: &Payload) -> Option<Cmd> {
         Payload::SitrepSent {
             version, rendered, ..
         } => (
-            crate::delivery::MessageKind::Sitrep,
+            crate::domain::outbound::MessageKind::Sitrep,
             format!("Sitrep v{version}"),
             rendered.clone(),
             None,
         ),
         Payload::StatusPosted { fields, rendered } => (
-            crate::delivery::MessageKind::Status,
+            crate::domain::outbound::MessageKind::Status,
             format!(
                 "Status update: {}",
                 crate::domain::text::capitalised(&fields.stage)

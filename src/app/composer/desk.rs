@@ -213,7 +213,7 @@ pub fn prefill(
                 })
                 .collect();
             v.insert("components".into(), comps.join("\n"));
-            let next = status::next_update_default(inc, cfg, now)
+            let next = status::next_update_default(inc, &cfg.cadence, now)
                 .map(|t| duration::config_form(t.duration_since(now)))
                 .unwrap_or_default();
             v.insert("next_update".into(), next);

@@ -5,10 +5,11 @@
 
 use crate::app::composer::kind::{FieldSpec, Kind, NEXT_UPDATE};
 use crate::config::Config;
-use crate::delivery::{Backend, MessageKind, OutboundMessage, StatusPayload};
+use crate::delivery::Backend;
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Field, Linter, Stage, Warning};
+use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
 use crate::domain::template::Template;
 use crate::domain::text::{capitalised, one_line, strip_control};
 use crate::domain::{duration, sitrep, status};

@@ -1,6 +1,6 @@
 //! The two composers' forms as data: which composer, its fields.
 
-use crate::delivery::MessageKind;
+use crate::domain::outbound::MessageKind;
 
 /// Which composer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -85,7 +85,7 @@ impl Compose {
 
     fn set_stage(&self, cx: &mut Cockpit, stage: Stage) {
         let default = match &cx.inc {
-            Some(inc) => status::next_update_default(inc, &cx.config, cx.now)
+            Some(inc) => status::next_update_default(inc, &cx.config.cadence, cx.now)
                 .map(|t| duration::config_form(t.duration_since(cx.now)))
                 .unwrap_or_default(),
             None => String::new(),
