@@ -182,7 +182,7 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     println!("sitrep v{version} sent");
     let msg = super::deliver::message(
         &inc,
-        crate::delivery::MessageKind::Sitrep,
+        crate::domain::outbound::MessageKind::Sitrep,
         &format!("Sitrep v{version}"),
         &rendered,
     );
@@ -345,7 +345,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
                     .map_err(|e| Fail(format!("next_update: {e}")))?,
             ),
             None if stage == Stage::Resolved => None,
-            None => status::next_update_default(inc, &ctx.config, now),
+            None => status::next_update_default(inc, &ctx.config.cadence, now),
         };
         status::compose(inc, &fields, &template, now)
             .map_err(|e| Fail(format!("{}: {e}", input.name)))
@@ -360,11 +360,11 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     let headline = format!("Status update: {}", capitalised(&fields.stage));
     let mut msg = super::deliver::message(
         &inc,
-        crate::delivery::MessageKind::Status,
+        crate::domain::outbound::MessageKind::Status,
         &headline,
         &rendered,
     );
-    msg.status = Some(crate::delivery::StatusPayload {
+    msg.status = Some(crate::domain::outbound::StatusPayload {
         stage: fields.stage.clone(),
         message: fields.message.clone(),
         workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),

@@ -1,6 +1,7 @@
 //! Journal events: the only way the incident changes. State is the replay of
 //! these. Events of a type this version does not know are kept verbatim.
 
+use crate::domain::outbound::OutboxEvent;
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -308,8 +309,8 @@ pub enum Payload {
         decision: Option<DrillDecision>,
     },
     /// The durable outbox: a message queued, a delivery attempt, its outcome
-    /// (see `crate::delivery::outbox`).
-    Outbox(crate::delivery::outbox::OutboxEvent),
+    /// (pure data in `domain::outbound`; the delivery layer's outbox writes them).
+    Outbox(OutboxEvent),
     /// An event this version cannot read: a type it does not know, or a line
     /// written by a newer version (`v`) that it cannot decode. Kept and shown
     /// ("written by a newer commandpost"), never dropped.
@@ -658,7 +659,7 @@ mod tests {
                     options: vec!["yes".into(), "no".into()],
                 }),
             },
-            Payload::Outbox(crate::delivery::outbox::OutboxEvent::Dropped {
+            Payload::Outbox(OutboxEvent::Dropped {
                 message: "INC-1.m3".into(),
                 backend: "slack".into(),
             }),
