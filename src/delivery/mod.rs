@@ -3,6 +3,7 @@
 //!
 //! - [`message`]: [`OutboundMessage`], what the app constructs and the journal stores.
 //! - [`config`]: `[[backends]]` entries, validation, `env:`/`file:` secrets.
+//! - [`endpoint`]: what a pasted vendor URL means (full endpoint, base, subscribe URL, link).
 //! - [`backend`]: the [`Backend`] trait, [`DeliveryContext`], [`Delivered`], [`DeliveryError`].
 //! - [`backends`]: one file per kind; [`backends::build_backends`].
 //! - [`retry`]: status classification, Retry-After and body hints, backoff, [`retry::deliver_with_retry`].
@@ -13,6 +14,7 @@
 pub mod backend;
 pub mod backends;
 pub mod config;
+pub mod endpoint;
 pub mod http;
 pub mod message;
 pub mod outbox;

@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use super::Backend;
 use super::backends::build_backends;
-use super::config::BackendConfig;
+use super::config::{BackendConfig, BackendKind};
 use super::message::{MessageKind, OutboundMessage, PageAction};
 use super::outbox::OutboxState;
 use crate::config::Config;
+use crate::config::Finding;
 use crate::domain::event::Severity;
 use crate::domain::incident::Incident;
+use secrecy::ExposeSecret;
 
 /// The configured backends, or the embedded default (Markdown to the incident's `outbox.md`
 /// under `data_dir`) when none is configured.
@@ -95,4 +97,89 @@ pub fn page_open(st: &OutboxState) -> bool {
         }
     }
     open
+}
+
+/// `config check` for `[[backends]]`: unknown keys, each entry against its kind, and what
+/// every URL key was understood as (notes; a secret URL is described, never shown). Secret
+/// references that resolve are read to check the URL inside; the others were warned about.
+pub fn check_backends(cfg: &Config) -> Vec<Finding> {
+    use super::config::KEYS;
+    use super::endpoint;
+    let mut out = Vec::new();
+    for (i, table) in cfg.backends.iter().enumerate() {
+        let at = |key: &str| format!("backends[{i}].{key}");
+        let unknown: Vec<&String> = table
+            .keys()
+            .filter(|k| !KEYS.contains(&k.as_str()))
+            .collect();
+        for k in &unknown {
+            out.push(Finding::unknown_key(at(k), k, &KEYS));
+        }
+        // The rest of the entry is still checked.
+        let mut known = table.clone();
+        known.retain(|k, _| KEYS.contains(&k));
+        let b = match BackendConfig::from_table(&known) {
+            Ok(b) => b,
+            Err(e) => {
+                out.push(Finding::error(format!("backends[{i}]"), e));
+                continue;
+            }
+        };
+        if let Err(issues) = b.validate() {
+            for (key, message) in issues {
+                out.push(Finding::error(at(key), message));
+            }
+        }
+        for (key, understood) in b.understood_urls() {
+            if let Ok(e) = understood {
+                out.push(Finding::note(at(key), e.understood));
+            }
+        }
+        if let Some(room) = &b.room
+            && let Ok(id) = endpoint::matrix_room(room)
+            && id != room.trim()
+        {
+            let what = if id.starts_with('#') {
+                "alias"
+            } else {
+                "room id"
+            };
+            out.push(Finding::note(
+                at("room"),
+                format!("a matrix.to link to the {what} {id}"),
+            ));
+        }
+        // Secret URLs: read through their reference, described without their value.
+        type Understand = fn(&str) -> Result<endpoint::Endpoint, String>;
+        let ntfy = |raw: &str| {
+            endpoint::ntfy_topic(raw).map(|t| endpoint::Endpoint {
+                url: t.publish,
+                understood: t.understood,
+                warning: None,
+            })
+        };
+        let secret_urls: Vec<(&str, &Option<String>, Understand)> = match b.kind {
+            BackendKind::Slack => vec![("url", &b.url, endpoint::slack_webhook)],
+            BackendKind::Teams => vec![("url", &b.url, endpoint::teams_webhook)],
+            BackendKind::Discord => vec![("url", &b.url, endpoint::discord_webhook)],
+            BackendKind::Ntfy => vec![("url", &b.url, ntfy)],
+            BackendKind::Email => vec![("smtp_url", &b.smtp_url, endpoint::smtp_url)],
+            _ => vec![],
+        };
+        for (key, raw, understand) in secret_urls {
+            let Some(Ok(value)) = raw.as_deref().map(super::config::resolve_secret) else {
+                continue;
+            };
+            match understand(value.expose_secret()) {
+                Ok(e) => {
+                    out.push(Finding::note(at(key), e.understood));
+                    if let Some(w) = e.warning {
+                        out.push(Finding::warning(at(key), w));
+                    }
+                }
+                Err(e) => out.push(Finding::error(at(key), e)),
+            }
+        }
+    }
+    out
 }

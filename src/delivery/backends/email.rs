@@ -66,6 +66,17 @@ impl Email {
         let smtp_url = optional_secret(cfg, "smtp_url", &cfg.smtp_url)?;
         let password = optional_secret(cfg, "password", &cfg.password)?;
         let mut secrets: Vec<SecretString> = Vec::new();
+        // `host:port` and `smtp://host:587` (no tls=) as providers document them: STARTTLS
+        // required towards a remote host, never a credential in clear.
+        let smtp_url = match smtp_url {
+            None => None,
+            Some(raw) => {
+                let e = crate::delivery::endpoint::smtp_url(raw.expose_secret())
+                    .map_err(|e| BuildError::one(cfg, "smtp_url", e))?;
+                secrets.push(raw);
+                Some(SecretString::from(e.url))
+            }
+        };
         let builder = if let Some(url) = &smtp_url {
             secrets.push(url.clone());
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret()).map_err(|_| {

@@ -50,12 +50,12 @@ impl PagerDuty {
         common: Common,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let events_url = cfg
-            .events_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_EVENTS_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
+        // The full endpoint as PagerDuty documents it (`.../v2/enqueue`) or a base.
+        let events_url = crate::delivery::endpoint::pagerduty_events(
+            cfg.events_url.as_deref().unwrap_or(DEFAULT_EVENTS_URL),
+        )
+        .map_err(|e| BuildError::one(cfg, "events_url", e))?
+        .url;
         let routing_key = required_secret(cfg, "routing_key", &cfg.routing_key)?;
         let peer = Peer::new(&cfg.name, &events_url, vec![routing_key.clone()]);
         Ok(PagerDuty {

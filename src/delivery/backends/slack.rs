@@ -35,6 +35,9 @@ impl Slack {
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
         let url = secret_url(cfg, "url", &cfg.url)?;
+        // A Web API method URL is refused with what to write instead.
+        crate::delivery::endpoint::slack_webhook(url.expose_secret())
+            .map_err(|e| BuildError::one(cfg, "url", e))?;
         let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
         Ok(Slack {
             common,
