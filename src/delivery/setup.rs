@@ -8,12 +8,12 @@ use std::sync::Arc;
 use super::Backend;
 use super::backends::build_backends;
 use super::config::{BackendConfig, BackendKind};
-use super::message::{MessageKind, OutboundMessage, PageAction};
 use super::outbox::OutboxState;
 use crate::config::Config;
 use crate::config::Finding;
 use crate::domain::event::Severity;
 use crate::domain::incident::Incident;
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 use secrecy::ExposeSecret;
 
 /// The configured backends, or the embedded default (Markdown to the incident's `outbox.md`
