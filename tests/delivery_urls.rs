@@ -5,7 +5,8 @@
 
 mod delivery_common;
 
-use commandpost::delivery::{BackendKind, DeliveryContext, PageAction};
+use commandpost::delivery::{BackendKind, DeliveryContext};
+use commandpost::domain::outbound::PageAction;
 use delivery_common::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex, query_param};

@@ -444,7 +444,7 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     );
     let msgs = sends(&after);
     let heads: Vec<&str> = msgs.iter().map(|m| m.headline.as_str()).collect();
-    assert_eq!(heads, ["Resolved"]);
+    assert_eq!(heads, ["Page resolved"]);
     assert_eq!(msgs[0].page, Some(PageAction::Resolve));
     let inc = m.inc.clone().unwrap();
     assert!(inc.followup.cleanup.opened_at.is_some());

@@ -58,22 +58,58 @@ pub fn message(inc: &Incident, kind: MessageKind, headline: &str, body: &str) ->
     }
 }
 
-/// A page about `inc`: `[major] INC-..: <summary>`, severity `error` while investigating,
-/// else `critical`. `Err` when the summary is empty.
+/// A sent sitrep (version `version`, its rendered text) about `inc`.
+pub fn sitrep_message(inc: &Incident, version: u32, rendered: &str) -> OutboundMessage {
+    message(
+        inc,
+        MessageKind::Sitrep,
+        &format!("Sitrep v{version}"),
+        rendered,
+    )
+}
+
+/// A posted public status update about `inc`: the rendered text as body, the fields as the
+/// structured payload (Statuspage builds its incident from them).
+pub fn status_message(
+    inc: &Incident,
+    fields: &crate::domain::event::StatusFields,
+    rendered: &str,
+) -> OutboundMessage {
+    let stage = crate::delivery::render::stage_label(&fields.stage);
+    let mut msg = message(
+        inc,
+        MessageKind::Status,
+        &format!("Status update: {stage}"),
+        rendered,
+    );
+    msg.status = Some(crate::domain::outbound::StatusPayload {
+        stage: fields.stage.clone(),
+        message: fields.message.clone(),
+        workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),
+        components: fields.components.clone(),
+        next_update: fields
+            .next_update_at
+            .map(|t| t.strftime("%H:%M UTC").to_string()),
+    });
+    msg
+}
+
+/// A page about `inc`: headline `Page: <summary>`, the summary as typed (the title line
+/// says the state, id and title), severity `error` while investigating, else `critical`.
+/// `Err` when the summary is empty.
 pub fn page_trigger(inc: &Incident, summary: &str) -> Result<OutboundMessage, String> {
     let summary = crate::domain::text::one_line(summary);
     if summary.is_empty() {
         return Err("page: the summary cannot be empty".into());
     }
-    let headline = format!("[{}] {}: {summary}", inc.state.label(), inc.id);
-    let mut msg = message(inc, MessageKind::Page, &headline, &summary);
+    let mut msg = message(inc, MessageKind::Page, &format!("Page: {summary}"), "");
     let severity = if inc.state == Severity::Investigating {
         "error"
     } else {
         "critical"
     };
     msg.page = Some(PageAction::Trigger {
-        summary: headline,
+        summary,
         severity: severity.into(),
     });
     Ok(msg)
@@ -81,7 +117,7 @@ pub fn page_trigger(inc: &Incident, summary: &str) -> Result<OutboundMessage, St
 
 /// The page resolution sent when the incident is resolved.
 pub fn page_resolve(inc: &Incident) -> OutboundMessage {
-    let mut msg = message(inc, MessageKind::Page, "Resolved", "Incident resolved");
+    let mut msg = message(inc, MessageKind::Page, "Page resolved", "");
     msg.page = Some(PageAction::Resolve);
     msg
 }

@@ -14,7 +14,7 @@ use super::{BuildError, Common, idempotency_key, optional_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind, EmailTls};
 use crate::delivery::http::{Peer, human_duration};
-use crate::delivery::render::{full_plain, title_line};
+use crate::delivery::render::{full_plain, headline, page_line, title_line};
 use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct Email {
@@ -45,8 +45,13 @@ pub fn thread_root(incident_id: &str) -> String {
     format!("<{}@commandpost>", clean.trim_matches('.'))
 }
 
+/// `title: headline`; a page's is its one line (state, id, title, summary).
 pub fn subject(msg: &OutboundMessage) -> String {
-    let s = format!("{}: {}", title_line(msg), msg.headline.trim());
+    let s = if msg.kind == MessageKind::Page {
+        page_line(msg)
+    } else {
+        format!("{}: {}", title_line(msg), headline(msg))
+    };
     s.chars().filter(|c| !c.is_control()).collect()
 }
 

@@ -9,7 +9,7 @@ use super::{BuildError, Common, required_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::render::{title_line, truncate_chars};
+use crate::delivery::render::{page_line, title_line, truncate_chars};
 use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com";
@@ -101,7 +101,7 @@ impl PagerDuty {
             return Err(format!("pagerduty only sends pages, not {}", msg.kind));
         };
         Ok(match page {
-            PageAction::Trigger { summary, severity } => {
+            PageAction::Trigger { severity, .. } => {
                 let mut details = json!({
                     "incident": msg.incident_id,
                     "title": msg.incident_title,
@@ -118,7 +118,8 @@ impl PagerDuty {
                         "event_action": "trigger",
                         "dedup_key": Self::dedup_key(msg),
                         "payload": {
-                            "summary": Self::summary(msg, summary),
+                            // State, id, title and the summary once (a lock screen shows it).
+                            "summary": truncate_chars(&page_line(msg), MAX_SUMMARY_CHARS),
                             "source": "commandpost",
                             "severity": pd_severity(severity),
                             "custom_details": details,
