@@ -736,8 +736,8 @@ impl<'a> Checker<'a> {
 
     /// Checks across keys, on the values that could be read.
     fn semantics(&mut self) {
-        let c = self.view.cadence.clone();
-        let s = self.view.shifts.clone();
+        let c = self.view.cadence;
+        let s = self.view.shifts;
         let positive = [
             ("cadence.sitrep_investigating", c.sitrep_investigating),
             ("cadence.sitrep_confirmed", c.sitrep_confirmed),
