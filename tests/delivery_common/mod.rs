@@ -174,6 +174,7 @@ pub fn describe(req: &wiremock::Request, headers: &[&str]) -> String {
 /// The venv with synapse and aiosmtpd, installed on first use (see `tests/test_servers`).
 #[path = "../test_servers/mod.rs"]
 pub mod test_servers;
+#[allow(unused_imports)] // each test binary uses a subset
 pub use test_servers::test_venv;
 
 /// A free TCP port on 127.0.0.1.
