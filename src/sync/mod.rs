@@ -1,0 +1,6 @@
+//! Several cockpits, one incident: the journal replicated through the incident's Matrix room
+//! (issue 12; design and measured facts in `shared/sync.md`).
+//!
+//! - [`matrix`]: the Matrix client-server API client (HTTP only).
+
+pub mod matrix;
