@@ -10,7 +10,7 @@ mod secret;
 
 pub use check::{
     CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
-    TEMPLATES_KEYS, check, check_with,
+    SYNC_KEYS, TEMPLATES_KEYS, check, check_with, matrix_user_id,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
@@ -48,6 +48,24 @@ pub struct Config {
     pub templates: Templates,
     /// Linter rules added or disabled.
     pub lint: LintSettings,
+    /// Multi-cockpit sync through the incident's Matrix room.
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: the Matrix account this machine replicates the incident through. Without
+/// `access_token`, the login kept by `commandpost sync login` in the data dir is used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Homeserver URL, e.g. `https://matrix.example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homeserver: Option<String>,
+    /// Matrix user id, e.g. `@ricardo:example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// A secret reference (`env:NAME`, `file:/path`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
 }
 
 /// `[cleanup]`: items ticked (or skipped with a reason) after resolving.
@@ -196,6 +214,10 @@ pub struct KnownPerson {
     pub team: Option<String>,
     #[serde(default)]
     pub contact: Option<String>,
+    /// Matrix user id (`@ricardo:example.org`): maps room members to people, for
+    /// commands typed in the incident's room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -727,6 +727,7 @@ mod tests {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         });
         let r = evaluate_one(&b.inc(), &cfg, t(7 * 60), LoopQuestion::Breaks);
         assert_eq!(
