@@ -2,7 +2,7 @@
 //! (issue 12; design and measured facts in `shared/sync.md`).
 //!
 //! - [`matrix`]: the Matrix client-server API client (HTTP only).
-//! - [`wire`]: room event content <-> machine events (batches, notices, parts); pure.
+//! - [`room`]: room events <-> machine events (classification, batches, notices, parts); pure.
 
 pub mod matrix;
-pub mod wire;
+pub mod room;

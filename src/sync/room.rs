@@ -1,4 +1,4 @@
-//! What travels in the room. Every room event commandpost sends carries
+//! What travels in the room (the transport's side). Every room event commandpost sends carries
 //! `content["org.commandpost"] = {"v": 1, "incident": ID, "origin": O, "events": [LINE, ...]}`
 //! where each LINE is one replicated event as a JSON *string*: strings keep the bytes exact
 //! and stay inside Matrix's canonical-JSON rules (no floats, integers within 2^53) whatever
