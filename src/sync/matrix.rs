@@ -518,6 +518,20 @@ impl Client {
         limit: u32,
         filter: Option<&str>,
     ) -> Result<MessagesReply, MatrixError> {
+        self.messages_to(room_id, from, None, dir, limit, filter)
+            .await
+    }
+
+    /// [`Client::messages`] stopping at the token `to` (e.g. the `/sync` token a gap began at).
+    pub async fn messages_to(
+        &self,
+        room_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        dir: Dir,
+        limit: u32,
+        filter: Option<&str>,
+    ) -> Result<MessagesReply, MatrixError> {
         let mut url = self.url(&["rooms", room_id, "messages"]);
         {
             let mut q = url.query_pairs_mut();
@@ -525,6 +539,9 @@ impl Client {
             q.append_pair("limit", &limit.to_string());
             if let Some(f) = from {
                 q.append_pair("from", f);
+            }
+            if let Some(t) = to {
+                q.append_pair("to", t);
             }
             if let Some(f) = filter {
                 q.append_pair("filter", f);

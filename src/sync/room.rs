@@ -518,7 +518,7 @@ mod tests {
             from += b.count;
             sent += 1;
         }
-        assert!(sent >= 4 && sent <= 6, "{sent} room events");
+        assert!((4..=6).contains(&sent), "{sent} room events");
     }
 
     #[test]
