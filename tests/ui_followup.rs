@@ -10,9 +10,10 @@ use commandpost::app::model::{Mode, Model};
 use commandpost::app::panel::{Panel, PanelIntent};
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::config::{Config, KnownPerson};
-use commandpost::delivery::outbox::{AttemptResult, OutboxEvent};
-use commandpost::delivery::{MessageKind, OutboundMessage, PageAction};
 use commandpost::domain::event::{FORMAT_VERSION, Severity};
+use commandpost::domain::outbound::{
+    AttemptResult, MessageKind, OutboundMessage, OutboxEvent, PageAction,
+};
 use commandpost::domain::{Event, Payload, Role};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -4,9 +4,9 @@ use super::{
     BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd, deliver, followup,
 };
 use crate::config::{self, Config};
-use crate::delivery::MessageKind;
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
+use crate::domain::outbound::MessageKind;
 use crate::domain::role::Role;
 use crate::domain::text::clean_name;
 use crate::journal::{Journal, Store, store::record};

@@ -181,7 +181,7 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     println!("sitrep v{version} sent");
     let msg = super::deliver::message(
         &inc,
-        crate::delivery::MessageKind::Sitrep,
+        crate::domain::outbound::MessageKind::Sitrep,
         &format!("Sitrep v{version}"),
         &rendered,
     );
@@ -352,11 +352,11 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     let headline = format!("Status update: {}", capitalised(&fields.stage));
     let mut msg = super::deliver::message(
         &inc,
-        crate::delivery::MessageKind::Status,
+        crate::domain::outbound::MessageKind::Status,
         &headline,
         &rendered,
     );
-    msg.status = Some(crate::delivery::StatusPayload {
+    msg.status = Some(crate::domain::outbound::StatusPayload {
         stage: fields.stage.clone(),
         message: fields.message.clone(),
         workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),

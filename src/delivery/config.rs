@@ -9,7 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::message::MessageKind;
+use crate::domain::outbound::MessageKind;
 
 /// Which backend implementation a `[[backends]]` entry uses.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

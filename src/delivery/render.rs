@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::message::{MessageKind, OutboundMessage, PageAction};
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 /// Appended where text was cut.
 pub const TRUNCATION_MARKER: &str = "… [truncated]";
@@ -295,7 +295,7 @@ pub fn split_chars(text: &str, max: usize) -> Vec<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
-    use crate::delivery::message::StatusPayload;
+    use crate::domain::outbound::StatusPayload;
 
     pub(crate) fn msg(kind: MessageKind) -> OutboundMessage {
         OutboundMessage {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use super::Backend;
 use super::backends::build_backends;
 use super::config::BackendConfig;
-use super::message::{MessageKind, OutboundMessage, PageAction};
 use super::outbox::OutboxState;
 use crate::config::Config;
 use crate::domain::event::Severity;
 use crate::domain::incident::Incident;
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 /// The configured backends, or the embedded default (Markdown to the incident's `outbox.md`
 /// under `data_dir`) when none is configured.

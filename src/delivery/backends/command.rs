@@ -10,8 +10,8 @@ use super::{BuildError, Common};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::human_duration;
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::full_plain;
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Exit status that asks for a retry (sysexits.h EX_TEMPFAIL).
 pub const EXIT_TEMPFAIL: i32 = 75;

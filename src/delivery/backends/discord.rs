@@ -8,8 +8,8 @@ use super::{BuildError, Common, parts_detail, post_parts, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::Peer;
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{full_markdown, split_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub const MAX_CONTENT_CHARS: usize = 2_000;
 

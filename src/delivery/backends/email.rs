@@ -14,8 +14,8 @@ use super::{BuildError, Common, idempotency_key, optional_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind, EmailTls};
 use crate::delivery::http::{Peer, human_duration};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{full_plain, title_line};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct Email {
     common: Common,

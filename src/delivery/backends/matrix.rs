@@ -12,11 +12,11 @@ use super::{BuildError, Common, idempotency_key, required_secret, required_str};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{
     body_markdown, escape_html, full_plain, headline_with_mention, md_to_html, title_line,
     truncate_bytes,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Events are limited to 65,536 bytes in all; each of body and formatted_body stays below this.
 pub const MAX_BODY_BYTES: usize = 30_000;

@@ -9,8 +9,8 @@ use super::{BuildError, Common, parts_detail, post_parts, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::Peer;
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{body_markdown, headline_with_mention, split_chars, title_line};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub const MAX_POST_CHARS: usize = 16_000;
 

@@ -9,10 +9,10 @@ use super::{BuildError, Common, optional_secret, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, PageAction};
 use crate::delivery::render::{
     body_markdown, headline_with_mention, title_line, truncate_bytes, truncate_chars,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 /// Larger messages become attachments on ntfy: stay below 4 KB.
 pub const MAX_MESSAGE_BYTES: usize = 3_900;

@@ -9,8 +9,8 @@ use super::{BuildError, Common, required_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, PageAction};
 use crate::delivery::render::{title_line, truncate_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com";
 pub const MAX_SUMMARY_CHARS: usize = 1024;

@@ -7,10 +7,10 @@ use super::{BuildError, Common, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{
     apply_mention, body_markdown, md_to_slack, title_line, truncate_chars,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Slack truncates `text` beyond 40,000 characters; we cut first, with a marker.
 pub const MAX_TEXT_CHARS: usize = 40_000;

@@ -12,8 +12,8 @@ use super::{BuildError, Common, required_secret, required_str};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, StatusPayload};
 use crate::delivery::render::{stage_label, truncate_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
 
 pub const DEFAULT_API_BASE: &str = "https://api.statuspage.io/v1";
 pub const MAX_NAME_CHARS: usize = 255;
