@@ -709,7 +709,7 @@ pub fn prefill(
                 })
                 .collect();
             v.insert("components".into(), comps.join("\n"));
-            let next = status::next_update_default(inc, cfg, now)
+            let next = status::next_update_default(inc, &cfg.cadence, now)
                 .map(|t| duration::config_form(t.duration_since(now)))
                 .unwrap_or_default();
             v.insert("next_update".into(), next);
@@ -980,7 +980,7 @@ fn set_stage(m: &mut Model, stage: Stage) {
     f.stage = stage;
     // Resolved promises no next update; leaving it brings the default back.
     if let Some(inc) = &m.inc {
-        let default = status::next_update_default(inc, &m.config, m.now)
+        let default = status::next_update_default(inc, &m.config.cadence, m.now)
             .map(|t| duration::config_form(t.duration_since(m.now)))
             .unwrap_or_default();
         let next = f.text(NEXT_UPDATE);

@@ -336,7 +336,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
             )
         }
         None if stage == Stage::Resolved => None,
-        None => status::next_update_default(&inc, &ctx.config, ctx.now),
+        None => status::next_update_default(&inc, &ctx.config.cadence, ctx.now),
     };
 
     let payload = status::compose(&inc, &fields, &template, ctx.now)

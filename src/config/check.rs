@@ -651,7 +651,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             match field {
-                "homeserver" => match crate::sync::matrix::parse_homeserver(s) {
+                "homeserver" => match parse_homeserver(s) {
                     Ok(_) => self.view.sync.homeserver = Some(s.to_string()),
                     Err(message) => self.error(value.span(), &key_path, message),
                 },
@@ -725,8 +725,8 @@ impl<'a> Checker<'a> {
 
     /// Checks across keys, on the values that could be read.
     fn semantics(&mut self) {
-        let c = self.view.cadence.clone();
-        let s = self.view.shifts.clone();
+        let c = self.view.cadence;
+        let s = self.view.shifts;
         let positive = [
             ("cadence.sitrep_investigating", c.sitrep_investigating),
             ("cadence.sitrep_confirmed", c.sitrep_confirmed),
@@ -790,6 +790,21 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
+pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "homeserver {url:?}: expected an http:// or https:// URL"
+        ));
+    }
+    if u.cannot_be_a_base() || u.host_str().is_none() {
+        return Err(format!("homeserver {url:?}: no host"));
+    }
+    Ok(u)
 }
 
 /// A Matrix user id as written in `[[people]] matrix` or `[sync] user`: `@local:server`.

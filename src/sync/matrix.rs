@@ -229,20 +229,7 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
-pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
-    let u = reqwest::Url::parse(url.trim())
-        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!(
-            "homeserver {url:?}: expected an http:// or https:// URL"
-        ));
-    }
-    if u.cannot_be_a_base() || u.host_str().is_none() {
-        return Err(format!("homeserver {url:?}: no host"));
-    }
-    Ok(u)
-}
+pub use crate::config::parse_homeserver;
 
 fn api_url(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
     let mut u = base.clone();
