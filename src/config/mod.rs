@@ -11,8 +11,9 @@ mod secret;
 /// The `[cadence]`, `[shifts]` and `[[people]]` sections are the domain's own policy types.
 pub use crate::domain::policy::{Cadence, KnownPerson, Shifts};
 pub use check::{
-    CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
-    SYNC_KEYS, TEMPLATES_KEYS, check, check_with, matrix_user_id, parse_homeserver,
+    CADENCE_KEYS, Finding, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS,
+    SPAN_OF_CONTROL, SYNC_KEYS, TEMPLATES_KEYS, check, check_with, check_with_findings,
+    matrix_user_id, parse_homeserver,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
