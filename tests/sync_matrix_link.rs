@@ -6,9 +6,9 @@
 
 mod synapse_common;
 
+use commandpost::sync::envelope::{Incoming, Outgoing, classify, next_batch};
 use commandpost::sync::link::{Backoff, Link, Outbound, Received, Replica};
 use commandpost::sync::matrix::{self, Client, RoomEvent};
-use commandpost::sync::room::{Incoming, Outgoing, classify, next_batch};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -3,8 +3,8 @@
 //!
 //! - [`link`]: push/pull between a replica and the room (order, batching, 429, backoff, gaps).
 //! - [`matrix`]: the Matrix client-server API client (HTTP only).
-//! - [`room`]: room events <-> machine events (classification, batches, notices, parts); pure.
+//! - [`envelope`]: room event content for the transport (batches, notices, parts of oversized events); pure. Being replaced by the replica's `wire`/`room` where they overlap.
 
+pub mod envelope;
 pub mod link;
 pub mod matrix;
-pub mod room;
