@@ -47,6 +47,7 @@ pub fn known_people() -> Vec<KnownPerson> {
             handle: Some(format!("@{}", n.to_lowercase())),
             team: Some("sre".into()),
             contact: None,
+            matrix: None,
         })
         .collect()
 }

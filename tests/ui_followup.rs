@@ -731,6 +731,7 @@ fn snapshot_rotation_view() {
         handle: None,
         team: Some("payments".into()),
         contact: None,
+        matrix: None,
     });
     cfg.rotation.roles = vec!["ops:database".into()];
     let mut m = model_with(twelve(), "José", cfg);

@@ -726,6 +726,7 @@ mod tests {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         }];
         let policy = Policy {
             people: &people,

@@ -402,6 +402,7 @@ mod tests {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             })
             .collect()
     }
