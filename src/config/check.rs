@@ -55,7 +55,7 @@ pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 /// Keys of `[lint]`.
 pub const LINT_KEYS: &[&str] = &["disable", "rules"];
 /// Keys of a `[[people]]` entry.
-pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact"];
+pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"];
 
 /// Bounds of `roster.span_of_control`.
 pub const SPAN_OF_CONTROL: std::ops::RangeInclusive<i64> = 1..=50;
@@ -381,6 +381,7 @@ impl<'a> Checker<'a> {
         // Lower-cased name / handle -> index of the first person with it.
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut handles: HashMap<String, usize> = HashMap::new();
+        let mut matrix_ids: HashMap<String, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("people[{i}]");
             let Some(t) = self.table(&item_path, item) else {
@@ -391,6 +392,7 @@ impl<'a> Checker<'a> {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             };
             let mut name_ok = false;
             for (key, value) in t.iter() {
@@ -430,6 +432,19 @@ impl<'a> Checker<'a> {
                         person.handle = Some(s.to_string());
                     }
                     "team" => person.team = Some(s.to_string()),
+                    "matrix" => match crate::sync::room::valid_user_id(s) {
+                        Ok(id) => {
+                            let folded = id.to_lowercase();
+                            if let Some(first) = matrix_ids.get(&folded) {
+                                let msg = format!("Matrix user {id:?} is also people[{first}]'s");
+                                self.error(value.span(), &key_path, msg);
+                            } else {
+                                matrix_ids.insert(folded, i);
+                            }
+                            person.matrix = Some(id);
+                        }
+                        Err(message) => self.error(value.span(), &key_path, message),
+                    },
                     _ => person.contact = Some(s.to_string()),
                 }
             }
@@ -823,6 +838,7 @@ mod tests {
             handle: Some("@ana".into()),
             team: Some("db".into()),
             contact: Some("ana@example.com".into()),
+            matrix: Some("@ana:example.org".into()),
         });
         config.keys.insert(
             "quit".into(),

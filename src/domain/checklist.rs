@@ -634,6 +634,7 @@ mod tests {
                 ts: t(min),
                 actor: "Alice".into(),
                 payload,
+                rep: Default::default(),
             });
             self
         }
@@ -727,6 +728,7 @@ mod tests {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         });
         let r = evaluate_one(&b.inc(), &cfg, t(7 * 60), LoopQuestion::Breaks);
         assert_eq!(

@@ -8,6 +8,7 @@ pub mod event;
 pub mod followup;
 pub mod incident;
 pub mod lint;
+pub mod replicated;
 pub mod role;
 pub mod sitrep;
 pub mod status;

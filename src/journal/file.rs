@@ -1,5 +1,6 @@
-use crate::domain::event::{Event, FORMAT_VERSION, Payload};
+use crate::domain::event::{Event, FORMAT_VERSION, Payload, Rep};
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -47,6 +48,10 @@ pub struct Journal {
     /// Lines consumed so far (for error messages).
     lines: usize,
     last_seq: u64,
+    /// Highest Lamport counter read or written (a new local event gets one more).
+    max_lc: u64,
+    /// Identities `(origin, oseq)` of the remote events read or written, by origin.
+    remote: HashMap<String, HashSet<u64>>,
 }
 
 /// A journal together with what it held when opened.
@@ -84,6 +89,8 @@ impl Journal {
             offset: 0,
             lines: 0,
             last_seq: 0,
+            max_lc: 0,
+            remote: HashMap::new(),
         }
     }
 
@@ -102,6 +109,29 @@ impl Journal {
         self.last_seq
     }
 
+    /// The highest Lamport counter in the journal as read so far.
+    pub fn max_lc(&self) -> u64 {
+        self.max_lc
+    }
+
+    /// Whether the remote event `(origin, oseq)` is in the journal (as read so far).
+    pub fn has_remote(&self, origin: &str, oseq: u64) -> bool {
+        self.remote.get(origin).is_some_and(|s| s.contains(&oseq))
+    }
+
+    /// The origins of remote events in the journal, with how many of each.
+    pub fn remote_origins(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.remote.iter().map(|(o, s)| (o.as_str(), s.len()))
+    }
+
+    fn note(&mut self, ev: &Event) {
+        self.last_seq = ev.seq;
+        self.max_lc = self.max_lc.max(ev.lc());
+        if let Some(o) = &ev.rep.origin {
+            self.remote.entry(o.clone()).or_default().insert(ev.oseq());
+        }
+    }
+
     /// Creates a new journal (the file must not exist) whose first event is
     /// `opening`. Returns the journal and that event.
     pub fn create(
@@ -110,6 +140,12 @@ impl Journal {
         now: Timestamp,
         opening: Payload,
     ) -> Result<(Journal, Event), JournalError> {
+        Self::create_from(path, Event::new(1, now, actor, opening))
+    }
+
+    /// Creates a new journal (the file must not exist) whose first line is `first` (its
+    /// seq becomes 1): a local opening, or another cockpit's when joining an incident.
+    pub fn create_from(path: &Path, first: Event) -> Result<(Journal, Event), JournalError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir, "create directory"))?;
         }
@@ -132,7 +168,7 @@ impl Journal {
                 }
             })?;
         let mut j = Journal::fresh(path, file);
-        let mut evs = j.append(actor, now, opening)?;
+        let (_, mut evs) = j.append_many_with(|_| vec![Event { seq: 1, ..first }])?;
         if let Some(dir) = path.parent() {
             // Make the new directory entry durable too.
             if let Ok(d) = File::open(dir) {
@@ -269,7 +305,7 @@ impl Journal {
                 ev.seq, self.last_seq
             )));
         }
-        self.last_seq = ev.seq;
+        self.note(&ev);
         Ok(ev)
     }
 
@@ -323,25 +359,62 @@ impl Journal {
     /// Appends one event under the lock and fsyncs it. Returns every event
     /// new to this reader, in order: any appended by other writers since the
     /// last read, then this one (always last). The change counts as made
-    /// only when this returns `Ok`.
+    /// only when this returns `Ok`. The event's Lamport counter is one more
+    /// than the highest in the journal.
     pub fn append(
         &mut self,
         actor: &str,
         now: Timestamp,
         payload: Payload,
     ) -> Result<Vec<Event>, JournalError> {
+        let (mut events, appended) = self.append_many_with(|j| {
+            let seq = j.last_seq() + 1;
+            vec![Event {
+                v: FORMAT_VERSION,
+                seq,
+                ts: now,
+                actor: actor.to_string(),
+                payload,
+                rep: Rep::local(seq, j.max_lc() + 1),
+            }]
+        })?;
+        events.extend(appended);
+        Ok(events)
+    }
+
+    /// Under the lock, reads what other writers appended, then appends the events `make`
+    /// returns given the journal as it now stands (its last seq, highest Lamport counter,
+    /// known remote events), all with one fsync. Their seqs must continue the journal's
+    /// (`last_seq() + 1`, `+ 2`, ...). Returns (events other writers appended since the
+    /// last read, the events appended). Nothing is written if `make` returns none.
+    pub fn append_many_with(
+        &mut self,
+        make: impl FnOnce(&Journal) -> Vec<Event>,
+    ) -> Result<(Vec<Event>, Vec<Event>), JournalError> {
         let path = self.path.clone();
         let _lock = Lock::exclusive(&self.file, &path)?;
-        let mut events = self.poll()?;
-        let ev = Event {
-            v: FORMAT_VERSION,
-            seq: self.last_seq + 1,
-            ts: now,
-            actor: actor.to_string(),
-            payload,
-        };
-        let mut line = ev.to_line()?;
-        line.push('\n');
+        let foreign = self.poll()?;
+        let new = make(self);
+        if new.is_empty() {
+            return Ok((foreign, new));
+        }
+        let mut buf = String::new();
+        let mut seq = self.last_seq;
+        for ev in &new {
+            if ev.seq != seq + 1 {
+                return Err(JournalError::Damaged {
+                    path: path.clone(),
+                    line: self.lines + 1,
+                    reason: format!(
+                        "refusing to append sequence number {} after {seq} (nothing was written)",
+                        ev.seq
+                    ),
+                });
+            }
+            seq = ev.seq;
+            buf.push_str(&ev.to_line()?);
+            buf.push('\n');
+        }
         // Seek to the real end (a torn tail from a crashed writer may exist:
         // it would have been moved aside on open; the lock keeps us alone).
         let end = self.file.metadata().map_err(io(&path, "stat"))?.len();
@@ -359,13 +432,14 @@ impl Journal {
             self.move_aside(&tail, good)?;
         }
         self.file
-            .write_all(line.as_bytes())
+            .write_all(buf.as_bytes())
             .map_err(io(&path, "write"))?;
         self.file.sync_data().map_err(io(&path, "fsync"))?;
-        self.offset += line.len() as u64;
-        self.lines += 1;
-        self.last_seq = ev.seq;
-        events.push(ev);
-        Ok(events)
+        self.offset += buf.len() as u64;
+        self.lines += new.len();
+        for ev in &new {
+            self.note(ev);
+        }
+        Ok((foreign, new))
     }
 }
