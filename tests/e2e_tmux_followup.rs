@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 use commandpost::delivery::OutboxState;
-use commandpost::delivery::outbox::{Outbox, OutboxEvent};
+use commandpost::delivery::outbox::Outbox;
 use commandpost::domain::Payload;
+use commandpost::domain::outbound::OutboxEvent;
 use commandpost::journal::Store;
 use std::net::TcpListener;
 use std::path::Path;
@@ -200,7 +201,7 @@ fn hanging_backends_never_stop_keys_or_frames() {
     let (_, inc) = store.open(&id).unwrap();
     let msg = commandpost::delivery::setup::message(
         &inc,
-        commandpost::delivery::MessageKind::Announcement,
+        commandpost::domain::outbound::MessageKind::Announcement,
         "@all: queued before the start",
         "",
     );

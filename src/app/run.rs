@@ -367,7 +367,7 @@ impl Executor {
     }
 
     /// Queues a message in the outbox; the answer for the status line.
-    fn send(&mut self, msg: crate::delivery::OutboundMessage) -> Msg {
+    fn send(&mut self, msg: crate::domain::outbound::OutboundMessage) -> Msg {
         let headline = msg.headline.clone();
         match self.courier.run(OutboxCmd::Send { msg, only: None }) {
             OutboxMsg::Failed(e) => Msg::AnnounceFailed(e),

@@ -77,7 +77,7 @@ pub fn rotation(ctx: &Ctx, json: bool) -> Result<(), Fail> {
         &inc,
         &roles_from_config(ctx)?,
         &ctx.config.people,
-        &ctx.config,
+        &ctx.config.shifts,
         ctx.now,
     );
     if json {
@@ -249,11 +249,12 @@ pub fn postmortem(ctx: &Ctx, format: DocFormat, tz: Option<String>) -> Result<()
     let (opened, inc) = ctx.store.open(&id)?;
     match format {
         DocFormat::Json => {
-            let data = PostmortemData::build(&inc, &opened.events, &ctx.config, tz.as_ref());
+            let data =
+                PostmortemData::build(&inc, &opened.events, &ctx.config.policy(), tz.as_ref());
             println!("{}", serde_json::to_string_pretty(&data)?);
         }
         DocFormat::Md => {
-            let md = followup::postmortem(&inc, &opened.events, &ctx.config, tz.as_ref())
+            let md = followup::postmortem(&inc, &opened.events, &ctx.config.policy(), tz.as_ref())
                 .map_err(|e| Fail(format!("post-mortem template: {e}")))?;
             print!("{md}");
         }
@@ -268,7 +269,7 @@ pub fn report_cmd(ctx: &Ctx, since: &str, json: bool) -> Result<(), Fail> {
         .checked_sub(span)
         .map_err(|e| Fail(format!("--since: {e}")))?;
     let incidents = all_incidents(ctx)?;
-    let r = report(&incidents, from, ctx.now, &ctx.config);
+    let r = report(&incidents, from, ctx.now, &ctx.config.policy());
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {

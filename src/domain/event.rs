@@ -1,6 +1,7 @@
 //! Journal events: the only way the incident changes. State is the replay of
 //! these. Events of a type this version does not know are kept verbatim.
 
+use crate::domain::outbound::OutboxEvent;
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -308,8 +309,8 @@ pub enum Payload {
         decision: Option<DrillDecision>,
     },
     /// The durable outbox: a message queued, a delivery attempt, its outcome
-    /// (see `crate::delivery::outbox`).
-    Outbox(crate::delivery::outbox::OutboxEvent),
+    /// (pure data in `domain::outbound`; the delivery layer's outbox writes them).
+    Outbox(OutboxEvent),
     /// A command a person typed in the incident's Matrix room (`@all: IC -> Ricardo`), as
     /// a cockpit translated it; authorised when folded (see `domain::replicated`).
     RoomCommand(crate::domain::replicated::RoomCommand),
@@ -710,7 +711,7 @@ mod tests {
                     options: vec!["yes".into(), "no".into()],
                 }),
             },
-            Payload::Outbox(crate::delivery::outbox::OutboxEvent::Dropped {
+            Payload::Outbox(OutboxEvent::Dropped {
                 message: "INC-1.m3".into(),
                 backend: "slack".into(),
             }),

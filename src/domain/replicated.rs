@@ -1,6 +1,6 @@
 //! Rules for an incident run from several cockpits (issue 12). Pure: no IO, no clock.
 //!
-//! Events are folded in merge order (see `crate::sync::order`), so every replica holding
+//! Events are folded in merge order (see `domain::merge`), so every replica holding
 //! the same events reaches the same state. On top of that order:
 //!
 //! - **Compare-and-set.** A hand-off (direct or proposed) applies only if its `from` is the
@@ -144,6 +144,23 @@ pub struct Standing {
     pub to_acknowledge: Vec<Role>,
     /// Their events that lost a race with another cockpit's, most recent first.
     pub conflicts: Vec<Conflict>,
+}
+
+/// Validates a Matrix user id, `@localpart:server` (for `[[people]] matrix`).
+pub fn valid_user_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = s.starts_with('@')
+        && s.len() <= 255
+        && s.split_once(':')
+            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a Matrix user id (expected \"@name:server\", e.g. \"@ricardo:example.org\")"
+        ))
+    }
 }
 
 /// The last change of something contested, for the conflict sentence.

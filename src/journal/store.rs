@@ -1,9 +1,9 @@
 //! The data directory: `<data_dir>/incidents/<id>/journal.jsonl`.
 
 use super::file::{Journal, JournalError, Opened};
+use super::origin::{Origin, OriginError};
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{self, DomainError, Incident};
-use crate::sync::Origin;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Origin(#[from] crate::sync::OriginError),
+    Origin(#[from] OriginError),
 }
 
 /// One line of `commandpost list`.
@@ -82,15 +82,15 @@ impl Store {
 
     /// This data dir's replication origin, if it has one (never creates it).
     pub fn origin(&self) -> Result<Option<Origin>, StoreError> {
-        Ok(crate::sync::origin::read(&self.root)?)
+        Ok(super::origin::read(&self.root)?)
     }
 
     /// This data dir's origin, made now if it has none.
     pub fn ensure_origin(&self) -> Result<Origin, StoreError> {
-        Ok(crate::sync::origin::load_or_create(&self.root)?)
+        Ok(super::origin::load_or_create(&self.root)?)
     }
 
-    /// The origin local events sort under (see `crate::sync::order`): this data dir's,
+    /// The origin local events sort under (see `domain::merge`): this data dir's,
     /// or `""` if it has none yet (then its journals hold no remote events either).
     pub fn home(&self) -> String {
         match self.origin() {
@@ -105,12 +105,12 @@ impl Store {
 
     /// Replays an incident's events (any order) in merge order.
     pub fn replay(&self, events: &[Event]) -> Result<Incident, DomainError> {
-        crate::sync::order::replay(events, &self.home())
+        crate::domain::merge::replay(events, &self.home())
     }
 
-    /// `<incident_dir>/sync.json`: the sync cursor and watermark (see `crate::sync::sidecar`).
+    /// `<incident_dir>/sync.json`: the sync cursor and watermark (see `sync::sidecar`).
     pub fn sidecar_path(&self, id: &str) -> PathBuf {
-        crate::sync::sidecar::path(&self.incident_dir(id))
+        self.incident_dir(id).join("sync.json")
     }
 
     /// Opens a new incident with `opener` as IC. The id is the date and this data dir's
@@ -217,7 +217,7 @@ impl Store {
             let read = Journal::read(&self.journal_path(&id))
                 .map_err(StoreError::from)
                 .and_then(|(events, _torn)| {
-                    Ok((crate::sync::order::replay(&events, &home)?, events.len()))
+                    Ok((crate::domain::merge::replay(&events, &home)?, events.len()))
                 });
             match read {
                 Ok((inc, n)) => out.push(IncidentSummary {
@@ -280,7 +280,7 @@ pub fn replay_file_merged(
     path: &Path,
     home: &str,
 ) -> Result<(Journal, Incident, Vec<String>), StoreError> {
-    use crate::sync::order;
+    use crate::domain::merge as order;
     let mut inc: Option<Incident> = None;
     let mut first_err = None;
     // Merge key of the last event folded: (lc, origin, oseq).

@@ -72,6 +72,15 @@ pub fn ingest(
                 out.duplicates += 1;
                 continue;
             }
+            if w.lc < 2 {
+                // Only the incident's opening has Lamport counter 1 (it is line 1 of a
+                // joined journal, never ingested after).
+                out.refused.push(format!(
+                    "event {}/{}: Lamport counter {} belongs to the incident's opening",
+                    w.origin, w.oseq, w.lc
+                ));
+                continue;
+            }
             match w.to_event(seq + 1, a.eid.as_deref()) {
                 Ok(e) => {
                     seq += 1;

@@ -8,9 +8,10 @@
 //! when it is folded, in merge order, identically on every cockpit.
 
 use super::wire::{Batch, EVENT_TYPE};
-use crate::config::KnownPerson;
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::Incident;
+use crate::domain::policy::KnownPerson;
+pub use crate::domain::replicated::valid_user_id;
 use crate::domain::replicated::{RoomCommand, RoomOrder};
 use crate::domain::role::Role;
 use crate::domain::text::{clean_name, one_line};
@@ -158,23 +159,6 @@ fn parse_role(s: &str) -> Result<Role, String> {
     s.parse::<Role>()
 }
 
-/// Validates a Matrix user id, `@localpart:server` (for `[[people]] matrix`).
-pub fn valid_user_id(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    let ok = s.starts_with('@')
-        && s.len() <= 255
-        && s.split_once(':')
-            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "{s:?} is not a Matrix user id (expected \"@name:server\", e.g. \"@ricardo:example.org\")"
-        ))
-    }
-}
-
 /// The person a Matrix user maps to through `[[people]] matrix = ...` (exact, then
 /// ignoring ASCII case).
 pub fn person_for<'a>(people: &'a [KnownPerson], sender: &str) -> Option<&'a str> {
@@ -299,7 +283,7 @@ mod tests {
 
     #[test]
     fn notices_carrying_machine_events_are_never_commands() {
-        let batch = Batch::new("INC-1", vec![]);
+        let batch = Batch::new("INC-1", &[]).unwrap();
         let content = batch.notice_content("@all: IC -> Mallory");
         let ev = RoomEvent {
             event_id: "$n",

@@ -56,6 +56,16 @@ pub struct Redaction {
     pub at: Timestamp,
 }
 
+/// A batch being sent: written before the PUT, so a restart after a crash re-sends the
+/// same local events under the same txnId (the homeserver answers with the same event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    /// First and last local journal seq (= oseq) in the batch.
+    pub first: u64,
+    pub last: u64,
+    pub txn: String,
+}
+
 /// The sidecar's content. Unknown keys (a newer version's, the transport's own) are kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sidecar {
@@ -72,6 +82,8 @@ pub struct Sidecar {
     /// Highest local journal seq such that every local event up to it is in the room.
     #[serde(default)]
     pub watermark: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<InFlight>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_received: Option<Received>,
     #[serde(default)]
@@ -90,6 +102,7 @@ impl Default for Sidecar {
             room_id: None,
             since: None,
             watermark: 0,
+            in_flight: None,
             last_received: None,
             contact: Contact::default(),
             redactions: Vec::new(),
@@ -204,6 +217,11 @@ mod tests {
         s.since = Some("s72_1".into());
         s.acknowledge(9);
         s.acknowledge(4);
+        s.in_flight = Some(InFlight {
+            first: 10,
+            last: 12,
+            txn: "cp1-INC-1-abcd-10-12".into(),
+        });
         s.extra.insert("device".into(), Value::String("X".into()));
         s.save(&p).unwrap();
         let (back, warn) = Sidecar::load(&p, Some("abcd")).unwrap();

@@ -217,21 +217,44 @@ impl WireEvent {
     }
 }
 
-/// One room event's worth of replicated events (all of one incident).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One room event's worth of replicated events (all of one incident). Each event travels
+/// as a JSON *string* (the [`WireEvent`] encoded): strings keep the bytes exact and put
+/// the content beyond canonical JSON's number rules whatever a payload holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
     pub v: u32,
     pub incident: String,
-    pub events: Vec<WireEvent>,
+    pub events: Vec<String>,
 }
 
 impl Batch {
-    pub fn new(incident: &str, events: Vec<WireEvent>) -> Batch {
-        Batch {
+    /// A batch of `events` (in send order).
+    pub fn new(incident: &str, events: &[WireEvent]) -> Result<Batch, WireError> {
+        let events = events
+            .iter()
+            .map(|e| {
+                e.check()?;
+                serde_json::to_string(e).map_err(|err| WireError::Encode(err.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Batch {
             v: BATCH_VERSION,
             incident: incident.to_string(),
             events,
+        })
+    }
+
+    /// The events, and a reason for each one that does not decode.
+    pub fn decode(&self) -> (Vec<WireEvent>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for (i, line) in self.events.iter().enumerate() {
+            match serde_json::from_str::<WireEvent>(line) {
+                Ok(w) => ok.push(w),
+                Err(e) => bad.push(format!("event {i} of the batch: {e}")),
+            }
         }
+        (ok, bad)
     }
 
     /// Bytes of the batch as JSON (what it adds to a room event's content).
@@ -272,27 +295,30 @@ impl Batch {
 
 /// Splits `events` (in send order) into batches whose content stays under `max_bytes`.
 /// An event too large for a batch of its own still gets one (the server will say).
-pub fn pack(incident: &str, events: Vec<WireEvent>, max_bytes: usize) -> Vec<Batch> {
-    let overhead = Batch::new(incident, Vec::new())
-        .event_content()
-        .to_string()
-        .len();
+pub fn pack(
+    incident: &str,
+    events: &[WireEvent],
+    max_bytes: usize,
+) -> Result<Vec<Batch>, WireError> {
+    let overhead = Batch::new(incident, &[])?.event_content().to_string().len();
     let mut out = Vec::new();
-    let mut cur: Vec<WireEvent> = Vec::new();
+    let mut start = 0;
     let mut size = overhead;
-    for e in events {
-        let n = serde_json::to_vec(&e).map(|v| v.len()).unwrap_or(0) + 1;
-        if !cur.is_empty() && size + n > max_bytes {
-            out.push(Batch::new(incident, std::mem::take(&mut cur)));
+    for (i, e) in events.iter().enumerate() {
+        // The event as a JSON string inside JSON: escaped quotes and a comma.
+        let line = serde_json::to_string(e).map_err(|err| WireError::Encode(err.to_string()))?;
+        let n = serde_json::to_string(&line).map_or(line.len() * 2, |q| q.len()) + 1;
+        if i > start && size + n > max_bytes {
+            out.push(Batch::new(incident, &events[start..i])?);
+            start = i;
             size = overhead;
         }
         size += n;
-        cur.push(e);
     }
-    if !cur.is_empty() {
-        out.push(Batch::new(incident, cur));
+    if start < events.len() {
+        out.push(Batch::new(incident, &events[start..])?);
     }
-    out
+    Ok(out)
 }
 
 /// The text a notice for people says about an event, if the event is one people read in
@@ -431,19 +457,20 @@ mod tests {
                 WireEvent::from_event(&e, &home(), i - 1).unwrap()
             })
             .collect();
-        let batches = pack("INC-1", events.clone(), MAX_CONTENT_BYTES);
+        let batches = pack("INC-1", &events, MAX_CONTENT_BYTES).unwrap();
         assert!(batches.len() > 1);
         for b in &batches {
             let c = b.notice_content("@all: x");
+            let len = c.to_string().len();
+            assert!(len <= MAX_CONTENT_BYTES + 100, "{len}");
             assert!(
-                c.to_string().len() < MAX_CONTENT_BYTES + 100,
-                "{}",
-                c.to_string().len()
+                len > MAX_CONTENT_BYTES - 2_000 || b == batches.last().unwrap(),
+                "{len}"
             );
             assert_eq!(Batch::from_content(&c).unwrap().unwrap(), *b);
             check_canonical(&c).unwrap();
         }
-        let all: Vec<WireEvent> = batches.into_iter().flat_map(|b| b.events).collect();
+        let all: Vec<WireEvent> = batches.iter().flat_map(|b| b.decode().0).collect();
         assert_eq!(all, events);
         // A redacted event (empty content) carries nothing.
         assert!(Batch::from_content(&json!({})).is_none());

@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use commandpost::delivery::backends::build_backend;
 use commandpost::delivery::http::build_client;
-use commandpost::delivery::{
-    Backend, BackendConfig, BackendKind, MessageKind, OutboundMessage, PageAction, RetryPolicy,
-    StatusPayload,
-};
+use commandpost::delivery::{Backend, BackendConfig, BackendKind, RetryPolicy};
+use commandpost::domain::outbound::{MessageKind, OutboundMessage, PageAction, StatusPayload};
 
 pub const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

@@ -1,4 +1,4 @@
-//! Merge order: `(lc, origin, oseq)`. Every replica holding the same events folds them in
+//! Merge order (issue 12): `(lc, origin, oseq)`. Every replica holding the same events folds them in
 //! this order and so reaches the same state, whatever order they arrived in and whichever
 //! homeserver delivered them.
 //!
@@ -7,7 +7,7 @@
 //! as before; an ingested event that sorts before the tail makes the next replay sort.
 //! `home` is this data dir's origin: a local event's origin in the key.
 
-use crate::domain::event::Event;
+use crate::domain::event::{Event, Payload};
 use crate::domain::incident::{DomainError, Incident};
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -53,7 +53,19 @@ pub fn merge_ordered<'a>(
         .filter(|e| seen.insert((e.origin_or(home), e.oseq())))
         .collect();
     out.sort_by(|a, b| cmp(a, b, home));
+    opening_first(&mut out);
     out
+}
+
+/// The incident's opening folds first whatever its key (ingest refuses remote events
+/// with a Lamport counter of 1, but a replay must not depend on that).
+fn opening_first<E: std::borrow::Borrow<Event>>(events: &mut [E]) {
+    let is_opening = |e: &E| matches!(e.borrow().payload, Payload::IncidentOpened { .. });
+    if let Some(i) = events.iter().position(is_opening)
+        && i > 0
+    {
+        events[..=i].rotate_right(1);
+    }
 }
 
 /// Replays events (in any order, duplicates allowed) in merge order.
@@ -95,6 +107,7 @@ impl Replica {
             .filter(|e| ids.insert((e.origin_or(home).to_string(), e.oseq())))
             .collect();
         kept.sort_by(|a, b| cmp(a, b, home));
+        opening_first(&mut kept);
         let inc = Incident::replay(&kept)?;
         Ok(Replica {
             home: home.to_string(),
@@ -136,11 +149,9 @@ impl Replica {
             .events
             .partition_point(|x| cmp(x, &e, &self.home) == Ordering::Less);
         self.events.insert(at, e);
-        match Incident::replay(&self.events) {
-            Ok(inc) => self.inc = inc,
-            // The opening itself cannot sort after anything (its lc is 1); keep the old
-            // state rather than lose it if a malformed event claims to.
-            Err(err) => tracing::warn!(%err, "refold failed; kept the previous state"),
+        opening_first(&mut self.events);
+        if let Ok(inc) = Incident::replay(&self.events) {
+            self.inc = inc;
         }
         Folded::Refolded
     }
@@ -170,9 +181,9 @@ impl Replica {
         if refold {
             let home = self.home.clone();
             self.events.sort_by(|a, b| cmp(a, b, &home));
-            match Incident::replay(&self.events) {
-                Ok(inc) => self.inc = inc,
-                Err(err) => tracing::warn!(%err, "refold failed; kept the previous state"),
+            opening_first(&mut self.events);
+            if let Ok(inc) = Incident::replay(&self.events) {
+                self.inc = inc;
             }
             result = Folded::Refolded;
         }
@@ -184,7 +195,7 @@ impl Replica {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::domain::event::{Payload, Rep};
+    use crate::domain::event::Rep;
     use crate::domain::role::Role;
 
     fn ev(origin: Option<&str>, seq: u64, oseq: u64, lc: u64, p: Payload) -> Event {
