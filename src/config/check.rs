@@ -37,6 +37,7 @@ pub const ROOT_KEYS: &[&str] = &[
     "cleanup",
     "handoff",
     "rotation",
+    "sync",
 ];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
@@ -56,6 +57,8 @@ pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 pub const LINT_KEYS: &[&str] = &["disable", "rules"];
 /// Keys of a `[[people]]` entry.
 pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"];
+/// Keys of `[sync]`.
+pub const SYNC_KEYS: &[&str] = &["homeserver", "user", "access_token"];
 
 /// Bounds of `roster.span_of_control`.
 pub const SPAN_OF_CONTROL: std::ops::RangeInclusive<i64> = 1..=50;
@@ -352,6 +355,7 @@ impl<'a> Checker<'a> {
                 "rotation" => self.section(name, value, |c, v| c.rotation = v),
                 "templates" => self.templates(value),
                 "lint" => self.lint(value),
+                "sync" => self.sync(value),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
@@ -494,7 +498,7 @@ impl<'a> Checker<'a> {
                         person.handle = Some(s.to_string());
                     }
                     "team" => person.team = Some(s.to_string()),
-                    "matrix" => match crate::domain::replicated::valid_user_id(s) {
+                    "matrix" => match matrix_user_id(s) {
                         Ok(id) => {
                             let folded = id.to_lowercase();
                             if let Some(first) = matrix_ids.get(&folded) {
@@ -696,6 +700,48 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn sync(&mut self, value: &Value<'_>) {
+        let Some(t) = self.table("sync", value) else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            let field: &str = key.get_ref();
+            let key_path = join("sync", field);
+            if !SYNC_KEYS.contains(&field) {
+                self.unknown(&key_path, key, &candidates(SYNC_KEYS));
+                continue;
+            }
+            if field == "access_token" {
+                self.record(&key_path, value.span());
+                self.secret(&key_path, value);
+                if let Some(s) = value.get_ref().as_str() {
+                    self.view.sync.access_token = Some(s.to_string());
+                }
+                continue;
+            }
+            let Some(s) = self.string(&key_path, value) else {
+                continue;
+            };
+            match field {
+                "homeserver" => match parse_homeserver(s) {
+                    Ok(_) => self.view.sync.homeserver = Some(s.to_string()),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+                _ => match matrix_user_id(s) {
+                    Ok(id) => self.view.sync.user = Some(id),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+            }
+        }
+        if self.view.sync.access_token.is_some() && self.view.sync.homeserver.is_none() {
+            self.error(
+                value.span(),
+                "sync",
+                "access_token needs homeserver (the URL of the homeserver that issued it)",
+            );
+        }
+    }
+
     /// A secret-bearing value: a reference that resolves, or an inline secret (warned).
     fn secret(&mut self, key_path: &str, value: &Value<'_>) {
         let Some(raw) = value.get_ref().as_str() else {
@@ -818,6 +864,38 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
+pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "homeserver {url:?}: expected an http:// or https:// URL"
+        ));
+    }
+    if u.cannot_be_a_base() || u.host_str().is_none() {
+        return Err(format!("homeserver {url:?}: no host"));
+    }
+    Ok(u)
+}
+
+/// A Matrix user id as written in `[[people]] matrix` or `[sync] user`: `@local:server`.
+pub fn matrix_user_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let ok = t.len() <= 255
+        && t.starts_with('@')
+        && t.split_once(':')
+            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a Matrix user id: write it as \"@name:example.org\""
+        ))
+    }
+}
+
 fn duration_field<'c>(config: &'c mut Config, key_path: &str) -> Option<&'c mut SignedDuration> {
     let c = &mut config.cadence;
     let s = &mut config.shifts;
@@ -902,6 +980,11 @@ mod tests {
             contact: Some("ana@example.com".into()),
             matrix: Some("@ana:example.org".into()),
         });
+        config.sync = crate::config::SyncConfig {
+            homeserver: Some("https://matrix.example.org".into()),
+            user: Some("@ana:example.org".into()),
+            access_token: Some("env:CP_TEST_MATRIX_TOKEN".into()),
+        };
         config.keys.insert(
             "quit".into(),
             KeySpec::Many(vec!["q".into(), "ctrl-c".into()]),
@@ -926,8 +1009,14 @@ mod tests {
         assert_eq!(sorted(keys(&doc["people"][0])), owned(PERSON_KEYS));
         assert_eq!(sorted(keys(&doc["templates"])), owned(TEMPLATES_KEYS));
         assert_eq!(sorted(keys(&doc["lint"])), owned(LINT_KEYS));
+        assert_eq!(sorted(keys(&doc["sync"])), owned(SYNC_KEYS));
 
         let (checked, diagnostics) = check(&text, Path::new("s.toml"));
+        // The token's variable is not set here: only that is reported.
+        let diagnostics: Vec<_> = diagnostics
+            .into_iter()
+            .filter(|d| !d.message.contains("CP_TEST_MATRIX_TOKEN"))
+            .collect();
         assert_eq!(diagnostics, vec![]);
         assert_eq!(checked, Some(config));
     }

@@ -314,12 +314,15 @@ pub enum Payload {
     /// A command a person typed in the incident's Matrix room (`@all: IC -> Ricardo`), as
     /// a cockpit translated it; authorised when folded (see `domain::replicated`).
     RoomCommand(crate::domain::replicated::RoomCommand),
-    /// An event type this version does not know (written by a newer one).
-    /// Kept and shown, never dropped.
+    /// An event this version cannot read: a type it does not know, or a line
+    /// written by a newer version (`v`) that it cannot decode. Kept and shown
+    /// ("written by a newer commandpost"), never dropped.
     #[serde(skip)]
     Unknown {
         kind: String,
         data: Value,
+        /// The format version the line was written with.
+        v: u32,
     },
 }
 
@@ -449,27 +452,27 @@ impl Event {
 }
 
 impl Serialize for Event {
+    /// The journal line's shape (no re-parsing: data nested as deep as a line
+    /// may hold serializes without hitting the parser's depth limit).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let line = self.to_line().map_err(serde::ser::Error::custom)?;
-        let v: Value = serde_json::from_str(&line).map_err(serde::ser::Error::custom)?;
-        v.serialize(s)
+        self.raw().map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 
 #[derive(Serialize)]
-struct RawEvent<'a> {
+struct RawEvent {
     v: u32,
     seq: u64,
     ts: Timestamp,
-    actor: &'a str,
+    actor: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    origin: Option<&'a str>,
+    origin: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     oseq: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lc: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    eid: Option<&'a str>,
+    eid: Option<String>,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -512,26 +515,39 @@ pub enum DecodeError {
 impl Event {
     /// Encodes the event as one JSON line (without the newline).
     pub fn to_line(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.raw()?)
+    }
+
+    fn raw(&self) -> Result<RawEvent, serde_json::Error> {
         let (kind, data) = self.payload.to_parts()?;
-        serde_json::to_string(&RawEvent {
+        Ok(RawEvent {
             v: self.v,
             seq: self.seq,
             ts: self.ts,
-            actor: &self.actor,
-            origin: self.rep.origin.as_deref(),
+            actor: self.actor.clone(),
+            origin: self.rep.origin.clone(),
             oseq: self.rep.oseq,
             lc: self.rep.lc,
-            eid: self.rep.eid.as_deref(),
+            eid: self.rep.eid.clone(),
             kind,
             data,
         })
     }
 
-    /// Decodes one JSON line. Unknown types become [`Payload::Unknown`].
+    /// Decodes one JSON line. Unknown types become [`Payload::Unknown`], and
+    /// so does a line of a newer format version (`v` above [`FORMAT_VERSION`])
+    /// that this version cannot decode: it is kept, not rejected.
     pub fn from_line(line: &str) -> Result<Event, DecodeError> {
+        match Self::decode_strict(line) {
+            Ok(ev) => Ok(ev),
+            Err(e) => Self::decode_newer(line).ok_or(e),
+        }
+    }
+
+    fn decode_strict(line: &str) -> Result<Event, DecodeError> {
         let raw: RawLine = serde_json::from_str(line).map_err(DecodeError::Envelope)?;
         let data = raw.data.as_ref().map(|d| d.get()).unwrap_or("null");
-        let payload = Payload::from_raw_parts(raw.kind.as_ref(), data)?;
+        let payload = Payload::from_raw_parts(raw.kind.as_ref(), data, raw.v)?;
         Ok(Event {
             v: raw.v,
             seq: raw.seq,
@@ -546,13 +562,74 @@ impl Event {
             },
         })
     }
+
+    /// A line from a newer version that the strict decoder refused: kept
+    /// whole as [`Payload::Unknown`] if it is a JSON object with a `v` above
+    /// ours and a `seq` (the journal's order needs it). Its `data` (or, if
+    /// the envelope itself changed, the whole line) is carried verbatim.
+    fn decode_newer(line: &str) -> Option<Event> {
+        let Value::Object(mut obj) = serde_json::from_str::<Value>(line).ok()? else {
+            return None;
+        };
+        let v = u32::try_from(obj.get("v")?.as_u64()?).ok()?;
+        if v <= FORMAT_VERSION {
+            return None;
+        }
+        let seq = obj.get("seq")?.as_u64()?;
+        let ts = obj
+            .get("ts")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let actor = obj
+            .get("actor")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("(untyped)")
+            .to_string();
+        // Identity and order survive a newer line: it still replicates and sorts.
+        let rep = Rep {
+            origin: obj
+                .get("origin")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            oseq: obj.get("oseq").and_then(Value::as_u64),
+            lc: obj.get("lc").and_then(Value::as_u64),
+            eid: obj.get("eid").and_then(Value::as_str).map(str::to_string),
+        };
+        let known_envelope = [
+            "v", "seq", "ts", "actor", "type", "data", "origin", "oseq", "lc", "eid",
+        ];
+        let data = if obj.keys().all(|k| known_envelope.contains(&k.as_str())) {
+            obj.remove("data").unwrap_or(Value::Null)
+        } else {
+            Value::Object(obj)
+        };
+        Some(Event {
+            v,
+            seq,
+            ts,
+            actor,
+            payload: Payload::Unknown { kind, data, v },
+            rep,
+        })
+    }
+
+    /// Whether this version understood the event (it is not [`Payload::Unknown`]).
+    pub fn understood(&self) -> bool {
+        !matches!(self.payload, Payload::Unknown { .. })
+    }
 }
 
 impl Payload {
     /// The payload as its `type` tag and `data` (the journal line's and the wire's form).
     pub fn to_parts(&self) -> Result<(String, Value), serde_json::Error> {
         Ok(match self {
-            Payload::Unknown { kind, data } => (kind.clone(), data.clone()),
+            Payload::Unknown { kind, data, .. } => (kind.clone(), data.clone()),
             known => {
                 let mut v = serde_json::to_value(known)?;
                 let kind = v
@@ -566,9 +643,10 @@ impl Payload {
         })
     }
 
-    /// Decodes a `type` tag and its `data` (JSON text). Unknown types become
-    /// [`Payload::Unknown`]; a known type with invalid data is an error.
-    pub fn from_raw_parts(kind: &str, data: &str) -> Result<Payload, DecodeError> {
+    /// Decodes a `type` tag and its `data` (JSON text) written with format version `v`.
+    /// Unknown types become [`Payload::Unknown`]; a known type with invalid data is an
+    /// error.
+    pub fn from_raw_parts(kind: &str, data: &str, v: u32) -> Result<Payload, DecodeError> {
         if KNOWN_TYPES.contains(&kind) {
             // Re-tag without building an intermediate JSON tree.
             let kind_json = serde_json::to_string(kind).map_err(DecodeError::Envelope)?;
@@ -581,14 +659,15 @@ impl Payload {
             Ok(Payload::Unknown {
                 kind: kind.to_string(),
                 data: serde_json::from_str(data).map_err(DecodeError::Envelope)?,
+                v,
             })
         }
     }
 
     /// [`Payload::from_raw_parts`] from a parsed `data` value.
-    pub fn from_parts(kind: &str, data: &Value) -> Result<Payload, DecodeError> {
+    pub fn from_parts(kind: &str, data: &Value, v: u32) -> Result<Payload, DecodeError> {
         let text = serde_json::to_string(data).map_err(DecodeError::Envelope)?;
-        Payload::from_raw_parts(kind, &text)
+        Payload::from_raw_parts(kind, &text, v)
     }
 }
 
@@ -769,7 +848,8 @@ mod tests {
             e.payload,
             Payload::Unknown {
                 kind: "weather_report".into(),
-                data: serde_json::json!({"rain": true})
+                data: serde_json::json!({"rain": true}),
+                v: 2,
             }
         );
         let again = Event::from_line(&e.to_line().unwrap_or_default()).ok();

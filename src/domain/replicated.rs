@@ -146,23 +146,6 @@ pub struct Standing {
     pub conflicts: Vec<Conflict>,
 }
 
-/// Validates a Matrix user id, `@localpart:server` (for `[[people]] matrix`).
-pub fn valid_user_id(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    let ok = s.starts_with('@')
-        && s.len() <= 255
-        && s.split_once(':')
-            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "{s:?} is not a Matrix user id (expected \"@name:server\", e.g. \"@ricardo:example.org\")"
-        ))
-    }
-}
-
 /// The last change of something contested, for the conflict sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Change {

@@ -6,5 +6,5 @@ mod file;
 pub mod origin;
 pub mod store;
 
-pub use file::{Journal, JournalError, Opened};
+pub use file::{Journal, JournalError, Opened, require_understood};
 pub use store::{IncidentSummary, Store, StoreError};

@@ -1,92 +1,30 @@
-//! Room events as commandpost sees them, and the people's commands typed in the room.
+//! People's commands typed in the incident's room.
 //!
-//! [`classify`] sorts a room timeline event: replicated events (an `org.commandpost.event`
-//! or a commandpost `m.notice`, which carries the machine event: never a command), a
-//! person's text (a possible command), a redaction, or something else. [`translate`]
-//! turns a person's `@all: IC -> Ricardo` (the doctrine's forms) into a
-//! `Payload::RoomCommand` citing the Matrix event id; whether it is authorised is decided
-//! when it is folded, in merge order, identically on every cockpit.
+//! [`translate`] turns a person's `@all: IC -> Ricardo` (the doctrine's forms, `m.text`)
+//! into a `Payload::RoomCommand` citing the Matrix event id; whether it is authorised is
+//! decided when it is folded, in merge order, identically on every cockpit
+//! (`domain::replicated`). What a room event is (machine events, a person's text, a
+//! redaction) is `envelope::classify`'s business: a commandpost notice carries machine
+//! events and is never a command.
 
-use super::wire::{Batch, EVENT_TYPE};
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::Incident;
 use crate::domain::policy::KnownPerson;
-pub use crate::domain::replicated::valid_user_id;
 use crate::domain::replicated::{RoomCommand, RoomOrder};
 use crate::domain::role::Role;
 use crate::domain::text::{clean_name, one_line};
-use serde_json::Value;
 
-/// A room timeline event, as the transport received it.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomEvent<'a> {
-    /// `$...` event id.
+/// A person's text message in the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomText<'a> {
+    /// `$...` event id: the command's identity (every cockpit may translate it).
     pub event_id: &'a str,
     /// `@user:server`.
     pub sender: &'a str,
-    /// e.g. `m.room.message`, `org.commandpost.event`, `m.room.redaction`.
-    pub kind: &'a str,
-    pub content: &'a Value,
-    /// `redacts` of a redaction (top level in older room versions, in content in newer).
-    pub redacts: Option<&'a str>,
-}
-
-/// What a room event is to commandpost.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RoomItem {
-    /// Replicated events (from any cockpit, this one's included).
-    Replicated(Batch),
-    /// Content claiming to carry replicated events that do not parse.
-    Malformed(String),
-    /// A person's plain text message (`m.text`, not an edit): a possible command.
-    Text { body: String },
-    /// A redaction of another event.
-    Redaction { redacts: String },
-    /// Anything else: chat, membership, state, an emptied (redacted) event.
-    Other,
-}
-
-/// Sorts one room event.
-pub fn classify(ev: &RoomEvent<'_>) -> RoomItem {
-    if ev.kind == "m.room.redaction" {
-        let r = ev
-            .redacts
-            .or_else(|| ev.content.get("redacts").and_then(Value::as_str));
-        return match r {
-            Some(r) => RoomItem::Redaction {
-                redacts: r.to_string(),
-            },
-            None => RoomItem::Other,
-        };
-    }
-    // Any event carrying a batch is a machine event, never a command (this covers
-    // every cockpit's own notices).
-    if let Some(b) = Batch::from_content(ev.content) {
-        return match b {
-            Ok(b) => RoomItem::Replicated(b),
-            Err(e) => RoomItem::Malformed(e),
-        };
-    }
-    if ev.kind == EVENT_TYPE {
-        // Redacted: the content is gone.
-        return RoomItem::Other;
-    }
-    if ev.kind != "m.room.message" {
-        return RoomItem::Other;
-    }
-    let msgtype = ev.content.get("msgtype").and_then(Value::as_str);
-    let is_edit = ev
-        .content
-        .get("m.relates_to")
-        .and_then(|r| r.get("rel_type"))
-        .and_then(Value::as_str)
-        == Some("m.replace");
-    match (msgtype, ev.content.get("body").and_then(Value::as_str)) {
-        (Some("m.text"), Some(body)) if !is_edit => RoomItem::Text {
-            body: body.to_string(),
-        },
-        _ => RoomItem::Other,
-    }
+    /// `m.text` (people); `m.notice` is what bots and commandpost's own Matrix backend
+    /// post, never a command; `m.emote` neither.
+    pub msgtype: &'a str,
+    pub body: &'a str,
 }
 
 /// Parses the doctrine's announcement forms (first non-empty line of `body`):
@@ -172,26 +110,28 @@ pub fn person_for<'a>(people: &'a [KnownPerson], sender: &str) -> Option<&'a str
 }
 
 /// The journal payload a person's room message becomes, if it is a command this
-/// incident has not recorded yet. `ev` must be a [`RoomItem::Text`] (anything else gives
-/// `None`). Authorisation happens when the event is folded.
-pub fn translate(ev: &RoomEvent<'_>, people: &[KnownPerson], inc: &Incident) -> Option<Payload> {
-    let RoomItem::Text { body } = classify(ev) else {
-        return None;
-    };
-    if inc.has_room_command(ev.event_id) {
+/// incident has not recorded yet: an `m.text` whose first line is in a command's form
+/// (not an edit, whose fallback body starts with `* `). Authorisation happens when the
+/// event is folded.
+pub fn translate(msg: &RoomText<'_>, people: &[KnownPerson], inc: &Incident) -> Option<Payload> {
+    if msg.msgtype != "m.text" || msg.body.trim_start().starts_with("* ") {
         return None;
     }
-    let order = parse_command(&body)?;
-    let line = body
+    if inc.has_room_command(msg.event_id) {
+        return None;
+    }
+    let order = parse_command(msg.body)?;
+    let line = msg
+        .body
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .map(one_line)
         .unwrap_or_default();
     Some(Payload::RoomCommand(RoomCommand {
-        cited: one_line(ev.event_id),
-        sender: one_line(ev.sender),
-        person: person_for(people, ev.sender).map(str::to_string),
+        cited: one_line(msg.event_id),
+        sender: one_line(msg.sender),
+        person: person_for(people, msg.sender).map(str::to_string),
         body: line,
         order,
     }))
@@ -202,7 +142,6 @@ pub fn translate(ev: &RoomEvent<'_>, people: &[KnownPerson], inc: &Incident) -> 
 mod tests {
     use super::*;
     use crate::domain::event::Event;
-    use serde_json::json;
 
     #[test]
     fn doctrine_forms_parse() {
@@ -282,39 +221,36 @@ mod tests {
     }
 
     #[test]
-    fn notices_carrying_machine_events_are_never_commands() {
-        let batch = Batch::new("INC-1", &[]).unwrap();
-        let content = batch.notice_content("@all: IC -> Mallory");
-        let ev = RoomEvent {
+    fn only_peoples_text_is_a_command() {
+        let msg = RoomText {
             event_id: "$n",
             sender: "@ricardo:example.org",
-            kind: "m.room.message",
-            content: &content,
-            redacts: None,
+            msgtype: "m.notice",
+            body: "@all: IC -> Mallory",
         };
-        assert_eq!(classify(&ev), RoomItem::Replicated(batch));
-        assert_eq!(translate(&ev, &people(), &incident()), None);
-        // A plain notice (a bot) and an edit are not commands either.
-        let notice = json!({"msgtype": "m.notice", "body": "@all: IC -> Mallory"});
-        let edit = json!({"msgtype": "m.text", "body": "* @all: IC -> Mallory",
-            "m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}});
-        for c in [&notice, &edit] {
-            let ev = RoomEvent { content: c, ..ev };
-            assert_eq!(translate(&ev, &people(), &incident()), None);
+        assert_eq!(translate(&msg, &people(), &incident()), None);
+        for (msgtype, body) in [
+            ("m.emote", "@all: IC -> Mallory"),
+            ("m.text", "* @all: IC -> Mallory"),
+        ] {
+            let m = RoomText {
+                msgtype,
+                body,
+                ..msg
+            };
+            assert_eq!(translate(&m, &people(), &incident()), None);
         }
     }
 
     #[test]
     fn text_commands_translate_with_the_mapped_person() {
-        let content = json!({"msgtype": "m.text", "body": "@all: IC -> Carol"});
-        let ev = RoomEvent {
+        let msg = RoomText {
             event_id: "$c1",
             sender: "@Ricardo:example.org",
-            kind: "m.room.message",
-            content: &content,
-            redacts: None,
+            msgtype: "m.text",
+            body: "@all: IC -> Carol",
         };
-        let Some(Payload::RoomCommand(c)) = translate(&ev, &people(), &incident()) else {
+        let Some(Payload::RoomCommand(c)) = translate(&msg, &people(), &incident()) else {
             panic!("not translated")
         };
         assert_eq!(c.person.as_deref(), Some("Ricardo"));
@@ -329,38 +265,6 @@ mod tests {
             Payload::RoomCommand(c),
         ));
         assert_eq!(inc.ic().unwrap().name, "Carol");
-        assert_eq!(translate(&ev, &people(), &inc), None);
-    }
-
-    #[test]
-    fn redactions_and_emptied_events_are_told_apart() {
-        let empty = json!({});
-        let ev = RoomEvent {
-            event_id: "$r",
-            sender: "@a:hs",
-            kind: "m.room.redaction",
-            content: &empty,
-            redacts: Some("$gone"),
-        };
-        assert_eq!(
-            classify(&ev),
-            RoomItem::Redaction {
-                redacts: "$gone".into()
-            }
-        );
-        let gone = RoomEvent {
-            kind: EVENT_TYPE,
-            redacts: None,
-            ..ev
-        };
-        assert_eq!(classify(&gone), RoomItem::Other);
-    }
-
-    #[test]
-    fn user_ids_are_validated() {
-        assert!(valid_user_id("@ricardo:example.org").is_ok());
-        assert!(valid_user_id("ricardo").is_err());
-        assert!(valid_user_id("@:example.org").is_err());
-        assert!(valid_user_id("@a b:example.org").is_err());
+        assert_eq!(translate(&msg, &people(), &inc), None);
     }
 }

@@ -2,12 +2,12 @@
 //!
 //! A [`WireEvent`] is a journal line without this journal's own numbering: identity
 //! `(origin, oseq)`, Lamport counter `lc`, and `prev`, the oseq of the same origin's
-//! previous event (0 for its first), so a receiver can tell it is missing some. Events
-//! travel in a [`Batch`] (one or many) as the content of an `org.commandpost.event` room
-//! event, or under the [`CONTENT_KEY`] of an `m.notice` whose `body` is for people.
+//! previous event (0 for its first), so a receiver can tell it is missing some. Room
+//! events carry them as JSON strings (`envelope`: batches, notices, parts).
 //!
-//! Everything here is checked against Matrix's canonical JSON rules (no floats, integers
-//! within ±(2^53-1)): the homeserver answers `400 M_BAD_JSON` otherwise.
+//! A wire event is also checked against Matrix's canonical JSON rules (no floats,
+//! integers within ±(2^53-1)): no payload holds a float (a test walks every type), so
+//! an event that has one is refused rather than journaled on another cockpit.
 
 use crate::domain::event::{DecodeError, Event, FORMAT_VERSION, Payload, Rep};
 use crate::domain::text::one_line;
@@ -17,17 +17,8 @@ use serde_json::Value;
 
 use super::origin::Origin;
 
-/// Room event type of machine events (chat clients hide unknown types).
-pub const EVENT_TYPE: &str = "org.commandpost.event";
-/// Key of the [`Batch`] inside an `m.notice`'s content (and the whole content of an
-/// [`EVENT_TYPE`] event).
-pub const CONTENT_KEY: &str = "org.commandpost";
-/// Version of the [`Batch`] format.
-pub const BATCH_VERSION: u32 = 1;
 /// Largest integer canonical JSON allows.
 pub const MAX_SAFE_INT: u64 = (1 << 53) - 1;
-/// Keep the content of one room event under this many bytes (Synapse refuses ~65 KB).
-pub const MAX_CONTENT_BYTES: usize = 60_000;
 
 /// One replicated event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,8 +189,8 @@ impl WireEvent {
         }
         let mut data = self.data.clone();
         sanitise(&mut data);
-        let payload =
-            Payload::from_parts(&kind, &data).map_err(|e: DecodeError| invalid(e.to_string()))?;
+        let payload = Payload::from_parts(&kind, &data, self.v)
+            .map_err(|e: DecodeError| invalid(e.to_string()))?;
         let actor = one_line(&self.actor);
         Ok(Event {
             v: self.v,
@@ -214,130 +205,6 @@ impl WireEvent {
                 eid: eid.map(one_line),
             },
         })
-    }
-}
-
-/// One room event's worth of replicated events (all of one incident). Each event travels
-/// as a JSON *string* (the [`WireEvent`] encoded): strings keep the bytes exact and put
-/// the content beyond canonical JSON's number rules whatever a payload holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Batch {
-    pub v: u32,
-    pub incident: String,
-    pub events: Vec<String>,
-}
-
-impl Batch {
-    /// A batch of `events` (in send order).
-    pub fn new(incident: &str, events: &[WireEvent]) -> Result<Batch, WireError> {
-        let events = events
-            .iter()
-            .map(|e| {
-                e.check()?;
-                serde_json::to_string(e).map_err(|err| WireError::Encode(err.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Batch {
-            v: BATCH_VERSION,
-            incident: incident.to_string(),
-            events,
-        })
-    }
-
-    /// The events, and a reason for each one that does not decode.
-    pub fn decode(&self) -> (Vec<WireEvent>, Vec<String>) {
-        let mut ok = Vec::new();
-        let mut bad = Vec::new();
-        for (i, line) in self.events.iter().enumerate() {
-            match serde_json::from_str::<WireEvent>(line) {
-                Ok(w) => ok.push(w),
-                Err(e) => bad.push(format!("event {i} of the batch: {e}")),
-            }
-        }
-        (ok, bad)
-    }
-
-    /// Bytes of the batch as JSON (what it adds to a room event's content).
-    pub fn json_len(&self) -> usize {
-        serde_json::to_vec(self)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX)
-    }
-
-    /// Content of an [`EVENT_TYPE`] room event: `{"org.commandpost": batch}`.
-    pub fn event_content(&self) -> Value {
-        let mut m = serde_json::Map::new();
-        m.insert(
-            CONTENT_KEY.into(),
-            serde_json::to_value(self).unwrap_or(Value::Null),
-        );
-        Value::Object(m)
-    }
-
-    /// Content of an `m.notice` for people that carries the batch too (one send, both
-    /// audiences). `body` is plain text, e.g. `@all: IC -> Ricardo`.
-    pub fn notice_content(&self, body: &str) -> Value {
-        let mut v = self.event_content();
-        if let Value::Object(m) = &mut v {
-            m.insert("msgtype".into(), Value::String("m.notice".into()));
-            m.insert("body".into(), Value::String(body.to_string()));
-        }
-        v
-    }
-
-    /// The batch a room event carries, if any (any type: an `m.notice`, an
-    /// [`EVENT_TYPE`]); `None` for other events and for redacted ones (empty content).
-    pub fn from_content(content: &Value) -> Option<Result<Batch, String>> {
-        let b = content.get(CONTENT_KEY)?;
-        Some(serde_json::from_value::<Batch>(b.clone()).map_err(|e| e.to_string()))
-    }
-}
-
-/// Splits `events` (in send order) into batches whose content stays under `max_bytes`.
-/// An event too large for a batch of its own still gets one (the server will say).
-pub fn pack(
-    incident: &str,
-    events: &[WireEvent],
-    max_bytes: usize,
-) -> Result<Vec<Batch>, WireError> {
-    let overhead = Batch::new(incident, &[])?.event_content().to_string().len();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut size = overhead;
-    for (i, e) in events.iter().enumerate() {
-        // The event as a JSON string inside JSON: escaped quotes and a comma.
-        let line = serde_json::to_string(e).map_err(|err| WireError::Encode(err.to_string()))?;
-        let n = serde_json::to_string(&line).map_or(line.len() * 2, |q| q.len()) + 1;
-        if i > start && size + n > max_bytes {
-            out.push(Batch::new(incident, &events[start..i])?);
-            start = i;
-            size = overhead;
-        }
-        size += n;
-    }
-    if start < events.len() {
-        out.push(Batch::new(incident, &events[start..])?);
-    }
-    Ok(out)
-}
-
-/// The text a notice for people says about an event, if the event is one people read in
-/// the room (hand-offs, state changes, sitreps, public updates); `None` for bookkeeping
-/// (notes, ticks, hypotheses, outbox), which travels as [`EVENT_TYPE`] only.
-pub fn notice_text(e: &Event) -> Option<String> {
-    use crate::domain::incident::announcement;
-    if let Some(a) = announcement(&e.payload) {
-        return Some(a);
-    }
-    match &e.payload {
-        Payload::HandoffProposed { role, to, .. } => Some(format!(
-            "{} proposes handing {} to {to} (waiting for {to} to acknowledge)",
-            e.actor,
-            role.title()
-        )),
-        Payload::SitrepSent { rendered, .. } => Some(rendered.clone()),
-        Payload::StatusPosted { rendered, .. } => Some(format!("Public update: {rendered}")),
-        _ => None,
     }
 }
 
@@ -440,39 +307,5 @@ mod tests {
                 text: "a[31mb\nc".into()
             }
         );
-    }
-
-    #[test]
-    fn batches_pack_under_the_limit_and_parse_back() {
-        let events: Vec<WireEvent> = (1..=300)
-            .map(|i| {
-                let e = Event::new(
-                    i,
-                    ts(),
-                    "Alice",
-                    Payload::NoteAdded {
-                        text: "x".repeat(500),
-                    },
-                );
-                WireEvent::from_event(&e, &home(), i - 1).unwrap()
-            })
-            .collect();
-        let batches = pack("INC-1", &events, MAX_CONTENT_BYTES).unwrap();
-        assert!(batches.len() > 1);
-        for b in &batches {
-            let c = b.notice_content("@all: x");
-            let len = c.to_string().len();
-            assert!(len <= MAX_CONTENT_BYTES + 100, "{len}");
-            assert!(
-                len > MAX_CONTENT_BYTES - 2_000 || b == batches.last().unwrap(),
-                "{len}"
-            );
-            assert_eq!(Batch::from_content(&c).unwrap().unwrap(), *b);
-            check_canonical(&c).unwrap();
-        }
-        let all: Vec<WireEvent> = batches.iter().flat_map(|b| b.decode().0).collect();
-        assert_eq!(all, events);
-        // A redacted event (empty content) carries nothing.
-        assert!(Batch::from_content(&json!({})).is_none());
     }
 }
