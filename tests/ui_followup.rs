@@ -53,6 +53,7 @@ fn journaled(m: &Model, actor: &str, payload: Payload, own: bool) -> Msg {
             ts: m.now,
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         }],
         own,
     }
@@ -110,6 +111,7 @@ fn outbox_event(seq: u64, mins_ago: i64, o: OutboxEvent) -> Event {
         ts: now() - SignedDuration::from_mins(mins_ago),
         actor: "Alice".into(),
         payload: Payload::Outbox(o),
+        rep: Default::default(),
     }
 }
 
