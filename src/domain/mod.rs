@@ -10,6 +10,7 @@ pub mod incident;
 pub mod lint;
 pub mod outbound;
 pub mod policy;
+pub mod reporting;
 pub mod role;
 pub mod sitrep;
 pub mod status;
