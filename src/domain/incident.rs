@@ -566,41 +566,8 @@ impl Incident {
         match &e.payload {
             Payload::IncidentOpened { .. } => {}
             Payload::TitleChanged { title } => self.title = title.clone(),
-            Payload::StateChanged { from, to } => {
-                self.state = *to;
-                self.state_changes.push(StateChange {
-                    from: *from,
-                    to: *to,
-                    at,
-                    by: e.actor.clone(),
-                });
-                // A new state changes what "done" means: reviews are reset.
-                for m in self.marks.values_mut() {
-                    m.reviewed = None;
-                    m.snoozed_until = None;
-                }
-            }
-            Payload::RoleHandedOff { role, from, to } => {
-                self.followup.pending_handoffs.remove(role);
-                self.ensure_on_duty(to, at, None);
-                self.roles.insert(
-                    role.clone(),
-                    Holder {
-                        name: to.clone(),
-                        since: at,
-                    },
-                );
-                if let Role::OpsLead(g) = role {
-                    self.add_to_group(g, to, at);
-                }
-                self.handoffs.push(Handoff {
-                    role: role.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    at,
-                    by: e.actor.clone(),
-                });
-            }
+            Payload::StateChanged { from, to } => self.apply_state_change(*from, *to, e),
+            Payload::RoleHandedOff { role, from, to } => self.apply_handoff(role, from, to, e),
             Payload::PersonJoined {
                 name,
                 handle,
@@ -617,44 +584,9 @@ impl Incident {
                     self.add_to_group(g, name, at);
                 }
             }
-            Payload::PersonReleased { name } => {
-                if let Some(p) = self.person_mut(name)
-                    && let Some(s) = p.shifts.last_mut()
-                    && s.end.is_none()
-                {
-                    if let Some(b) = s.breaks.last_mut()
-                        && b.end.is_none()
-                    {
-                        b.end = Some(at);
-                    }
-                    s.end = Some(at);
-                }
-                let ic = Role::Ic;
-                self.roles.retain(|r, h| *r == ic || h.name != *name);
-                for grp in self.groups.values_mut() {
-                    grp.members.retain(|m| m != name);
-                }
-            }
-            Payload::BreakStarted { name } => {
-                if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
-                    && s.end.is_none()
-                {
-                    s.breaks.push(Break {
-                        start: at,
-                        end: None,
-                    });
-                }
-            }
-            Payload::BreakEnded { name } => {
-                if let Some(b) = self
-                    .person_mut(name)
-                    .and_then(|p| p.shifts.last_mut())
-                    .and_then(|s| s.breaks.last_mut())
-                    && b.end.is_none()
-                {
-                    b.end = Some(at);
-                }
-            }
+            Payload::PersonReleased { name } => self.apply_release(name, at),
+            Payload::BreakStarted { name } => self.apply_break_start(name, at),
+            Payload::BreakEnded { name } => self.apply_break_end(name, at),
             Payload::ImpactUpdated { text } => {
                 self.impact.text = text.clone();
                 self.impact.updated_at = Some(at);
@@ -732,6 +664,86 @@ impl Incident {
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
             Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
+        }
+    }
+
+    fn apply_state_change(&mut self, from: Severity, to: Severity, e: &Event) {
+        self.state = to;
+        self.state_changes.push(StateChange {
+            from,
+            to,
+            at: e.ts,
+            by: e.actor.clone(),
+        });
+        // A new state changes what "done" means: reviews are reset.
+        for m in self.marks.values_mut() {
+            m.reviewed = None;
+            m.snoozed_until = None;
+        }
+    }
+
+    fn apply_handoff(&mut self, role: &Role, from: &Option<String>, to: &str, e: &Event) {
+        let at = e.ts;
+        self.followup.pending_handoffs.remove(role);
+        self.ensure_on_duty(to, at, None);
+        self.roles.insert(
+            role.clone(),
+            Holder {
+                name: to.to_string(),
+                since: at,
+            },
+        );
+        if let Role::OpsLead(g) = role {
+            self.add_to_group(g, to, at);
+        }
+        self.handoffs.push(Handoff {
+            role: role.clone(),
+            from: from.clone(),
+            to: to.to_string(),
+            at,
+            by: e.actor.clone(),
+        });
+    }
+
+    /// Ends the person's shift (and break) and takes their roles but IC and groups.
+    fn apply_release(&mut self, name: &str, at: Timestamp) {
+        if let Some(p) = self.person_mut(name)
+            && let Some(s) = p.shifts.last_mut()
+            && s.end.is_none()
+        {
+            if let Some(b) = s.breaks.last_mut()
+                && b.end.is_none()
+            {
+                b.end = Some(at);
+            }
+            s.end = Some(at);
+        }
+        let ic = Role::Ic;
+        self.roles.retain(|r, h| *r == ic || h.name != *name);
+        for grp in self.groups.values_mut() {
+            grp.members.retain(|m| m != name);
+        }
+    }
+
+    fn apply_break_start(&mut self, name: &str, at: Timestamp) {
+        if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
+            && s.end.is_none()
+        {
+            s.breaks.push(Break {
+                start: at,
+                end: None,
+            });
+        }
+    }
+
+    fn apply_break_end(&mut self, name: &str, at: Timestamp) {
+        if let Some(b) = self
+            .person_mut(name)
+            .and_then(|p| p.shifts.last_mut())
+            .and_then(|s| s.breaks.last_mut())
+            && b.end.is_none()
+        {
+            b.end = Some(at);
         }
     }
 
