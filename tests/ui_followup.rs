@@ -366,10 +366,7 @@ fn page_is_typed_confirmed_and_queued() {
     };
     // With no backend configured, the default file backend takes everything.
     assert_eq!(prompt, "Page through outbox-file?");
-    assert_eq!(
-        detail[0],
-        "[investigating] INC-20261120-1850: checkout down in EU"
-    );
+    assert_eq!(detail[0], "Page: checkout down in EU");
     let msgs = sends(&feed(&mut m, [k('y')]));
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].kind, MessageKind::Page);
@@ -444,7 +441,7 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     );
     let msgs = sends(&after);
     let heads: Vec<&str> = msgs.iter().map(|m| m.headline.as_str()).collect();
-    assert_eq!(heads, ["Resolved"]);
+    assert_eq!(heads, ["Page resolved"]);
     assert_eq!(msgs[0].page, Some(PageAction::Resolve));
     let inc = m.inc.clone().unwrap();
     assert!(inc.followup.cleanup.opened_at.is_some());

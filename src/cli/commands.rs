@@ -446,21 +446,36 @@ fn config_cmd(
             };
             let text =
                 std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
-            let (_, diags) = config::check_with(&text, &p, &key_check);
+            // Keys, and every backend entry against its kind with what its URLs mean.
+            let extra = |c: &Config| {
+                let mut found: Vec<config::Finding> = key_check(c)
+                    .into_iter()
+                    .map(|(k, m)| config::Finding::error(k, m))
+                    .collect();
+                found.extend(crate::delivery::setup::check_backends(c));
+                found
+            };
+            let (_, diags) = config::check_with_findings(&text, &p, &extra);
+            // Notes (what a value was understood as) are not problems: stdout.
             for d in &diags {
-                eprintln!("{d}");
+                if d.is_note() {
+                    println!("{d}");
+                } else {
+                    eprintln!("{d}");
+                }
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
             if errors > 0 {
                 return Err(Fail(format!("{}: {errors} error(s)", p.display())));
             }
+            let warnings = diags.iter().filter(|d| !d.is_note()).count();
             println!(
                 "{}: ok{}",
                 p.display(),
-                if diags.is_empty() {
+                if warnings == 0 {
                     String::new()
                 } else {
-                    format!(" ({} warning(s))", diags.len())
+                    format!(" ({warnings} warning(s))")
                 }
             );
             Ok(())

@@ -179,12 +179,7 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
     println!("{rendered}\n");
     println!("sitrep v{version} sent");
-    let msg = super::deliver::message(
-        &inc,
-        crate::domain::outbound::MessageKind::Sitrep,
-        &format!("Sitrep v{version}"),
-        &rendered,
-    );
+    let msg = crate::delivery::setup::sitrep_message(&inc, version, &rendered);
     super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
 
@@ -349,22 +344,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         eprintln!("warning: {}", status_warning(&fields, &w));
     }
     record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
-    let headline = format!("Status update: {}", capitalised(&fields.stage));
-    let mut msg = super::deliver::message(
-        &inc,
-        crate::domain::outbound::MessageKind::Status,
-        &headline,
-        &rendered,
-    );
-    msg.status = Some(crate::domain::outbound::StatusPayload {
-        stage: fields.stage.clone(),
-        message: fields.message.clone(),
-        workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),
-        components: fields.components.clone(),
-        next_update: fields
-            .next_update_at
-            .map(|t| t.strftime("%H:%M UTC").to_string()),
-    });
+    let msg = crate::delivery::setup::status_message(&inc, &fields, &rendered);
     println!("{rendered}\n");
     match fields.next_update_at {
         Some(t) => println!(
@@ -375,13 +355,6 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         None => println!("status update posted ({})", fields.stage),
     }
     super::deliver::send(ctx, &inc.id, vec![msg], None)
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// `message:1:27: eta: reason: "excerpt"`, or `missing-workaround: reason`.

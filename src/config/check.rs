@@ -69,6 +69,68 @@ pub fn check_with(
     path: &Path,
     extra: &dyn Fn(&Config) -> Vec<(String, String)>,
 ) -> (Option<Config>, Vec<Diagnostic>) {
+    check_with_findings(text, path, &|c: &Config| {
+        extra(c)
+            .into_iter()
+            .map(|(key, message)| Finding::error(key, message))
+            .collect()
+    })
+}
+
+/// What a check owned by another module found about one key (see [`check_with_findings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Dotted key path, e.g. `backends[0].events_url`.
+    pub key: String,
+    pub message: String,
+    /// The closest valid key, for a misspelt one.
+    pub suggestion: Option<String>,
+}
+
+impl Finding {
+    pub fn error(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Error,
+            key: key.into(),
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+    /// An unknown key `word` at `key`; suggests the closest of `valid`.
+    pub fn unknown_key(key: impl Into<String>, word: &str, valid: &[&'static str]) -> Self {
+        let suggestion = closest(word, &candidates(valid));
+        let message = if suggestion.is_some() {
+            "unknown key".to_string()
+        } else {
+            format!("unknown key (valid keys: {})", valid.join(", "))
+        };
+        Finding {
+            suggestion,
+            ..Finding::error(key, message)
+        }
+    }
+    pub fn warning(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(key, message)
+        }
+    }
+    pub fn note(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Note,
+            ..Finding::error(key, message)
+        }
+    }
+}
+
+/// Like [`check_with`], with findings of any severity: errors, warnings and notes (what a
+/// value was understood as).
+pub fn check_with_findings(
+    text: &str,
+    path: &Path,
+    extra: &dyn Fn(&Config) -> Vec<Finding>,
+) -> (Option<Config>, Vec<Diagnostic>) {
     let mut c = Checker::new(text, path);
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -78,9 +140,9 @@ pub fn check_with(
     c.root(doc.get_ref());
     c.semantics();
     c.permissions();
-    for (key, message) in extra(&c.view) {
-        let span = c.span_of(&key);
-        c.push(Severity::Error, span, key, message, None);
+    for f in extra(&c.view) {
+        let span = c.span_of(&f.key);
+        c.push(f.severity, span, f.key, f.message, f.suggestion);
     }
     let config = if c.has_errors() {
         None

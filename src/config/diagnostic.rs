@@ -22,6 +22,8 @@ pub(crate) const SUGGEST_AT: f64 = 0.8;
 pub enum Severity {
     Error,
     Warning,
+    /// Not a problem: what a value was understood as (`config check` prints it on stdout).
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -29,6 +31,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }
@@ -55,6 +58,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    pub fn is_note(&self) -> bool {
+        self.severity == Severity::Note
     }
 }
 

@@ -11,8 +11,8 @@ mod secret;
 /// The `[cadence]`, `[shifts]` and `[[people]]` sections are the domain's own policy types.
 pub use crate::domain::policy::{Cadence, KnownPerson, Shifts};
 pub use check::{
-    CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
-    TEMPLATES_KEYS, check, check_with,
+    CADENCE_KEYS, Finding, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS,
+    SPAN_OF_CONTROL, TEMPLATES_KEYS, check, check_with, check_with_findings,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};

@@ -4,6 +4,7 @@
 //! - The message itself ([`OutboundMessage`](crate::domain::outbound::OutboundMessage)) and the
 //!   outbox's journal events are pure data in [`crate::domain::outbound`].
 //! - [`config`]: `[[backends]]` entries, validation, `env:`/`file:` secrets.
+//! - [`endpoint`]: what a pasted vendor URL means (full endpoint, base, subscribe URL, link).
 //! - [`backend`]: the [`Backend`] trait, [`DeliveryContext`], [`Delivered`], [`DeliveryError`].
 //! - [`backends`]: one file per kind; [`backends::build_backends`].
 //! - [`retry`]: status classification, Retry-After and body hints, backoff, [`retry::deliver_with_retry`].
@@ -14,6 +15,7 @@
 pub mod backend;
 pub mod backends;
 pub mod config;
+pub mod endpoint;
 pub mod http;
 pub mod outbox;
 pub mod render;

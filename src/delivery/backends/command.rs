@@ -72,7 +72,10 @@ impl Backend for CommandBackend {
                 .env("COMMANDPOST_INCIDENT_TITLE", &msg.incident_title)
                 .env("COMMANDPOST_SEVERITY", &msg.severity)
                 .env("COMMANDPOST_KIND", msg.kind.as_str())
-                .env("COMMANDPOST_HEADLINE", &msg.headline)
+                .env(
+                    "COMMANDPOST_HEADLINE",
+                    crate::delivery::render::headline(msg),
+                )
                 .env(
                     "COMMANDPOST_MENTION_ALL",
                     if msg.mention_all { "1" } else { "0" },

@@ -43,9 +43,15 @@ impl Matrix {
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
         let hs = required_str(cfg, "homeserver", &cfg.homeserver)?;
-        let homeserver = reqwest::Url::parse(hs)
+        // With or without a trailing slash or the `/_matrix/...` API path.
+        let base = crate::delivery::endpoint::matrix_homeserver(hs)
+            .map_err(|e| BuildError::one(cfg, "homeserver", e))?
+            .url;
+        let homeserver = reqwest::Url::parse(&base)
             .map_err(|_| BuildError::one(cfg, "homeserver", "is not a URL"))?;
-        let room = required_str(cfg, "room", &cfg.room)?.to_string();
+        // A room id, an alias or a matrix.to link to either.
+        let room = crate::delivery::endpoint::matrix_room(required_str(cfg, "room", &cfg.room)?)
+            .map_err(|e| BuildError::one(cfg, "room", e))?;
         let token = required_secret(cfg, "access_token", &cfg.access_token)?;
         let peer = Peer::new(&cfg.name, hs, vec![token.clone()]);
         let room_id = room.starts_with('!').then(|| room.clone());
