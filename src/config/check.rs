@@ -6,7 +6,9 @@
 //! cross-key (semantic) checks; the returned `Config` itself comes from serde, the
 //! single source of truth for the shape.
 
-use super::diagnostic::{Diagnostic, Diagnostics, Severity, Span, Value, deref_to_diagnostics};
+use super::diagnostic::{
+    Diagnostic, Diagnostics, Severity, Span, Value, closest, deref_to_diagnostics,
+};
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
 use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
@@ -764,7 +766,6 @@ fn root_candidates() -> Vec<(&'static str, String)> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::config::diagnostic::closest;
 
     /// The schema here and the serde structs must describe the same keys.
     #[test]
