@@ -50,6 +50,7 @@ fn journaled(m: &Model, payload: Payload) -> Msg {
             ts: m.now,
             actor: m.actor.clone(),
             payload,
+            rep: Default::default(),
         }],
         own: true,
     }

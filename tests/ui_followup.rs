@@ -46,6 +46,7 @@ fn journaled(m: &Model, actor: &str, payload: Payload, own: bool) -> Msg {
             ts: m.now,
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         }],
         own,
     }
@@ -103,6 +104,7 @@ fn outbox_event(seq: u64, mins_ago: i64, o: OutboxEvent) -> Event {
         ts: now() - SignedDuration::from_mins(mins_ago),
         actor: "Alice".into(),
         payload: Payload::Outbox(o),
+        rep: Default::default(),
     }
 }
 
@@ -717,6 +719,7 @@ fn snapshot_rotation_view() {
         handle: None,
         team: Some("payments".into()),
         contact: None,
+        matrix: None,
     });
     cfg.rotation.roles = vec!["ops:database".into()];
     let mut m = model_with(twelve(), "José", cfg);

@@ -46,6 +46,7 @@ fn answer(m: &mut Model, cmds: Vec<Cmd>) -> Vec<Cmd> {
                         ts: m.now,
                         actor: m.actor.clone(),
                         payload,
+                        rep: Default::default(),
                     }],
                     own: true,
                 };

@@ -44,6 +44,7 @@ fn journaled(m: &commandpost::app::Model, actor: &str, payload: Payload, own: bo
             ts: m.now,
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         }],
         own,
     }
@@ -320,6 +321,7 @@ fn new_incident_is_created_from_the_title_prompt() {
                 title: "q DB down".into(),
                 ic: "Alice".into(),
             },
+            rep: Default::default(),
         }],
         own: true,
     };

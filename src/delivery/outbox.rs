@@ -601,8 +601,11 @@ impl Inner {
     /// Appends (fsynced) and folds in what it returns (foreign events first, then ours).
     fn append(&self, ev: OutboxEvent) -> Result<Vec<Event>, OutboxError> {
         self.with_shared(|s| {
+            // Stamped under the journal's lock (time order follows seq order).
             s.journal
-                .append(&self.actor, Timestamp::now(), Payload::Outbox(ev))
+                .append_with(&self.actor, Timestamp::now, |_, _| {
+                    Ok::<_, crate::journal::JournalError>(Payload::Outbox(ev))
+                })
                 .map_err(OutboxError::from)
         })
     }
@@ -791,6 +794,7 @@ mod tests {
             ts: Timestamp::from_second(1_800_000_000 + seq as i64).unwrap(),
             actor: "ic".into(),
             payload: Payload::Outbox(o),
+            rep: Default::default(),
         }
     }
 

@@ -85,8 +85,12 @@ pub fn describe(p: &Payload) -> String {
             )
         }
         Payload::Outbox(o) => o.describe(),
-        Payload::Unknown { kind, .. } => {
-            format!("[{kind}] (event from a newer version, kept as is)")
+        Payload::RoomCommand(c) => {
+            let who = c.person.as_deref().unwrap_or(&c.sender);
+            format!("in the room, {who}: {}", c.body)
+        }
+        Payload::Unknown { kind, v, .. } => {
+            format!("[{kind}] written by a newer commandpost (v{v}); upgrade to see it")
         }
         other => crate::domain::followup::describe(other).unwrap_or_else(|| other.kind()),
     };

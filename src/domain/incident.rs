@@ -35,6 +35,24 @@ pub enum DomainError {
     NotOpened,
     #[error("no hypothesis #{0}")]
     UnknownHypothesis(u32),
+    #[error("no {0} number is left after {1} (edit the journal's largest one by hand)")]
+    NumbersExhausted(&'static str, u32),
+    #[error(
+        "sitrep v{0} was sent meanwhile (by another cockpit or script): this one was NOT sent; \
+         review the draft against it and send again"
+    )]
+    SitrepSentMeanwhile(u32),
+}
+
+/// One more than the largest of `ids` (1 first); checked: a hand-edited journal
+/// holding the largest id has no successor.
+pub(crate) fn next_number(
+    what: &'static str,
+    ids: impl Iterator<Item = u32>,
+) -> Result<u32, DomainError> {
+    let max = ids.max().unwrap_or(0);
+    max.checked_add(1)
+        .ok_or(DomainError::NumbersExhausted(what, max))
 }
 
 /// Who holds a role and since when.
@@ -200,12 +218,22 @@ pub struct Incident {
     pub loop_passes: u32,
     /// Questions reviewed or snoozed in the pass under way.
     pub pass_progress: std::collections::BTreeSet<LoopQuestion>,
-    /// Events of types this version does not know: (seq, type).
+    /// Events of types this version does not know: (seq in their origin's journal, type).
     pub unknown: Vec<(u64, String)>,
+    /// The highest journal seq folded in (this journal's numbering: not shown by `show
+    /// --json`, which is the same on every replica).
+    #[serde(skip)]
     pub last_seq: u64,
     pub last_ts: Timestamp,
     /// Pending hand-offs, cleanup and remediation (domain::followup).
     pub followup: crate::domain::followup::FollowUp,
+    /// Events that lost a race with another cockpit's (domain::replicated).
+    pub conflicts: Vec<crate::domain::replicated::Conflict>,
+    /// Commands typed in the incident's room: accepted and rejected, once per message.
+    pub room_commands: Vec<crate::domain::replicated::RoomOutcome>,
+    /// Who last changed what, for the conflict sentences (derived).
+    #[serde(skip)]
+    pub(crate) contest: crate::domain::replicated::Contest,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
@@ -289,6 +317,15 @@ impl Incident {
                 since: e.ts,
             },
         );
+        let mut contest = crate::domain::replicated::Contest::default();
+        contest.roles.insert(
+            Role::Ic,
+            crate::domain::replicated::Change {
+                origin: e.rep.origin.clone(),
+                at: e.ts,
+                phrase: format!("{ic} opening the incident as IC"),
+            },
+        );
         Ok(Incident {
             id: id.clone(),
             title: title.clone(),
@@ -328,6 +365,9 @@ impl Incident {
             last_seq: e.seq,
             last_ts: e.ts,
             followup: Default::default(),
+            conflicts: Vec::new(),
+            room_commands: Vec::new(),
+            contest,
         })
     }
 
@@ -534,11 +574,44 @@ impl Incident {
     }
 
     pub fn cmd_hypothesis(&self, text: &str) -> Result<Payload, DomainError> {
-        let id = self.hypotheses.iter().map(|h| h.id).max().unwrap_or(0) + 1;
         Ok(Payload::HypothesisAdded {
-            id,
+            id: self.next_hypothesis_id()?,
             text: text_field("hypothesis", text, 1000)?,
         })
+    }
+
+    pub fn next_hypothesis_id(&self) -> Result<u32, DomainError> {
+        next_number("hypothesis", self.hypotheses.iter().map(|h| h.id))
+    }
+
+    /// A payload made from an older view of the incident, numbered again
+    /// against the incident as it is now (under the journal's lock): new
+    /// hypothesis and remediation ids are allocated here, and a sitrep whose
+    /// version was taken meanwhile is refused (its text names the version).
+    pub fn renumber(&self, payload: Payload) -> Result<Payload, DomainError> {
+        match payload {
+            Payload::HypothesisAdded { text, .. } => Ok(Payload::HypothesisAdded {
+                id: self.next_hypothesis_id()?,
+                text,
+            }),
+            Payload::RemediationAdded { text, owner, .. } => Ok(Payload::RemediationAdded {
+                id: self.next_remediation_id()?,
+                text,
+                owner,
+            }),
+            Payload::SitrepSent { version, .. }
+                if self.sitreps.iter().any(|s| s.version >= version) =>
+            {
+                Err(DomainError::SitrepSentMeanwhile(
+                    self.sitreps
+                        .iter()
+                        .map(|s| s.version)
+                        .max()
+                        .unwrap_or(version),
+                ))
+            }
+            other => Ok(other),
+        }
     }
 
     pub fn cmd_rule_out(&self, id: u32, reason: Option<&str>) -> Result<Payload, DomainError> {
@@ -584,7 +657,7 @@ impl Incident {
                     self.add_to_group(g, name, at);
                 }
             }
-            Payload::PersonReleased { name } => self.apply_release(name, at),
+            Payload::PersonReleased { name } => self.apply_release(name, e),
             Payload::BreakStarted { name } => self.apply_break_start(name, at),
             Payload::BreakEnded { name } => self.apply_break_end(name, at),
             Payload::ImpactUpdated { text } => {
@@ -663,11 +736,16 @@ impl Incident {
             Payload::DrillInject { .. } => {}
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
-            Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
+            Payload::RoomCommand(c) => self.apply_room_command(e, c),
+            Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
         }
     }
 
     fn apply_state_change(&mut self, from: Severity, to: Severity, e: &Event) {
+        if !self.cas_state(e, from, to) {
+            return;
+        }
+        self.note_state_change(e, &e.actor, to);
         self.state = to;
         self.state_changes.push(StateChange {
             from,
@@ -683,8 +761,15 @@ impl Incident {
     }
 
     fn apply_handoff(&mut self, role: &Role, from: &Option<String>, to: &str, e: &Event) {
+        if !self.cas_handoff(e, role, from.as_deref(), to) {
+            return;
+        }
         let at = e.ts;
-        self.followup.pending_handoffs.remove(role);
+        let taking = format!("{to} taking {}", role.title());
+        if self.followup.pending_handoffs.remove(role).is_some() {
+            self.note_pending_end(e, role, taking.clone());
+        }
+        self.note_role_change(e, role, taking);
         self.ensure_on_duty(to, at, None);
         self.roles.insert(
             role.clone(),
@@ -706,7 +791,8 @@ impl Incident {
     }
 
     /// Ends the person's shift (and break) and takes their roles but IC and groups.
-    fn apply_release(&mut self, name: &str, at: Timestamp) {
+    fn apply_release(&mut self, name: &str, e: &Event) {
+        let at = e.ts;
         if let Some(p) = self.person_mut(name)
             && let Some(s) = p.shifts.last_mut()
             && s.end.is_none()
@@ -719,6 +805,16 @@ impl Incident {
             s.end = Some(at);
         }
         let ic = Role::Ic;
+        let vacated: Vec<Role> = self
+            .roles
+            .iter()
+            .filter(|(r, h)| **r != ic && h.name == *name)
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in vacated {
+            let leaving = format!("{name} leaving {}", r.title());
+            self.note_role_change(e, &r, leaving);
+        }
         self.roles.retain(|r, h| *r == ic || h.name != *name);
         for grp in self.groups.values_mut() {
             grp.members.retain(|m| m != name);

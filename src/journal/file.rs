@@ -1,5 +1,6 @@
-use crate::domain::event::{Event, FORMAT_VERSION, Payload};
+use crate::domain::event::{Event, FORMAT_VERSION, Payload, Rep};
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,26 @@ pub enum JournalError {
     Exists { path: PathBuf },
     #[error("{path}: the journal is empty")]
     Empty { path: PathBuf },
+    #[error(
+        "{path}:{line}: sequence number {seq} is the largest there is: no event can follow it \
+         (nothing was written; fix that line's \"seq\" by hand)"
+    )]
+    SeqExhausted {
+        path: PathBuf,
+        line: usize,
+        seq: u64,
+    },
+    #[error(
+        "{path}:{line}: written by a newer commandpost (v{v}, event {kind:?}): this version \
+         cannot {what} without understanding it; upgrade commandpost (the journal was not modified)"
+    )]
+    Newer {
+        path: PathBuf,
+        line: usize,
+        v: u32,
+        kind: String,
+        what: &'static str,
+    },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -47,6 +68,14 @@ pub struct Journal {
     /// Lines consumed so far (for error messages).
     lines: usize,
     last_seq: u64,
+    /// Time of the last local event read or written: a new event is never stamped
+    /// earlier. (Remote events keep their own clocks' times and do not count: one
+    /// laptop's fast clock must not drag everyone's stamps forward.)
+    last_ts: Timestamp,
+    /// Highest Lamport counter read or written (a new local event gets one more).
+    max_lc: u64,
+    /// Identities `(origin, oseq)` of the remote events read or written, by origin.
+    remote: HashMap<String, HashSet<u64>>,
 }
 
 /// A journal together with what it held when opened.
@@ -76,6 +105,27 @@ impl Drop for Lock {
     }
 }
 
+/// For commands that must understand every event (a post-mortem): the first
+/// event this version cannot read (from a newer version, or of a type it does
+/// not know) is an error naming the file and its line. `events` are the
+/// journal's events from its first line (one event per line).
+pub fn require_understood(
+    path: &Path,
+    events: &[Event],
+    what: &'static str,
+) -> Result<(), JournalError> {
+    match events.iter().enumerate().find(|(_, e)| !e.understood()) {
+        None => Ok(()),
+        Some((i, e)) => Err(JournalError::Newer {
+            path: path.to_path_buf(),
+            line: i + 1,
+            v: e.v,
+            kind: e.payload.kind(),
+            what,
+        }),
+    }
+}
+
 impl Journal {
     fn fresh(path: &Path, file: File) -> Journal {
         Journal {
@@ -84,6 +134,9 @@ impl Journal {
             offset: 0,
             lines: 0,
             last_seq: 0,
+            last_ts: Timestamp::UNIX_EPOCH,
+            max_lc: 0,
+            remote: HashMap::new(),
         }
     }
 
@@ -102,6 +155,33 @@ impl Journal {
         self.last_seq
     }
 
+    /// The highest Lamport counter in the journal as read so far.
+    pub fn max_lc(&self) -> u64 {
+        self.max_lc
+    }
+
+    /// Whether the remote event `(origin, oseq)` is in the journal (as read so far).
+    pub fn has_remote(&self, origin: &str, oseq: u64) -> bool {
+        self.remote.get(origin).is_some_and(|s| s.contains(&oseq))
+    }
+
+    /// The origins of remote events in the journal, with how many of each.
+    pub fn remote_origins(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.remote.iter().map(|(o, s)| (o.as_str(), s.len()))
+    }
+
+    /// Notes an event read or written.
+    fn note(&mut self, ev: &Event) {
+        self.last_seq = ev.seq;
+        self.max_lc = self.max_lc.max(ev.lc());
+        match &ev.rep.origin {
+            None => self.last_ts = self.last_ts.max(ev.ts),
+            Some(o) => {
+                self.remote.entry(o.clone()).or_default().insert(ev.oseq());
+            }
+        }
+    }
+
     /// Creates a new journal (the file must not exist) whose first event is
     /// `opening`. Returns the journal and that event.
     pub fn create(
@@ -110,6 +190,12 @@ impl Journal {
         now: Timestamp,
         opening: Payload,
     ) -> Result<(Journal, Event), JournalError> {
+        Self::create_from(path, Event::new(1, now, actor, opening))
+    }
+
+    /// Creates a new journal (the file must not exist) whose first line is `first` (its
+    /// seq becomes 1): a local opening, or another cockpit's when joining an incident.
+    pub fn create_from(path: &Path, first: Event) -> Result<(Journal, Event), JournalError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir, "create directory"))?;
         }
@@ -132,7 +218,7 @@ impl Journal {
                 }
             })?;
         let mut j = Journal::fresh(path, file);
-        let mut evs = j.append(actor, now, opening)?;
+        let (_, mut evs) = j.append_many_with(|_| vec![Event { seq: 1, ..first }])?;
         if let Some(dir) = path.parent() {
             // Make the new directory entry durable too.
             if let Ok(d) = File::open(dir) {
@@ -145,9 +231,11 @@ impl Journal {
         Ok((j, ev))
     }
 
-    /// Opens an existing journal and reads it whole, recovering a torn last
-    /// line by moving it to `<journal>.torn`. A damaged line anywhere else is
-    /// an error naming file and line; the file is then left untouched.
+    /// Opens an existing journal for writing and reads it whole. Holding the
+    /// lock, it repairs a torn tail (an incomplete last line, without its
+    /// newline, from an interrupted write) by moving it to `<journal>.torn`.
+    /// A complete line that does not decode is never moved: it is an error
+    /// naming file and line, and the file is left untouched.
     pub fn open(path: &Path) -> Result<Opened, JournalError> {
         let mut events = Vec::new();
         let (journal, warnings) = Self::open_with(path, |e| events.push(e))?;
@@ -193,20 +281,34 @@ impl Journal {
         Ok((j, warnings))
     }
 
-    /// Reads a journal without changing it (no recovery, no lock): the
-    /// events of its good prefix, and whether a torn last line follows.
+    /// Reads a journal without changing it (no recovery, no lock): every
+    /// event, and whether an incomplete last line follows (a writer being
+    /// interrupted or still writing: only a writer repairs it). A complete
+    /// line that does not decode is an error naming file and line.
     pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
+        let mut events = Vec::new();
+        let torn = Self::read_with(path, |e| events.push(e))?;
+        Ok((events, torn))
+    }
+
+    /// Like [`Journal::read`] but streams each event to `on_event`. Returns
+    /// whether an incomplete last line follows.
+    pub fn read_with(path: &Path, on_event: impl FnMut(Event)) -> Result<bool, JournalError> {
         let file = File::open(path).map_err(io(path, "open"))?;
         let reader = file.try_clone().map_err(io(path, "dup"))?;
         let mut j = Journal::fresh(path, file);
-        let mut events = Vec::new();
-        let (_, _, tail) = j.stream(reader, |e| events.push(e))?;
-        Ok((events, tail.is_some()))
+        let (count, _, tail) = j.stream(reader, on_event)?;
+        if count == 0 {
+            return Err(JournalError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(tail.is_some())
     }
 
     /// Streams the file from the start. Returns the number of events, the
     /// length of the good prefix and the torn tail (if any): a last line
-    /// without a newline, or a last line that does not decode.
+    /// without its newline. A complete line that does not decode is an error.
     fn stream(
         &mut self,
         file: File,
@@ -232,26 +334,13 @@ impl Journal {
                 return Ok((count, good, Some(line)));
             }
             let line_no = self.lines + 1;
-            match self.decode(&line[..n - 1], line_no) {
-                Ok(ev) => {
-                    on_event(ev);
-                    count += 1;
-                    self.lines += 1;
-                    good += n as u64;
-                }
-                Err(e) => {
-                    let at_end = reader
-                        .fill_buf()
-                        .map_err(io(&self.path, "read"))?
-                        .is_empty();
-                    // A bad final line is a torn write; anywhere else it is damage.
-                    if at_end {
-                        line.pop();
-                        return Ok((count, good, Some(line)));
-                    }
-                    return Err(e);
-                }
-            }
+            // A complete line is never a torn write, even the last one: one that does not
+            // decode is damage (or a hand edit), reported and left where it is.
+            let ev = self.decode(&line[..n - 1], line_no)?;
+            on_event(ev);
+            count += 1;
+            self.lines += 1;
+            good += n as u64;
         }
     }
 
@@ -269,7 +358,7 @@ impl Journal {
                 ev.seq, self.last_seq
             )));
         }
-        self.last_seq = ev.seq;
+        self.note(&ev);
         Ok(ev)
     }
 
@@ -323,31 +412,73 @@ impl Journal {
     /// Appends one event under the lock and fsyncs it. Returns every event
     /// new to this reader, in order: any appended by other writers since the
     /// last read, then this one (always last). The change counts as made
-    /// only when this returns `Ok`.
+    /// only when this returns `Ok`. The event is stamped `now`, or the last
+    /// event's time if that is later (time order always follows seq order).
     pub fn append(
         &mut self,
         actor: &str,
         now: Timestamp,
         payload: Payload,
     ) -> Result<Vec<Event>, JournalError> {
+        self.append_with(actor, || now, |_, _| Ok(payload))
+    }
+
+    /// The locked append: everything numbered is numbered here. Under the
+    /// lock it reads what other writers appended (`new`, passed to `make`),
+    /// allocates the next seq (checked: the largest seq has no successor),
+    /// reads `clock` for the event's time (never earlier than the last
+    /// event's), then asks `make` for the payload given the new events and
+    /// that time, and writes it. `make` can refuse (`Err`): nothing is written.
+    pub fn append_with<E: From<JournalError>>(
+        &mut self,
+        actor: &str,
+        clock: impl FnOnce() -> Timestamp,
+        make: impl FnOnce(&[Event], Timestamp) -> Result<Payload, E>,
+    ) -> Result<Vec<Event>, E> {
         let path = self.path.clone();
         let _lock = Lock::exclusive(&self.file, &path)?;
         let mut events = self.poll()?;
+        let seq = self
+            .last_seq
+            .checked_add(1)
+            .ok_or_else(|| JournalError::SeqExhausted {
+                path: path.clone(),
+                line: self.lines,
+                seq: self.last_seq,
+            })?;
+        let ts = clock().max(self.last_ts);
+        let payload = make(&events, ts)?;
         let ev = Event {
             v: FORMAT_VERSION,
-            seq: self.last_seq + 1,
-            ts: now,
+            seq,
+            ts,
             actor: actor.to_string(),
             payload,
+            // One more than any Lamport counter seen: a local event sorts last.
+            rep: Rep::local(seq, self.max_lc.saturating_add(1)),
         };
-        let mut line = ev.to_line()?;
+        let mut line = ev.to_line().map_err(JournalError::from)?;
         line.push('\n');
-        // Seek to the real end (a torn tail from a crashed writer may exist:
-        // it would have been moved aside on open; the lock keeps us alone).
+        self.set_aside_unread_tail()?;
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(io(&path, "write"))?;
+        self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.offset += line.len() as u64;
+        self.lines += 1;
+        self.note(&ev);
+        events.push(ev);
+        Ok(events)
+    }
+
+    /// Called under the lock before writing, after a poll. A torn tail from a crashed
+    /// writer may exist (it would have been moved aside on open): a partial line we did
+    /// not read, from another writer that died mid-write. Move it aside rather than
+    /// append after it.
+    fn set_aside_unread_tail(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
         let end = self.file.metadata().map_err(io(&path, "stat"))?.len();
         if end != self.offset {
-            // A partial line we did not read: another writer died mid-write
-            // while we hold the lock. Move it aside rather than append after it.
             let mut tail = Vec::new();
             (&self.file)
                 .seek(SeekFrom::Start(self.offset))
@@ -358,14 +489,60 @@ impl Journal {
             let good = self.offset;
             self.move_aside(&tail, good)?;
         }
+        Ok(())
+    }
+
+    /// Under the lock, reads what other writers appended, then appends the events `make`
+    /// returns given the journal as it now stands (its last seq, highest Lamport counter,
+    /// known remote events), all with one fsync: how remote events are ingested
+    /// (`sync::ingest`). Their seqs must continue the journal's (`last_seq() + 1`, `+ 2`,
+    /// ...), else nothing is written. Returns (events other writers appended since the
+    /// last read, the events appended). Nothing is written if `make` returns none.
+    pub fn append_many_with(
+        &mut self,
+        make: impl FnOnce(&Journal) -> Vec<Event>,
+    ) -> Result<(Vec<Event>, Vec<Event>), JournalError> {
+        let path = self.path.clone();
+        let _lock = Lock::exclusive(&self.file, &path)?;
+        let foreign = self.poll()?;
+        let new = make(self);
+        if new.is_empty() {
+            return Ok((foreign, new));
+        }
+        let mut buf = String::new();
+        let mut seq = self.last_seq;
+        for ev in &new {
+            let next = seq
+                .checked_add(1)
+                .ok_or_else(|| JournalError::SeqExhausted {
+                    path: path.clone(),
+                    line: self.lines,
+                    seq,
+                })?;
+            if ev.seq != next {
+                return Err(JournalError::Damaged {
+                    path: path.clone(),
+                    line: self.lines + 1,
+                    reason: format!(
+                        "refusing to append sequence number {} after {seq} (nothing was written)",
+                        ev.seq
+                    ),
+                });
+            }
+            seq = ev.seq;
+            buf.push_str(&ev.to_line()?);
+            buf.push('\n');
+        }
+        self.set_aside_unread_tail()?;
         self.file
-            .write_all(line.as_bytes())
+            .write_all(buf.as_bytes())
             .map_err(io(&path, "write"))?;
         self.file.sync_data().map_err(io(&path, "fsync"))?;
-        self.offset += line.len() as u64;
-        self.lines += 1;
-        self.last_seq = ev.seq;
-        events.push(ev);
-        Ok(events)
+        self.offset += buf.len() as u64;
+        self.lines += new.len();
+        for ev in &new {
+            self.note(ev);
+        }
+        Ok((foreign, new))
     }
 }

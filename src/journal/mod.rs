@@ -3,7 +3,8 @@
 //! writers never interleave or reuse sequence numbers.
 
 mod file;
+pub mod origin;
 pub mod store;
 
-pub use file::{Journal, JournalError, Opened};
+pub use file::{Journal, JournalError, Opened, require_understood};
 pub use store::{IncidentSummary, Store, StoreError};

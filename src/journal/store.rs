@@ -1,6 +1,7 @@
 //! The data directory: `<data_dir>/incidents/<id>/journal.jsonl`.
 
 use super::file::{Journal, JournalError, Opened};
+use super::origin::{Origin, OriginError};
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{self, DomainError, Incident};
 use jiff::Timestamp;
@@ -26,7 +27,23 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The incident that would be current cannot be read: never "no open
+    /// incident" (a new one must not be opened over it unawares).
+    #[error(
+        "incident {id} cannot be read: {source}\n  (until then, act on another incident with \
+         --incident ID; `commandpost list` shows them)"
+    )]
+    Unreadable {
+        id: String,
+        #[source]
+        source: Box<StoreError>,
+    },
+    #[error(transparent)]
+    Origin(#[from] OriginError),
 }
+
+/// Every incident's summary, and the unreadable ones by id.
+type Scan = (Vec<IncidentSummary>, Vec<(String, StoreError)>);
 
 /// One line of `commandpost list`.
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +61,8 @@ pub struct Store {
     root: PathBuf,
 }
 
-fn valid_id(id: &str) -> bool {
+/// Whether `id` is a usable incident id (a directory name).
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
@@ -76,15 +94,51 @@ impl Store {
         self.incident_dir(id).join("journal.jsonl")
     }
 
-    /// Opens a new incident with `opener` as IC. The id is derived from
-    /// `now` (`INC-YYYYMMDD-HHMM`, suffixed on collision).
+    /// This data dir's replication origin, if it has one (never creates it).
+    pub fn origin(&self) -> Result<Option<Origin>, StoreError> {
+        Ok(super::origin::read(&self.root)?)
+    }
+
+    /// This data dir's origin, made now if it has none.
+    pub fn ensure_origin(&self) -> Result<Origin, StoreError> {
+        Ok(super::origin::load_or_create(&self.root)?)
+    }
+
+    /// The origin local events sort under (see `domain::merge`): this data dir's,
+    /// or `""` if it has none yet (then its journals hold no remote events either).
+    pub fn home(&self) -> String {
+        match self.origin() {
+            Ok(Some(o)) => o.as_str().to_string(),
+            Ok(None) => String::new(),
+            Err(e) => {
+                tracing::warn!(%e, "origin unreadable; local events sort as origin \"\"");
+                String::new()
+            }
+        }
+    }
+
+    /// Replays an incident's events (any order) in merge order.
+    pub fn replay(&self, events: &[Event]) -> Result<Incident, DomainError> {
+        crate::domain::merge::replay(events, &self.home())
+    }
+
+    /// `<incident_dir>/sync.json`: the sync cursor and watermark (see `sync::sidecar`).
+    pub fn sidecar_path(&self, id: &str) -> PathBuf {
+        self.incident_dir(id).join("sync.json")
+    }
+
+    /// Opens a new incident with `opener` as IC. The id is the date and this data dir's
+    /// word (`INC-20261121-kato`, see [`Origin::word`]): two laptops opening incidents
+    /// the same day get different ids, short enough to read aloud; a second incident
+    /// the same day here is `-2`, and so on.
     pub fn create(
         &self,
         title: &str,
         opener: &str,
         now: Timestamp,
     ) -> Result<(Journal, Event), StoreError> {
-        let base = format!("INC-{}", now.strftime("%Y%m%d-%H%M"));
+        let origin = self.ensure_origin()?;
+        let base = format!("INC-{}-{}", now.strftime("%Y%m%d"), origin.word());
         let dir = self.incidents_dir();
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
             path: dir.clone(),
@@ -133,10 +187,20 @@ impl Store {
         Ok(path)
     }
 
-    /// Opens an incident's journal and replays it, keeping the events.
+    /// Reads an incident without changing anything (no lock, no repair): its
+    /// events, their replay, and whether an incomplete last line follows
+    /// (left for the next writer to move aside). For read-only commands.
+    pub fn read(&self, id: &str) -> Result<(Vec<Event>, Incident, bool), StoreError> {
+        let (events, torn) = Journal::read(&self.existing_journal(id)?)?;
+        let inc = self.replay(&events)?;
+        Ok((events, inc, torn))
+    }
+
+    /// Opens an incident's journal for writing (repairing a torn tail under
+    /// the lock) and replays it, keeping the events.
     pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
         let opened = Journal::open(&self.existing_journal(id)?)?;
-        let inc = Incident::replay(&opened.events)?;
+        let inc = self.replay(&opened.events)?;
         Ok((opened, inc))
     }
 
@@ -144,10 +208,10 @@ impl Store {
     /// events (for long journals). Returns the journal, the incident and any
     /// recovery warnings.
     pub fn open_replayed(&self, id: &str) -> Result<(Journal, Incident, Vec<String>), StoreError> {
-        replay_file(&self.existing_journal(id)?)
+        replay_file_merged(&self.existing_journal(id)?, &self.home())
     }
 
-    /// Ids of every incident, newest first (ids sort by opening time).
+    /// Ids of every incident, by name, last first (by opening time: [`Store::list`]).
     pub fn ids(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.incidents_dir();
         let rd = match std::fs::read_dir(&dir) {
@@ -168,13 +232,25 @@ impl Store {
     /// Summaries of every incident, newest first. Unreadable journals are
     /// reported as errors in the second list rather than hiding the others.
     pub fn list(&self) -> Result<(Vec<IncidentSummary>, Vec<String>), StoreError> {
+        let (out, errors) = self.scan()?;
+        Ok((
+            out,
+            errors.into_iter().map(|(_, e)| e.to_string()).collect(),
+        ))
+    }
+
+    /// Like [`Store::list`], the unreadable ones by id.
+    fn scan(&self) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
+        let home = self.home();
         for id in self.ids()? {
             // Listing never writes: recovery happens when an incident is opened.
             let read = Journal::read(&self.journal_path(&id))
                 .map_err(StoreError::from)
-                .and_then(|(events, _torn)| Ok((Incident::replay(&events)?, events.len())));
+                .and_then(|(events, _torn)| {
+                    Ok((crate::domain::merge::replay(&events, &home)?, events.len()))
+                });
             match read {
                 Ok((inc, n)) => out.push(IncidentSummary {
                     id: inc.id.clone(),
@@ -184,7 +260,7 @@ impl Store {
                     ic: inc.ic().map(|h| h.name.clone()),
                     events: n as u64,
                 }),
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push((id, e)),
             }
         }
         out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
@@ -192,9 +268,24 @@ impl Store {
     }
 
     /// The current incident: the most recently opened one that is still open.
+    /// An unreadable journal that could be it (opened later than the newest
+    /// open incident, or there is no open one) is an error naming its file
+    /// and line, never "no open incident".
     pub fn current(&self) -> Result<Option<String>, StoreError> {
-        let (list, _) = self.list()?;
-        Ok(list.into_iter().find(|s| s.state.is_open()).map(|s| s.id))
+        let (list, errors) = self.scan()?;
+        let current = list.into_iter().find(|s| s.state.is_open());
+        // Ids sort by opening time; the newest unreadable one comes first.
+        let mut errors = errors;
+        errors.sort_by(|a, b| b.0.cmp(&a.0));
+        if let Some((id, e)) = errors.into_iter().next()
+            && current.as_ref().is_none_or(|c| id > c.id)
+        {
+            return Err(StoreError::Unreadable {
+                id,
+                source: Box::new(e),
+            });
+        }
+        Ok(current.map(|s| s.id))
     }
 
     /// The incident to act on: `explicit` if given, else the current one.
@@ -210,8 +301,8 @@ impl Store {
         if let Some(id) = self.current()? {
             return Ok(id);
         }
-        if allow_closed && let Some(id) = self.ids()?.into_iter().next() {
-            return Ok(id);
+        if allow_closed && let Some(s) = self.list()?.0.into_iter().next() {
+            return Ok(s.id);
         }
         Err(StoreError::NoOpenIncident(self.root.clone()))
     }
@@ -223,19 +314,50 @@ impl Store {
 }
 
 /// Opens the journal at `path` and folds its events into an incident as
-/// they stream in.
+/// they stream in (a journal of local events; see [`replay_file_merged`]).
 pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    replay_file_merged(path, "")
+}
+
+/// Opens the journal at `path` and replays it in merge order (`home`: this data dir's
+/// origin). Events stream into the incident while they arrive in merge order (always,
+/// for a journal of local events); if one arrives out of it (an ingested event that
+/// sorts earlier), the journal is read again and replayed sorted.
+pub fn replay_file_merged(
+    path: &Path,
+    home: &str,
+) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    use crate::domain::merge as order;
     let mut inc: Option<Incident> = None;
     let mut first_err = None;
-    let (journal, warnings) = Journal::open_with(path, |e| match &mut inc {
-        Some(i) => i.apply(&e),
-        None => match Incident::replay([&e]) {
-            Ok(i) => inc = Some(i),
-            Err(err) => {
-                first_err.get_or_insert(err);
-            }
-        },
+    // Merge key of the last event folded: (lc, origin, oseq).
+    let mut tail: Option<(u64, String, u64)> = None;
+    let mut sorted = true;
+    let (journal, warnings) = Journal::open_with(path, |e| {
+        if !sorted {
+            return;
+        }
+        let k = order::key(&e, home);
+        let key = (k.lc, k.origin.to_string(), k.oseq);
+        if tail.as_ref().is_some_and(|t| *t >= key) {
+            sorted = false;
+            return;
+        }
+        tail = Some(key);
+        match &mut inc {
+            Some(i) => i.apply(&e),
+            None => match Incident::replay([&e]) {
+                Ok(i) => inc = Some(i),
+                Err(err) => {
+                    first_err.get_or_insert(err);
+                }
+            },
+        }
     })?;
+    if !sorted {
+        let (events, _) = Journal::read(path)?;
+        return Ok((journal, order::replay(&events, home)?, warnings));
+    }
     match (inc, first_err) {
         (Some(i), _) => Ok((journal, i, warnings)),
         (None, Some(e)) => Err(e.into()),
@@ -243,8 +365,8 @@ pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), Stor
     }
 }
 
-/// Convenience: open a payload-producing command against an incident,
-/// journal it and return the new events (foreign ones first).
+/// Journals `payload` (stamped `now`, or later: see [`Journal::append`]) and
+/// folds the new events into `inc`; returns them (foreign ones first).
 pub fn record(
     journal: &mut Journal,
     inc: &mut Incident,
@@ -252,9 +374,29 @@ pub fn record(
     now: Timestamp,
     payload: Payload,
 ) -> Result<Vec<Event>, JournalError> {
-    let events = journal.append(actor, now, payload)?;
-    for e in &events {
-        inc.apply(e);
+    record_with(journal, inc, actor, || now, |_, _| Ok(payload))
+}
+
+/// The locked append over the incident: under the journal's lock, folds in
+/// what other writers appended, reads `clock`, and asks `make` for the
+/// payload given the incident as it is now and that time. Ids, versions and
+/// the time are therefore allocated under the lock: parallel writers never
+/// share one. Returns the new events (foreign ones first, ours last).
+pub fn record_with<E: From<JournalError>>(
+    journal: &mut Journal,
+    inc: &mut Incident,
+    actor: &str,
+    clock: impl FnOnce() -> Timestamp,
+    make: impl FnOnce(&Incident, Timestamp) -> Result<Payload, E>,
+) -> Result<Vec<Event>, E> {
+    let events = journal.append_with(actor, clock, |new, now| {
+        for e in new {
+            inc.apply(e);
+        }
+        make(inc, now)
+    })?;
+    if let Some(own) = events.last() {
+        inc.apply(own);
     }
     Ok(events)
 }
