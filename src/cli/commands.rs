@@ -357,6 +357,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Status(c) => super::writing::status(ctx, c),
         Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Drill(args) => super::drill::run(ctx, args),
+        Command::Sync(c) => super::sync::run(ctx, c),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
 }
