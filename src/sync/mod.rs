@@ -31,6 +31,7 @@ pub mod account;
 pub mod envelope;
 pub mod follow;
 pub mod ingest;
+pub mod journaled;
 pub mod link;
 pub mod matrix;
 pub mod room;
