@@ -9,7 +9,7 @@
 use super::diagnostic::{Diagnostic, Severity, line_col};
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
-use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::lint::{LintConfigError, LintOptions, Linter, RuleSpec};
 use crate::domain::template::{Template, TemplateKind, TemplateSpec};
 use crate::domain::{duration, text};
 use jiff::SignedDuration;
@@ -53,7 +53,7 @@ pub const ROSTER_KEYS: &[&str] = &["span_of_control"];
 /// Keys of `[templates]`.
 pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 /// Keys of `[lint]`.
-pub const LINT_KEYS: &[&str] = &["disable", "rules"];
+pub const LINT_KEYS: &[&str] = &["disable", "rules", "third_parties", "own_names"];
 /// Keys of a `[[people]]` entry.
 pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact"];
 
@@ -577,6 +577,20 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
+                "third_parties" | "own_names" => {
+                    let Some(items) = self.array(&key_path, value, "an array of names") else {
+                        continue;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(name) = self.string(&format!("{key_path}[{i}]"), item) {
+                            if field == "third_parties" {
+                                self.view.lint.third_parties.push(name.to_string());
+                            } else {
+                                self.view.lint.own_names.push(name.to_string());
+                            }
+                        }
+                    }
+                }
                 "rules" => {
                     let expected = "an array of tables ([[lint.rules]])";
                     let Some(items) = self.array(&key_path, value, expected) else {
@@ -598,7 +612,13 @@ impl<'a> Checker<'a> {
             }
         }
         let lint = self.view.lint.clone();
-        if let Err(e) = Linter::with_overrides(&lint.rules, &lint.disable) {
+        let options = LintOptions {
+            extra: &lint.rules,
+            disabled: &lint.disable,
+            third_parties: &lint.third_parties,
+            own_names: &lint.own_names,
+        };
+        if let Err(e) = Linter::with_options(&options) {
             let rule_index = |id: &str| lint.rules.iter().rposition(|r| r.id == id);
             let key_path = match &e {
                 LintConfigError::UnknownRule(id) => lint
@@ -606,6 +626,17 @@ impl<'a> Checker<'a> {
                     .iter()
                     .position(|d| d == id)
                     .map(|i| format!("lint.disable[{i}]")),
+                LintConfigError::BadThirdParty(name) => lint
+                    .third_parties
+                    .iter()
+                    .position(|n| n == name)
+                    .map(|i| format!("lint.third_parties[{i}]"))
+                    .or_else(|| {
+                        lint.own_names
+                            .iter()
+                            .position(|n| n == name)
+                            .map(|i| format!("lint.own_names[{i}]"))
+                    }),
                 LintConfigError::BadRegex { rule, .. }
                 | LintConfigError::UnknownDefinition { rule, .. }
                 | LintConfigError::NoPatterns(rule)

@@ -17,7 +17,7 @@ pub use init::{init_text, write_init};
 pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
 use crate::domain::duration::serde_human;
-use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::lint::{LintConfigError, LintOptions, Linter, RuleSpec};
 use crate::domain::template::{Template, TemplateError, TemplateKind};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
@@ -105,6 +105,10 @@ pub struct RotationConfig {
 pub struct LintSettings {
     pub disable: Vec<String>,
     pub rules: Vec<RuleSpec>,
+    /// More third parties the `blame` rule knows by name (beyond assets/lint/third-parties.txt).
+    pub third_parties: Vec<String>,
+    /// Your own company's names: never taken for a third party ("Acme is investigating").
+    pub own_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -265,7 +269,12 @@ impl Config {
 
     /// The built-in lint rules with `[lint]` applied.
     pub fn linter(&self) -> Result<Linter, LintConfigError> {
-        Linter::with_overrides(&self.lint.rules, &self.lint.disable)
+        Linter::with_options(&LintOptions {
+            extra: &self.lint.rules,
+            disabled: &self.lint.disable,
+            third_parties: &self.lint.third_parties,
+            own_names: &self.lint.own_names,
+        })
     }
 
     /// Parses a configuration text. Any error gives [`ConfigError::Invalid`] with every

@@ -10,8 +10,10 @@
 //!
 //! Pure: no IO, no clock. Warnings never block; the caller decides what to do with them.
 //!
-//! Cost: the built-in detectors are compiled once per process (a few milliseconds) and shared by
-//! every `Linter`; [`Linter::shared`] is a ready-made linter with the built-in rules.
+//! Cost: building a `Linter` parses two small embedded files (once per process) and compiles only
+//! rules from config. The built-in detectors are compiled on the first lint (or
+//! [`Linter::warm_up`]), once per process, and shared by every `Linter`; [`Linter::shared`] is a
+//! ready-made linter with the built-in rules.
 //!
 //! Custom rule semantics, in short:
 //! - every pattern is case-insensitive; `{{name}}` expands a named fragment from `[definitions]`;
@@ -29,7 +31,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -253,12 +255,37 @@ static BUILTINS: LazyLock<Result<Builtins, LintConfigError>> = LazyLock::new(|| 
     })
 });
 
-/// The detectors for the built-in third-party list, compiled once per process.
-static ENGINE: LazyLock<Result<Arc<Engine>, LintConfigError>> = LazyLock::new(|| {
-    let builtins = BUILTINS.as_ref().map_err(Clone::clone)?;
-    Engine::new(&builtins.third_parties)
-        .map(Arc::new)
-        .map_err(|e| LintConfigError::Builtin(e.to_string()))
+/// The detectors, compiled on first use (not when a `Linter` is built) and then kept.
+#[derive(Debug)]
+struct LazyEngine {
+    names: Vec<String>,
+    cell: OnceLock<Option<Engine>>,
+}
+
+impl LazyEngine {
+    fn new(names: Vec<String>) -> LazyEngine {
+        LazyEngine {
+            names,
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The compiled detectors; `None` only if the built-in patterns do not compile (a bug that
+    /// the unit tests catch): then the built-in rules stay silent.
+    fn get(&self) -> Option<&Engine> {
+        self.cell
+            .get_or_init(|| Engine::new(&self.names).ok())
+            .as_ref()
+    }
+}
+
+/// The detectors for the built-in third-party list, shared by every `Linter` of the process.
+static ENGINE: LazyLock<Arc<LazyEngine>> = LazyLock::new(|| {
+    let names = BUILTINS
+        .as_ref()
+        .map(|b| b.third_parties.clone())
+        .unwrap_or_default();
+    Arc::new(LazyEngine::new(names))
 });
 
 static SHARED: LazyLock<Result<Linter, LintConfigError>> = LazyLock::new(Linter::builtin);
@@ -303,7 +330,7 @@ struct BuiltinRule {
 #[derive(Debug, Clone)]
 pub struct Linter {
     builtins: Vec<BuiltinRule>,
-    engine: Arc<Engine>,
+    engine: Arc<LazyEngine>,
     own_names: Vec<String>,
     rules: Vec<CompiledRule>,
     /// Reason of the enabled `missing-workaround` rule.
@@ -419,11 +446,11 @@ impl Linter {
             }
         }
         let engine = if third_parties.is_empty() {
-            ENGINE.as_ref().map_err(Clone::clone)?.clone()
+            ENGINE.clone()
         } else {
             let mut names = builtins.third_parties.clone();
             names.extend(third_parties.iter().map(|n| n.trim().to_lowercase()));
-            Arc::new(Engine::new(&names).map_err(|e| LintConfigError::Builtin(e.to_string()))?)
+            Arc::new(LazyEngine::new(names))
         };
 
         // Every rule from config is compiled, enabled or not, so a bad config is reported either
@@ -472,6 +499,13 @@ impl Linter {
             text: b.explain.trim().to_string(),
             suggestion: b.suggestion.clone(),
         })
+    }
+
+    /// Compiles the built-in detectors now if they are not yet (they are compiled on the first
+    /// lint otherwise): for a caller that wants its first lint to be fast, e.g. from a
+    /// background thread at start.
+    pub fn warm_up(&self) {
+        let _ = self.engine.get();
     }
 
     /// Ids of the built-in rules, in file order.
@@ -531,8 +565,11 @@ impl Linter {
         if self.builtins.is_empty() || text.trim().is_empty() {
             return;
         }
+        let Some(engine) = self.engine.get() else {
+            return;
+        };
         let prepared = Prepared::new(text);
-        let hits = self.engine.detect(&prepared, &self.own_names);
+        let hits = engine.detect(&prepared, &self.own_names);
         for rule in &self.builtins {
             let mut mine: Vec<&Hit> = hits.iter().filter(|h| h.kind == rule.kind).collect();
             mine.sort_by_key(|h| (h.span.start, h.span.end));
@@ -840,6 +877,13 @@ mod tests {
         let text = " é ";
         assert_eq!(trim_span(text, 0..text.len()), 1..3);
         assert_eq!(trim_span(text, 0..1), 1..1);
+    }
+
+    #[test]
+    fn builtin_detectors_compile() {
+        let builtins = BUILTINS.as_ref().unwrap();
+        assert!(Engine::new(&builtins.third_parties).is_ok());
+        assert!(ENGINE.get().is_some());
     }
 
     #[test]

@@ -283,7 +283,8 @@ const ROLE_MODIFIER: &str = r"(?:cloud|hosting|host|service|services|edge|networ
 const ROLE: &str = r"(?:(?:ROLE_MODIFIER\s+){0,4}(?:providers?|vendors?|suppliers?|partners?|carriers?|isps?|contractors?)\b|upstreams?\b|third[- ]part(?:y|ies)\b)";
 const PROBLEM_STRICT: &str = r"(?:outages?|incidents?|issues?|problems?|failures?|disruptions?|degradations?|anomal(?:y|ies)|interruptions?|attacks?|bugs?|misconfigurations?|downtime|power\s+issues?)\b";
 const PROBLEM_ANY: &str = r"(?:outages?|incidents?|issues?|problems?|failures?|disruptions?|degradations?|anomal(?:y|ies)|interruptions?|attacks?|bugs?|misconfigurations?|downtime|errors?|timeouts?|503s?|502s?|5xx)\b";
-const DET: &str = r"(?:(?:one\s+of\s+|some\s+of\s+|several\s+of\s+)?(?:our|the|a|an|their|several|multiple|some|its)\s+)?";
+const DET: &str =
+    r"(?:(?:one\s+of\s+|some\s+of\s+|several\s+of\s+)?(?:our|the|a|an|their|its)\s+)?";
 
 /// The compiled detectors.
 #[derive(Debug)]
@@ -343,40 +344,43 @@ impl Engine {
         // A third party: a known name, or a role, with an optional determiner.
         let role = ROLE.replace("ROLE_MODIFIER", ROLE_MODIFIER);
         let party = format!(r"(?:\b{DET}(?:{name_alt}(?:'s)?(?:\s+\(\w+\))?|{role}(?:'s?)?))");
-        let name = format!(r"\b(?:{name_alt})\b");
+        // The blame patterns run on a copy of the text where every third party is masked as
+        // `P___` (and the writer's own names as `Q___`): small regexes, one party regex.
+        let party_token = r"(?:\bP_*)";
         let blame = [
             // "AWS is experiencing an outage", "our upstream provider is absorbing a DDoS attack",
             // "our CDN vendor is down", "AWS failed us"
             format!(
-                r"{party}(?:\s+(?:services?|platforms?|apis?|systems?|dependenc(?:y|ies)))?(?:\s+(?:that\s+|which\s+)?we\s+(?:rely|depend)\s+on)?(?:\s*,\s*[\w.' -]{{1,30}},)?\s+(?:(?:is|are|was|were|has|have|had)\s+)?(?:(?:been|currently|also|still|now|reportedly|apparently|completely|totally|again)\s+)*(?:(?:experienc|hav|suffer|absorb|report|see|fac)\w*\s+(?:[\w-]+\s+){{0,4}}?{PROBLEM_STRICT}|down\b|offline\b|unavailable\b|failed\b|broke\b|broken\b|went\s+down|gone\s+down|let\s+(?:us|our\s+customers|you)\s+down|messed\s+up|dropped\s+the\s+ball|responsible\b|to\s+blame\b|at\s+fault\b)"
+                r"{party_token}(?:\s+(?:services?|platforms?|apis?|systems?|dependenc(?:y|ies)))?(?:\s+(?:that\s+|which\s+)?we\s+(?:rely|depend)\s+on)?(?:\s*,\s*[\w.' -]{{1,30}},)?\s+(?:(?:is|are|was|were|has|have|had)\s+)?(?:(?:been|currently|also|still|now|reportedly|apparently|completely|totally|again)\s+)*(?:(?:experienc|hav|suffer|absorb|report|see|fac)\w*\s+(?:[\w-]+\s+){{0,4}}?{PROBLEM_STRICT}|down\b|offline\b|unavailable\b|failed\b|broke\b|broken\b|went\s+down|gone\s+down|let\s+(?:us|our\s+customers|you)\s+down|messed\s+up|dropped\s+the\s+ball|responsible\b|to\s+blame\b|at\s+fault\b)"
             ),
             // "an outage at our cloud provider", "issues with third-parties", "errors from our CDN
             // provider", "a change made by one of our vendors"
             format!(
-                r"\b{PROBLEM_ANY}(?:\s+(?:occurs?|occurred|occurring|reported|observed))?\s+(?:at|with|in|on|from|within|affecting|impacting|involving|internal\s+to|originating\s+(?:from|at|in)|of)\s+(?:[\w-]+\s+and\s+)?{party}"
+                r"\b{PROBLEM_ANY}(?:\s+(?:occurs?|occurred|occurring|reported|observed))?\s+(?:at|with|in|on|from|within|affecting|impacting|involving|internal\s+to|originating\s+(?:from|at|in)|of)\s+(?:[\w-]+\s+and\s+)?{party_token}"
             ),
-            r"\b(?:changes?|updates?|upgrades?|misconfigurations?)\s+(?:\w+\s+){0,3}?(?:made|applied|pushed|performed|done)\s+by\s+PARTY".replace("PARTY", &party),
+            r"\b(?:changes?|updates?|upgrades?|misconfigurations?)\s+(?:\w+\s+){0,3}?(?:made|applied|pushed|performed|done)\s+by\s+PARTY".replace("PARTY", party_token),
             // "the AWS outage", "a GCP network anomaly", "an upstream networking issue"
-            format!(r"{party}\s+(?:[\w-]+\s+){{0,2}}?{PROBLEM_STRICT}"),
+            format!(r"{party_token}\s+(?:[\w-]+\s+){{0,2}}?{PROBLEM_STRICT}"),
             // the third party fixes, reports or estimates: "Microsoft has identified the issue"
             format!(
-                r"{party}\s+(?:(?:has|have|had|is|are|was|were)\s+)?(?:(?:now|also|already|successfully|actively|currently|reportedly|still)\s+)*(?:identified|deployed|implemented|confirmed|reported|reports|reporting|communicated|indicated|declared|estimated|estimates|expects?|anticipates?|resolved|fixed|mitigated|addressing|restoring|repairing|rolling\s+back|(?:working|continu\w+\s+to\s+work)\s+on\s+(?:repairing|fixing|resolving|restoring|a\s+fix|the\s+(?:issue|problem|incident|outage))|continu\w+\s+to\s+(?:resolve|address|repair|fix|restore))\b"
+                r"{party_token}\s+(?:(?:has|have|had|is|are|was|were)\s+)?(?:(?:now|also|already|successfully|actively|currently|reportedly|still)\s+)*(?:identified|deployed|implemented|confirmed|reported|reports|reporting|communicated|indicated|declared|estimated|estimates|expects?|anticipates?|resolved|fixed|mitigated|addressing|restoring|repairing|rolling\s+back|(?:working|continu\w+\s+to\s+work)\s+on\s+(?:repairing|fixing|resolving|restoring|a\s+fix|the\s+(?:issue|problem|incident|outage))|continu\w+\s+to\s+(?:resolve|address|repair|fix|restore))\b"
             ),
             format!(
-                r"\b(?:resolved|fixed|mitigated|caused)\s+by\s+{party}|\baccording\s+to\s+{party}"
+                r"\b(?:resolved|fixed|mitigated|caused)\s+by\s+{party_token}|\baccording\s+to\s+{party_token}"
             ),
             format!(
-                r"\b(?:information|news|word|notice|updates?|confirmation)\s+from\s+{party}"
+                r"\b(?:information|news|word|notice|updates?|confirmation)\s+from\s+{party_token}"
             ),
-            format!(r"\b(?:multiple|other|many|all)\s+{name}\s+customers\b"),
+            format!(r"\b(?:multiple|other|many|all)\s+{party_token}\s+customers\b"),
             format!(
-                r"\b{PROBLEM_ANY}[^.;]{{0,80}}?\b(?:that|which)\s+(?:utili[sz]es?|uses?|rel(?:y|ies)\s+on|depends?\s+on)\s+{party}"
+                r"\b{PROBLEM_ANY}[^.;]{{0,80}}?\b(?:that|which)\s+(?:utili[sz]es?|uses?|rel(?:y|ies)\s+on|depends?\s+on)\s+{party_token}"
             ),
-            format!(r"\bon\s+(?:their|{party})\s+(?:side|end)\b"),
-            r"\b(?:confirmed\s+to\s+be|is|was|lies|lay)\s+upstream\b|\bupstream\s+(?:of|from)\s+(?:our|the)\b".to_string(),
+            format!(r"\bon\s+(?:their|{party_token})\s+(?:side|end)\b"),
+            // "confirmed to be upstream from our network" ("upstream" is masked as a party)
+            r"\bconfirmed\s+to\s+be\s+P_*|\b(?:is|was|lies|lay)\s+P_*\s+(?:of|from)\s+(?:our|the)\b".to_string(),
             r"\b(?:their|its)\s+(?:engineering\s+)?teams?\s+(?:work|are\s+working|is\s+working|continue\s+to\s+work)\s+on\s+(?:the|this)\s+(?:issue|problem|incident|outage)".to_string(),
             // fault and blame words
-            r"\b(?:[\w-]+\s+)?[\w-]+'s?\s+fault\b|\b(?:our|their|its|his|her|your|my|no|nobody's)\s+fault\b|\bat\s+fault\b|\bfault\s+(?:lies|lay|rests|rested|is|was)\s+(?:entirely\s+|squarely\s+|solely\s+)?with\b|\b[\w-]+\s+(?:is|are|was|were)\s+(?:[\w-]+\s+)?to\s+blame\b|\bblam(?:e|es|ed|ing)\b".to_string(),
+            r"\bP_*\s+fault\b|\b(?:[\w-]+\s+)?[\w-]+'s?\s+fault\b|\b(?:our|their|its|his|her|your|my|no|nobody's)\s+fault\b|\bat\s+fault\b|\bfault\s+(?:lies|lay|rests|rested|is|was)\s+(?:entirely\s+|squarely\s+|solely\s+)?with\b|\b[\w-]+\s+(?:is|are|was|were)\s+(?:[\w-]+\s+)?to\s+blame\b|\bblam(?:e|es|ed|ing)\b".to_string(),
         ];
         Ok(Engine {
             time: re(&time_pattern())?,
@@ -423,16 +427,65 @@ impl Engine {
     /// (lower case): they are never a third party.
     pub fn detect(&self, p: &Prepared, own: &[String]) -> Vec<Hit> {
         let mut out = Vec::new();
+        // Each regex runs once over the whole text; matches are then handed to their sentence.
+        let all =
+            |re: &Regex| -> Vec<Range<usize>> { re.find_iter(&p.s).map(|m| m.range()).collect() };
+        let scan = Scan {
+            time: all(&self.time),
+            no_eta: all(&self.no_eta),
+            strong: all(&self.strong),
+            weak: all(&self.weak),
+            done: all(&self.done),
+            update: all(&self.update),
+            update_about_time: all(&self.update_about_time),
+            cause_post: all(&self.cause_post),
+            cause_subj: all(&self.cause_subj),
+            because: all(&self.because),
+            cause_other: {
+                let mut v = all(&self.suspect);
+                v.extend(all(&self.defect_found));
+                v.sort_by_key(|r| r.start);
+                v
+            },
+            responsible: all(&self.responsible),
+        };
+        // Third parties, masked.
+        let mut masked = p.s.clone();
+        for m in self.party.find_iter(&p.s) {
+            let r = m.range();
+            let own_name = is_own(&p.s[r.clone()], own);
+            if let Some(first) = masked.get_mut(r.start) {
+                *first = if own_name { b'Q' } else { b'P' };
+            }
+            for b in masked.get_mut(r.start + 1..r.end).unwrap_or_default() {
+                *b = b'_';
+            }
+        }
+        let blame: Vec<Range<usize>> = {
+            let mut v: Vec<Range<usize>> = self
+                .blame
+                .iter()
+                .flat_map(|re| re.find_iter(&masked).map(|m| m.range()).collect::<Vec<_>>())
+                .collect();
+            v.sort_by_key(|r| (r.start, r.end));
+            v
+        };
         for (n, sentence) in p.sentences.iter().enumerate() {
             let s = &p.s[sentence.clone()];
             let base = sentence.start;
-            let previous = n
-                .checked_sub(1)
-                .and_then(|i| p.sentences.get(i))
-                .map(|r| &p.s[r.clone()]);
-            self.eta(s, base, &mut out);
-            self.cause(s, previous, base, own, &mut out);
-            self.blame(s, base, own, &mut out);
+            let previous = n.checked_sub(1).and_then(|i| p.sentences.get(i));
+            let at = |list: &[Range<usize>]| in_sentence(list, sentence);
+            self.eta(s, base, &scan, sentence, &mut out);
+            self.cause(
+                s,
+                previous.map(|r| (&p.s[r.clone()], &masked[r.clone()])),
+                base,
+                own,
+                &scan,
+                sentence,
+                &mut out,
+            );
+            self.blame(s, &masked[sentence.clone()], base, &at(&blame), &mut out);
         }
         out
     }
@@ -440,7 +493,8 @@ impl Engine {
     // -----------------------------------------------------------------------------------------
     // ETA
 
-    fn eta(&self, s: &[u8], base: usize, out: &mut Vec<Hit>) {
+    fn eta(&self, s: &[u8], base: usize, scan: &Scan, sentence: &Range<usize>, out: &mut Vec<Hit>) {
+        let at = |list: &[Range<usize>]| in_sentence(list, sentence);
         // A promise left open at the end: "The issue should be resolved by".
         if let Some(m) = self.dangling_promise.find(s) {
             out.push(Hit {
@@ -449,23 +503,19 @@ impl Engine {
                 detail: None,
             });
         }
-        let times: Vec<Range<usize>> = self.time.find_iter(s).map(|m| m.range()).collect();
+        let times: Vec<Range<usize>> = at(&scan.time);
         if times.is_empty() {
             return;
         }
-        let negated: Vec<Range<usize>> = self.no_eta.find_iter(s).map(|m| m.range()).collect();
-        let strong: Vec<Range<usize>> = self
-            .strong
-            .find_iter(s)
-            .map(|m| m.range())
+        let negated: Vec<Range<usize>> = at(&scan.no_eta);
+        let strong: Vec<Range<usize>> = at(&scan.strong)
+            .into_iter()
             .filter(|a| !negated.iter().any(|n| n.start <= a.start && a.end <= n.end))
             .filter(|a| !preceded_by_word(s, a.start, &["as", "than", "the", "not", "un"]))
             .collect();
         // "would've been able to", "should have been": past, not a promise.
-        let weak: Vec<Range<usize>> = self
-            .weak
-            .find_iter(s)
-            .map(|m| m.range())
+        let weak: Vec<Range<usize>> = at(&scan.weak)
+            .into_iter()
             .filter(|w| {
                 let rest = &s[w.end..];
                 let past = rest.starts_with(b"'ve") || rest.starts_with(b" have ");
@@ -473,22 +523,16 @@ impl Engine {
                 !(rest.starts_with(b" not") || (past && conditional))
             })
             .collect();
-        let done: Vec<Range<usize>> = self.done.find_iter(s).map(|m| m.range()).collect();
+        let done: Vec<Range<usize>> = at(&scan.done);
         // "an upcoming Grafana update" is a release, not a status update.
-        let updates: Vec<Range<usize>> = self
-            .update
-            .find_iter(s)
-            .map(|m| m.range())
+        let updates: Vec<Range<usize>> = at(&scan.update)
+            .into_iter()
             .filter(|u| {
                 !(s[u.clone()].starts_with(b"update")
                     && preceded_by_word(s, u.start, SOFTWARE_UPDATE_WORDS))
             })
             .collect();
-        let about_time: Vec<Range<usize>> = self
-            .update_about_time
-            .find_iter(s)
-            .map(|m| m.range())
-            .collect();
+        let about_time: Vec<Range<usize>> = at(&scan.update_about_time);
         let any_done = !done.is_empty();
 
         for t in &times {
@@ -589,24 +633,30 @@ impl Engine {
     // -----------------------------------------------------------------------------------------
     // Cause
 
+    #[allow(clippy::too_many_arguments)]
     fn cause(
         &self,
         s: &[u8],
-        previous: Option<&[u8]>,
+        previous: Option<(&[u8], &[u8])>,
         base: usize,
         own: &[String],
+        scan: &Scan,
+        sentence: &Range<usize>,
         out: &mut Vec<Hit>,
     ) {
+        let at = |list: &[Range<usize>]| in_sentence(list, sentence);
+        let previous_masked = previous.map(|(_, m)| m);
+        let previous = previous.map(|(p, _)| p);
         // "caused by X", "due to X", "the root cause was X": X follows.
-        for m in self.cause_post.find_iter(s) {
+        for m in at(&scan.cause_post) {
             // "what the root cause was", "once the root cause is confirmed"
-            if self.cause_question_before.is_match(&s[..m.start()]) {
+            if self.cause_question_before.is_match(&s[..m.start]) {
                 continue;
             }
-            let phrase = phrase_after(s, m.end(), 12);
+            let phrase = phrase_after(s, m.end, 12);
             let x = &s[phrase.clone()];
             // "caused by" with nothing after it yet: the cause is about to be typed.
-            let dangling = x.is_empty() && is_end(&s[m.end()..]);
+            let dangling = x.is_empty() && is_end(&s[m.end..]);
             if !dangling && (x.is_empty() || self.not_a_cause_start.is_match(x)) {
                 continue;
             }
@@ -619,38 +669,38 @@ impl Engine {
             // ends at the end of the phrase.
             out.push(Hit {
                 kind: Kind::Cause,
-                span: base + m.start()..base + phrase.end,
+                span: base + m.start..base + phrase.end,
                 detail: None,
             });
             // The third party may come later in the sentence: "errors retrieving assets, like
             // JavaScript, from our CDN provider".
-            let rest = &s[m.end()..];
+            let rest = &s[m.end..];
             let rest_end = [&b" that "[..], b" which ", b" who "]
                 .iter()
                 .filter_map(|w| rest.windows(w.len()).position(|x| x == *w))
                 .min()
                 .unwrap_or(rest.len());
             if let Some(party) = self.third_party_in(&rest[..rest_end], own) {
-                let at = base + m.end();
+                let at = base + m.end;
                 out.push(Hit {
                     kind: Kind::Blame,
-                    span: base + m.start()..base + phrase.end,
+                    span: base + m.start..base + phrase.end,
                     detail: Some(at + party.start..at + party.end),
                 });
             }
         }
         // "X caused Y", "X led to Y": X comes before and must name a defect.
-        for m in self.cause_subj.find_iter(s) {
-            let rest = &s[m.end()..];
+        for m in at(&scan.cause_subj) {
+            let rest = &s[m.end..];
             if rest.starts_with(b" by") || rest.starts_with(b"\tby") {
                 continue; // "caused by" is a post link
             }
             // "..., resulting in a full recovery" is no cause of a problem.
-            let effect = phrase_after(s, m.end(), 4);
+            let effect = phrase_after(s, m.end, 4);
             if self.recovery_effect.is_match(&s[effect]) {
                 continue;
             }
-            let subject = subject_before(s, m.start());
+            let subject = subject_before(s, m.start);
             let x = &s[subject.clone()];
             let named = if x.is_empty() {
                 false
@@ -662,23 +712,23 @@ impl Engine {
             };
             if named {
                 let start = if is_pronoun(x) {
-                    m.start()
+                    m.start
                 } else {
                     subject.start
                 };
                 out.push(Hit {
                     kind: Kind::Cause,
-                    span: base + start..base + m.end(),
+                    span: base + start..base + m.end,
                     detail: None,
                 });
             }
         }
         // "... because SSO credential rotation was not reflected"
-        for m in self.because.find_iter(s) {
-            if s[m.range()].ends_with(b"of") {
+        for m in at(&scan.because) {
+            if s[m.clone()].ends_with(b"of") {
                 continue; // "because of" is a post link
             }
-            let clause = phrase_after(s, m.end(), 10);
+            let clause = phrase_after(s, m.end, 10);
             let subject_end = clause.start
                 + s[clause.clone()]
                     .windows(4)
@@ -697,40 +747,42 @@ impl Engine {
             if !x.is_empty() && !is_pronoun(x) && has_content_word(x) {
                 out.push(Hit {
                     kind: Kind::Cause,
-                    span: base + m.start()..base + clause.end,
+                    span: base + m.start..base + clause.end,
                     detail: None,
                 });
             }
         }
         // "As a result, ..." after a sentence naming a defect or a third party's problem.
-        if let Some(m) = self.as_a_result_start.find(s)
+        if let Some(m) = self.as_a_result_start.find(s).map(|m| m.range())
             && let Some(p) = previous
-            && (self.defect.is_match(p) || self.blame.iter().take(4).any(|b| b.is_match(p)))
+            && (self.defect.is_match(p)
+                || previous_masked
+                    .is_some_and(|pm| self.blame.iter().take(4).any(|b| b.is_match(pm))))
         {
             out.push(Hit {
                 kind: Kind::Cause,
-                span: base + m.start()..base + m.end(),
+                span: base + m.start..base + m.end,
                 detail: None,
             });
         }
-        for m in self
-            .suspect
-            .find_iter(s)
-            .chain(self.defect_found.find_iter(s))
-        {
+        for m in at(&scan.cause_other) {
             out.push(Hit {
                 kind: Kind::Cause,
-                span: base + m.start()..base + m.end(),
+                span: base + m.start..base + m.end,
                 detail: None,
             });
         }
-        for c in self.responsible.captures_iter(s) {
+        for r in at(&scan.responsible) {
+            let Some(c) = self.responsible.captures(&s[r.clone()]) else {
+                continue;
+            };
+            let shift = r.start;
             if let (Some(all), Some(x)) = (c.get(0), c.get(1))
                 && self.defect.is_match(x.as_bytes())
             {
                 out.push(Hit {
                     kind: Kind::Cause,
-                    span: base + all.start()..base + all.end(),
+                    span: base + shift + all.start()..base + shift + all.end(),
                     detail: None,
                 });
             }
@@ -740,38 +792,33 @@ impl Engine {
     // -----------------------------------------------------------------------------------------
     // Blame
 
-    fn blame(&self, s: &[u8], base: usize, own: &[String], out: &mut Vec<Hit>) {
-        for re in &self.blame {
-            for m in re.find_iter(s) {
-                if s.get(m.end()) == Some(&b'-') {
-                    continue; // "our fault-tolerant storage"
-                }
-                let matched = &s[m.range()];
-                let parties: Vec<Range<usize>> =
-                    self.party.find_iter(matched).map(|p| p.range()).collect();
-                // Only own names in it: the writer speaking of itself.
-                if !parties.is_empty() && parties.iter().all(|p| is_own(&matched[p.clone()], own)) {
-                    continue;
-                }
-                // "working with our provider on the issue" is not blame.
-                if let Some(first) = parties.first()
-                    && self
-                        .working_with
-                        .is_match(&s[m.start().saturating_sub(40)..m.start() + first.start])
-                {
-                    continue;
-                }
-                let at = base + m.start();
-                let detail = parties
-                    .iter()
-                    .find(|p| !is_own(&matched[(*p).clone()], own))
-                    .map(|p| at + p.start..at + p.end);
-                out.push(Hit {
-                    kind: Kind::Blame,
-                    span: base + m.start()..base + m.end(),
-                    detail,
-                });
+    /// `masked` is the sentence with third parties as `P___`; `hits` the blame matches in it.
+    fn blame(
+        &self,
+        s: &[u8],
+        masked: &[u8],
+        base: usize,
+        hits: &[Range<usize>],
+        out: &mut Vec<Hit>,
+    ) {
+        for m in hits {
+            if s.get(m.end) == Some(&b'-') {
+                continue; // "our fault-tolerant storage"
             }
+            let parties = party_runs(masked, m.clone());
+            // "working with our provider on the issue" is not blame.
+            if let Some(first) = parties.first()
+                && self
+                    .working_with
+                    .is_match(&s[m.start.saturating_sub(40).min(first.start)..first.start])
+            {
+                continue;
+            }
+            out.push(Hit {
+                kind: Kind::Blame,
+                span: base + m.start..base + m.end,
+                detail: parties.first().map(|p| base + p.start..base + p.end),
+            });
         }
     }
 
@@ -784,6 +831,52 @@ impl Engine {
                     .is_match(&x[r.start.saturating_sub(40)..r.start])
         })
     }
+}
+
+/// Global matches of the regexes the detectors use per sentence.
+struct Scan {
+    time: Vec<Range<usize>>,
+    no_eta: Vec<Range<usize>>,
+    strong: Vec<Range<usize>>,
+    weak: Vec<Range<usize>>,
+    done: Vec<Range<usize>>,
+    update: Vec<Range<usize>>,
+    update_about_time: Vec<Range<usize>>,
+    cause_post: Vec<Range<usize>>,
+    cause_subj: Vec<Range<usize>>,
+    because: Vec<Range<usize>>,
+    cause_other: Vec<Range<usize>>,
+    responsible: Vec<Range<usize>>,
+}
+
+/// The matches of `list` (sorted by start) inside `sentence`, relative to its start.
+fn in_sentence(list: &[Range<usize>], sentence: &Range<usize>) -> Vec<Range<usize>> {
+    let from = list.partition_point(|r| r.start < sentence.start);
+    list[from..]
+        .iter()
+        .take_while(|r| r.start < sentence.end)
+        .filter(|r| r.end <= sentence.end)
+        .map(|r| r.start - sentence.start..r.end - sentence.start)
+        .collect()
+}
+
+/// The masked third parties (`P___` runs) inside `within`.
+fn party_runs(masked: &[u8], within: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = within.start;
+    while i < within.end.min(masked.len()) {
+        if masked[i] == b'P' && (i == 0 || !masked[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            i += 1;
+            while i < masked.len() && masked[i] == b'_' {
+                i += 1;
+            }
+            out.push(start..i);
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Words before "update" that make it a software update, not a status update.
@@ -1050,4 +1143,52 @@ fn has_content_word(x: &[u8]) -> bool {
         .filter(|w| w.len() > 1)
         .map(|w| w.trim_end_matches("'s"))
         .any(|w| !GENERIC_WORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod cost {
+    use super::*;
+
+    #[test]
+    #[ignore = "prints compile times"]
+    fn compile_times() {
+        let names: Vec<String> = ["aws", "google cloud", "cloudflare"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let role = ROLE.replace("ROLE_MODIFIER", ROLE_MODIFIER);
+        for (name, p) in [
+            ("time", time_pattern()),
+            ("done", DONE.to_string()),
+            ("cause_post", CAUSE_POST.to_string()),
+            ("cause_subj", CAUSE_SUBJ.to_string()),
+            ("defect", DEFECT.to_string()),
+            ("role", role.clone()),
+            ("not_a_promise", NOT_A_PROMISE_BEFORE.to_string()),
+        ] {
+            let best = (0..5)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    let _ = re(&p).unwrap();
+                    t.elapsed()
+                })
+                .min();
+            println!("{name}: {best:?}");
+        }
+        let t = std::time::Instant::now();
+        let _ = Engine::new(&names).unwrap();
+        println!("engine (3 names): {:?}", t.elapsed());
+        let list = crate::domain::lint::parse_name_list(crate::domain::lint::THIRD_PARTIES);
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let e = Engine::new(&list).unwrap();
+            println!("engine (full list): {:?}", t.elapsed());
+            for (i, b) in e.blame.iter().enumerate() {
+                let t = std::time::Instant::now();
+                let _ = re(b.as_str()).unwrap();
+                println!("  blame[{i}]: {:?}", t.elapsed());
+            }
+        }
+    }
 }
