@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use commandpost::delivery::backends::build_backend;
 use commandpost::delivery::http::build_client;
-use commandpost::delivery::{
-    Backend, BackendConfig, BackendKind, DeliveryContext, MessageKind, OutboundMessage,
-};
+use commandpost::delivery::{Backend, BackendConfig, BackendKind, DeliveryContext};
+use commandpost::domain::outbound::{MessageKind, OutboundMessage};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::future::join_all;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -231,7 +231,8 @@ fn decode(text: &str) -> Vec<Event> {
 
 fn bench(c: &mut Criterion) {
     let text = journal();
-    let cfg = Config::default();
+    let config = Config::default();
+    let cfg = config.policy();
     let events = decode(&text);
     let Ok(inc) = Incident::replay(&events) else {
         return;

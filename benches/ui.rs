@@ -114,7 +114,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             if let Some(inc) = m.inc.as_ref() {
                 black_box(commandpost::domain::checklist::evaluate(
-                    inc, &m.config, clock,
+                    inc,
+                    &m.config.policy(),
+                    clock,
                 ));
             }
         })

@@ -47,6 +47,7 @@ pub fn known_people() -> Vec<KnownPerson> {
             handle: Some(format!("@{}", n.to_lowercase())),
             team: Some("sre".into()),
             contact: None,
+            matrix: None,
         })
         .collect()
 }
@@ -443,7 +444,7 @@ mod tests {
         assert!(inc.people.len() >= 12, "{}", inc.people.len());
         assert_eq!(inc.groups.len(), 3);
         assert_eq!(inc.ic().map(|h| h.name.as_str()), Some("you"));
-        let rows = evaluate(&inc, &cfg, now);
+        let rows = evaluate(&inc, &cfg.policy(), now);
         assert!(rows.iter().any(|r| r.status == Status::Overdue));
         // Alice is near her 8 hours.
         let alice = inc.person("Alice").and_then(|p| p.on_duty_since());

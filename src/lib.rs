@@ -9,5 +9,6 @@ pub mod domain;
 pub mod drill;
 pub mod journal;
 pub mod logging;
+pub mod sync;
 pub mod term;
 pub mod ui;

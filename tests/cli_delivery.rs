@@ -245,3 +245,119 @@ fn backends_list_and_test_use_the_default_file_backend() {
         .failure()
         .stderr(predicate::str::contains("--wait"));
 }
+
+/// Issue 16: PagerDuty documents its endpoint as the full URL; pasted as such, `page` reached
+/// `.../v2/enqueue/v2/enqueue` and every page failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn page_reaches_pagerduty_with_events_url_pasted_as_the_documented_full_endpoint() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/enqueue"))
+        .respond_with(ResponseTemplate::new(202).set_body_string(r#"{"status":"success"}"#))
+        .mount(&server)
+        .await;
+    let d = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        d.path(),
+        &format!(
+            "[[backends]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"env:CP_TEST_PD_KEY\"\nevents_url = \"{}/v2/enqueue\"\n",
+            server.uri()
+        ),
+    );
+    let with_key = |mut c: assert_cmd::Command| {
+        c.env("CP_TEST_PD_KEY", "R0UT1NGKEY0000000000000000000000");
+        c
+    };
+    run(with_key({
+        let mut c = cp(d.path(), &cfg);
+        c.args(["new", "DB down"]);
+        c
+    }))
+    .await
+    .success();
+    run(with_key({
+        let mut c = cp(d.path(), &cfg);
+        c.args(["page", "primary database unreachable"]);
+        c
+    }))
+    .await
+    .success()
+    .stderr(predicate::str::contains("delivered"));
+    let reqs = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = reqs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/v2/enqueue"]);
+}
+
+/// `config check` says what each pasted URL was understood as (on stdout, as notes), checks
+/// each backend entry against its kind, and never prints a secret URL.
+#[test]
+fn config_check_says_what_each_pasted_url_is_understood_as() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        d.path(),
+        "[[backends]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"env:CP_TEST_PD_KEY\"\n\
+         events_url = \"https://events.eu.pagerduty.com/v2/enqueue\"\n\
+         [[backends]]\nname = \"pd-base\"\nkind = \"pagerduty\"\nrouting_key = \"env:CP_TEST_PD_KEY\"\n\
+         events_url = \"https://events.pagerduty.com\"\n\
+         [[backends]]\nname = \"sp\"\nkind = \"statuspage\"\npage_id = \"pg1\"\napi_key = \"env:CP_TEST_PD_KEY\"\n\
+         api_base = \"https://api.statuspage.io\"\n\
+         [[backends]]\nname = \"mx\"\nkind = \"matrix\"\nhomeserver = \"https://matrix.example.org/_matrix/client/v3\"\n\
+         room = \"https://matrix.to/#/%23ops:example.org\"\naccess_token = \"env:CP_TEST_PD_KEY\"\n\
+         [[backends]]\nname = \"ntfy\"\nkind = \"ntfy\"\nurl = \"env:CP_TEST_NTFY\"\n",
+    );
+    let p = cfg.display().to_string();
+    let out = cp(d.path(), &cfg)
+        .env("CP_TEST_PD_KEY", "R0UT1NGKEY0000000000000000000000")
+        .env("CP_TEST_NTFY", "ntfy.sh/s3cret-topic/json")
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for want in [
+        format!(
+            "{p}:5:14: note: backends[0].events_url: the full endpoint URL: pages go to \
+             https://events.eu.pagerduty.com/v2/enqueue"
+        ),
+        format!(
+            "{p}:10:14: note: backends[1].events_url: the base URL: pages go to \
+             https://events.pagerduty.com/v2/enqueue"
+        ),
+        format!(
+            "{p}:16:12: note: backends[2].api_base: the API base, API version /v1 added: \
+             incidents go to https://api.statuspage.io/v1/pages/pg1/incidents"
+        ),
+        format!("{p}:20:14: note: backends[3].homeserver: the homeserver URL (the /_matrix/"),
+        format!("{p}:21:8: note: backends[3].room: a matrix.to link to the alias #ops:example.org"),
+        format!(
+            "{p}:26:7: note: backends[4].url: a topic URL: messages are published to its topic \
+             (https:// assumed, the /json suffix dropped)"
+        ),
+    ] {
+        assert!(stdout.contains(&want), "missing {want:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"));
+
+    // A missing required key, a typo'd key and a refused URL are errors with their line.
+    let cfg = write_cfg(
+        d.path(),
+        "[[backends]]\nname = \"pd\"\nkind = \"pagerduty\"\nevnts_url = \"https://events.pagerduty.com\"\n\
+         [[backends]]\nname = \"pd2\"\nkind = \"pagerduty\"\nrouting_key = \"env:CP_TEST_PD_KEY\"\n\
+         events_url = \"https://api.pagerduty.com\"\n",
+    );
+    let out = cp(d.path(), &cfg)
+        .env("CP_TEST_PD_KEY", "R0UT1NGKEY0000000000000000000000")
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for want in [
+        format!("{p}:4:13: error: backends[0].evnts_url: unknown key (did you mean `events_url`?)"),
+        format!("{p}:1:1: error: backends[0].routing_key: required for kind pagerduty"),
+        format!("{p}:9:14: error: backends[1].events_url: is PagerDuty's REST API"),
+    ] {
+        assert!(stderr.contains(&want), "missing {want:?} in:\n{stderr}");
+    }
+}

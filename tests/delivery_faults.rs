@@ -7,8 +7,9 @@ mod delivery_common;
 
 use std::time::{Duration, Instant};
 
+use commandpost::delivery::BackendKind;
 use commandpost::delivery::retry::{RetryOutcome, deliver_with_retry};
-use commandpost::delivery::{BackendKind, OutboundMessage};
+use commandpost::domain::outbound::OutboundMessage;
 use delivery_common::*;
 use futures::future::join_all;
 use serde_json::json;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use commandpost::delivery::backends::discord::Discord;
 use commandpost::delivery::backends::matrix::txn_id;
 use commandpost::delivery::backends::webhook::{sign, signing_key, webhook_id};
-use commandpost::delivery::{BackendKind, DeliveryContext, DeliveryError, MessageKind, PageAction};
+use commandpost::delivery::{BackendKind, DeliveryContext, DeliveryError};
+use commandpost::domain::outbound::{MessageKind, PageAction};
 use delivery_common::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
@@ -609,7 +610,7 @@ const SECRET_PIECES: [&str; 8] = [
     "incidents\"",
 ];
 
-fn msg_for(kind: BackendKind) -> commandpost::delivery::OutboundMessage {
+fn msg_for(kind: BackendKind) -> commandpost::domain::outbound::OutboundMessage {
     match kind {
         BackendKind::Statuspage => status("identified"),
         BackendKind::Pagerduty => trigger(),

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use commandpost::delivery::outbox::{AttemptResult, DeliveryStatus, Outbox, OutboxEvent};
-use commandpost::delivery::{Backend, BackendKind, OutboundMessage};
+use commandpost::delivery::outbox::{DeliveryStatus, Outbox};
+use commandpost::delivery::{Backend, BackendKind};
 use commandpost::domain::event::{Event, Payload};
+use commandpost::domain::outbound::{AttemptResult, OutboundMessage, OutboxEvent};
 use commandpost::journal::Journal;
 use delivery_common::*;
 use jiff::Timestamp;

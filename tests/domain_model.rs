@@ -292,3 +292,62 @@ fn replay_needs_an_opening_event() {
         Err(DomainError::NotOpened)
     );
 }
+
+/// The cockpit builds a payload from its view of the incident; under the journal's lock it is
+/// numbered again against the incident as it is then (issue 15: another writer may have added
+/// items meanwhile).
+#[test]
+fn renumber_allocates_ids_against_the_incident_as_it_is_now() {
+    let mut s = Sim::new("alice");
+    let stale_rem = s.inc.cmd_remediation_add("fix dns", None).unwrap();
+    let stale_hyp = s.inc.cmd_hypothesis("dns").unwrap();
+    // Meanwhile another writer adds #1 of each.
+    s.run(|i| i.cmd_remediation_add("other", None)).unwrap();
+    s.run(|i| i.cmd_hypothesis("other")).unwrap();
+    assert!(matches!(
+        s.inc.renumber(stale_rem).unwrap(),
+        Payload::RemediationAdded { id: 2, .. }
+    ));
+    assert!(matches!(
+        s.inc.renumber(stale_hyp).unwrap(),
+        Payload::HypothesisAdded { id: 2, .. }
+    ));
+    // A sitrep's text names its version: one sent meanwhile refuses, never renumbers.
+    let sitrep = |version| Payload::SitrepSent {
+        version,
+        fields: Default::default(),
+        rendered: format!("Sitrep v{version}"),
+        ic: None,
+        comms: None,
+        responders: vec![],
+        groups: vec![],
+    };
+    s.push(sitrep(1));
+    assert!(matches!(
+        s.inc.renumber(sitrep(1)),
+        Err(DomainError::SitrepSentMeanwhile(1))
+    ));
+    assert!(s.inc.renumber(sitrep(2)).is_ok());
+}
+
+#[test]
+fn the_largest_id_has_no_successor() {
+    let mut s = Sim::new("alice");
+    s.push(Payload::RemediationAdded {
+        id: u32::MAX,
+        text: "hand edited".into(),
+        owner: None,
+    });
+    s.push(Payload::HypothesisAdded {
+        id: u32::MAX,
+        text: "hand edited".into(),
+    });
+    assert!(matches!(
+        s.inc.cmd_remediation_add("next", None),
+        Err(DomainError::NumbersExhausted(..))
+    ));
+    assert!(matches!(
+        s.inc.cmd_hypothesis("next"),
+        Err(DomainError::NumbersExhausted(..))
+    ));
+}

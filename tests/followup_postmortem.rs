@@ -29,7 +29,7 @@ fn recorded() -> (Incident, Vec<Event>) {
 #[test]
 fn postmortem_of_an_incident_spanning_midnight() {
     let (inc, events) = recorded();
-    let md = postmortem(&inc, &events, &Config::default(), None).unwrap();
+    let md = postmortem(&inc, &events, &Config::default().policy(), None).unwrap();
     insta::assert_snapshot!("postmortem_midnight", md);
 }
 
@@ -37,18 +37,18 @@ fn postmortem_of_an_incident_spanning_midnight() {
 fn timeline_can_show_a_local_time_zone() {
     let (inc, events) = recorded();
     let tz = TimeZone::fixed(tz::offset(-5));
-    let data = PostmortemData::build(&inc, &events, &Config::default(), Some(&tz));
+    let data = PostmortemData::build(&inc, &events, &Config::default().policy(), Some(&tz));
     let first = &data.timeline[0];
     assert_eq!(first.utc, "2026-11-21 20:12");
     assert_eq!(first.local.as_deref(), Some("2026-11-21 15:12 -05"));
-    let md = postmortem(&inc, &events, &Config::default(), Some(&tz)).unwrap();
+    let md = postmortem(&inc, &events, &Config::default().policy(), Some(&tz)).unwrap();
     assert!(md.contains("| 2026-11-22 04:02 | 2026-11-21 23:02 -05 | @all: IC -> Ricardo (acknowledged by Ricardo) |"), "{md}");
 }
 
 #[test]
 fn key_figures_of_the_recorded_incident() {
     let (inc, _) = recorded();
-    let k = KeyFigures::of(&inc, &Config::default());
+    let k = KeyFigures::of(&inc, &Config::default().policy());
     let mins = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs() / 60);
     assert_eq!(mins(k.to_first_status), Some(13));
     assert_eq!(mins(k.to_first_sitrep), Some(28));
@@ -84,7 +84,7 @@ fn key_figures_of_the_recorded_incident() {
 #[test]
 fn json_form_serializes() {
     let (inc, events) = recorded();
-    let data = PostmortemData::build(&inc, &events, &Config::default(), None);
+    let data = PostmortemData::build(&inc, &events, &Config::default().policy(), None);
     let v = serde_json::to_value(&data).unwrap();
     assert_eq!(v["id"], ID);
     assert_eq!(v["remediation"].as_array().map(Vec::len), Some(2));

@@ -99,7 +99,7 @@ fn report_over_the_last_30_days() {
         &incidents(),
         t("2026-11-01T00:00:00Z"),
         t("2026-12-01T00:00:00Z"),
-        &Config::default(),
+        &Config::default().policy(),
     );
     assert_eq!((r.incidents, r.open, r.resolved, r.closed), (3, 1, 2, 1));
     assert_eq!(
@@ -127,7 +127,7 @@ fn empty_report() {
         &[],
         t("2026-11-01T00:00:00Z"),
         t("2026-12-01T00:00:00Z"),
-        &Config::default(),
+        &Config::default().policy(),
     );
     assert_eq!(
         render_table(&r),

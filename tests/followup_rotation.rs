@@ -32,6 +32,7 @@ fn known(names: &[&str]) -> Vec<KnownPerson> {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         })
         .collect()
 }
@@ -81,7 +82,13 @@ fn table_of_proposals_over_the_night() {
     ];
     for (now, role, people, holder, urgency, next, reason) in rows {
         let inc = at(now);
-        let p = propose(&inc, role, &known(people), &Config::default(), t(now));
+        let p = propose(
+            &inc,
+            role,
+            &known(people),
+            &Config::default().shifts,
+            t(now),
+        );
         assert_eq!(p.holder.as_deref(), Some(*holder), "{now} {role}");
         assert_eq!(p.urgency, *urgency, "{now} {role}");
         assert_eq!(p.next.as_deref(), *next, "{now} {role}");
@@ -94,17 +101,17 @@ fn breaks_row_names_who_hands_to_whom() {
     let now = "2026-11-22T03:20:00Z";
     let inc = at(now);
     let cfg = Config::default();
-    let p = propose(&inc, &Role::Ic, &known(&["Ricardo"]), &cfg, t(now));
+    let p = propose(&inc, &Role::Ic, &known(&["Ricardo"]), &cfg.shifts, t(now));
     assert_eq!(
-        breaks_hint(&p, &cfg, t(now)).as_deref(),
+        breaks_hint(&p, &cfg.shifts, t(now)).as_deref(),
         Some("Alice must hand IC to Ricardo by 04:12 UTC (in 52m)")
     );
     // Once proposed, the row names the pending hand-off.
     let inc = at("2026-11-22T03:55:00Z");
-    let p = propose(&inc, &Role::Ic, &[], &cfg, t("2026-11-22T03:55:00Z"));
+    let p = propose(&inc, &Role::Ic, &[], &cfg.shifts, t("2026-11-22T03:55:00Z"));
     assert_eq!(p.pending_to.as_deref(), Some("Ricardo"));
     assert_eq!(
-        breaks_hint(&p, &cfg, t("2026-11-22T03:55:00Z")).as_deref(),
+        breaks_hint(&p, &cfg.shifts, t("2026-11-22T03:55:00Z")).as_deref(),
         Some("Alice must hand IC to Ricardo (waiting for acknowledgement) by 04:12 UTC (in 17m)")
     );
 }

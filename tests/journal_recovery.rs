@@ -285,3 +285,107 @@ proptest! {
         prop_assert!(Journal::open(&path).unwrap().warnings.is_empty());
     }
 }
+
+/// Issue 15: the time is read under the lock and never goes back, so time order is seq order
+/// even when a clock steps back (NTP) or two writers race.
+#[test]
+fn an_event_is_never_stamped_before_the_last_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_journal(dir.path(), 1);
+    let mut j = Journal::open(&path).unwrap().journal;
+    let earlier = now() - jiff::SignedDuration::from_hours(1);
+    let evs = j
+        .append("a", earlier, Payload::NoteAdded { text: "x".into() })
+        .unwrap();
+    assert_eq!(evs.last().unwrap().ts, now());
+}
+
+/// Issue 15: the locked append hands its closure what other writers appended and writes
+/// nothing when the closure refuses.
+#[test]
+fn append_with_sees_foreign_events_and_a_refusal_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_journal(dir.path(), 0);
+    let mut a = Journal::open(&path).unwrap().journal;
+    let mut b = Journal::open(&path).unwrap().journal;
+    a.append("a", now(), Payload::NoteAdded { text: "a".into() })
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let refused = b.append_with("b", now, |new, _| {
+        assert_eq!(new.len(), 1, "b sees a's note before deciding");
+        Err(JournalError::Empty { path: path.clone() })
+    });
+    assert!(refused.is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let evs = b
+        .append_with("b", now, |new, ts| {
+            assert!(new.is_empty(), "already read");
+            assert_eq!(ts, now());
+            Ok::<_, JournalError>(Payload::NoteAdded { text: "b".into() })
+        })
+        .unwrap();
+    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3]);
+}
+
+/// Issue 15: a complete last line that does not decode is damage, never a torn write: it is
+/// reported with file and line and stays where it is (it used to be moved to .torn).
+#[test]
+fn a_complete_undecodable_last_line_is_not_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_journal(dir.path(), 2);
+    let bad = r#"{"v":1,"seq":4,"ts":"2026-11-21T03:00:00Z","actor":"x","type":"state_changed","data":{"to":"mitigated"}}"#;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(format!("{bad}\n").as_bytes())
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = Journal::open(&path).unwrap_err();
+    assert!(
+        matches!(err, JournalError::Damaged { line: 4, .. }),
+        "{err}"
+    );
+    assert!(Journal::read(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(!Journal::torn_path(&path).exists());
+}
+
+/// Issue 15: a newer version's line that this version cannot decode is kept as an unknown
+/// event (with its version), whatever changed in it.
+#[test]
+fn a_newer_versions_undecodable_line_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_journal(dir.path(), 1);
+    for line in [
+        r#"{"v":2,"seq":3,"ts":"2026-11-21T03:00:00Z","actor":"x","type":"state_changed","data":{"from":"major","to":"mitigated"}}"#,
+        r#"{"v":3,"seq":4,"time":"2026-11-21T03:00:00Z","origin":"laptop","type":"note_added","body":{"text":"x"}}"#,
+    ] {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+    }
+    let opened = Journal::open(&path).unwrap();
+    assert!(matches!(
+        &opened.events[2].payload,
+        Payload::Unknown { kind, v: 2, .. } if kind == "state_changed"
+    ));
+    match &opened.events[3].payload {
+        Payload::Unknown { kind, v: 3, data } => {
+            assert_eq!(kind, "note_added");
+            assert_eq!(data["body"]["text"], "x", "the whole line is carried");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err =
+        commandpost::journal::require_understood(&path, &opened.events, "draft the post-mortem")
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("journal.jsonl:3:") && err.contains("newer commandpost (v2"),
+        "{err}"
+    );
+}

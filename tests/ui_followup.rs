@@ -10,9 +10,10 @@ use commandpost::app::model::{Mode, Model};
 use commandpost::app::panel::{Panel, PanelIntent};
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::config::{Config, KnownPerson};
-use commandpost::delivery::outbox::{AttemptResult, OutboxEvent};
-use commandpost::delivery::{MessageKind, OutboundMessage, PageAction};
 use commandpost::domain::event::{FORMAT_VERSION, Severity};
+use commandpost::domain::outbound::{
+    AttemptResult, MessageKind, OutboundMessage, OutboxEvent, PageAction,
+};
 use commandpost::domain::{Event, Payload, Role};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -365,10 +366,7 @@ fn page_is_typed_confirmed_and_queued() {
     };
     // With no backend configured, the default file backend takes everything.
     assert_eq!(prompt, "Page through outbox-file?");
-    assert_eq!(
-        detail[0],
-        "[investigating] INC-20261120-1850: checkout down in EU"
-    );
+    assert_eq!(detail[0], "Page: checkout down in EU");
     let msgs = sends(&feed(&mut m, [k('y')]));
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].kind, MessageKind::Page);
@@ -443,7 +441,7 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     );
     let msgs = sends(&after);
     let heads: Vec<&str> = msgs.iter().map(|m| m.headline.as_str()).collect();
-    assert_eq!(heads, ["Resolved"]);
+    assert_eq!(heads, ["Page resolved"]);
     assert_eq!(msgs[0].page, Some(PageAction::Resolve));
     let inc = m.inc.clone().unwrap();
     assert!(inc.followup.cleanup.opened_at.is_some());
@@ -719,6 +717,7 @@ fn snapshot_rotation_view() {
         handle: None,
         team: Some("payments".into()),
         contact: None,
+        matrix: None,
     });
     cfg.rotation.roles = vec!["ops:database".into()];
     let mut m = model_with(twelve(), "José", cfg);

@@ -345,12 +345,15 @@ fn status_next_update_defaults_from_the_cadence() {
     let inc = roster();
     let cfg = Config::default();
     assert_eq!(
-        status::next_update_default(&inc, &cfg, at(10)),
+        status::next_update_default(&inc, &cfg.cadence, at(10)),
         Some(at(10 + 20))
     );
     let mut resolved = inc.clone();
     resolved.state = Severity::Resolved;
-    assert_eq!(status::next_update_default(&resolved, &cfg, at(10)), None);
+    assert_eq!(
+        status::next_update_default(&resolved, &cfg.cadence, at(10)),
+        None
+    );
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub enum Cmd {
     /// Queues a message (a sent sitrep, a posted status update) for
     /// delivery, after its event is journaled. (The delivery branch's
     /// `Cmd::Outbox(OutboxCmd::Send { msg, only: None })` is the same.)
-    Send(crate::delivery::OutboundMessage),
+    Send(crate::domain::outbound::OutboundMessage),
     /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
     /// `<incident dir>/drafts/`.
     Draft {

@@ -14,10 +14,11 @@ use crate::app::keymap::{Action, Key, Scope};
 use crate::app::model::{Mode, Model};
 use crate::app::update::{flash_error, flash_info};
 use crate::config::Config;
-use crate::delivery::{Backend, BackendConfig, MessageKind, OutboundMessage, StatusPayload};
+use crate::delivery::{Backend, BackendConfig};
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Field, Linter, Stage, Warning};
+use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
 use crate::domain::template::Template;
 use crate::domain::text::{one_line, strip_control};
 use crate::domain::{duration, sitrep, status};
@@ -708,7 +709,7 @@ pub fn prefill(
                 })
                 .collect();
             v.insert("components".into(), comps.join("\n"));
-            let next = status::next_update_default(inc, cfg, now)
+            let next = status::next_update_default(inc, &cfg.cadence, now)
                 .map(|t| duration::config_form(t.duration_since(now)))
                 .unwrap_or_default();
             v.insert("next_update".into(), next);
@@ -979,7 +980,7 @@ fn set_stage(m: &mut Model, stage: Stage) {
     f.stage = stage;
     // Resolved promises no next update; leaving it brings the default back.
     if let Some(inc) = &m.inc {
-        let default = status::next_update_default(inc, &m.config, m.now)
+        let default = status::next_update_default(inc, &m.config.cadence, m.now)
             .map(|t| duration::config_form(t.duration_since(m.now)))
             .unwrap_or_default();
         let next = f.text(NEXT_UPDATE);

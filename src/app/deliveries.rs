@@ -12,9 +12,10 @@
 use crate::app::msg::Msg;
 use crate::config::Config;
 use crate::delivery::outbox::{DeliveryStatus, Outbox, OutboxRow, OutboxState};
-use crate::delivery::{Backend, MessageKind, OutboundMessage, setup};
+use crate::delivery::{Backend, setup};
 use crate::domain::Event;
 use crate::domain::incident::Incident;
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 use jiff::Timestamp;
 use std::path::Path;
 use std::sync::Arc;
@@ -131,7 +132,7 @@ impl Deliveries {
 /// IC dropped or retried. Attempts and successful or retried outcomes are in the deliveries
 /// overlay (`D`), not in the timeline.
 pub fn on_timeline(e: &Event) -> bool {
-    use crate::delivery::outbox::{AttemptResult, OutboxEvent};
+    use crate::domain::outbound::{AttemptResult, OutboxEvent};
     match &e.payload {
         crate::domain::Payload::Outbox(o) => match o {
             OutboxEvent::Attempt { .. } => false,

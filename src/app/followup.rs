@@ -20,7 +20,7 @@ pub fn write_postmortem(
 ) -> Result<(String, String), String> {
     let (events, _) = Journal::read(&store.journal_path(id)).map_err(|e| e.to_string())?;
     let inc = Incident::replay(&events).map_err(|e| e.to_string())?;
-    let text = followup::postmortem(&inc, &events, cfg, tz)
+    let text = followup::postmortem(&inc, &events, &cfg.policy(), tz)
         .map_err(|e| format!("post-mortem template: {e}"))?;
     let dir = store.incident_dir(id);
     let path = dir.join("postmortem.md");

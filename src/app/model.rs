@@ -255,7 +255,7 @@ impl Model {
     /// Re-derives what depends on the incident and the clock.
     pub fn refresh(&mut self) {
         self.rows = match &self.inc {
-            Some(inc) => checklist::evaluate(inc, &self.config, self.now),
+            Some(inc) => checklist::evaluate(inc, &self.config.policy(), self.now),
             None => Vec::new(),
         };
     }

@@ -10,11 +10,12 @@ use crate::app::edit::LineEdit;
 use crate::app::keymap::{Action, Key};
 use crate::app::model::{Flash, Mode, Model};
 use crate::delivery::outbox::DeliveryStatus;
-use crate::delivery::{MessageKind, OutboundMessage, setup};
+use crate::delivery::setup;
 use crate::domain::checklist::Status;
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::followup::handoff_brief;
 use crate::domain::incident::{DomainError, Incident};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 use crate::domain::role::Role;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -356,18 +356,32 @@ struct Executor {
     courier: Courier,
 }
 
+/// Folds events into the executor's view of the incident.
+fn fold(inc: &mut Option<Incident>, events: &[crate::domain::Event]) {
+    for e in events {
+        match inc {
+            Some(i) => i.apply(e),
+            None => *inc = Incident::replay(std::slice::from_ref(e)).ok(),
+        }
+    }
+}
+
+/// Why a locked append wrote nothing.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    #[error("{0}")]
+    Domain(crate::domain::incident::DomainError),
+}
+
 impl Executor {
     fn saw(&mut self, events: &[crate::domain::Event]) {
-        for e in events {
-            match &mut self.inc {
-                Some(inc) => inc.apply(e),
-                None => self.inc = Incident::replay(std::slice::from_ref(e)).ok(),
-            }
-        }
+        fold(&mut self.inc, events);
     }
 
     /// Queues a message in the outbox; the answer for the status line.
-    fn send(&mut self, msg: crate::delivery::OutboundMessage) -> Msg {
+    fn send(&mut self, msg: crate::domain::outbound::OutboundMessage) -> Msg {
         let headline = msg.headline.clone();
         match self.courier.run(OutboxCmd::Send { msg, only: None }) {
             OutboxMsg::Failed(e) => Msg::AnnounceFailed(e),
@@ -401,13 +415,39 @@ fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSen
                 Err(e) => Some(Msg::JournalFailed(e.to_string())),
             },
             Cmd::Append(p) => match ex.journal.as_mut() {
-                Some(j) => match j.append(&ex.actor, Timestamp::now(), p) {
-                    Ok(events) => {
-                        ex.saw(&events);
-                        Some(Msg::Journaled { events, own: true })
+                Some(j) => {
+                    // Numbered under the journal's lock against the incident as it is then
+                    // (another cockpit or a script may have added items meanwhile).
+                    let inc = &mut ex.inc;
+                    let mut foreign = Vec::new();
+                    let appended = j.append_with(&ex.actor, Timestamp::now, |new, _now| {
+                        fold(inc, new);
+                        foreign.extend_from_slice(new);
+                        match inc.as_ref() {
+                            Some(i) => i.renumber(p).map_err(Refused::Domain),
+                            None => Ok(p),
+                        }
+                    });
+                    match appended {
+                        Ok(events) => {
+                            fold(
+                                &mut ex.inc,
+                                events.last().map(std::slice::from_ref).unwrap_or_default(),
+                            );
+                            Some(Msg::Journaled { events, own: true })
+                        }
+                        Err(e) => {
+                            // What other writers appended was read: the model must see it too.
+                            if !foreign.is_empty() {
+                                let _ = tx.send(Msg::Journaled {
+                                    events: foreign,
+                                    own: false,
+                                });
+                            }
+                            Some(Msg::JournalFailed(e.to_string()))
+                        }
                     }
-                    Err(e) => Some(Msg::JournalFailed(e.to_string())),
-                },
+                }
                 None => Some(Msg::JournalFailed("no incident is open".into())),
             },
             Cmd::Announce { text } => Some(match &ex.inc {

@@ -4,12 +4,13 @@ use super::{
     BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd, deliver, followup,
 };
 use crate::config::{self, Config};
-use crate::delivery::MessageKind;
+use crate::domain::Event;
 use crate::domain::event::{Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
+use crate::domain::outbound::MessageKind;
 use crate::domain::role::Role;
 use crate::domain::text::clean_name;
-use crate::journal::{Journal, Store, store::record};
+use crate::journal::{Journal, Store, store::record_with};
 use jiff::Timestamp;
 use std::fmt;
 use std::path::PathBuf;
@@ -150,21 +151,54 @@ pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident),
     Ok((journal, inc))
 }
 
-/// Journals `payload` and, if it announces something, queues the announcement.
+/// Reads the incident to act on without changing anything (read-only
+/// commands): its events and their replay. An incomplete last line (an
+/// interrupted write) is left for the next writer, and said.
+pub(super) fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Incident), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
+    let (events, inc, torn) = ctx.store.read(&id)?;
+    if torn {
+        let path = ctx.store.journal_path(&id);
+        eprintln!(
+            "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
+             under way); the next change moves it to {}",
+            path.display(),
+            Journal::torn_path(&path).display()
+        );
+    }
+    Ok((events, inc))
+}
+
+/// The clock for journaled changes: read under the journal's lock.
+pub(super) fn clock() -> Timestamp {
+    Timestamp::now()
+}
+
+/// Journals the payload `payload` makes from the incident as it is under the
+/// journal's lock (so ids and versions are never shared with a parallel
+/// writer) and, if it announces something, queues the announcement.
 pub(super) fn act(
     ctx: &Ctx,
     payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>,
 ) -> Result<(), Fail> {
     let (mut journal, mut inc) = open(ctx, false)?;
-    let payload = payload(&inc)?;
-    let text = announcement(&payload);
-    let body = crate::domain::followup::announcement_body(&inc, &payload);
-    let events = record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
-    let own = events
-        .last()
-        .map(|e| crate::domain::describe::describe(&e.payload))
-        .unwrap_or_default();
-    println!("{own}");
+    let mut body = String::new();
+    let events = record_with(
+        &mut journal,
+        &mut inc,
+        &ctx.actor,
+        clock,
+        |inc, _now| -> Result<Payload, Fail> {
+            let p = payload(inc)?;
+            body = crate::domain::followup::announcement_body(inc, &p);
+            Ok(p)
+        },
+    )?;
+    let Some(own) = events.last() else {
+        return Err(Fail("internal error: nothing journaled".into()));
+    };
+    let text = announcement(&own.payload);
+    println!("{}", crate::domain::describe::describe(&own.payload));
     if let Some(text) = text {
         println!("{text}");
         let msg = deliver::message(&inc, MessageKind::Announcement, &text, &body);
@@ -250,11 +284,10 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
         }
         Command::Export { format } => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            let (opened, inc) = ctx.store.open(&id)?;
+            let (events, inc) = read(ctx, true)?;
             let out = match format {
-                ExportFormat::Json => super::export::json(&inc, &opened.events)?,
-                ExportFormat::Md => super::export::markdown(&inc, &opened.events, ctx.now),
+                ExportFormat::Json => super::export::json(&inc, &events)?,
+                ExportFormat::Md => super::export::markdown(&inc, &events, ctx.now),
             };
             println!("{out}");
             Ok(())
@@ -393,10 +426,11 @@ pub fn state_text(s: Severity) -> String {
 }
 
 fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
-    let (_journal, inc, warnings) = ctx.store.open_replayed(id)?;
-    for w in &warnings {
-        eprintln!("commandpost: warning: {w}");
-    }
+    let ctx = Ctx {
+        incident: Some(id.to_string()),
+        ..ctx.clone()
+    };
+    let (_events, inc) = read(&ctx, true)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&inc)?);
     } else {
@@ -450,21 +484,36 @@ fn config_cmd(
             };
             let text =
                 std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
-            let (_, diags) = config::check_with(&text, &p, &key_check);
+            // Keys, and every backend entry against its kind with what its URLs mean.
+            let extra = |c: &Config| {
+                let mut found: Vec<config::Finding> = key_check(c)
+                    .into_iter()
+                    .map(|(k, m)| config::Finding::error(k, m))
+                    .collect();
+                found.extend(crate::delivery::setup::check_backends(c));
+                found
+            };
+            let (_, diags) = config::check_with_findings(&text, &p, &extra);
+            // Notes (what a value was understood as) are not problems: stdout.
             for d in &diags {
-                eprintln!("{d}");
+                if d.is_note() {
+                    println!("{d}");
+                } else {
+                    eprintln!("{d}");
+                }
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
             if errors > 0 {
                 return Err(Fail(format!("{}: {errors} error(s)", p.display())));
             }
+            let warnings = diags.iter().filter(|d| !d.is_note()).count();
             println!(
                 "{}: ok{}",
                 p.display(),
-                if diags.is_empty() {
+                if warnings == 0 {
                     String::new()
                 } else {
-                    format!(" ({} warning(s))", diags.len())
+                    format!(" ({warnings} warning(s))")
                 }
             );
             Ok(())

@@ -5,7 +5,8 @@ use super::commands::{Ctx, Fail};
 use crate::delivery::config::BackendConfig;
 use crate::delivery::outbox::Outbox;
 use crate::delivery::setup;
-use crate::delivery::{Backend, OutboundMessage, OutboxState};
+use crate::delivery::{Backend, OutboxState};
+use crate::domain::outbound::OutboundMessage;
 use std::sync::Arc;
 
 /// The configured backends, or the embedded default (Markdown to the

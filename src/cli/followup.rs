@@ -1,7 +1,7 @@
 //! Headless follow-up commands: rotation, acknowledgement, cleanup,
 //! remediation, post-mortem and the cross-incident report.
 
-use super::commands::{Ctx, Fail, act, open};
+use super::commands::{Ctx, Fail, act, open, read};
 use crate::domain::duration::{self, short};
 use crate::domain::followup::{self, PostmortemData, open_remediations, propose_all, report};
 use crate::domain::incident::Incident;
@@ -72,12 +72,12 @@ fn roles_from_config(ctx: &Ctx) -> Result<Vec<Role>, Fail> {
 
 /// `rotation`: who holds each role, when their shift ends, who is next.
 pub fn rotation(ctx: &Ctx, json: bool) -> Result<(), Fail> {
-    let (_j, inc) = open(ctx, false)?;
+    let (_events, inc) = read(ctx, false)?;
     let proposals = propose_all(
         &inc,
         &roles_from_config(ctx)?,
         &ctx.config.people,
-        &ctx.config,
+        &ctx.config.shifts,
         ctx.now,
     );
     if json {
@@ -133,7 +133,7 @@ pub fn ack(ctx: &Ctx, role: Option<String>) -> Result<(), Fail> {
 pub fn cleanup(ctx: &Ctx, cmd: CleanupCmd) -> Result<(), Fail> {
     match cmd {
         CleanupCmd::List => {
-            let (_j, inc) = open(ctx, true)?;
+            let (_events, inc) = read(ctx, true)?;
             print_cleanup(&inc);
             Ok(())
         }
@@ -246,14 +246,24 @@ pub fn postmortem(ctx: &Ctx, format: DocFormat, tz: Option<String>) -> Result<()
         .map(|name| jiff::tz::TimeZone::get(&name).map_err(|e| Fail(format!("--tz {name:?}: {e}"))))
         .transpose()?;
     let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-    let (opened, inc) = ctx.store.open(&id)?;
+    let ctx = &Ctx {
+        incident: Some(id.clone()),
+        ..ctx.clone()
+    };
+    let (events, inc) = read(ctx, true)?;
+    // A post-mortem drafted without an event it cannot read would be silently incomplete.
+    crate::journal::require_understood(
+        &ctx.store.journal_path(&id),
+        &events,
+        "draft the post-mortem",
+    )?;
     match format {
         DocFormat::Json => {
-            let data = PostmortemData::build(&inc, &opened.events, &ctx.config, tz.as_ref());
+            let data = PostmortemData::build(&inc, &events, &ctx.config.policy(), tz.as_ref());
             println!("{}", serde_json::to_string_pretty(&data)?);
         }
         DocFormat::Md => {
-            let md = followup::postmortem(&inc, &opened.events, &ctx.config, tz.as_ref())
+            let md = followup::postmortem(&inc, &events, &ctx.config.policy(), tz.as_ref())
                 .map_err(|e| Fail(format!("post-mortem template: {e}")))?;
             print!("{md}");
         }
@@ -268,7 +278,7 @@ pub fn report_cmd(ctx: &Ctx, since: &str, json: bool) -> Result<(), Fail> {
         .checked_sub(span)
         .map_err(|e| Fail(format!("--since: {e}")))?;
     let incidents = all_incidents(ctx)?;
-    let r = report(&incidents, from, ctx.now, &ctx.config);
+    let r = report(&incidents, from, ctx.now, &ctx.config.policy());
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {

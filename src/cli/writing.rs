@@ -4,13 +4,13 @@
 //! as `file:line:col: message`. Rendering goes through the same templates and domain functions
 //! as the cockpit ([`sitrep::compose`], [`status::compose`]).
 
-use super::commands::{Ctx, Fail, open};
+use super::commands::{Ctx, Fail, clock, open, read};
 use crate::config::line_col;
 use crate::domain::event::{Link, Payload, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
 use crate::domain::text::pad;
 use crate::domain::{duration, sitrep, status};
-use crate::journal::store::record;
+use crate::journal::store::record_with;
 use clap::Subcommand;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -158,8 +158,9 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
                 .collect();
         }
     }
-    let payload =
-        sitrep::compose(&inc, &fields, &template, ctx.now).map_err(|e| match (&e, &input) {
+    // Composed under the journal's lock: the version and the send time are the journal's.
+    let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
+        sitrep::compose(inc, &fields, &template, now).map_err(|e| match (&e, &input) {
             (sitrep::SitrepError::BadLink { index, .. }, Some(input)) => {
                 match link_spans.get(index.saturating_sub(1)) {
                     Some(span) => input.fail_at(span.start, &e),
@@ -168,29 +169,23 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
             }
             (_, Some(input)) => Fail(format!("{}: {e}", input.name)),
             _ => Fail(e.to_string()),
-        })?;
-    let Payload::SitrepSent {
+        })
+    })?;
+    let Some(Payload::SitrepSent {
         version, rendered, ..
-    } = &payload
+    }) = events.last().map(|e| &e.payload)
     else {
         return Err(Fail("internal error: not a sitrep".into()));
     };
     let (version, rendered) = (*version, rendered.clone());
-    record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
     println!("{rendered}\n");
     println!("sitrep v{version} sent");
-    let msg = super::deliver::message(
-        &inc,
-        crate::delivery::MessageKind::Sitrep,
-        &format!("Sitrep v{version}"),
-        &rendered,
-    );
+    let msg = crate::delivery::setup::sitrep_message(&inc, version, &rendered);
     super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
 
 fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
-    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-    let (_opened, inc) = ctx.store.open(&id)?;
+    let (_events, inc) = read(ctx, true)?;
     let Some(last) = inc.last_sitrep() else {
         return Err(Fail(format!("no sitrep has been sent for {}", inc.id)));
     };
@@ -220,8 +215,7 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
 }
 
 fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
-    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-    let (_opened, inc) = ctx.store.open(&id)?;
+    let (_events, inc) = read(ctx, true)?;
     if inc.sitreps.is_empty() {
         println!("No sitrep sent yet for {}.", inc.id);
         return Ok(());
@@ -320,7 +314,8 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         }
         fields.components = components;
     }
-    fields.next_update_at = match parsed.next_update {
+    // The promise is relative to the update's time, which the journal's lock decides.
+    let next_in = match parsed.next_update {
         Some(raw) => {
             let d = duration::parse(raw.get_ref())
                 .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
@@ -329,42 +324,35 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
                     input.fail_at(raw.span().start, "next_update: must be longer than zero")
                 );
             }
-            Some(
-                ctx.now
-                    .checked_add(d)
-                    .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?,
-            )
+            ctx.now
+                .checked_add(d)
+                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
+            Some(d)
         }
-        None if stage == Stage::Resolved => None,
-        None => status::next_update_default(&inc, &ctx.config, ctx.now),
+        None => None,
     };
 
-    let payload = status::compose(&inc, &fields, &template, ctx.now)
-        .map_err(|e| Fail(format!("{}: {e}", input.name)))?;
-    let Payload::StatusPosted { fields, rendered } = &payload else {
+    // Composed under the journal's lock, at the journal's time.
+    let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
+        fields.next_update_at = match next_in {
+            Some(d) => Some(
+                now.checked_add(d)
+                    .map_err(|e| Fail(format!("next_update: {e}")))?,
+            ),
+            None if stage == Stage::Resolved => None,
+            None => status::next_update_default(inc, &ctx.config.cadence, now),
+        };
+        status::compose(inc, &fields, &template, now)
+            .map_err(|e| Fail(format!("{}: {e}", input.name)))
+    })?;
+    let Some(Payload::StatusPosted { fields, rendered }) = events.last().map(|e| &e.payload) else {
         return Err(Fail("internal error: not a status update".into()));
     };
     let (fields, rendered): (StatusFields, String) = (fields.clone(), rendered.clone());
     for w in status::lint(&linter, &fields) {
         eprintln!("warning: {}", status_warning(&fields, &w));
     }
-    record(&mut journal, &mut inc, &ctx.actor, ctx.now, payload)?;
-    let headline = format!("Status update: {}", capitalised(&fields.stage));
-    let mut msg = super::deliver::message(
-        &inc,
-        crate::delivery::MessageKind::Status,
-        &headline,
-        &rendered,
-    );
-    msg.status = Some(crate::delivery::StatusPayload {
-        stage: fields.stage.clone(),
-        message: fields.message.clone(),
-        workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),
-        components: fields.components.clone(),
-        next_update: fields
-            .next_update_at
-            .map(|t| t.strftime("%H:%M UTC").to_string()),
-    });
+    let msg = crate::delivery::setup::status_message(&inc, &fields, &rendered);
     println!("{rendered}\n");
     match fields.next_update_at {
         Some(t) => println!(
@@ -375,13 +363,6 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         None => println!("status update posted ({})", fields.stage),
     }
     super::deliver::send(ctx, &inc.id, vec![msg], None)
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// `message:1:27: eta: reason: "excerpt"`, or `missing-workaround: reason`.

@@ -37,6 +37,7 @@ pub const ROOT_KEYS: &[&str] = &[
     "cleanup",
     "handoff",
     "rotation",
+    "sync",
 ];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
@@ -55,7 +56,9 @@ pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 /// Keys of `[lint]`.
 pub const LINT_KEYS: &[&str] = &["disable", "rules", "third_parties", "own_names"];
 /// Keys of a `[[people]]` entry.
-pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact"];
+pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"];
+/// Keys of `[sync]`.
+pub const SYNC_KEYS: &[&str] = &["homeserver", "user", "access_token"];
 
 /// Bounds of `roster.span_of_control`.
 pub const SPAN_OF_CONTROL: std::ops::RangeInclusive<i64> = 1..=50;
@@ -75,6 +78,68 @@ pub fn check_with(
     path: &Path,
     extra: &dyn Fn(&Config) -> Vec<(String, String)>,
 ) -> (Option<Config>, Vec<Diagnostic>) {
+    check_with_findings(text, path, &|c: &Config| {
+        extra(c)
+            .into_iter()
+            .map(|(key, message)| Finding::error(key, message))
+            .collect()
+    })
+}
+
+/// What a check owned by another module found about one key (see [`check_with_findings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Dotted key path, e.g. `backends[0].events_url`.
+    pub key: String,
+    pub message: String,
+    /// The closest valid key, for a misspelt one.
+    pub suggestion: Option<String>,
+}
+
+impl Finding {
+    pub fn error(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Error,
+            key: key.into(),
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+    /// An unknown key `word` at `key`; suggests the closest of `valid`.
+    pub fn unknown_key(key: impl Into<String>, word: &str, valid: &[&'static str]) -> Self {
+        let suggestion = closest(word, &candidates(valid));
+        let message = if suggestion.is_some() {
+            "unknown key".to_string()
+        } else {
+            format!("unknown key (valid keys: {})", valid.join(", "))
+        };
+        Finding {
+            suggestion,
+            ..Finding::error(key, message)
+        }
+    }
+    pub fn warning(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(key, message)
+        }
+    }
+    pub fn note(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Note,
+            ..Finding::error(key, message)
+        }
+    }
+}
+
+/// Like [`check_with`], with findings of any severity: errors, warnings and notes (what a
+/// value was understood as).
+pub fn check_with_findings(
+    text: &str,
+    path: &Path,
+    extra: &dyn Fn(&Config) -> Vec<Finding>,
+) -> (Option<Config>, Vec<Diagnostic>) {
     let mut c = Checker::new(text, path);
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -84,9 +149,9 @@ pub fn check_with(
     c.root(doc.get_ref());
     c.semantics();
     c.permissions();
-    for (key, message) in extra(&c.view) {
-        let span = c.span_of(&key);
-        c.push(Severity::Error, span, key, message, None);
+    for f in extra(&c.view) {
+        let span = c.span_of(&f.key);
+        c.push(f.severity, span, f.key, f.message, f.suggestion);
     }
     let config = if c.has_errors() {
         None
@@ -290,6 +355,7 @@ impl<'a> Checker<'a> {
                 "rotation" => self.section(name, value, |c, v| c.rotation = v),
                 "templates" => self.templates(value),
                 "lint" => self.lint(value),
+                "sync" => self.sync(value),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
@@ -391,6 +457,7 @@ impl<'a> Checker<'a> {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             };
             let mut name_ok = false;
             for (key, value) in t.iter() {
@@ -430,6 +497,10 @@ impl<'a> Checker<'a> {
                         person.handle = Some(s.to_string());
                     }
                     "team" => person.team = Some(s.to_string()),
+                    "matrix" => match matrix_user_id(s) {
+                        Ok(id) => person.matrix = Some(id),
+                        Err(message) => self.error(value.span(), &key_path, message),
+                    },
                     _ => person.contact = Some(s.to_string()),
                 }
             }
@@ -650,6 +721,48 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn sync(&mut self, value: &Value<'_>) {
+        let Some(t) = self.table("sync", value) else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            let field: &str = key.get_ref();
+            let key_path = join("sync", field);
+            if !SYNC_KEYS.contains(&field) {
+                self.unknown(&key_path, key, &candidates(SYNC_KEYS));
+                continue;
+            }
+            if field == "access_token" {
+                self.record(&key_path, value.span());
+                self.secret(&key_path, value);
+                if let Some(s) = value.get_ref().as_str() {
+                    self.view.sync.access_token = Some(s.to_string());
+                }
+                continue;
+            }
+            let Some(s) = self.string(&key_path, value) else {
+                continue;
+            };
+            match field {
+                "homeserver" => match parse_homeserver(s) {
+                    Ok(_) => self.view.sync.homeserver = Some(s.to_string()),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+                _ => match matrix_user_id(s) {
+                    Ok(id) => self.view.sync.user = Some(id),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+            }
+        }
+        if self.view.sync.access_token.is_some() && self.view.sync.homeserver.is_none() {
+            self.error(
+                value.span(),
+                "sync",
+                "access_token needs homeserver (the URL of the homeserver that issued it)",
+            );
+        }
+    }
+
     /// A secret-bearing value: a reference that resolves, or an inline secret (warned).
     fn secret(&mut self, key_path: &str, value: &Value<'_>) {
         let Some(raw) = value.get_ref().as_str() else {
@@ -705,8 +818,8 @@ impl<'a> Checker<'a> {
 
     /// Checks across keys, on the values that could be read.
     fn semantics(&mut self) {
-        let c = self.view.cadence.clone();
-        let s = self.view.shifts.clone();
+        let c = self.view.cadence;
+        let s = self.view.shifts;
         let positive = [
             ("cadence.sitrep_investigating", c.sitrep_investigating),
             ("cadence.sitrep_confirmed", c.sitrep_confirmed),
@@ -769,6 +882,38 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+}
+
+/// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
+pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "homeserver {url:?}: expected an http:// or https:// URL"
+        ));
+    }
+    if u.cannot_be_a_base() || u.host_str().is_none() {
+        return Err(format!("homeserver {url:?}: no host"));
+    }
+    Ok(u)
+}
+
+/// A Matrix user id as written in `[[people]] matrix` or `[sync] user`: `@local:server`.
+pub fn matrix_user_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let ok = t.len() <= 255
+        && t.starts_with('@')
+        && t.split_once(':')
+            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a Matrix user id: write it as \"@name:example.org\""
+        ))
     }
 }
 
@@ -854,7 +999,13 @@ mod tests {
             handle: Some("@ana".into()),
             team: Some("db".into()),
             contact: Some("ana@example.com".into()),
+            matrix: Some("@ana:example.org".into()),
         });
+        config.sync = crate::config::SyncConfig {
+            homeserver: Some("https://matrix.example.org".into()),
+            user: Some("@ana:example.org".into()),
+            access_token: Some("env:CP_TEST_MATRIX_TOKEN".into()),
+        };
         config.keys.insert(
             "quit".into(),
             KeySpec::Many(vec!["q".into(), "ctrl-c".into()]),
@@ -879,8 +1030,14 @@ mod tests {
         assert_eq!(sorted(keys(&doc["people"][0])), owned(PERSON_KEYS));
         assert_eq!(sorted(keys(&doc["templates"])), owned(TEMPLATES_KEYS));
         assert_eq!(sorted(keys(&doc["lint"])), owned(LINT_KEYS));
+        assert_eq!(sorted(keys(&doc["sync"])), owned(SYNC_KEYS));
 
         let (checked, diagnostics) = check(&text, Path::new("s.toml"));
+        // The token's variable is not set here: only that is reported.
+        let diagnostics: Vec<_> = diagnostics
+            .into_iter()
+            .filter(|d| !d.message.contains("CP_TEST_MATRIX_TOKEN"))
+            .collect();
         assert_eq!(diagnostics, vec![]);
         assert_eq!(checked, Some(config));
     }

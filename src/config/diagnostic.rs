@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub enum Severity {
     Error,
     Warning,
+    /// Not a problem: what a value was understood as (`config check` prints it on stdout).
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -14,6 +16,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }
@@ -40,6 +43,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    pub fn is_note(&self) -> bool {
+        self.severity == Severity::Note
     }
 }
 

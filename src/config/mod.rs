@@ -8,18 +8,20 @@ mod diagnostic;
 mod init;
 mod secret;
 
+/// The `[cadence]`, `[shifts]` and `[[people]]` sections are the domain's own policy types.
+pub use crate::domain::policy::{Cadence, KnownPerson, Shifts};
 pub use check::{
-    CADENCE_KEYS, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL,
-    TEMPLATES_KEYS, check, check_with,
+    CADENCE_KEYS, Finding, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS,
+    SPAN_OF_CONTROL, SYNC_KEYS, TEMPLATES_KEYS, check, check_with, check_with_findings,
+    matrix_user_id, parse_homeserver,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
 pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
-use crate::domain::duration::serde_human;
 use crate::domain::lint::{LintConfigError, LintOptions, Linter, RuleSpec};
+use crate::domain::policy::{DEFAULT_SPAN_OF_CONTROL, Policy};
 use crate::domain::template::{Template, TemplateError, TemplateKind};
-use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,24 @@ pub struct Config {
     pub templates: Templates,
     /// Linter rules added or disabled.
     pub lint: LintSettings,
+    /// Multi-cockpit sync through the incident's Matrix room.
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: the Matrix account this machine replicates the incident through. Without
+/// `access_token`, the login kept by `commandpost sync login` in the data dir is used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Homeserver URL, e.g. `https://matrix.example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homeserver: Option<String>,
+    /// Matrix user id, e.g. `@ricardo:example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// A secret reference (`env:NAME`, `file:/path`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
 }
 
 /// `[cleanup]`: items ticked (or skipped with a reason) after resolving.
@@ -129,77 +149,16 @@ impl KeySpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Cadence {
-    #[serde(with = "serde_human")]
-    pub sitrep_investigating: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub sitrep_confirmed: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub sitrep_major: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub status: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub impact_review: SignedDuration,
-}
-
-impl Default for Cadence {
-    fn default() -> Self {
-        Cadence {
-            sitrep_investigating: SignedDuration::from_mins(60),
-            sitrep_confirmed: SignedDuration::from_mins(60),
-            sitrep_major: SignedDuration::from_mins(30),
-            status: SignedDuration::from_mins(20),
-            impact_review: SignedDuration::from_mins(60),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Shifts {
-    #[serde(with = "serde_human")]
-    pub length: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub warn_at: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub break_after: SignedDuration,
-    #[serde(with = "serde_human")]
-    pub min_rest: SignedDuration,
-}
-
-impl Default for Shifts {
-    fn default() -> Self {
-        Shifts {
-            length: SignedDuration::from_hours(8),
-            warn_at: SignedDuration::from_hours(7),
-            break_after: SignedDuration::from_hours(4),
-            min_rest: SignedDuration::from_hours(8),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct Roster {
     pub span_of_control: usize,
 }
 
 impl Default for Roster {
     fn default() -> Self {
-        Roster { span_of_control: 7 }
+        Roster {
+            span_of_control: DEFAULT_SPAN_OF_CONTROL,
+        }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KnownPerson {
-    pub name: String,
-    #[serde(default)]
-    pub handle: Option<String>,
-    #[serde(default)]
-    pub team: Option<String>,
-    #[serde(default)]
-    pub contact: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -257,6 +216,24 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 pub const EMBEDDED_PATH: &str = "<embedded default>";
 
 impl Config {
+    /// What the domain needs of this configuration: cadences, shifts, span of control, the
+    /// people directory and the extra rotation roles (a role that does not parse is left out,
+    /// as `commandpost check` reports it).
+    pub fn policy(&self) -> Policy<'_> {
+        Policy {
+            cadence: self.cadence,
+            shifts: self.shifts,
+            span_of_control: self.roster.span_of_control,
+            people: &self.people,
+            rotation_roles: self
+                .rotation
+                .roles
+                .iter()
+                .filter_map(|r| r.parse().ok())
+                .collect(),
+        }
+    }
+
     /// The sitrep template `[templates] sitrep` names (a file is read now).
     pub fn sitrep_template(&self) -> Result<Template, TemplateError> {
         Template::resolve(&self.templates.sitrep, TemplateKind::Sitrep, read_template)
@@ -321,6 +298,26 @@ mod tests {
         let (config, diagnostics) = check(DEFAULT_TOML, Path::new("d"));
         assert_eq!(diagnostics, vec![]);
         assert_eq!(config, Some(Config::default()));
+    }
+
+    #[test]
+    fn the_domain_policy_comes_from_the_config() {
+        assert_eq!(Config::default().policy(), Policy::default());
+        let text = "[roster]\nspan_of_control = 5\n[shifts]\nlength = \"10h\"\n\
+                    [cadence]\nstatus = \"15m\"\n[rotation]\nroles = [\"ops:db\", \"bogus\"]\n\
+                    [[people]]\nname = \"Mei\"\n";
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        let policy = config.policy();
+        assert_eq!(policy.span_of_control, 5);
+        assert_eq!(policy.shifts.length, jiff::SignedDuration::from_hours(10));
+        assert_eq!(policy.cadence.status, jiff::SignedDuration::from_mins(15));
+        assert_eq!(policy.people, config.people.as_slice());
+        assert_eq!(
+            policy.rotation_roles.len(),
+            1,
+            "{:?}",
+            policy.rotation_roles
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::config::BackendKind;
-use super::message::{MessageKind, OutboundMessage};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// What the outbox knows when it makes an attempt.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

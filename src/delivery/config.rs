@@ -9,7 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::message::MessageKind;
+use crate::domain::outbound::MessageKind;
 
 /// Which backend implementation a `[[backends]]` entry uses.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,7 +181,8 @@ pub struct BackendConfig {
     pub components: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key: Option<String>,
-    /// PagerDuty base URL (default `https://events.pagerduty.com`; EU `https://events.eu.pagerduty.com`).
+    /// PagerDuty Events API: the full endpoint as documented (`https://events.eu.pagerduty.com/v2/enqueue`)
+    /// or its base (default `https://events.pagerduty.com`); see [`super::endpoint::pagerduty_events`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_url: Option<String>,
     /// Statuspage API base (default `https://api.statuspage.io/v1`).
@@ -209,6 +210,36 @@ pub struct BackendConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
+
+/// Every key a `[[backends]]` entry may have (each kind uses a subset).
+pub const KEYS: [&str; 26] = [
+    "name",
+    "kind",
+    "sends",
+    "drill",
+    "timeout",
+    "url",
+    "secret",
+    "homeserver",
+    "room",
+    "access_token",
+    "page_id",
+    "api_key",
+    "components",
+    "routing_key",
+    "events_url",
+    "api_base",
+    "smtp_url",
+    "host",
+    "port",
+    "tls",
+    "from",
+    "to",
+    "username",
+    "password",
+    "argv",
+    "path",
+];
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -361,25 +392,16 @@ impl BackendConfig {
         if let Err(e) = self.timeout() {
             issues.push(("timeout", e));
         }
-        // Values that are not secrets can be checked now.
-        for (key, val) in [
-            ("homeserver", &self.homeserver),
-            ("events_url", &self.events_url),
-            ("api_base", &self.api_base),
-        ] {
-            if let Some(v) = val
-                && !(v.starts_with("http://") || v.starts_with("https://"))
-            {
-                issues.push((key, "must start with http:// or https://".into()));
+        // Values that are not secrets can be checked now, as the backend will read them.
+        for (key, understood) in self.understood_urls() {
+            if let Err(e) = understood {
+                issues.push((key, e));
             }
         }
         if let Some(room) = &self.room
-            && !(room.starts_with('!') || room.starts_with('#'))
+            && let Err(e) = super::endpoint::matrix_room(room)
         {
-            issues.push((
-                "room",
-                "must be a room id (!abc:server) or an alias (#name:server)".into(),
-            ));
+            issues.push(("room", e));
         }
         if let Some(argv) = &self.argv
             && argv.first().is_none_or(|a| a.is_empty())
@@ -413,6 +435,30 @@ impl BackendConfig {
         } else {
             Err(issues)
         }
+    }
+}
+
+impl BackendConfig {
+    /// What each non-secret URL key (`events_url`, `api_base`, `homeserver`) is understood as
+    /// (see [`super::endpoint`]); `config check` shows it.
+    pub fn understood_urls(
+        &self,
+    ) -> Vec<(&'static str, Result<super::endpoint::Endpoint, String>)> {
+        use super::endpoint;
+        let mut out = Vec::new();
+        if let Some(v) = &self.events_url {
+            out.push(("events_url", endpoint::pagerduty_events(v)));
+        }
+        if let Some(v) = &self.api_base {
+            out.push((
+                "api_base",
+                endpoint::statuspage_api(v, self.page_id.as_deref()),
+            ));
+        }
+        if let Some(v) = &self.homeserver {
+            out.push(("homeserver", endpoint::matrix_homeserver(v)));
+        }
+        out
     }
 }
 

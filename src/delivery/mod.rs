@@ -1,8 +1,10 @@
-//! Outbound delivery: the message model, per-backend rendering and sending, and the retry
+//! Outbound delivery: per-backend rendering and sending, the durable outbox and the retry
 //! policy. Never imports ratatui; never logs or shows a secret (errors name backend and host).
 //!
-//! - [`message`]: [`OutboundMessage`], what the app constructs and the journal stores.
+//! - The message itself ([`OutboundMessage`](crate::domain::outbound::OutboundMessage)) and the
+//!   outbox's journal events are pure data in [`crate::domain::outbound`].
 //! - [`config`]: `[[backends]]` entries, validation, `env:`/`file:` secrets.
+//! - [`endpoint`]: what a pasted vendor URL means (full endpoint, base, subscribe URL, link).
 //! - [`backend`]: the [`Backend`] trait, [`DeliveryContext`], [`Delivered`], [`DeliveryError`].
 //! - [`backends`]: one file per kind; [`backends::build_backends`].
 //! - [`retry`]: status classification, Retry-After and body hints, backoff, [`retry::deliver_with_retry`].
@@ -13,8 +15,8 @@
 pub mod backend;
 pub mod backends;
 pub mod config;
+pub mod endpoint;
 pub mod http;
-pub mod message;
 pub mod outbox;
 pub mod render;
 pub mod retry;
@@ -22,6 +24,5 @@ pub mod setup;
 
 pub use backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 pub use config::{BackendConfig, BackendKind, EmailTls, SecretError, resolve_secret};
-pub use message::{MessageKind, OutboundMessage, PageAction, StatusPayload};
-pub use outbox::{Outbox, OutboxEvent, OutboxReport, OutboxState};
+pub use outbox::{Outbox, OutboxReport, OutboxState};
 pub use retry::{RetryOutcome, RetryPolicy, deliver_with_retry};

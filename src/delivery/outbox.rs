@@ -4,7 +4,8 @@
 //! with the same idempotency key). Backends are delivered by independent workers; a
 //! per-(incident, backend) lock file keeps two processes from delivering the same message.
 //!
-//! - [`OutboxEvent`]: the journal payload (`Payload::Outbox`).
+//! - [`OutboxEvent`](crate::domain::outbound::OutboxEvent): the journal payload
+//!   (`Payload::Outbox`), pure data in `domain::outbound`.
 //! - [`OutboxState`]: pure replay of those events (for the cockpit, `outbox --json`).
 //! - [`Outbox`]: queues messages and runs the workers until done or a deadline.
 
@@ -20,117 +21,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Backend, DeliveryContext, DeliveryError};
 use super::http::human_duration;
-use super::message::{MessageKind, OutboundMessage};
 use super::retry::RetryPolicy;
 use crate::domain::event::{Event, Payload};
+use crate::domain::outbound::{
+    AttemptResult, MessageKind, OutboundMessage, OutboxEvent, message_id_for,
+};
 use crate::journal::{Journal, JournalError};
-
-/// What the outbox writes to the journal (as `{"type":"outbox","data":{"event":...}}`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum OutboxEvent {
-    /// A message to deliver to these backends. An empty `message.id` means "derived from this
-    /// event": `<incident_id>.m<seq>` (see [`message_id_for`]).
-    Queued {
-        message: Box<OutboundMessage>,
-        backends: Vec<String>,
-    },
-    /// Written before every attempt: an attempt without an outcome had an unknown outcome.
-    Attempt {
-        message: String,
-        backend: String,
-        attempt: u32,
-    },
-    Outcome {
-        message: String,
-        backend: String,
-        attempt: u32,
-        result: AttemptResult,
-    },
-    /// The IC gave up on a delivery.
-    Dropped { message: String, backend: String },
-    /// The IC asked to retry a failed (or dropped) delivery.
-    Requeued { message: String, backend: String },
-}
-
-/// How one attempt ended.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum AttemptResult {
-    Delivered {
-        detail: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        remote_ref: Option<String>,
-    },
-    Retrying {
-        reason: String,
-        retry_at: Timestamp,
-        #[serde(default)]
-        parts_done: u32,
-    },
-    Failed {
-        reason: String,
-    },
-}
-
-impl OutboxEvent {
-    /// One line for the timeline.
-    pub fn describe(&self) -> String {
-        match self {
-            OutboxEvent::Queued { message, backends } => {
-                let what = if message.headline.trim().is_empty() {
-                    message.kind.to_string()
-                } else {
-                    format!("{} {:?}", message.kind, message.headline.trim())
-                };
-                if backends.is_empty() {
-                    format!("Queued {what}: no backend sends {}", message.kind)
-                } else {
-                    format!("Queued {what} for {}", backends.join(", "))
-                }
-            }
-            OutboxEvent::Attempt {
-                message,
-                backend,
-                attempt,
-            } => format!("Sending {message} to {backend} (attempt {attempt})"),
-            OutboxEvent::Outcome {
-                message,
-                backend,
-                result,
-                ..
-            } => match result {
-                AttemptResult::Delivered { detail, .. } => {
-                    format!("Delivered {message} to {backend}: {detail}")
-                }
-                AttemptResult::Retrying {
-                    reason, retry_at, ..
-                } => format!(
-                    "{message} to {backend}: will retry at {}: {reason}",
-                    retry_at.strftime("%H:%M:%S UTC")
-                ),
-                AttemptResult::Failed { reason } => {
-                    format!("{message} to {backend} failed: {reason}")
-                }
-            },
-            OutboxEvent::Dropped { message, backend } => {
-                format!("Dropped {message} to {backend}")
-            }
-            OutboxEvent::Requeued { message, backend } => {
-                format!("Requeued {message} to {backend}")
-            }
-        }
-    }
-}
-
-/// The id of a queued message: its own if set, else `<incident_id>.m<seq>`.
-pub fn message_id_for(message: &OutboundMessage, seq: u64) -> String {
-    if message.id.trim().is_empty() {
-        format!("{}.m{seq}", message.incident_id)
-    } else {
-        message.id.clone()
-    }
-}
 
 /// Where one delivery (message x backend) stands.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -705,8 +601,11 @@ impl Inner {
     /// Appends (fsynced) and folds in what it returns (foreign events first, then ours).
     fn append(&self, ev: OutboxEvent) -> Result<Vec<Event>, OutboxError> {
         self.with_shared(|s| {
+            // Stamped under the journal's lock (time order follows seq order).
             s.journal
-                .append(&self.actor, Timestamp::now(), Payload::Outbox(ev))
+                .append_with(&self.actor, Timestamp::now, |_, _| {
+                    Ok::<_, crate::journal::JournalError>(Payload::Outbox(ev))
+                })
                 .map_err(OutboxError::from)
         })
     }

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::message::{MessageKind, OutboundMessage, PageAction};
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 /// Appended where text was cut.
 pub const TRUNCATION_MARKER: &str = "… [truncated]";
@@ -14,7 +14,12 @@ pub fn severity_tag(severity: &str) -> String {
     format!("[{}]", severity.trim().to_uppercase())
 }
 
-/// `[TEST] [MAJOR] INC-42 · Elevated API errors`
+/// Characters of the incident's title a page keeps: a page is read on a phone lock screen,
+/// where the summary must show after the state, id and title.
+pub const PAGE_TITLE_CHARS: usize = 30;
+
+/// `[TEST] [MAJOR] INC-42 · Elevated API errors`; for a page the title is cut to
+/// [`PAGE_TITLE_CHARS`] (with `…`) so that the summary after it stays visible.
 pub fn title_line(msg: &OutboundMessage) -> String {
     let mut s = String::new();
     if msg.test {
@@ -23,17 +28,71 @@ pub fn title_line(msg: &OutboundMessage) -> String {
     s.push_str(&severity_tag(&msg.severity));
     s.push(' ');
     s.push_str(&msg.incident_id);
-    if !msg.incident_title.trim().is_empty() {
+    let title = msg.incident_title.trim();
+    if !title.is_empty() {
         s.push_str(" · ");
-        s.push_str(msg.incident_title.trim());
+        if msg.kind == MessageKind::Page && title.chars().count() > PAGE_TITLE_CHARS {
+            let cut: String = title.chars().take(PAGE_TITLE_CHARS - 1).collect();
+            s.push_str(cut.trim_end());
+            s.push('…');
+        } else {
+            s.push_str(title);
+        }
     }
     s
+}
+
+/// What a page says, as typed: a leading `[state] INC-…:` (which the title line already says,
+/// and which messages queued by earlier versions carry) is removed.
+pub fn page_summary(msg: &OutboundMessage, summary: &str) -> String {
+    let mut s = summary.trim();
+    if let Some(rest) = s.strip_prefix('[')
+        && let Some((tag, after)) = rest.split_once(']')
+        && !tag.contains(' ')
+    {
+        s = after.trim_start();
+    }
+    if !msg.incident_id.is_empty()
+        && let Some(rest) = s.strip_prefix(msg.incident_id.as_str())
+    {
+        s = rest.trim_start_matches(':').trim_start();
+    }
+    if s.is_empty() {
+        summary.trim().to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// The one-line headline a reader sees under the title line. A page's comes from what it
+/// does (`Page: <summary>`, `Page resolved`), so the summary is said once whatever the
+/// message's own headline holds.
+pub fn headline(msg: &OutboundMessage) -> String {
+    match (&msg.kind, &msg.page) {
+        (MessageKind::Page, Some(PageAction::Trigger { summary, .. })) => {
+            format!("Page: {}", page_summary(msg, summary))
+        }
+        (MessageKind::Page, Some(PageAction::Acknowledge)) => "Page acknowledged".into(),
+        (MessageKind::Page, Some(PageAction::Resolve)) => "Page resolved".into(),
+        (MessageKind::Page, Some(PageAction::Change { summary })) => summary.trim().to_string(),
+        _ => msg.headline.trim().to_string(),
+    }
+}
+
+/// A page as one line, for PagerDuty's summary and an email subject:
+/// `[INVESTIGATING] INC-42 · Elevated API errors: API error rate above 5%`.
+pub fn page_line(msg: &OutboundMessage) -> String {
+    let what = match &msg.page {
+        Some(PageAction::Trigger { summary, .. }) => page_summary(msg, summary),
+        _ => headline(msg),
+    };
+    format!("{}: {what}", title_line(msg))
 }
 
 /// The headline with the receiver's ping-everyone token in place of a leading `@all` when
 /// `mention_all`; otherwise unchanged.
 pub fn headline_with_mention(msg: &OutboundMessage, token: &str) -> String {
-    apply_mention(&msg.headline, msg.mention_all, token)
+    apply_mention(&headline(msg), msg.mention_all, token)
 }
 
 /// [`headline_with_mention`] on an already converted headline.
@@ -58,11 +117,16 @@ pub fn stage_label(stage: &str) -> String {
     }
 }
 
-/// The kind-specific part of the message in Markdown-light (no title, no headline).
+/// The kind-specific part of the message in Markdown-light (no title, no headline), saying
+/// nothing the headline already says: a status update's body is its rendered text (what the
+/// IC previewed), the structured fields only when there is none; a page has no body unless
+/// it adds to its summary.
 pub fn body_markdown(msg: &OutboundMessage) -> String {
-    let mut out: Vec<String> = Vec::new();
+    let body = msg.body.trim_end();
+    let has_body = !body.trim().is_empty();
     match msg.kind {
-        MessageKind::Status => {
+        MessageKind::Status if !has_body => {
+            let mut out: Vec<String> = Vec::new();
             if let Some(st) = &msg.status {
                 out.push(format!(
                     "**{}**: {}",
@@ -82,29 +146,25 @@ pub fn body_markdown(msg: &OutboundMessage) -> String {
                     out.push(format!("Next update: {}", n.trim()));
                 }
             }
+            out.join("\n")
         }
-        MessageKind::Page => {
-            if let Some(p) = &msg.page {
-                out.push(match p {
-                    PageAction::Trigger { summary, severity } => {
-                        format!("**Page triggered** ({severity}): {summary}")
-                    }
-                    PageAction::Acknowledge => "**Page acknowledged**".into(),
-                    PageAction::Resolve => "**Page resolved**".into(),
-                    PageAction::Change { summary } => format!("Change: {summary}"),
-                });
+        // A trigger's details, when they add to its summary; nothing else (a resolution's
+        // "Incident resolved" from earlier versions included).
+        MessageKind::Page => match &msg.page {
+            Some(PageAction::Trigger { summary, .. }) if has_body => {
+                let summary = page_summary(msg, summary);
+                let b = body.trim();
+                if b.contains(&summary) || summary.contains(page_summary(msg, b).as_str()) {
+                    String::new()
+                } else {
+                    body.to_string()
+                }
             }
-        }
-        MessageKind::Sitrep | MessageKind::Announcement => {}
+            _ => String::new(),
+        },
+        _ if has_body => body.to_string(),
+        _ => String::new(),
     }
-    let body = msg.body.trim_end();
-    if !body.trim().is_empty() {
-        if !out.is_empty() {
-            out.push(String::new());
-        }
-        out.push(body.to_string());
-    }
-    out.join("\n")
 }
 
 /// Title (bold), headline, blank line, body: the common Markdown rendering.
@@ -295,7 +355,7 @@ pub fn split_chars(text: &str, max: usize) -> Vec<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
-    use crate::delivery::message::StatusPayload;
+    use crate::domain::outbound::StatusPayload;
 
     pub(crate) fn msg(kind: MessageKind) -> OutboundMessage {
         OutboundMessage {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use rand::Rng;
 
 use super::backend::{Backend, Delivered, DeliveryContext, DeliveryError};
-use super::message::OutboundMessage;
+use crate::domain::outbound::OutboundMessage;
 
 /// What an HTTP status means for delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,10 +10,10 @@
 //!   problem that starts later (someone crosses 8 hours) shows again;
 //! - a state change clears reviews and snoozes (done by the replay).
 
-use crate::config::Config;
 use crate::domain::duration::short;
 use crate::domain::event::{LoopQuestion, Payload, Severity};
 use crate::domain::incident::{DomainError, Incident};
+use crate::domain::policy::{Cadence, Policy};
 use jiff::{SignedDuration, Timestamp};
 
 /// A row's status, in increasing order of urgency.
@@ -97,32 +97,32 @@ fn due_from(cadence: SignedDuration) -> SignedDuration {
 }
 
 /// The sitrep cadence for the incident's current state.
-pub fn sitrep_cadence(inc: &Incident, cfg: &Config) -> SignedDuration {
+pub fn sitrep_cadence(inc: &Incident, cadence: &Cadence) -> SignedDuration {
     match inc.state {
-        Severity::Major => cfg.cadence.sitrep_major,
-        Severity::Confirmed => cfg.cadence.sitrep_confirmed,
-        Severity::Investigating | Severity::Resolved => cfg.cadence.sitrep_investigating,
+        Severity::Major => cadence.sitrep_major,
+        Severity::Confirmed => cadence.sitrep_confirmed,
+        Severity::Investigating | Severity::Resolved => cadence.sitrep_investigating,
     }
 }
 
 /// How long a review of `q` stays valid.
-fn window(q: LoopQuestion, inc: &Incident, cfg: &Config) -> SignedDuration {
+fn window(q: LoopQuestion, inc: &Incident, policy: &Policy) -> SignedDuration {
     match q {
-        LoopQuestion::Customers => cfg.cadence.status,
-        LoopQuestion::Impact => cfg.cadence.impact_review,
-        _ => sitrep_cadence(inc, cfg),
+        LoopQuestion::Customers => policy.cadence.status,
+        LoopQuestion::Impact => policy.cadence.impact_review,
+        _ => sitrep_cadence(inc, &policy.cadence),
     }
 }
 
 /// Evaluates the six questions, in doctrine order.
-pub fn evaluate(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Row> {
+pub fn evaluate(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Row> {
     LoopQuestion::ALL
         .iter()
-        .map(|&q| evaluate_one(inc, cfg, now, q))
+        .map(|&q| evaluate_one(inc, policy, now, q))
         .collect()
 }
 
-fn evaluate_one(inc: &Incident, cfg: &Config, now: Timestamp, q: LoopQuestion) -> Row {
+fn evaluate_one(inc: &Incident, policy: &Policy, now: Timestamp, q: LoopQuestion) -> Row {
     if !inc.is_open() {
         return Row {
             question: q,
@@ -131,11 +131,11 @@ fn evaluate_one(inc: &Incident, cfg: &Config, now: Timestamp, q: LoopQuestion) -
         };
     }
     let findings = match q {
-        LoopQuestion::Support => support(inc, cfg),
-        LoopQuestion::Breaks => breaks(inc, cfg, now),
-        LoopQuestion::Customers => customers(inc, cfg, now),
-        LoopQuestion::Impact => impact(inc, cfg, now),
-        LoopQuestion::Sitrep => sitrep(inc, cfg, now),
+        LoopQuestion::Support => support(inc, policy),
+        LoopQuestion::Breaks => breaks(inc, policy, now),
+        LoopQuestion::Customers => customers(inc, policy, now),
+        LoopQuestion::Impact => impact(inc, policy, now),
+        LoopQuestion::Sitrep => sitrep(inc, policy, now),
         LoopQuestion::GroupsInformed => groups_informed(inc),
     };
     let worst = findings.iter().map(|f| f.status).max();
@@ -170,7 +170,7 @@ fn evaluate_one(inc: &Incident, cfg: &Config, now: Timestamp, q: LoopQuestion) -
     }
 
     if let Some((at, by)) = &reviewed {
-        let valid = plus(*at, window(q, inc, cfg)) > now;
+        let valid = plus(*at, window(q, inc, policy)) > now;
         let uncovered = findings
             .iter()
             .filter(|f| f.status > Status::Ok)
@@ -216,7 +216,7 @@ fn evaluate_one(inc: &Incident, cfg: &Config, now: Timestamp, q: LoopQuestion) -
                     format!(
                         "last reviewed {} ago, due every {}",
                         ago(now, *at),
-                        words(window(q, inc, cfg))
+                        words(window(q, inc, policy))
                     ),
                 ),
             };
@@ -245,8 +245,8 @@ fn last_state_change(inc: &Incident) -> Timestamp {
     inc.state_changes.last().map_or(inc.opened_at, |c| c.at)
 }
 
-fn support(inc: &Incident, cfg: &Config) -> Vec<Finding> {
-    let limit = cfg.roster.span_of_control;
+fn support(inc: &Incident, policy: &Policy) -> Vec<Finding> {
+    let limit = policy.span_of_control;
     let mut out = Vec::new();
     for g in inc.groups.values() {
         let lead = inc
@@ -289,24 +289,24 @@ const SHIFT_WEIGHT: i64 = 1 << 40;
 
 /// Who must hand which role to whom, per holder due or past the shift limit (from the
 /// rotation proposals: one hour before the limit with the default `warn_at`).
-fn handoff_hints(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<(String, String)> {
+fn handoff_hints(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<(String, String)> {
     use crate::domain::followup::rotation::{breaks_hint, propose_all};
-    let roles: Vec<crate::domain::role::Role> = cfg
-        .rotation
-        .roles
-        .iter()
-        .filter_map(|r| r.parse().ok())
-        .collect();
-    propose_all(inc, &roles, &cfg.people, cfg, now)
-        .iter()
-        // With nobody to propose, the plain "N on shift" finding says it better.
-        .filter(|p| p.next.is_some() || p.pending_to.is_some())
-        .filter_map(|p| Some((p.holder.clone()?, breaks_hint(p, cfg, now)?)))
-        .collect()
+    propose_all(
+        inc,
+        &policy.rotation_roles,
+        policy.people,
+        &policy.shifts,
+        now,
+    )
+    .iter()
+    // With nobody to propose, the plain "N on shift" finding says it better.
+    .filter(|p| p.next.is_some() || p.pending_to.is_some())
+    .filter_map(|p| Some((p.holder.clone()?, breaks_hint(p, &policy.shifts, now)?)))
+    .collect()
 }
 
-fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
-    let hints = handoff_hints(inc, cfg, now);
+fn breaks(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
+    let hints = handoff_hints(inc, policy, now);
     let hint_for = |name: &str| -> Option<String> {
         let h: Vec<&str> = hints
             .iter()
@@ -328,7 +328,7 @@ fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
         if longest.is_none_or(|(_, d)| on > d) {
             longest = Some((&p.name, on));
         }
-        if on >= cfg.shifts.length {
+        if on >= policy.shifts.length {
             out.push((
                 Finding {
                     status: Status::Overdue,
@@ -337,31 +337,31 @@ fn breaks(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
                             "{} {} on shift (limit {})",
                             p.name,
                             short(on),
-                            crate::domain::duration::config_form(cfg.shifts.length)
+                            crate::domain::duration::config_form(policy.shifts.length)
                         )
                     }),
-                    since: Some(plus(start, cfg.shifts.length)),
+                    since: Some(plus(start, policy.shifts.length)),
                 },
                 SHIFT_WEIGHT + on.as_secs(),
             ));
-        } else if on >= cfg.shifts.warn_at {
+        } else if on >= policy.shifts.warn_at {
             out.push((
                 Finding {
                     status: Status::Due,
                     text: hint_for(&p.name)
                         .unwrap_or_else(|| format!("{} {} on shift", p.name, short(on))),
-                    since: Some(plus(start, cfg.shifts.warn_at)),
+                    since: Some(plus(start, policy.shifts.warn_at)),
                 },
                 SHIFT_WEIGHT + on.as_secs(),
             ));
         } else {
             let without = now.duration_since(rest);
-            if without >= cfg.shifts.break_after {
+            if without >= policy.shifts.break_after {
                 out.push((
                     Finding {
                         status: Status::Due,
                         text: format!("{} {} without a break", p.name, short(without)),
-                        since: Some(plus(rest, cfg.shifts.break_after)),
+                        since: Some(plus(rest, policy.shifts.break_after)),
                     },
                     without.as_secs(),
                 ));
@@ -433,13 +433,13 @@ fn recurring(
     }
 }
 
-fn customers(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+fn customers(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     let last = inc.last_status();
     let mut out = vec![recurring(
         "status page",
         last.map(|s| s.at),
         inc.opened_at,
-        cfg.cadence.status,
+        policy.cadence.status,
         now,
     )];
     if let Some(promised) = last.and_then(|s| s.fields.next_update_at)
@@ -458,7 +458,7 @@ fn customers(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
     out
 }
 
-fn impact(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+fn impact(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     let changed = last_state_change(inc);
     match (inc.impact.text.is_empty(), inc.impact.reviewed_at) {
         (true, _) => Vec::new(),
@@ -471,15 +471,15 @@ fn impact(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
             ),
             since: Some(changed),
         }],
-        (false, Some(at)) if now.duration_since(at) >= cfg.cadence.impact_review => {
+        (false, Some(at)) if now.duration_since(at) >= policy.cadence.impact_review => {
             vec![Finding {
                 status: Status::Due,
                 text: format!(
                     "last reviewed {} ago, due every {}",
                     ago(now, at),
-                    words(cfg.cadence.impact_review)
+                    words(policy.cadence.impact_review)
                 ),
-                since: Some(plus(at, cfg.cadence.impact_review)),
+                since: Some(plus(at, policy.cadence.impact_review)),
             }]
         }
         (false, _) => vec![Finding {
@@ -490,13 +490,13 @@ fn impact(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
     }
 }
 
-fn sitrep(inc: &Incident, cfg: &Config, now: Timestamp) -> Vec<Finding> {
+fn sitrep(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     let last = inc.last_sitrep();
     let mut out = vec![recurring(
         "sitrep",
         last.map(|s| s.at),
         inc.opened_at,
-        sitrep_cadence(inc, cfg),
+        sitrep_cadence(inc, &policy.cadence),
         now,
     )];
     if let (Some(s), Some(c)) = (last, inc.state_changes.last())
@@ -658,7 +658,7 @@ mod tests {
     }
 
     fn row(inc: &Incident, now: i64, q: LoopQuestion) -> Row {
-        evaluate_one(inc, &Config::default(), t(now), q)
+        evaluate_one(inc, &Policy::default(), t(now), q)
     }
 
     #[test]
@@ -721,14 +721,18 @@ mod tests {
         );
         // One hour before the limit, someone rested from the config (Ricardo rested only
         // 6h by then).
-        let mut cfg = Config::default();
-        cfg.people.push(crate::config::KnownPerson {
+        let people = [crate::domain::policy::KnownPerson {
             name: "Mei".into(),
             handle: None,
             team: None,
             contact: None,
-        });
-        let r = evaluate_one(&b.inc(), &cfg, t(7 * 60), LoopQuestion::Breaks);
+            matrix: None,
+        }];
+        let policy = Policy {
+            people: &people,
+            ..Policy::default()
+        };
+        let r = evaluate_one(&b.inc(), &policy, t(7 * 60), LoopQuestion::Breaks);
         assert_eq!(
             (r.status, r.reason.as_str()),
             (
@@ -873,7 +877,7 @@ mod tests {
             },
         );
         assert!(
-            evaluate(&b.inc(), &Config::default(), t(500))
+            evaluate(&b.inc(), &Policy::default(), t(500))
                 .iter()
                 .all(|r| r.status == Status::Ok)
         );

@@ -85,8 +85,8 @@ pub fn describe(p: &Payload) -> String {
             )
         }
         Payload::Outbox(o) => o.describe(),
-        Payload::Unknown { kind, .. } => {
-            format!("[{kind}] (event from a newer version, kept as is)")
+        Payload::Unknown { kind, v, .. } => {
+            format!("[{kind}] written by a newer commandpost (v{v}); upgrade to see it")
         }
         other => crate::domain::followup::describe(other).unwrap_or_else(|| other.kind()),
     };

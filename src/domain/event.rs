@@ -1,6 +1,7 @@
 //! Journal events: the only way the incident changes. State is the replay of
 //! these. Events of a type this version does not know are kept verbatim.
 
+use crate::domain::outbound::OutboxEvent;
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -308,14 +309,17 @@ pub enum Payload {
         decision: Option<DrillDecision>,
     },
     /// The durable outbox: a message queued, a delivery attempt, its outcome
-    /// (see `crate::delivery::outbox`).
-    Outbox(crate::delivery::outbox::OutboxEvent),
-    /// An event type this version does not know (written by a newer one).
-    /// Kept and shown, never dropped.
+    /// (pure data in `domain::outbound`; the delivery layer's outbox writes them).
+    Outbox(OutboxEvent),
+    /// An event this version cannot read: a type it does not know, or a line
+    /// written by a newer version (`v`) that it cannot decode. Kept and shown
+    /// ("written by a newer commandpost"), never dropped.
     #[serde(skip)]
     Unknown {
         kind: String,
         data: Value,
+        /// The format version the line was written with.
+        v: u32,
     },
 }
 
@@ -375,10 +379,10 @@ pub struct Event {
 }
 
 impl Serialize for Event {
+    /// The journal line's shape (no re-parsing: data nested as deep as a line
+    /// may hold serializes without hitting the parser's depth limit).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let line = self.to_line().map_err(serde::ser::Error::custom)?;
-        let v: Value = serde_json::from_str(&line).map_err(serde::ser::Error::custom)?;
-        v.serialize(s)
+        self.raw().map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 
@@ -422,8 +426,12 @@ pub enum DecodeError {
 impl Event {
     /// Encodes the event as one JSON line (without the newline).
     pub fn to_line(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.raw()?)
+    }
+
+    fn raw(&self) -> Result<RawEvent, serde_json::Error> {
         let (kind, data) = match &self.payload {
-            Payload::Unknown { kind, data } => (kind.clone(), data.clone()),
+            Payload::Unknown { kind, data, .. } => (kind.clone(), data.clone()),
             known => {
                 let mut v = serde_json::to_value(known)?;
                 let kind = v
@@ -435,7 +443,7 @@ impl Event {
                 (kind, data)
             }
         };
-        serde_json::to_string(&RawEvent {
+        Ok(RawEvent {
             v: self.v,
             seq: self.seq,
             ts: self.ts,
@@ -445,8 +453,17 @@ impl Event {
         })
     }
 
-    /// Decodes one JSON line. Unknown types become [`Payload::Unknown`].
+    /// Decodes one JSON line. Unknown types become [`Payload::Unknown`], and
+    /// so does a line of a newer format version (`v` above [`FORMAT_VERSION`])
+    /// that this version cannot decode: it is kept, not rejected.
     pub fn from_line(line: &str) -> Result<Event, DecodeError> {
+        match Self::decode_strict(line) {
+            Ok(ev) => Ok(ev),
+            Err(e) => Self::decode_newer(line).ok_or(e),
+        }
+    }
+
+    fn decode_strict(line: &str) -> Result<Event, DecodeError> {
         let raw: RawLine = serde_json::from_str(line).map_err(DecodeError::Envelope)?;
         let data = raw.data.as_ref().map(|d| d.get()).unwrap_or("null");
         let payload = if KNOWN_TYPES.contains(&raw.kind.as_ref()) {
@@ -462,6 +479,7 @@ impl Event {
             Payload::Unknown {
                 kind: raw.kind.to_string(),
                 data: serde_json::from_str(data).map_err(DecodeError::Envelope)?,
+                v: raw.v,
             }
         };
         Ok(Event {
@@ -471,6 +489,54 @@ impl Event {
             actor: raw.actor.into_owned(),
             payload,
         })
+    }
+
+    /// A line from a newer version that the strict decoder refused: kept
+    /// whole as [`Payload::Unknown`] if it is a JSON object with a `v` above
+    /// ours and a `seq` (the journal's order needs it). Its `data` (or, if
+    /// the envelope itself changed, the whole line) is carried verbatim.
+    fn decode_newer(line: &str) -> Option<Event> {
+        let Value::Object(mut obj) = serde_json::from_str::<Value>(line).ok()? else {
+            return None;
+        };
+        let v = u32::try_from(obj.get("v")?.as_u64()?).ok()?;
+        if v <= FORMAT_VERSION {
+            return None;
+        }
+        let seq = obj.get("seq")?.as_u64()?;
+        let ts = obj
+            .get("ts")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let actor = obj
+            .get("actor")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("(untyped)")
+            .to_string();
+        let known_envelope = ["v", "seq", "ts", "actor", "type", "data"];
+        let data = if obj.keys().all(|k| known_envelope.contains(&k.as_str())) {
+            obj.remove("data").unwrap_or(Value::Null)
+        } else {
+            Value::Object(obj)
+        };
+        Some(Event {
+            v,
+            seq,
+            ts,
+            actor,
+            payload: Payload::Unknown { kind, data, v },
+        })
+    }
+
+    /// Whether this version understood the event (it is not [`Payload::Unknown`]).
+    pub fn understood(&self) -> bool {
+        !matches!(self.payload, Payload::Unknown { .. })
     }
 }
 
@@ -593,7 +659,7 @@ mod tests {
                     options: vec!["yes".into(), "no".into()],
                 }),
             },
-            Payload::Outbox(crate::delivery::outbox::OutboxEvent::Dropped {
+            Payload::Outbox(OutboxEvent::Dropped {
                 message: "INC-1.m3".into(),
                 backend: "slack".into(),
             }),
@@ -640,7 +706,8 @@ mod tests {
             e.payload,
             Payload::Unknown {
                 kind: "weather_report".into(),
-                data: serde_json::json!({"rain": true})
+                data: serde_json::json!({"rain": true}),
+                v: 2,
             }
         );
         let again = Event::from_line(&e.to_line().unwrap_or_default()).ok();

@@ -35,6 +35,24 @@ pub enum DomainError {
     NotOpened,
     #[error("no hypothesis #{0}")]
     UnknownHypothesis(u32),
+    #[error("no {0} number is left after {1} (edit the journal's largest one by hand)")]
+    NumbersExhausted(&'static str, u32),
+    #[error(
+        "sitrep v{0} was sent meanwhile (by another cockpit or script): this one was NOT sent; \
+         review the draft against it and send again"
+    )]
+    SitrepSentMeanwhile(u32),
+}
+
+/// One more than the largest of `ids` (1 first); checked: a hand-edited journal
+/// holding the largest id has no successor.
+pub(crate) fn next_number(
+    what: &'static str,
+    ids: impl Iterator<Item = u32>,
+) -> Result<u32, DomainError> {
+    let max = ids.max().unwrap_or(0);
+    max.checked_add(1)
+        .ok_or(DomainError::NumbersExhausted(what, max))
 }
 
 /// Who holds a role and since when.
@@ -534,11 +552,44 @@ impl Incident {
     }
 
     pub fn cmd_hypothesis(&self, text: &str) -> Result<Payload, DomainError> {
-        let id = self.hypotheses.iter().map(|h| h.id).max().unwrap_or(0) + 1;
         Ok(Payload::HypothesisAdded {
-            id,
+            id: self.next_hypothesis_id()?,
             text: text_field("hypothesis", text, 1000)?,
         })
+    }
+
+    pub fn next_hypothesis_id(&self) -> Result<u32, DomainError> {
+        next_number("hypothesis", self.hypotheses.iter().map(|h| h.id))
+    }
+
+    /// A payload made from an older view of the incident, numbered again
+    /// against the incident as it is now (under the journal's lock): new
+    /// hypothesis and remediation ids are allocated here, and a sitrep whose
+    /// version was taken meanwhile is refused (its text names the version).
+    pub fn renumber(&self, payload: Payload) -> Result<Payload, DomainError> {
+        match payload {
+            Payload::HypothesisAdded { text, .. } => Ok(Payload::HypothesisAdded {
+                id: self.next_hypothesis_id()?,
+                text,
+            }),
+            Payload::RemediationAdded { text, owner, .. } => Ok(Payload::RemediationAdded {
+                id: self.next_remediation_id()?,
+                text,
+                owner,
+            }),
+            Payload::SitrepSent { version, .. }
+                if self.sitreps.iter().any(|s| s.version >= version) =>
+            {
+                Err(DomainError::SitrepSentMeanwhile(
+                    self.sitreps
+                        .iter()
+                        .map(|s| s.version)
+                        .max()
+                        .unwrap_or(version),
+                ))
+            }
+            other => Ok(other),
+        }
     }
 
     pub fn cmd_rule_out(&self, id: u32, reason: Option<&str>) -> Result<Payload, DomainError> {

@@ -8,6 +8,8 @@ pub mod event;
 pub mod followup;
 pub mod incident;
 pub mod lint;
+pub mod outbound;
+pub mod policy;
 pub mod role;
 pub mod sitrep;
 pub mod status;

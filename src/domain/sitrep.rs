@@ -93,11 +93,19 @@ pub enum SitrepError {
     TooManyLinks,
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    Numbering(#[from] crate::domain::incident::DomainError),
 }
 
-/// The version the next sitrep gets: one more than the highest sent (v1 first).
+/// The version the next sitrep gets: one more than the highest sent (v1 first). Saturates at
+/// the largest version (a hand-edited journal): [`compose`] then refuses to send.
 pub fn next_version(inc: &Incident) -> u32 {
-    inc.sitreps.iter().map(|s| s.version).max().unwrap_or(0) + 1
+    inc.sitreps
+        .iter()
+        .map(|s| s.version)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1)
 }
 
 /// The line marking an open hypothesis in the needs field.
@@ -306,6 +314,7 @@ pub fn compose(
     validate(&fields)?;
     let people = SitrepPeople::from_roster(inc);
     let meta = SitrepMeta::next(inc, now);
+    crate::domain::incident::next_number("sitrep version", inc.sitreps.iter().map(|s| s.version))?;
     let rendered = render(&fields, &people, template, &meta)?;
     Ok(Payload::SitrepSent {
         version: meta.version,

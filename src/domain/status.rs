@@ -6,10 +6,10 @@
 //! [`preview`] for the preview pane, [`compose`] on send (it validates, renders and returns the
 //! [`Payload::StatusPosted`] to journal).
 
-use crate::config::Config;
 use crate::domain::event::{Payload, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Linter, Stage, Warning};
+use crate::domain::policy::Cadence;
 use crate::domain::template::{Template, TemplateError};
 use crate::domain::text::{one_line, strip_control};
 use jiff::{SignedDuration, Timestamp};
@@ -142,11 +142,11 @@ impl StatusMeta {
 
 /// When the next update should be promised by default: `now` plus the status cadence, or
 /// nothing once the incident is resolved.
-pub fn next_update_default(inc: &Incident, cfg: &Config, now: Timestamp) -> Option<Timestamp> {
+pub fn next_update_default(inc: &Incident, cadence: &Cadence, now: Timestamp) -> Option<Timestamp> {
     if !inc.is_open() {
         return None;
     }
-    now.checked_add(cfg.cadence.status).ok()
+    now.checked_add(cadence.status).ok()
 }
 
 /// The form's starting point: the last update's stage, workaround and components (the

@@ -24,6 +24,26 @@ pub enum JournalError {
     Exists { path: PathBuf },
     #[error("{path}: the journal is empty")]
     Empty { path: PathBuf },
+    #[error(
+        "{path}:{line}: sequence number {seq} is the largest there is: no event can follow it \
+         (nothing was written; fix that line's \"seq\" by hand)"
+    )]
+    SeqExhausted {
+        path: PathBuf,
+        line: usize,
+        seq: u64,
+    },
+    #[error(
+        "{path}:{line}: written by a newer commandpost (v{v}, event {kind:?}): this version \
+         cannot {what} without understanding it; upgrade commandpost (the journal was not modified)"
+    )]
+    Newer {
+        path: PathBuf,
+        line: usize,
+        v: u32,
+        kind: String,
+        what: &'static str,
+    },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -47,6 +67,8 @@ pub struct Journal {
     /// Lines consumed so far (for error messages).
     lines: usize,
     last_seq: u64,
+    /// Time of the last event read or written: a new event is never stamped earlier.
+    last_ts: Timestamp,
 }
 
 /// A journal together with what it held when opened.
@@ -76,6 +98,27 @@ impl Drop for Lock {
     }
 }
 
+/// For commands that must understand every event (a post-mortem): the first
+/// event this version cannot read (from a newer version, or of a type it does
+/// not know) is an error naming the file and its line. `events` are the
+/// journal's events from its first line (one event per line).
+pub fn require_understood(
+    path: &Path,
+    events: &[Event],
+    what: &'static str,
+) -> Result<(), JournalError> {
+    match events.iter().enumerate().find(|(_, e)| !e.understood()) {
+        None => Ok(()),
+        Some((i, e)) => Err(JournalError::Newer {
+            path: path.to_path_buf(),
+            line: i + 1,
+            v: e.v,
+            kind: e.payload.kind(),
+            what,
+        }),
+    }
+}
+
 impl Journal {
     fn fresh(path: &Path, file: File) -> Journal {
         Journal {
@@ -84,6 +127,7 @@ impl Journal {
             offset: 0,
             lines: 0,
             last_seq: 0,
+            last_ts: Timestamp::UNIX_EPOCH,
         }
     }
 
@@ -145,9 +189,11 @@ impl Journal {
         Ok((j, ev))
     }
 
-    /// Opens an existing journal and reads it whole, recovering a torn last
-    /// line by moving it to `<journal>.torn`. A damaged line anywhere else is
-    /// an error naming file and line; the file is then left untouched.
+    /// Opens an existing journal for writing and reads it whole. Holding the
+    /// lock, it repairs a torn tail (an incomplete last line, without its
+    /// newline, from an interrupted write) by moving it to `<journal>.torn`.
+    /// A complete line that does not decode is never moved: it is an error
+    /// naming file and line, and the file is left untouched.
     pub fn open(path: &Path) -> Result<Opened, JournalError> {
         let mut events = Vec::new();
         let (journal, warnings) = Self::open_with(path, |e| events.push(e))?;
@@ -193,20 +239,34 @@ impl Journal {
         Ok((j, warnings))
     }
 
-    /// Reads a journal without changing it (no recovery, no lock): the
-    /// events of its good prefix, and whether a torn last line follows.
+    /// Reads a journal without changing it (no recovery, no lock): every
+    /// event, and whether an incomplete last line follows (a writer being
+    /// interrupted or still writing: only a writer repairs it). A complete
+    /// line that does not decode is an error naming file and line.
     pub fn read(path: &Path) -> Result<(Vec<Event>, bool), JournalError> {
+        let mut events = Vec::new();
+        let torn = Self::read_with(path, |e| events.push(e))?;
+        Ok((events, torn))
+    }
+
+    /// Like [`Journal::read`] but streams each event to `on_event`. Returns
+    /// whether an incomplete last line follows.
+    pub fn read_with(path: &Path, on_event: impl FnMut(Event)) -> Result<bool, JournalError> {
         let file = File::open(path).map_err(io(path, "open"))?;
         let reader = file.try_clone().map_err(io(path, "dup"))?;
         let mut j = Journal::fresh(path, file);
-        let mut events = Vec::new();
-        let (_, _, tail) = j.stream(reader, |e| events.push(e))?;
-        Ok((events, tail.is_some()))
+        let (count, _, tail) = j.stream(reader, on_event)?;
+        if count == 0 {
+            return Err(JournalError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(tail.is_some())
     }
 
     /// Streams the file from the start. Returns the number of events, the
     /// length of the good prefix and the torn tail (if any): a last line
-    /// without a newline, or a last line that does not decode.
+    /// without its newline. A complete line that does not decode is an error.
     fn stream(
         &mut self,
         file: File,
@@ -232,26 +292,13 @@ impl Journal {
                 return Ok((count, good, Some(line)));
             }
             let line_no = self.lines + 1;
-            match self.decode(&line[..n - 1], line_no) {
-                Ok(ev) => {
-                    on_event(ev);
-                    count += 1;
-                    self.lines += 1;
-                    good += n as u64;
-                }
-                Err(e) => {
-                    let at_end = reader
-                        .fill_buf()
-                        .map_err(io(&self.path, "read"))?
-                        .is_empty();
-                    // A bad final line is a torn write; anywhere else it is damage.
-                    if at_end {
-                        line.pop();
-                        return Ok((count, good, Some(line)));
-                    }
-                    return Err(e);
-                }
-            }
+            // A complete line is never a torn write, even the last one: one that does not
+            // decode is damage (or a hand edit), reported and left where it is.
+            let ev = self.decode(&line[..n - 1], line_no)?;
+            on_event(ev);
+            count += 1;
+            self.lines += 1;
+            good += n as u64;
         }
     }
 
@@ -270,6 +317,7 @@ impl Journal {
             )));
         }
         self.last_seq = ev.seq;
+        self.last_ts = self.last_ts.max(ev.ts);
         Ok(ev)
     }
 
@@ -323,24 +371,50 @@ impl Journal {
     /// Appends one event under the lock and fsyncs it. Returns every event
     /// new to this reader, in order: any appended by other writers since the
     /// last read, then this one (always last). The change counts as made
-    /// only when this returns `Ok`.
+    /// only when this returns `Ok`. The event is stamped `now`, or the last
+    /// event's time if that is later (time order always follows seq order).
     pub fn append(
         &mut self,
         actor: &str,
         now: Timestamp,
         payload: Payload,
     ) -> Result<Vec<Event>, JournalError> {
+        self.append_with(actor, || now, |_, _| Ok(payload))
+    }
+
+    /// The locked append: everything numbered is numbered here. Under the
+    /// lock it reads what other writers appended (`new`, passed to `make`),
+    /// allocates the next seq (checked: the largest seq has no successor),
+    /// reads `clock` for the event's time (never earlier than the last
+    /// event's), then asks `make` for the payload given the new events and
+    /// that time, and writes it. `make` can refuse (`Err`): nothing is written.
+    pub fn append_with<E: From<JournalError>>(
+        &mut self,
+        actor: &str,
+        clock: impl FnOnce() -> Timestamp,
+        make: impl FnOnce(&[Event], Timestamp) -> Result<Payload, E>,
+    ) -> Result<Vec<Event>, E> {
         let path = self.path.clone();
         let _lock = Lock::exclusive(&self.file, &path)?;
         let mut events = self.poll()?;
+        let seq = self
+            .last_seq
+            .checked_add(1)
+            .ok_or_else(|| JournalError::SeqExhausted {
+                path: path.clone(),
+                line: self.lines,
+                seq: self.last_seq,
+            })?;
+        let ts = clock().max(self.last_ts);
+        let payload = make(&events, ts)?;
         let ev = Event {
             v: FORMAT_VERSION,
-            seq: self.last_seq + 1,
-            ts: now,
+            seq,
+            ts,
             actor: actor.to_string(),
             payload,
         };
-        let mut line = ev.to_line()?;
+        let mut line = ev.to_line().map_err(JournalError::from)?;
         line.push('\n');
         // Seek to the real end (a torn tail from a crashed writer may exist:
         // it would have been moved aside on open; the lock keeps us alone).
@@ -365,6 +439,7 @@ impl Journal {
         self.offset += line.len() as u64;
         self.lines += 1;
         self.last_seq = ev.seq;
+        self.last_ts = ev.ts;
         events.push(ev);
         Ok(events)
     }

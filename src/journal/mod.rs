@@ -5,5 +5,5 @@
 mod file;
 pub mod store;
 
-pub use file::{Journal, JournalError, Opened};
+pub use file::{Journal, JournalError, Opened, require_understood};
 pub use store::{IncidentSummary, Store, StoreError};

@@ -26,7 +26,21 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The incident that would be current cannot be read: never "no open
+    /// incident" (a new one must not be opened over it unawares).
+    #[error(
+        "incident {id} cannot be read: {source}\n  (until then, act on another incident with \
+         --incident ID; `commandpost list` shows them)"
+    )]
+    Unreadable {
+        id: String,
+        #[source]
+        source: Box<StoreError>,
+    },
 }
+
+/// Every incident's summary, and the unreadable ones by id.
+type Scan = (Vec<IncidentSummary>, Vec<(String, StoreError)>);
 
 /// One line of `commandpost list`.
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +147,17 @@ impl Store {
         Ok(path)
     }
 
-    /// Opens an incident's journal and replays it, keeping the events.
+    /// Reads an incident without changing anything (no lock, no repair): its
+    /// events, their replay, and whether an incomplete last line follows
+    /// (left for the next writer to move aside). For read-only commands.
+    pub fn read(&self, id: &str) -> Result<(Vec<Event>, Incident, bool), StoreError> {
+        let (events, torn) = Journal::read(&self.existing_journal(id)?)?;
+        let inc = Incident::replay(&events)?;
+        Ok((events, inc, torn))
+    }
+
+    /// Opens an incident's journal for writing (repairing a torn tail under
+    /// the lock) and replays it, keeping the events.
     pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
         let opened = Journal::open(&self.existing_journal(id)?)?;
         let inc = Incident::replay(&opened.events)?;
@@ -168,6 +192,15 @@ impl Store {
     /// Summaries of every incident, newest first. Unreadable journals are
     /// reported as errors in the second list rather than hiding the others.
     pub fn list(&self) -> Result<(Vec<IncidentSummary>, Vec<String>), StoreError> {
+        let (out, errors) = self.scan()?;
+        Ok((
+            out,
+            errors.into_iter().map(|(_, e)| e.to_string()).collect(),
+        ))
+    }
+
+    /// Like [`Store::list`], the unreadable ones by id.
+    fn scan(&self) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for id in self.ids()? {
@@ -184,7 +217,7 @@ impl Store {
                     ic: inc.ic().map(|h| h.name.clone()),
                     events: n as u64,
                 }),
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push((id, e)),
             }
         }
         out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
@@ -192,9 +225,24 @@ impl Store {
     }
 
     /// The current incident: the most recently opened one that is still open.
+    /// An unreadable journal that could be it (opened later than the newest
+    /// open incident, or there is no open one) is an error naming its file
+    /// and line, never "no open incident".
     pub fn current(&self) -> Result<Option<String>, StoreError> {
-        let (list, _) = self.list()?;
-        Ok(list.into_iter().find(|s| s.state.is_open()).map(|s| s.id))
+        let (list, errors) = self.scan()?;
+        let current = list.into_iter().find(|s| s.state.is_open());
+        // Ids sort by opening time; the newest unreadable one comes first.
+        let mut errors = errors;
+        errors.sort_by(|a, b| b.0.cmp(&a.0));
+        if let Some((id, e)) = errors.into_iter().next()
+            && current.as_ref().is_none_or(|c| id > c.id)
+        {
+            return Err(StoreError::Unreadable {
+                id,
+                source: Box::new(e),
+            });
+        }
+        Ok(current.map(|s| s.id))
     }
 
     /// The incident to act on: `explicit` if given, else the current one.
@@ -243,8 +291,8 @@ pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), Stor
     }
 }
 
-/// Convenience: open a payload-producing command against an incident,
-/// journal it and return the new events (foreign ones first).
+/// Journals `payload` (stamped `now`, or later: see [`Journal::append`]) and
+/// folds the new events into `inc`; returns them (foreign ones first).
 pub fn record(
     journal: &mut Journal,
     inc: &mut Incident,
@@ -252,9 +300,29 @@ pub fn record(
     now: Timestamp,
     payload: Payload,
 ) -> Result<Vec<Event>, JournalError> {
-    let events = journal.append(actor, now, payload)?;
-    for e in &events {
-        inc.apply(e);
+    record_with(journal, inc, actor, || now, |_, _| Ok(payload))
+}
+
+/// The locked append over the incident: under the journal's lock, folds in
+/// what other writers appended, reads `clock`, and asks `make` for the
+/// payload given the incident as it is now and that time. Ids, versions and
+/// the time are therefore allocated under the lock: parallel writers never
+/// share one. Returns the new events (foreign ones first, ours last).
+pub fn record_with<E: From<JournalError>>(
+    journal: &mut Journal,
+    inc: &mut Incident,
+    actor: &str,
+    clock: impl FnOnce() -> Timestamp,
+    make: impl FnOnce(&Incident, Timestamp) -> Result<Payload, E>,
+) -> Result<Vec<Event>, E> {
+    let events = journal.append_with(actor, clock, |new, now| {
+        for e in new {
+            inc.apply(e);
+        }
+        make(inc, now)
+    })?;
+    if let Some(own) = events.last() {
+        inc.apply(own);
     }
     Ok(events)
 }

@@ -35,11 +35,17 @@ pub fn lines<'a>(m: &Model, theme: &Theme, w: usize) -> Vec<Line<'a>> {
         return Vec::new();
     };
     let now = m.now;
-    let proposals = propose_all(inc, &config_roles(m), &m.config.people, &m.config, now);
+    let proposals = propose_all(
+        inc,
+        &config_roles(m),
+        &m.config.people,
+        &m.config.shifts,
+        now,
+    );
     let mut out = Vec::new();
     let hints: Vec<String> = proposals
         .iter()
-        .filter_map(|p| breaks_hint(p, &m.config, now))
+        .filter_map(|p| breaks_hint(p, &m.config.shifts, now))
         .collect();
     for h in &hints {
         out.push(Line::styled(truncate(&format!("! {h}"), w), theme.bad()));

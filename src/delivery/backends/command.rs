@@ -10,8 +10,8 @@ use super::{BuildError, Common};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::human_duration;
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::full_plain;
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Exit status that asks for a retry (sysexits.h EX_TEMPFAIL).
 pub const EXIT_TEMPFAIL: i32 = 75;
@@ -72,7 +72,10 @@ impl Backend for CommandBackend {
                 .env("COMMANDPOST_INCIDENT_TITLE", &msg.incident_title)
                 .env("COMMANDPOST_SEVERITY", &msg.severity)
                 .env("COMMANDPOST_KIND", msg.kind.as_str())
-                .env("COMMANDPOST_HEADLINE", &msg.headline)
+                .env(
+                    "COMMANDPOST_HEADLINE",
+                    crate::delivery::render::headline(msg),
+                )
                 .env(
                     "COMMANDPOST_MENTION_ALL",
                     if msg.mention_all { "1" } else { "0" },

@@ -8,8 +8,8 @@ use super::{BuildError, Common, parts_detail, post_parts, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::Peer;
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{full_markdown, split_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub const MAX_CONTENT_CHARS: usize = 2_000;
 
@@ -26,8 +26,14 @@ impl Discord {
         common: Common,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let url = secret_url(cfg, "url", &cfg.url)?;
-        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
+        let raw = secret_url(cfg, "url", &cfg.url)?;
+        // The Slack-/GitHub-compatible variants (`.../slack`) as the plain webhook.
+        let url = SecretString::from(
+            crate::delivery::endpoint::discord_webhook(raw.expose_secret())
+                .map_err(|e| BuildError::one(cfg, "url", e))?
+                .url,
+        );
+        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone(), raw]);
         Ok(Discord {
             common,
             url,

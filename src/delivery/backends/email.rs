@@ -14,8 +14,8 @@ use super::{BuildError, Common, idempotency_key, optional_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind, EmailTls};
 use crate::delivery::http::{Peer, human_duration};
-use crate::delivery::message::{MessageKind, OutboundMessage};
-use crate::delivery::render::{full_plain, title_line};
+use crate::delivery::render::{full_plain, headline, page_line, title_line};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct Email {
     common: Common,
@@ -45,8 +45,13 @@ pub fn thread_root(incident_id: &str) -> String {
     format!("<{}@commandpost>", clean.trim_matches('.'))
 }
 
+/// `title: headline`; a page's is its one line (state, id, title, summary).
 pub fn subject(msg: &OutboundMessage) -> String {
-    let s = format!("{}: {}", title_line(msg), msg.headline.trim());
+    let s = if msg.kind == MessageKind::Page {
+        page_line(msg)
+    } else {
+        format!("{}: {}", title_line(msg), headline(msg))
+    };
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
@@ -66,6 +71,17 @@ impl Email {
         let smtp_url = optional_secret(cfg, "smtp_url", &cfg.smtp_url)?;
         let password = optional_secret(cfg, "password", &cfg.password)?;
         let mut secrets: Vec<SecretString> = Vec::new();
+        // `host:port` and `smtp://host:587` (no tls=) as providers document them: STARTTLS
+        // required towards a remote host, never a credential in clear.
+        let smtp_url = match smtp_url {
+            None => None,
+            Some(raw) => {
+                let e = crate::delivery::endpoint::smtp_url(raw.expose_secret())
+                    .map_err(|e| BuildError::one(cfg, "smtp_url", e))?;
+                secrets.push(raw);
+                Some(SecretString::from(e.url))
+            }
+        };
         let builder = if let Some(url) = &smtp_url {
             secrets.push(url.clone());
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret()).map_err(|_| {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use super::{BuildError, Common, required_str};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{body_markdown, headline_with_mention, title_line};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct FileBackend {
     common: Common,

@@ -12,11 +12,11 @@ use super::{BuildError, Common, idempotency_key, required_secret, required_str};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{
     body_markdown, escape_html, full_plain, headline_with_mention, md_to_html, title_line,
     truncate_bytes,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Events are limited to 65,536 bytes in all; each of body and formatted_body stays below this.
 pub const MAX_BODY_BYTES: usize = 30_000;
@@ -43,9 +43,15 @@ impl Matrix {
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
         let hs = required_str(cfg, "homeserver", &cfg.homeserver)?;
-        let homeserver = reqwest::Url::parse(hs)
+        // With or without a trailing slash or the `/_matrix/...` API path.
+        let base = crate::delivery::endpoint::matrix_homeserver(hs)
+            .map_err(|e| BuildError::one(cfg, "homeserver", e))?
+            .url;
+        let homeserver = reqwest::Url::parse(&base)
             .map_err(|_| BuildError::one(cfg, "homeserver", "is not a URL"))?;
-        let room = required_str(cfg, "room", &cfg.room)?.to_string();
+        // A room id, an alias or a matrix.to link to either.
+        let room = crate::delivery::endpoint::matrix_room(required_str(cfg, "room", &cfg.room)?)
+            .map_err(|e| BuildError::one(cfg, "room", e))?;
         let token = required_secret(cfg, "access_token", &cfg.access_token)?;
         let peer = Peer::new(&cfg.name, hs, vec![token.clone()]);
         let room_id = room.starts_with('!').then(|| room.clone());

@@ -9,8 +9,10 @@ use super::{BuildError, Common, parts_detail, post_parts, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::Peer;
-use crate::delivery::message::{MessageKind, OutboundMessage};
-use crate::delivery::render::{body_markdown, headline_with_mention, split_chars, title_line};
+use crate::delivery::render::{
+    body_markdown, headline, headline_with_mention, split_chars, title_line,
+};
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub const MAX_POST_CHARS: usize = 16_000;
 
@@ -48,7 +50,7 @@ impl Mattermost {
         let headline = if msg.mention_all {
             headline_with_mention(msg, "@all")
         } else {
-            defuse(&msg.headline)
+            defuse(&headline(msg))
         };
         let mut s = format!("#### {}\n{}", defuse(&title_line(msg)), headline);
         let body = body_markdown(msg);

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::backend::{Backend, DeliveryContext, DeliveryError};
 use super::config::{BackendConfig, BackendKind, ConfigIssue, resolve_secret};
 use super::http::{Peer, Reply, execute};
-use super::message::MessageKind;
+use crate::domain::outbound::MessageKind;
 
 /// Why a `[[backends]]` entry could not become a backend: its problems, key by key.
 #[derive(Debug, Clone, PartialEq, Eq)]

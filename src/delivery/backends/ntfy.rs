@@ -5,14 +5,14 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{BuildError, Common, optional_secret, secret_url};
+use super::{BuildError, Common, optional_secret, required_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, PageAction};
 use crate::delivery::render::{
     body_markdown, headline_with_mention, title_line, truncate_bytes, truncate_chars,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 /// Larger messages become attachments on ntfy: stay below 4 KB.
 pub const MAX_MESSAGE_BYTES: usize = 3_900;
@@ -31,16 +31,12 @@ pub struct Ntfy {
     peer: Peer,
 }
 
-/// (publish URL, topic) from a topic URL.
+/// (publish URL, topic) from a topic URL as ntfy documents it (see
+/// [`endpoint::ntfy_topic`](crate::delivery::endpoint::ntfy_topic)).
 fn split_topic(url: &str) -> Option<(String, String)> {
-    let mut u = reqwest::Url::parse(url).ok()?;
-    let topic = u.path_segments()?.rfind(|s| !s.is_empty())?.to_string();
-    {
-        let mut segs = u.path_segments_mut().ok()?;
-        segs.pop_if_empty().pop().push("");
-    }
-    u.set_query(None);
-    Some((u.to_string(), topic))
+    crate::delivery::endpoint::ntfy_topic(url)
+        .ok()
+        .map(|t| (t.publish, t.topic))
 }
 
 impl Ntfy {
@@ -49,15 +45,12 @@ impl Ntfy {
         common: Common,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let url = secret_url(cfg, "url", &cfg.url)?;
-        if split_topic(url.expose_secret()).is_none() {
-            return Err(BuildError::one(
-                cfg,
-                "url",
-                "needs a topic: https://server/<topic> (value not shown)",
-            ));
-        }
-        let mut secrets = vec![url.clone()];
+        let url = required_secret(cfg, "url", &cfg.url)?;
+        let topic = crate::delivery::endpoint::ntfy_topic(url.expose_secret())
+            .map_err(|e| BuildError::one(cfg, "url", e))?;
+        // The topic URL as understood too, so a scheme-less one is scrubbed piece by piece.
+        let full = SecretString::from(format!("{}{}", topic.publish, topic.topic));
+        let mut secrets = vec![url.clone(), full];
         let auth = match (
             optional_secret(cfg, "access_token", &cfg.access_token)?,
             &cfg.username,
@@ -73,7 +66,7 @@ impl Ntfy {
             }
             _ => Auth::None,
         };
-        let peer = Peer::new(&cfg.name, url.expose_secret(), secrets);
+        let peer = Peer::new(&cfg.name, &topic.publish, secrets);
         Ok(Ntfy {
             common,
             url,

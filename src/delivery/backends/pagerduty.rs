@@ -9,8 +9,8 @@ use super::{BuildError, Common, required_secret};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, PageAction};
-use crate::delivery::render::{title_line, truncate_chars};
+use crate::delivery::render::{page_line, title_line, truncate_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com";
 pub const MAX_SUMMARY_CHARS: usize = 1024;
@@ -50,12 +50,12 @@ impl PagerDuty {
         common: Common,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let events_url = cfg
-            .events_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_EVENTS_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
+        // The full endpoint as PagerDuty documents it (`.../v2/enqueue`) or a base.
+        let events_url = crate::delivery::endpoint::pagerduty_events(
+            cfg.events_url.as_deref().unwrap_or(DEFAULT_EVENTS_URL),
+        )
+        .map_err(|e| BuildError::one(cfg, "events_url", e))?
+        .url;
         let routing_key = required_secret(cfg, "routing_key", &cfg.routing_key)?;
         let peer = Peer::new(&cfg.name, &events_url, vec![routing_key.clone()]);
         Ok(PagerDuty {
@@ -101,7 +101,7 @@ impl PagerDuty {
             return Err(format!("pagerduty only sends pages, not {}", msg.kind));
         };
         Ok(match page {
-            PageAction::Trigger { summary, severity } => {
+            PageAction::Trigger { severity, .. } => {
                 let mut details = json!({
                     "incident": msg.incident_id,
                     "title": msg.incident_title,
@@ -118,7 +118,8 @@ impl PagerDuty {
                         "event_action": "trigger",
                         "dedup_key": Self::dedup_key(msg),
                         "payload": {
-                            "summary": Self::summary(msg, summary),
+                            // State, id, title and the summary once (a lock screen shows it).
+                            "summary": truncate_chars(&page_line(msg), MAX_SUMMARY_CHARS),
                             "source": "commandpost",
                             "severity": pd_severity(severity),
                             "custom_details": details,

@@ -7,10 +7,10 @@ use super::{BuildError, Common, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{
-    apply_mention, body_markdown, md_to_slack, title_line, truncate_chars,
+    apply_mention, body_markdown, headline, md_to_slack, title_line, truncate_chars,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Slack truncates `text` beyond 40,000 characters; we cut first, with a marker.
 pub const MAX_TEXT_CHARS: usize = 40_000;
@@ -35,6 +35,9 @@ impl Slack {
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
         let url = secret_url(cfg, "url", &cfg.url)?;
+        // A Web API method URL is refused with what to write instead.
+        crate::delivery::endpoint::slack_webhook(url.expose_secret())
+            .map_err(|e| BuildError::one(cfg, "url", e))?;
         let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
         Ok(Slack {
             common,
@@ -49,7 +52,7 @@ impl Slack {
         let mut s = format!(
             "*{}*\n{}",
             esc(&title_line(msg)),
-            apply_mention(&esc(&msg.headline), msg.mention_all, "<!channel>")
+            apply_mention(&esc(&headline(msg)), msg.mention_all, "<!channel>")
         );
         let body = body_markdown(msg);
         if !body.is_empty() {

@@ -12,8 +12,8 @@ use super::{BuildError, Common, required_secret, required_str};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage, StatusPayload};
 use crate::delivery::render::{stage_label, truncate_chars};
+use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
 
 pub const DEFAULT_API_BASE: &str = "https://api.statuspage.io/v1";
 pub const MAX_NAME_CHARS: usize = 255;
@@ -65,13 +65,14 @@ impl Statuspage {
         common: Common,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let api_base = cfg
-            .api_base
-            .clone()
-            .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
-            .trim_end_matches('/')
-            .to_string();
         let page_id = required_str(cfg, "page_id", &cfg.page_id)?.to_string();
+        // The documented base, without its version, or an endpoint under it.
+        let api_base = crate::delivery::endpoint::statuspage_api(
+            cfg.api_base.as_deref().unwrap_or(DEFAULT_API_BASE),
+            Some(&page_id),
+        )
+        .map_err(|e| BuildError::one(cfg, "api_base", e))?
+        .url;
         let api_key = required_secret(cfg, "api_key", &cfg.api_key)?;
         let peer = Peer::new(&cfg.name, &api_base, vec![api_key.clone()]);
         Ok(Statuspage {

@@ -8,10 +8,10 @@ use super::{BuildError, Common, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::{
     body_markdown, headline_with_mention, md_headings_to_bold, title_line, truncate_chars,
 };
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 /// Teams rejects messages over about 28 KB; the body TextBlock is cut well below.
 pub const MAX_BODY_CHARS: usize = 20_000;

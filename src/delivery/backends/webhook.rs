@@ -15,8 +15,8 @@ use super::{BuildError, Common, idempotency_key, required_secret, secret_url};
 use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
 use crate::delivery::config::{BackendConfig, BackendKind};
 use crate::delivery::http::{Peer, execute};
-use crate::delivery::message::{MessageKind, OutboundMessage};
 use crate::delivery::render::full_plain;
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct Webhook {
     common: Common,

@@ -1,9 +1,9 @@
 //! Key figures of one incident, shared by the post-mortem and the report.
 
 use super::plus;
-use crate::config::Config;
 use crate::domain::event::Severity;
 use crate::domain::incident::Incident;
+use crate::domain::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -59,7 +59,7 @@ impl KeyFigures {
     /// promised a time (`next_update_at`). After an update at stage
     /// "resolved", none is due. If the incident ended (or the journal stops)
     /// past a due time with no update, that one counts as missed.
-    pub fn of(inc: &Incident, cfg: &Config) -> KeyFigures {
+    pub fn of(inc: &Incident, policy: &Policy) -> KeyFigures {
         let opened = inc.opened_at;
         let since = |t: Timestamp| t.duration_since(opened);
         let resolved_at = if inc.state == Severity::Resolved {
@@ -85,7 +85,7 @@ impl KeyFigures {
             for s in &p.shifts {
                 let stop = s.end.unwrap_or(end).max(s.start);
                 let length = stop.duration_since(s.start);
-                if length > cfg.shifts.length {
+                if length > policy.shifts.length {
                     over += 1;
                 }
                 if longest.as_ref().is_none_or(|l| length > l.length) {
@@ -99,7 +99,7 @@ impl KeyFigures {
         }
 
         let mut late = Vec::new();
-        let mut due = Some((plus(opened, cfg.cadence.status), false));
+        let mut due = Some((plus(opened, policy.cadence.status), false));
         for s in &inc.status_updates {
             if let Some((d, promised)) = due
                 && s.at > d
@@ -116,7 +116,7 @@ impl KeyFigures {
             } else {
                 Some(match s.fields.next_update_at {
                     Some(t) => (t, true),
-                    None => (plus(s.at, cfg.cadence.status), false),
+                    None => (plus(s.at, policy.cadence.status), false),
                 })
             };
         }

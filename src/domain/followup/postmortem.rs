@@ -8,9 +8,9 @@
 
 use super::figures::KeyFigures;
 use super::{hours, utc};
-use crate::config::Config;
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{Incident, announcement};
+use crate::domain::policy::Policy;
 use crate::domain::role::Role;
 use crate::domain::text::one_line;
 use jiff::tz::TimeZone;
@@ -130,10 +130,10 @@ impl PostmortemData {
     pub fn build(
         inc: &Incident,
         events: &[Event],
-        cfg: &Config,
+        policy: &Policy,
         tz: Option<&TimeZone>,
     ) -> PostmortemData {
-        let key = KeyFigures::of(inc, cfg);
+        let key = KeyFigures::of(inc, policy);
         let late_at: BTreeMap<Timestamp, SignedDuration> = key
             .late_status
             .iter()
@@ -348,7 +348,7 @@ impl PostmortemData {
                 .unwrap_or_else(|| "none".into()),
         ));
         figures.push(fig(
-            &format!("Shifts over {}", hours(cfg.shifts.length)),
+            &format!("Shifts over {}", hours(policy.shifts.length)),
             key.shifts_over_limit.to_string(),
         ));
         figures.push(fig(
@@ -357,9 +357,9 @@ impl PostmortemData {
                 Some(w) => format!(
                     "{late_count} (worst {} late; cadence {})",
                     hours(w),
-                    hours(cfg.cadence.status)
+                    hours(policy.cadence.status)
                 ),
-                None => format!("0 (cadence {})", hours(cfg.cadence.status)),
+                None => format!("0 (cadence {})", hours(policy.cadence.status)),
             },
         ));
         let late = key
@@ -372,7 +372,7 @@ impl PostmortemData {
                 basis: if l.promised {
                     "promised to customers".into()
                 } else {
-                    format!("cadence {}", hours(cfg.cadence.status))
+                    format!("cadence {}", hours(policy.cadence.status))
                 },
             })
             .collect();
@@ -521,8 +521,8 @@ pub fn render(data: &PostmortemData, template: &str) -> Result<String, minijinja
 pub fn postmortem(
     inc: &Incident,
     events: &[Event],
-    cfg: &Config,
+    policy: &Policy,
     tz: Option<&TimeZone>,
 ) -> Result<String, minijinja::Error> {
-    render(&PostmortemData::build(inc, events, cfg, tz), TEMPLATE)
+    render(&PostmortemData::build(inc, events, policy, tz), TEMPLATE)
 }

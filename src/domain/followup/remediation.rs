@@ -89,15 +89,15 @@ impl Incident {
             .map(clean_name)
             .transpose()
             .map_err(|r| invalid("owner", r))?;
-        let id = self
-            .followup
-            .remediations
-            .iter()
-            .map(|r| r.id)
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let id = self.next_remediation_id()?;
         Ok(Payload::RemediationAdded { id, text, owner })
+    }
+
+    pub fn next_remediation_id(&self) -> Result<u32, DomainError> {
+        crate::domain::incident::next_number(
+            "remediation",
+            self.followup.remediations.iter().map(|r| r.id),
+        )
     }
 
     pub fn cmd_remediation_assign(&self, id: u32, owner: &str) -> Result<Payload, DomainError> {

@@ -4,9 +4,9 @@
 
 use super::figures::KeyFigures;
 use super::{hours, median, utc};
-use crate::config::Config;
 use crate::domain::event::Severity;
 use crate::domain::incident::Incident;
+use crate::domain::policy::Policy;
 use crate::domain::text::one_line;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -78,14 +78,14 @@ fn secs(d: Option<SignedDuration>) -> Option<i64> {
 }
 
 /// The report over `incidents` opened between `since` and `now`.
-pub fn report(incidents: &[Incident], since: Timestamp, now: Timestamp, cfg: &Config) -> Report {
+pub fn report(incidents: &[Incident], since: Timestamp, now: Timestamp, policy: &Policy) -> Report {
     let mut rows = Vec::new();
     let mut figs: Vec<KeyFigures> = Vec::new();
     for inc in incidents
         .iter()
         .filter(|i| i.opened_at >= since && i.opened_at <= now)
     {
-        let k = KeyFigures::of(inc, cfg);
+        let k = KeyFigures::of(inc, policy);
         rows.push(ReportRow {
             id: inc.id.clone(),
             title: inc.title.clone(),
@@ -143,7 +143,7 @@ pub fn report(incidents: &[Incident], since: Timestamp, now: Timestamp, cfg: &Co
             .get(handoff_counts.len().saturating_sub(1) / 2)
             .copied(),
         shifts_over_limit: figs.iter().map(|k| k.shifts_over_limit).sum(),
-        shift_limit_secs: cfg.shifts.length.as_secs(),
+        shift_limit_secs: policy.shifts.length.as_secs(),
         status_updates: figs.iter().map(|k| k.status_updates).sum(),
         late_status_updates: lates.len(),
         median_late_by_secs: secs(median(lates.clone())),

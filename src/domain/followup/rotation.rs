@@ -3,8 +3,8 @@
 //! off duty and rested.
 
 use super::{hours, minus, plus, same_name, utc_hm};
-use crate::config::{Config, KnownPerson};
 use crate::domain::incident::{Incident, Person};
+use crate::domain::policy::{KnownPerson, Shifts};
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -100,7 +100,7 @@ pub struct Proposal {
 ///
 /// Candidates are the incident's roster and the people known from config
 /// (matched by name, case-insensitively). A candidate is eligible when off
-/// duty for at least `cfg.shifts.min_rest` (people never on this incident
+/// duty for at least `shifts.min_rest` (people never on this incident
 /// count as rested) and has worked less than [`MAX_WORK_IN_24H`] of the last
 /// 24 hours. Ranking: least work in the last 24h, then those with context
 /// (on the roster before), then longest rest, then roster/config order.
@@ -109,21 +109,21 @@ pub fn propose(
     inc: &Incident,
     role: &Role,
     known_people: &[KnownPerson],
-    cfg: &Config,
+    shifts: &Shifts,
     now: Timestamp,
 ) -> Proposal {
     let holder = inc.holder(role);
     let holder_person = holder.and_then(|h| inc.person(&h.name));
     let on_duty_since = holder_person.and_then(Person::on_duty_since);
-    let shift_ends_at = on_duty_since.map(|t| plus(t, cfg.shifts.length));
+    let shift_ends_at = on_duty_since.map(|t| plus(t, shifts.length));
     let urgency = match (holder, on_duty_since) {
         (None, _) => Urgency::Vacant,
         (Some(_), None) => Urgency::Fine,
         (Some(_), Some(start)) => {
             let on = now.duration_since(start);
-            if on >= cfg.shifts.length {
+            if on >= shifts.length {
                 Urgency::Overdue
-            } else if on >= cfg.shifts.warn_at {
+            } else if on >= shifts.warn_at {
                 Urgency::DueSoon
             } else {
                 Urgency::Fine
@@ -135,14 +135,14 @@ pub fn propose(
     let mut seen: Vec<&str> = Vec::new();
     for p in &inc.people {
         seen.push(&p.name);
-        candidates.push(judge(inc, Some(p), &p.name, cfg, now));
+        candidates.push(judge(inc, Some(p), &p.name, shifts, now));
     }
     for k in known_people {
         if seen.iter().any(|s| same_name(s, &k.name)) {
             continue;
         }
         seen.push(&k.name);
-        candidates.push(judge(inc, None, k.name.trim(), cfg, now));
+        candidates.push(judge(inc, None, k.name.trim(), shifts, now));
     }
     // Stable sort keeps roster order, then config order, among equals.
     let resting = |c: &Candidate| !c.eligible && c.off_duty_for.is_some();
@@ -195,7 +195,7 @@ fn judge(
     inc: &Incident,
     person: Option<&Person>,
     name: &str,
-    cfg: &Config,
+    shifts: &Shifts,
     now: Timestamp,
 ) -> Candidate {
     let worked = person.map_or(SignedDuration::ZERO, |p| work_last_24h(p, now));
@@ -232,11 +232,11 @@ fn judge(
     }
     let off = off_duty_for(p, now).unwrap_or(SignedDuration::ZERO);
     c.off_duty_for = Some(off);
-    if off < cfg.shifts.min_rest {
+    if off < shifts.min_rest {
         c.reason = format!(
             "{name}: off duty only {} (needs {} rest), {worked_txt}",
             hours(off),
-            hours(cfg.shifts.min_rest)
+            hours(shifts.min_rest)
         );
     } else if worked >= MAX_WORK_IN_24H {
         c.reason = format!(
@@ -269,19 +269,19 @@ pub fn propose_all(
     inc: &Incident,
     extra_roles: &[Role],
     known_people: &[KnownPerson],
-    cfg: &Config,
+    shifts: &Shifts,
     now: Timestamp,
 ) -> Vec<Proposal> {
     rotation_roles(extra_roles)
         .iter()
-        .map(|r| propose(inc, r, known_people, cfg, now))
+        .map(|r| propose(inc, r, known_people, shifts, now))
         .collect()
 }
 
 /// What the checklist's "Breaks or sleep?" row says about this role, when the
 /// holder is due or overdue: "Alice must hand IC to Ricardo by 04:15 UTC (in
 /// 45m)" / "Alice is 20m past the 8h shift limit: hand IC to Ricardo now".
-pub fn breaks_hint(p: &Proposal, cfg: &Config, now: Timestamp) -> Option<String> {
+pub fn breaks_hint(p: &Proposal, shifts: &Shifts, now: Timestamp) -> Option<String> {
     let holder = p.holder.as_deref()?;
     let ends = p.shift_ends_at?;
     let role = p.role.title();
@@ -299,7 +299,7 @@ pub fn breaks_hint(p: &Proposal, cfg: &Config, now: Timestamp) -> Option<String>
         Urgency::Overdue => Some(format!(
             "{holder} is {} past the {} shift limit: hand {role} to {to} now",
             hours(now.duration_since(ends)),
-            hours(cfg.shifts.length)
+            hours(shifts.length)
         )),
         Urgency::Fine | Urgency::Vacant => None,
     }
@@ -402,6 +402,7 @@ mod tests {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             })
             .collect()
     }
@@ -519,9 +520,11 @@ mod tests {
         ];
         for c in cases {
             let inc = incident_at(c.now);
-            let mut cfg = Config::default();
-            cfg.shifts.min_rest = SignedDuration::from_hours(c.min_rest_h);
-            let p = propose(&inc, &Role::Ic, &known(c.known), &cfg, t(c.now));
+            let shifts = Shifts {
+                min_rest: SignedDuration::from_hours(c.min_rest_h),
+                ..Shifts::default()
+            };
+            let p = propose(&inc, &Role::Ic, &known(c.known), &shifts, t(c.now));
             assert_eq!(p.next.as_deref(), c.next, "{}: {:#?}", c.name, p.candidates);
             assert_eq!(p.reason, c.reason, "{}", c.name);
             assert_eq!(p.urgency, c.urgency, "{}", c.name);
@@ -537,7 +540,7 @@ mod tests {
             &inc,
             &Role::Ic,
             &[],
-            &Config::default(),
+            &Shifts::default(),
             t("2026-11-21T22:00:00Z"),
         );
         let chris = p.candidates.iter().find(|c| c.name == "Chris");
@@ -562,17 +565,17 @@ mod tests {
             },
         )];
         let inc = Incident::replay(&evs).unwrap_or_else(|e| panic!("{e}"));
-        let cfg = Config::default();
-        let p = propose(&inc, &Role::Comms, &[], &cfg, t("2026-11-21T01:00:00Z"));
+        let shifts = Shifts::default();
+        let p = propose(&inc, &Role::Comms, &[], &shifts, t("2026-11-21T01:00:00Z"));
         assert_eq!(p.urgency, Urgency::Vacant);
         assert_eq!(p.next, None);
         assert!(
             p.reason
                 .starts_with("nobody eligible: Solo: on duty 1h, holds IC")
         );
-        let p = propose(&inc, &Role::Ic, &[], &cfg, t("2026-11-21T09:00:00Z"));
+        let p = propose(&inc, &Role::Ic, &[], &shifts, t("2026-11-21T09:00:00Z"));
         assert_eq!(
-            breaks_hint(&p, &cfg, t("2026-11-21T09:00:00Z")).as_deref(),
+            breaks_hint(&p, &shifts, t("2026-11-21T09:00:00Z")).as_deref(),
             Some(
                 "Solo is 1h past the 8h shift limit: hand IC to someone (nobody eligible: Solo: on duty 9h, holds IC) now"
             )
@@ -582,16 +585,19 @@ mod tests {
     #[test]
     fn hint_names_the_pending_or_proposed_successor() {
         let inc = incident_at("2026-11-21T07:15:00Z");
-        let cfg = Config::default();
+        let shifts = Shifts::default();
         let now = t("2026-11-21T07:15:00Z");
-        let p = propose(&inc, &Role::Ic, &known(&["Keiko"]), &cfg, now);
+        let p = propose(&inc, &Role::Ic, &known(&["Keiko"]), &shifts, now);
         assert_eq!(
-            breaks_hint(&p, &cfg, now).as_deref(),
+            breaks_hint(&p, &shifts, now).as_deref(),
             Some("Alice must hand IC to Keiko by 08:00 UTC (in 45m)")
         );
-        let fresh = propose(&inc, &Role::Ic, &[], &cfg, t("2026-11-21T03:00:00Z"));
+        let fresh = propose(&inc, &Role::Ic, &[], &shifts, t("2026-11-21T03:00:00Z"));
         assert_eq!(fresh.urgency, Urgency::Fine);
-        assert_eq!(breaks_hint(&fresh, &cfg, t("2026-11-21T03:00:00Z")), None);
+        assert_eq!(
+            breaks_hint(&fresh, &shifts, t("2026-11-21T03:00:00Z")),
+            None
+        );
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! The outbound message model: what the rest of the app constructs and the journal stores.
+//! What goes out, as pure data (no IO): the outbound message the cockpit and the CLI build,
+//! and the outbox's journal events ([`OutboxEvent`], `Payload::Outbox`) that record each
+//! delivery attempt. The delivery layer (`crate::delivery`) sends these; the domain only
+//! stores and replays them, so this module imports nothing of the crate.
 
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What an outbound message is; backends opt in per kind with `sends = [...]`.
@@ -116,6 +120,113 @@ pub struct OutboundMessage {
     /// `backends test`: rendered with a visible TEST marker.
     #[serde(default)]
     pub test: bool,
+}
+
+/// What the outbox writes to the journal (as `{"type":"outbox","data":{"event":...}}`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum OutboxEvent {
+    /// A message to deliver to these backends. An empty `message.id` means "derived from this
+    /// event": `<incident_id>.m<seq>` (see [`message_id_for`]).
+    Queued {
+        message: Box<OutboundMessage>,
+        backends: Vec<String>,
+    },
+    /// Written before every attempt: an attempt without an outcome had an unknown outcome.
+    Attempt {
+        message: String,
+        backend: String,
+        attempt: u32,
+    },
+    Outcome {
+        message: String,
+        backend: String,
+        attempt: u32,
+        result: AttemptResult,
+    },
+    /// The IC gave up on a delivery.
+    Dropped { message: String, backend: String },
+    /// The IC asked to retry a failed (or dropped) delivery.
+    Requeued { message: String, backend: String },
+}
+
+/// How one attempt ended.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AttemptResult {
+    Delivered {
+        detail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote_ref: Option<String>,
+    },
+    Retrying {
+        reason: String,
+        retry_at: Timestamp,
+        #[serde(default)]
+        parts_done: u32,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+impl OutboxEvent {
+    /// One line for the timeline.
+    pub fn describe(&self) -> String {
+        match self {
+            OutboxEvent::Queued { message, backends } => {
+                let what = if message.headline.trim().is_empty() {
+                    message.kind.to_string()
+                } else {
+                    format!("{} {:?}", message.kind, message.headline.trim())
+                };
+                if backends.is_empty() {
+                    format!("Queued {what}: no backend sends {}", message.kind)
+                } else {
+                    format!("Queued {what} for {}", backends.join(", "))
+                }
+            }
+            OutboxEvent::Attempt {
+                message,
+                backend,
+                attempt,
+            } => format!("Sending {message} to {backend} (attempt {attempt})"),
+            OutboxEvent::Outcome {
+                message,
+                backend,
+                result,
+                ..
+            } => match result {
+                AttemptResult::Delivered { detail, .. } => {
+                    format!("Delivered {message} to {backend}: {detail}")
+                }
+                AttemptResult::Retrying {
+                    reason, retry_at, ..
+                } => format!(
+                    "{message} to {backend}: will retry at {}: {reason}",
+                    retry_at.strftime("%H:%M:%S UTC")
+                ),
+                AttemptResult::Failed { reason } => {
+                    format!("{message} to {backend} failed: {reason}")
+                }
+            },
+            OutboxEvent::Dropped { message, backend } => {
+                format!("Dropped {message} to {backend}")
+            }
+            OutboxEvent::Requeued { message, backend } => {
+                format!("Requeued {message} to {backend}")
+            }
+        }
+    }
+}
+
+/// The id of a queued message: its own if set, else `<incident_id>.m<seq>`.
+pub fn message_id_for(message: &OutboundMessage, seq: u64) -> String {
+    if message.id.trim().is_empty() {
+        format!("{}.m{seq}", message.incident_id)
+    } else {
+        message.id.clone()
+    }
 }
 
 #[cfg(test)]
