@@ -1144,4 +1144,3 @@ fn has_content_word(x: &[u8]) -> bool {
         .map(|w| w.trim_end_matches("'s"))
         .any(|w| !GENERIC_WORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit()))
 }
-
