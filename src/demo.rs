@@ -323,6 +323,7 @@ pub fn events(actor: &str, now: Timestamp) -> Vec<crate::domain::Event> {
                     .unwrap_or(now),
                 actor: who,
                 payload,
+                rep: Default::default(),
             }
         })
         .collect()
@@ -351,6 +352,7 @@ pub fn crowd(
                 .unwrap_or(now),
             actor: who.to_string(),
             payload,
+            rep: Default::default(),
         });
     };
     push(

@@ -447,6 +447,7 @@ impl<'a> Checker<'a> {
         // Lower-cased name / handle -> index of the first person with it.
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut handles: HashMap<String, usize> = HashMap::new();
+        let mut matrix_ids: HashMap<String, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("people[{i}]");
             let Some(t) = self.table(&item_path, item) else {
@@ -498,7 +499,16 @@ impl<'a> Checker<'a> {
                     }
                     "team" => person.team = Some(s.to_string()),
                     "matrix" => match matrix_user_id(s) {
-                        Ok(id) => person.matrix = Some(id),
+                        Ok(id) => {
+                            let folded = id.to_lowercase();
+                            if let Some(first) = matrix_ids.get(&folded) {
+                                let msg = format!("Matrix user {id:?} is also people[{first}]'s");
+                                self.error(value.span(), &key_path, msg);
+                            } else {
+                                matrix_ids.insert(folded, i);
+                            }
+                            person.matrix = Some(id);
+                        }
                         Err(message) => self.error(value.span(), &key_path, message),
                     },
                     _ => person.contact = Some(s.to_string()),

@@ -634,6 +634,7 @@ mod tests {
                 ts: t(min),
                 actor: "Alice".into(),
                 payload,
+                rep: Default::default(),
             });
             self
         }

@@ -218,12 +218,22 @@ pub struct Incident {
     pub loop_passes: u32,
     /// Questions reviewed or snoozed in the pass under way.
     pub pass_progress: std::collections::BTreeSet<LoopQuestion>,
-    /// Events of types this version does not know: (seq, type).
+    /// Events of types this version does not know: (seq in their origin's journal, type).
     pub unknown: Vec<(u64, String)>,
+    /// The highest journal seq folded in (this journal's numbering: not shown by `show
+    /// --json`, which is the same on every replica).
+    #[serde(skip)]
     pub last_seq: u64,
     pub last_ts: Timestamp,
     /// Pending hand-offs, cleanup and remediation (domain::followup).
     pub followup: crate::domain::followup::FollowUp,
+    /// Events that lost a race with another cockpit's (domain::replicated).
+    pub conflicts: Vec<crate::domain::replicated::Conflict>,
+    /// Commands typed in the incident's room: accepted and rejected, once per message.
+    pub room_commands: Vec<crate::domain::replicated::RoomOutcome>,
+    /// Who last changed what, for the conflict sentences (derived).
+    #[serde(skip)]
+    pub(crate) contest: crate::domain::replicated::Contest,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
@@ -307,6 +317,15 @@ impl Incident {
                 since: e.ts,
             },
         );
+        let mut contest = crate::domain::replicated::Contest::default();
+        contest.roles.insert(
+            Role::Ic,
+            crate::domain::replicated::Change {
+                origin: e.rep.origin.clone(),
+                at: e.ts,
+                phrase: format!("{ic} opening the incident as IC"),
+            },
+        );
         Ok(Incident {
             id: id.clone(),
             title: title.clone(),
@@ -346,6 +365,9 @@ impl Incident {
             last_seq: e.seq,
             last_ts: e.ts,
             followup: Default::default(),
+            conflicts: Vec::new(),
+            room_commands: Vec::new(),
+            contest,
         })
     }
 
@@ -618,6 +640,10 @@ impl Incident {
             Payload::IncidentOpened { .. } => {}
             Payload::TitleChanged { title } => self.title = title.clone(),
             Payload::StateChanged { from, to } => {
+                if !self.cas_state(e, *from, *to) {
+                    return;
+                }
+                self.note_state_change(e, &e.actor, *to);
                 self.state = *to;
                 self.state_changes.push(StateChange {
                     from: *from,
@@ -632,7 +658,14 @@ impl Incident {
                 }
             }
             Payload::RoleHandedOff { role, from, to } => {
-                self.followup.pending_handoffs.remove(role);
+                if !self.cas_handoff(e, role, from.as_deref(), to) {
+                    return;
+                }
+                let taking = format!("{to} taking {}", role.title());
+                if self.followup.pending_handoffs.remove(role).is_some() {
+                    self.note_pending_end(e, role, taking.clone());
+                }
+                self.note_role_change(e, role, taking);
                 self.ensure_on_duty(to, at, None);
                 self.roles.insert(
                     role.clone(),
@@ -681,6 +714,16 @@ impl Incident {
                     s.end = Some(at);
                 }
                 let ic = Role::Ic;
+                let vacated: Vec<Role> = self
+                    .roles
+                    .iter()
+                    .filter(|(r, h)| **r != ic && h.name == *name)
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                for r in vacated {
+                    let leaving = format!("{name} leaving {}", r.title());
+                    self.note_role_change(e, &r, leaving);
+                }
                 self.roles.retain(|r, h| *r == ic || h.name != *name);
                 for grp in self.groups.values_mut() {
                     grp.members.retain(|m| m != name);
@@ -782,7 +825,8 @@ impl Incident {
             Payload::DrillInject { .. } => {}
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
-            Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
+            Payload::RoomCommand(c) => self.apply_room_command(e, c),
+            Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
         }
     }
 

@@ -459,6 +459,7 @@ mod tests {
             ts: "2026-11-21T14:00:00Z".parse().unwrap(),
             actor: "dana".into(),
             payload: p,
+            rep: Default::default(),
         }
         .to_line()
         .unwrap()

@@ -1,6 +1,7 @@
 //! A real Matrix homeserver (matrix-synapse from the test venv, SQLite, 127.0.0.1 only) for
 //! the sync tests: start, stop, restart; register users; create rooms; read a room back.
-//! Without COMMANDPOST_TEST_VENV the tests print a loud SKIPPED (and fail in CI, where
+//! The venv is installed on first use (`tests/test_servers`); the tests skip loudly only when
+//! the package registry cannot be reached (and fail in CI, where
 //! COMMANDPOST_REQUIRE_TEST_SERVERS is set).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,24 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Whether a Python venv with synapse is available; prints a loud skip if not.
-pub fn test_venv(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("COMMANDPOST_TEST_VENV") {
-        Some(v) if Path::new(&v).join("bin/python").exists() => Some(v.into()),
-        _ => {
-            if std::env::var_os("COMMANDPOST_REQUIRE_TEST_SERVERS").is_some() {
-                panic!(
-                    "{test}: COMMANDPOST_REQUIRE_TEST_SERVERS is set but COMMANDPOST_TEST_VENV is not a venv"
-                );
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED {test}: COMMANDPOST_TEST_VENV is not set: run scripts/test-servers.sh and export what it prints ***\n"
-            );
-            None
-        }
-    }
-}
+/// The venv with synapse, installed on first use (see `tests/test_servers`).
+#[path = "../test_servers/mod.rs"]
+pub mod test_servers;
+pub use test_servers::test_venv;
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

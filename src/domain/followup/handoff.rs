@@ -392,6 +392,7 @@ mod tests {
                     title: "Checkout errors".into(),
                     ic: "Alice".into(),
                 },
+                rep: Default::default(),
             };
             let inc = Incident::replay([&e]).unwrap_or_else(|e| panic!("{e}"));
             Log { inc, seq: 1 }
@@ -405,6 +406,7 @@ mod tests {
                 ts: t(ts),
                 actor: actor.into(),
                 payload: p,
+                rep: Default::default(),
             });
         }
     }

@@ -356,6 +356,7 @@ mod tests {
             ts: t(ts),
             actor: "test".into(),
             payload,
+            rep: Default::default(),
         }
     }
 
