@@ -8,6 +8,7 @@ mod deliver;
 mod drill;
 mod export;
 mod followup;
+mod sync;
 mod writing;
 
 pub use args::{
