@@ -245,28 +245,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
             show(ctx, &id, json)
         }
-        Command::State { state } => {
-            let to: Severity = state.parse().map_err(Fail)?;
-            // With no open incident this acts on the latest: re-opening it
-            // is allowed, anything else is refused with the reason.
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            let ctx = Ctx {
-                incident: Some(id.clone()),
-                ..ctx.clone()
-            };
-            act(&ctx, |inc| inc.cmd_set_state(to))?;
-            if to == Severity::Resolved {
-                // Resolving opens the cleanup checklist (doctrine section 8)
-                // and resolves the page, if one was sent.
-                act(&ctx, |inc| inc.cmd_open_cleanup(&ctx.config.cleanup.items))?;
-                if deliver::page_open(&deliver::state(&ctx, &id)?) {
-                    let (_j, inc) = open(&ctx, true)?;
-                    let msg = crate::delivery::setup::page_resolve(&inc);
-                    deliver::send(&ctx, &id, vec![msg], None)?;
-                }
-            }
-            Ok(())
-        }
+        Command::State { state } => set_state(ctx, &state),
         Command::Handoff { role, person } => {
             let role: Role = role.parse().map_err(Fail)?;
             if ctx.config.handoff.require_ack {
@@ -322,61 +301,9 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
             println!("paging: {}", msg.headline);
             deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
         }
-        Command::Outbox { cmd, json } => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            match cmd {
-                None => outbox_list(ctx, &id, json),
-                Some(OutboxCmd::Flush) => deliver::flush(ctx, &id),
-                Some(OutboxCmd::Retry { message, backend }) => deliver::outbox(ctx, &id)?
-                    .requeue(&message, &backend)
-                    .map_err(|e| Fail(e.to_string()))
-                    .and_then(|()| deliver::flush(ctx, &id)),
-                Some(OutboxCmd::Drop { message, backend }) => deliver::outbox(ctx, &id)?
-                    .drop_delivery(&message, &backend)
-                    .map_err(|e| Fail(e.to_string())),
-            }
-        }
-        Command::Backends(BackendsCmd::List) => {
-            for b in deliver::backend_configs(ctx)? {
-                let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
-                println!(
-                    "{:<20} {:<11} sends {}",
-                    b.name,
-                    b.kind.as_str(),
-                    sends.join(", ")
-                );
-            }
-            Ok(())
-        }
-        Command::Backends(BackendsCmd::Test { name }) => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            let (_j, inc) = open(
-                &Ctx {
-                    incident: Some(id.clone()),
-                    ..ctx.clone()
-                },
-                true,
-            )?;
-            let names: Vec<String> = deliver::backend_configs(ctx)?
-                .into_iter()
-                .map(|b| b.name)
-                .filter(|n| name.as_ref().is_none_or(|want| want == n))
-                .collect();
-            if names.is_empty() {
-                return Err(Fail(format!(
-                    "no backend named {:?} (see `commandpost backends list`)",
-                    name.unwrap_or_default()
-                )));
-            }
-            let mut msg = deliver::message(
-                &inc,
-                MessageKind::Announcement,
-                "commandpost test message",
-                "This is a test of commandpost delivery. No action needed.",
-            );
-            msg.test = true;
-            deliver::send(ctx, &id, vec![msg], Some(names))
-        }
+        Command::Outbox { cmd, json } => outbox_cmd(ctx, cmd, json),
+        Command::Backends(BackendsCmd::List) => backends_list(ctx),
+        Command::Backends(BackendsCmd::Test { name }) => backends_test(ctx, name),
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
         Command::Lint {
@@ -388,6 +315,89 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Sync(c) => super::sync::run(ctx, c),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
+}
+
+/// `state`: with no open incident this acts on the latest (re-opening it is allowed, anything
+/// else is refused with the reason).
+fn set_state(ctx: &Ctx, state: &str) -> Result<(), Fail> {
+    let to: Severity = state.parse().map_err(Fail)?;
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let ctx = Ctx {
+        incident: Some(id.clone()),
+        ..ctx.clone()
+    };
+    act(&ctx, |inc| inc.cmd_set_state(to))?;
+    if to == Severity::Resolved {
+        // Resolving opens the cleanup checklist (doctrine section 8)
+        // and resolves the page, if one was sent.
+        act(&ctx, |inc| inc.cmd_open_cleanup(&ctx.config.cleanup.items))?;
+        if deliver::page_open(&deliver::state(&ctx, &id)?) {
+            let (_j, inc) = open(&ctx, true)?;
+            let msg = crate::delivery::setup::page_resolve(&inc);
+            deliver::send(&ctx, &id, vec![msg], None)?;
+        }
+    }
+    Ok(())
+}
+
+/// `outbox`: list, flush, retry or drop.
+fn outbox_cmd(ctx: &Ctx, cmd: Option<OutboxCmd>, json: bool) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    match cmd {
+        None => outbox_list(ctx, &id, json),
+        Some(OutboxCmd::Flush) => deliver::flush(ctx, &id),
+        Some(OutboxCmd::Retry { message, backend }) => deliver::outbox(ctx, &id)?
+            .requeue(&message, &backend)
+            .map_err(|e| Fail(e.to_string()))
+            .and_then(|()| deliver::flush(ctx, &id)),
+        Some(OutboxCmd::Drop { message, backend }) => deliver::outbox(ctx, &id)?
+            .drop_delivery(&message, &backend)
+            .map_err(|e| Fail(e.to_string())),
+    }
+}
+
+fn backends_list(ctx: &Ctx) -> Result<(), Fail> {
+    for b in deliver::backend_configs(ctx)? {
+        let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
+        println!(
+            "{:<20} {:<11} sends {}",
+            b.name,
+            b.kind.as_str(),
+            sends.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `backends test [name]`: a test announcement to one backend or all.
+fn backends_test(ctx: &Ctx, name: Option<String>) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let (_j, inc) = open(
+        &Ctx {
+            incident: Some(id.clone()),
+            ..ctx.clone()
+        },
+        true,
+    )?;
+    let names: Vec<String> = deliver::backend_configs(ctx)?
+        .into_iter()
+        .map(|b| b.name)
+        .filter(|n| name.as_ref().is_none_or(|want| want == n))
+        .collect();
+    if names.is_empty() {
+        return Err(Fail(format!(
+            "no backend named {:?} (see `commandpost backends list`)",
+            name.unwrap_or_default()
+        )));
+    }
+    let mut msg = deliver::message(
+        &inc,
+        MessageKind::Announcement,
+        "commandpost test message",
+        "This is a test of commandpost delivery. No action needed.",
+    );
+    msg.test = true;
+    deliver::send(ctx, &id, vec![msg], Some(names))
 }
 
 fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
