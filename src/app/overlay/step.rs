@@ -153,6 +153,22 @@ pub fn scroll(action: Option<Action>, scroll: u16) -> Option<u16> {
     })
 }
 
+/// A text to read (help, rotation, post-mortem): the scroll keys move it; Esc, Enter,
+/// Ctrl-c and `toggle` (the key that opened it, if it closes it too) close it.
+pub fn read(action: Option<Action>, offset: &mut u16, toggle: Option<Action>) -> Outcome {
+    if let Some(s) = scroll(action, *offset) {
+        *offset = s;
+        return Outcome::stay();
+    }
+    match action {
+        Some(Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt) => {
+            Outcome::close()
+        }
+        Some(a) if Some(a) == toggle => Outcome::close(),
+        _ => Outcome::stay(),
+    }
+}
+
 /// `↑↓ move   Enter choose   Esc cancel`: the pickers' footer.
 pub fn pick_footer() -> Vec<Foot> {
     vec![
