@@ -4,7 +4,7 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome, field_footer};
 use crate::delivery::setup;
 use crossterm::event::KeyEvent;
 
@@ -49,9 +49,6 @@ impl Layer for Page {
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
-        vec![
-            Foot::label(&[Action::Confirm], "review, then confirm"),
-            Foot::keys(&[Action::Cancel]),
-        ]
+        field_footer("review, then confirm")
     }
 }
