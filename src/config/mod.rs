@@ -19,7 +19,7 @@ pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
 pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
-use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::lint::{LintConfigError, LintOptions, Linter, RuleSpec};
 use crate::domain::policy::{DEFAULT_SPAN_OF_CONTROL, Policy};
 use crate::domain::template::{Template, TemplateError, TemplateKind};
 use serde::{Deserialize, Serialize};
@@ -125,6 +125,10 @@ pub struct RotationConfig {
 pub struct LintSettings {
     pub disable: Vec<String>,
     pub rules: Vec<RuleSpec>,
+    /// More third parties the `blame` rule knows by name (beyond assets/lint/third-parties.txt).
+    pub third_parties: Vec<String>,
+    /// Your own company's names: never taken for a third party ("Acme is investigating").
+    pub own_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,7 +235,12 @@ pub fn linter_for(lint: &LintSettings) -> Result<Linter, LintConfigError> {
         return l.clone();
     }
     LINTER_BUILDS.fetch_add(1, Ordering::Relaxed);
-    let l = Linter::with_overrides(&lint.rules, &lint.disable);
+    let l = Linter::with_options(&LintOptions {
+        extra: &lint.rules,
+        disabled: &lint.disable,
+        third_parties: &lint.third_parties,
+        own_names: &lint.own_names,
+    });
     if built.len() >= 4 {
         let _evicted = built.remove(0);
     }
