@@ -376,3 +376,88 @@ fn a_crash_between_send_and_ack_leaves_one_room_event_and_one_line_per_journal()
         );
     }
 }
+
+#[test]
+fn an_oversized_sitrep_goes_out_in_parts_and_arrives_whole() {
+    let Some(s) = shared("an_oversized_sitrep_goes_out_in_parts_and_arrives_whole") else {
+        return;
+    };
+    let (_, a_tok) = s.register("alice-big");
+    let (_, b_tok) = s.register("bob-big");
+    let room = s.create_room(&a_tok, "inc-big", vec![]);
+    s.join(&b_tok, &room);
+    let a = Machine::new(s, "alice", &[], Some(&a_tok));
+    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    a.ok(&["new", "Huge sitrep"]);
+    a.ok(&["sync", "attach", &room]);
+    b.ok(&["sync", "join", &room]);
+    // Four fields of 12,000 two-byte characters (quotes too: they double when escaped), and
+    // the rendered text repeating them: far over one room event (~64 KB).
+    let field = |c: &str| format!("{}\"end of {c}\"", "é".repeat(6_000) + &"\"".repeat(6_000));
+    let toml = format!(
+        "summary = '''{}'''\nimpact = '''{}'''\nactions = '''{}'''\nneeds = '''{}'''\n",
+        field("summary"),
+        field("impact"),
+        field("actions"),
+        field("needs")
+    );
+    let file = a.path().join("big.toml");
+    std::fs::write(&file, toml).unwrap();
+    let (_, err) = a.ok(&[
+        "--wait",
+        "30s",
+        "sitrep",
+        "send",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!err.contains("queued"), "{err}");
+    a.ok(&["note", "after the big one"]);
+
+    // The room holds it in parts under 60 KB each, the last one a readable notice.
+    let events = s.room_events(&a_tok, &room);
+    let parts: Vec<&Value> = events
+        .iter()
+        .filter(|e| !e["content"]["org.commandpost"]["part"].is_null())
+        .collect();
+    assert!(parts.len() >= 4, "{} parts", parts.len());
+    for p in &parts {
+        assert!(p["content"].to_string().len() <= 60_000);
+    }
+    // The sitrep's last part is the readable notice (the outbox's copy of the message to
+    // deliver is oversized too, and goes as hidden parts).
+    let notices: Vec<&&Value> = parts
+        .iter()
+        .filter(|p| p["content"]["msgtype"] == "m.notice")
+        .collect();
+    assert_eq!(notices.len(), 1);
+    let part = &notices[0]["content"]["org.commandpost"]["part"];
+    assert_eq!(part["i"].as_u64().unwrap() + 1, part["n"].as_u64().unwrap());
+    assert!(
+        notices[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sitrep v1"),
+        "{}",
+        notices[0]["content"]["body"]
+    );
+    // Each part once (no re-send under a new transaction id).
+    let mut seen = std::collections::HashSet::new();
+    for p in &parts {
+        let part = &p["content"]["org.commandpost"]["part"];
+        assert!(
+            seen.insert((part["oseq"].as_u64(), part["i"].as_u64())),
+            "{part}"
+        );
+    }
+
+    // B puts it together: the same sitrep, and the note after it.
+    let (shown, _) = b.ok(&["sitrep", "show"]);
+    assert!(
+        shown.contains("end of needs"),
+        "{}",
+        &shown[..shown.len().min(300)]
+    );
+    assert_eq!(state(&a.show()), state(&b.show()));
+    assert!(note_texts(&b.show()).contains(&"after the big one".to_string()));
+}
