@@ -878,8 +878,14 @@ mod tests {
             st.pending(),
             vec![("INC-42.m5".to_string(), "pagerduty".to_string())]
         );
-        assert_eq!(st.message("INC-42.m5").map(|q| q.origin.clone()), Some(None));
-        assert!(st.next_for("pagerduty").is_some_and(|(q, _)| q.origin.is_none()));
+        assert_eq!(
+            st.message("INC-42.m5").map(|q| q.origin.clone()),
+            Some(None)
+        );
+        assert!(
+            st.next_for("pagerduty")
+                .is_some_and(|(q, _)| q.origin.is_none())
+        );
         // Another cockpit's backend reference is not ours to reuse.
         assert!(st.remote_refs.is_empty());
         let rows = st.rows();
