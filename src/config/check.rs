@@ -6,7 +6,9 @@
 //! cross-key (semantic) checks; the returned `Config` itself comes from serde, the
 //! single source of truth for the shape.
 
-use super::diagnostic::{Diagnostic, Severity, line_col};
+use super::diagnostic::{
+    Diagnostic, Diagnostics, Severity, Span, Value, closest, deref_to_diagnostics,
+};
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
 use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
@@ -15,14 +17,8 @@ use crate::domain::{duration, text};
 use jiff::SignedDuration;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
-use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
-
-type Span = Range<usize>;
-type Key<'i> = Spanned<DeString<'i>>;
-type Value<'i> = Spanned<DeValue<'i>>;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 /// Top-level keys.
 pub const ROOT_KEYS: &[&str] = &[
@@ -174,9 +170,8 @@ pub fn check_with_findings(
 }
 
 struct Checker<'a> {
-    text: &'a str,
-    path: &'a Path,
-    diags: Vec<Diagnostic>,
+    /// The diagnostics found so far (`push`, `error`, `unknown`, ... through `Deref`).
+    d: Diagnostics<'a>,
     /// Dotted key path -> span of its value (of the header, for tables).
     spans: HashMap<String, Span>,
     /// What could be read, over the defaults.
@@ -184,76 +179,29 @@ struct Checker<'a> {
     inline_secrets: bool,
 }
 
+deref_to_diagnostics!(Checker);
+
 impl<'a> Checker<'a> {
     fn new(text: &'a str, path: &'a Path) -> Self {
         Checker {
-            text,
-            path,
-            diags: Vec::new(),
+            d: Diagnostics::new(text, path),
             spans: HashMap::new(),
             view: Config::default(),
             inline_secrets: false,
         }
     }
 
-    fn push(
-        &mut self,
-        severity: Severity,
-        span: Span,
-        key: String,
-        message: String,
-        suggestion: Option<String>,
-    ) {
-        let (line, col) = line_col(self.text, span.start);
-        self.diags.push(Diagnostic {
-            severity,
-            path: self.path.to_path_buf(),
-            line,
-            col,
-            key,
-            message,
-            suggestion,
-        });
+    fn finish(self) -> Vec<Diagnostic> {
+        self.d.finish()
     }
 
+    // Inherent, not through `Deref`, so that `self.error(self.span_of(k), ...)` borrows.
     fn error(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(Severity::Error, span, key.to_string(), message.into(), None);
+        self.d.error(span, key, message);
     }
 
     fn warning(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(
-            Severity::Warning,
-            span,
-            key.to_string(),
-            message.into(),
-            None,
-        );
-    }
-
-    fn has_errors(&self) -> bool {
-        self.diags.iter().any(Diagnostic::is_error)
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        self.diags.sort_by_key(|d| (d.line, d.col));
-        self.diags
-    }
-
-    /// Syntax errors, at most one per line: the parser's recovery tends to cascade.
-    fn syntax(&mut self, errors: &[toml::de::Error]) {
-        let mut errors: Vec<_> = errors
-            .iter()
-            .map(|e| (e.span().unwrap_or(0..0), e.message().to_string()))
-            .collect();
-        errors.sort_by_key(|(span, _)| span.start);
-        let mut last_line = 0;
-        for (span, message) in errors {
-            let (line, _) = line_col(self.text, span.start);
-            if line != last_line {
-                last_line = line;
-                self.error(span, "", message);
-            }
-        }
+        self.d.warning(span, key, message);
     }
 
     fn record(&mut self, key_path: &str, span: Span) {
@@ -274,47 +222,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown(&mut self, key_path: &str, key: &Key<'_>, candidates: &[(&str, String)]) {
-        let suggestion = closest(key.get_ref(), candidates);
-        let message = if suggestion.is_some() {
-            "unknown key".to_string()
-        } else {
-            let valid: Vec<&str> = candidates
-                .iter()
-                .filter(|(_, s)| !s.contains('.'))
-                .map(|(_, s)| s.as_str())
-                .collect();
-            format!("unknown key (valid keys: {})", valid.join(", "))
-        };
-        self.push(
-            Severity::Error,
-            key.span(),
-            key_path.to_string(),
-            message,
-            suggestion,
-        );
-    }
-
-    fn type_error(&mut self, key_path: &str, value: &Value<'_>, expected: &str) {
-        let found = value.get_ref().type_str();
-        self.error(
-            value.span(),
-            key_path,
-            format!("expected {expected}, found {found}"),
-        );
-    }
-
+    /// A table (its span recorded).
     fn table<'v, 'i>(&mut self, key_path: &str, value: &'v Value<'i>) -> Option<&'v DeTable<'i>> {
         self.record(key_path, value.span());
-        match value.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => {
-                self.type_error(key_path, value, "a table");
-                None
-            }
-        }
+        self.d.table(key_path, value)
     }
 
+    /// An array (its span recorded); else a type error saying `expected`.
     fn array<'v, 'i>(
         &mut self,
         key_path: &str,
@@ -322,22 +236,13 @@ impl<'a> Checker<'a> {
         expected: &str,
     ) -> Option<&'v [Value<'i>]> {
         self.record(key_path, value.span());
-        match value.get_ref() {
-            DeValue::Array(a) => Some(a),
-            _ => {
-                self.type_error(key_path, value, expected);
-                None
-            }
-        }
+        self.d.array(key_path, value, expected)
     }
 
+    /// A string (its span recorded).
     fn string<'v>(&mut self, key_path: &str, value: &'v Value<'_>) -> Option<&'v str> {
         self.record(key_path, value.span());
-        let s = value.get_ref().as_str();
-        if s.is_none() {
-            self.type_error(key_path, value, "a string");
-        }
-        s
+        self.d.str(key_path, value)
     }
 
     fn root(&mut self, root: &DeTable<'_>) {
@@ -948,20 +853,6 @@ fn root_candidates() -> Vec<(&'static str, String)> {
         out.extend(keys.iter().map(|k| (*k, format!("{table}.{k}"))));
     }
     out
-}
-
-/// The closest candidate by Jaro-Winkler similarity (case-insensitive), if close enough.
-fn closest(word: &str, candidates: &[(&str, String)]) -> Option<String> {
-    const THRESHOLD: f64 = 0.8;
-    let word = word.to_lowercase();
-    let mut best: Option<(f64, &String)> = None;
-    for (compare, suggestion) in candidates {
-        let score = strsim::jaro_winkler(&word, compare);
-        if score >= THRESHOLD && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, suggestion));
-        }
-    }
-    best.map(|(_, s)| s.clone())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! uses it. Secrets are [`SecretRef`]s (`env:NAME`, `file:/path`).
 
 mod check;
-mod diagnostic;
+pub(crate) mod diagnostic;
 mod init;
 mod secret;
 

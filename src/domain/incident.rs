@@ -639,52 +639,8 @@ impl Incident {
         match &e.payload {
             Payload::IncidentOpened { .. } => {}
             Payload::TitleChanged { title } => self.title = title.clone(),
-            Payload::StateChanged { from, to } => {
-                if !self.cas_state(e, *from, *to) {
-                    return;
-                }
-                self.note_state_change(e, &e.actor, *to);
-                self.state = *to;
-                self.state_changes.push(StateChange {
-                    from: *from,
-                    to: *to,
-                    at,
-                    by: e.actor.clone(),
-                });
-                // A new state changes what "done" means: reviews are reset.
-                for m in self.marks.values_mut() {
-                    m.reviewed = None;
-                    m.snoozed_until = None;
-                }
-            }
-            Payload::RoleHandedOff { role, from, to } => {
-                if !self.cas_handoff(e, role, from.as_deref(), to) {
-                    return;
-                }
-                let taking = format!("{to} taking {}", role.title());
-                if self.followup.pending_handoffs.remove(role).is_some() {
-                    self.note_pending_end(e, role, taking.clone());
-                }
-                self.note_role_change(e, role, taking);
-                self.ensure_on_duty(to, at, None);
-                self.roles.insert(
-                    role.clone(),
-                    Holder {
-                        name: to.clone(),
-                        since: at,
-                    },
-                );
-                if let Role::OpsLead(g) = role {
-                    self.add_to_group(g, to, at);
-                }
-                self.handoffs.push(Handoff {
-                    role: role.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    at,
-                    by: e.actor.clone(),
-                });
-            }
+            Payload::StateChanged { from, to } => self.apply_state_change(*from, *to, e),
+            Payload::RoleHandedOff { role, from, to } => self.apply_handoff(role, from, to, e),
             Payload::PersonJoined {
                 name,
                 handle,
@@ -701,54 +657,9 @@ impl Incident {
                     self.add_to_group(g, name, at);
                 }
             }
-            Payload::PersonReleased { name } => {
-                if let Some(p) = self.person_mut(name)
-                    && let Some(s) = p.shifts.last_mut()
-                    && s.end.is_none()
-                {
-                    if let Some(b) = s.breaks.last_mut()
-                        && b.end.is_none()
-                    {
-                        b.end = Some(at);
-                    }
-                    s.end = Some(at);
-                }
-                let ic = Role::Ic;
-                let vacated: Vec<Role> = self
-                    .roles
-                    .iter()
-                    .filter(|(r, h)| **r != ic && h.name == *name)
-                    .map(|(r, _)| r.clone())
-                    .collect();
-                for r in vacated {
-                    let leaving = format!("{name} leaving {}", r.title());
-                    self.note_role_change(e, &r, leaving);
-                }
-                self.roles.retain(|r, h| *r == ic || h.name != *name);
-                for grp in self.groups.values_mut() {
-                    grp.members.retain(|m| m != name);
-                }
-            }
-            Payload::BreakStarted { name } => {
-                if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
-                    && s.end.is_none()
-                {
-                    s.breaks.push(Break {
-                        start: at,
-                        end: None,
-                    });
-                }
-            }
-            Payload::BreakEnded { name } => {
-                if let Some(b) = self
-                    .person_mut(name)
-                    .and_then(|p| p.shifts.last_mut())
-                    .and_then(|s| s.breaks.last_mut())
-                    && b.end.is_none()
-                {
-                    b.end = Some(at);
-                }
-            }
+            Payload::PersonReleased { name } => self.apply_release(name, e),
+            Payload::BreakStarted { name } => self.apply_break_start(name, at),
+            Payload::BreakEnded { name } => self.apply_break_end(name, at),
             Payload::ImpactUpdated { text } => {
                 self.impact.text = text.clone();
                 self.impact.updated_at = Some(at);
@@ -827,6 +738,108 @@ impl Incident {
             Payload::Outbox(_) => {}
             Payload::RoomCommand(c) => self.apply_room_command(e, c),
             Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
+        }
+    }
+
+    fn apply_state_change(&mut self, from: Severity, to: Severity, e: &Event) {
+        if !self.cas_state(e, from, to) {
+            return;
+        }
+        self.note_state_change(e, &e.actor, to);
+        self.state = to;
+        self.state_changes.push(StateChange {
+            from,
+            to,
+            at: e.ts,
+            by: e.actor.clone(),
+        });
+        // A new state changes what "done" means: reviews are reset.
+        for m in self.marks.values_mut() {
+            m.reviewed = None;
+            m.snoozed_until = None;
+        }
+    }
+
+    fn apply_handoff(&mut self, role: &Role, from: &Option<String>, to: &str, e: &Event) {
+        if !self.cas_handoff(e, role, from.as_deref(), to) {
+            return;
+        }
+        let at = e.ts;
+        let taking = format!("{to} taking {}", role.title());
+        if self.followup.pending_handoffs.remove(role).is_some() {
+            self.note_pending_end(e, role, taking.clone());
+        }
+        self.note_role_change(e, role, taking);
+        self.ensure_on_duty(to, at, None);
+        self.roles.insert(
+            role.clone(),
+            Holder {
+                name: to.to_string(),
+                since: at,
+            },
+        );
+        if let Role::OpsLead(g) = role {
+            self.add_to_group(g, to, at);
+        }
+        self.handoffs.push(Handoff {
+            role: role.clone(),
+            from: from.clone(),
+            to: to.to_string(),
+            at,
+            by: e.actor.clone(),
+        });
+    }
+
+    /// Ends the person's shift (and break) and takes their roles but IC and groups.
+    fn apply_release(&mut self, name: &str, e: &Event) {
+        let at = e.ts;
+        if let Some(p) = self.person_mut(name)
+            && let Some(s) = p.shifts.last_mut()
+            && s.end.is_none()
+        {
+            if let Some(b) = s.breaks.last_mut()
+                && b.end.is_none()
+            {
+                b.end = Some(at);
+            }
+            s.end = Some(at);
+        }
+        let ic = Role::Ic;
+        let vacated: Vec<Role> = self
+            .roles
+            .iter()
+            .filter(|(r, h)| **r != ic && h.name == *name)
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in vacated {
+            let leaving = format!("{name} leaving {}", r.title());
+            self.note_role_change(e, &r, leaving);
+        }
+        self.roles.retain(|r, h| *r == ic || h.name != *name);
+        for grp in self.groups.values_mut() {
+            grp.members.retain(|m| m != name);
+        }
+    }
+
+    fn apply_break_start(&mut self, name: &str, at: Timestamp) {
+        if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
+            && s.end.is_none()
+        {
+            s.breaks.push(Break {
+                start: at,
+                end: None,
+            });
+        }
+    }
+
+    fn apply_break_end(&mut self, name: &str, at: Timestamp) {
+        if let Some(b) = self
+            .person_mut(name)
+            .and_then(|p| p.shifts.last_mut())
+            .and_then(|s| s.breaks.last_mut())
+            && b.end.is_none()
+        {
+            b.end = Some(at);
         }
     }
 
