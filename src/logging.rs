@@ -5,6 +5,9 @@ use std::path::Path;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
+/// Lines the background log writer queues before dropping (never blocking the caller).
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Keeps the background log writer alive; drop it last to flush.
 pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
 
@@ -22,7 +25,12 @@ pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
     });
     match file {
         Ok(f) => {
-            let (writer, guard) = tracing_appender::non_blocking(f);
+            // The default queue holds 128,000 lines, allocated and touched up front: about
+            // 4 MB of page faults (most of a headless command's run time). A few thousand
+            // lines is plenty for what one process logs between two writes.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .finish(f);
             let result = if verbose_stderr {
                 tracing_subscriber::fmt()
                     .with_env_filter(filter)

@@ -355,7 +355,11 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         }
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
-        Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
+        Command::Lint {
+            explain: Some(rule),
+            ..
+        } => super::writing::lint_explain(ctx, &rule),
+        Command::Lint { file, json, .. } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Drill(args) => super::drill::run(ctx, args),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }

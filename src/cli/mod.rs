@@ -153,9 +153,12 @@ pub enum Command {
         /// The text to check (default: stdin; - for stdin)
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
-        /// Print the warnings as JSON
+        /// Print the warnings as JSON (each with its suggested rewrite)
         #[arg(long)]
         json: bool,
+        /// Print what a rule looks for, with real examples from the corpus, and exit
+        #[arg(long, value_name = "RULE", conflicts_with_all = ["file", "json"])]
+        explain: Option<String>,
     },
     /// Page the on-call (backends that send pages); resolving the incident resolves it
     Page {
