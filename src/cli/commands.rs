@@ -123,7 +123,15 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
     match cli.command {
         None => cockpit(ctx, false),
         Some(Command::Demo) => cockpit(ctx, true),
-        Some(cmd) => Ok(dispatch(&ctx, cmd)?),
+        Some(cmd) => {
+            // A synced incident: pull before the command reads or decides, push after.
+            let synced = syncs(&cmd).then(|| super::sync::before(&ctx)).flatten();
+            let done = dispatch(&ctx, cmd);
+            if let Some(h) = synced {
+                super::sync::after(h, ctx.wait);
+            }
+            Ok(done?)
+        }
     }
 }
 
@@ -205,6 +213,22 @@ pub(super) fn act(
         deliver::send(ctx, &inc.id, vec![msg], None)?;
     }
     Ok(())
+}
+
+/// Whether a command acts on an incident that may be synced (and so pulls and pushes).
+fn syncs(cmd: &Command) -> bool {
+    !matches!(
+        cmd,
+        Command::Sync(_)
+            | Command::New { .. }
+            | Command::List { .. }
+            | Command::Lint { .. }
+            | Command::Config(_)
+            | Command::Completions { .. }
+            | Command::Demo
+            | Command::Report { .. }
+            | Command::Drill(_)
+    )
 }
 
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
@@ -361,6 +385,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         } => super::writing::lint_explain(ctx, &rule),
         Command::Lint { file, json, .. } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Drill(args) => super::drill::run(ctx, args),
+        Command::Sync(c) => super::sync::run(ctx, c),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
 }

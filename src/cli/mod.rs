@@ -5,6 +5,7 @@ mod deliver;
 mod drill;
 mod export;
 mod followup;
+mod sync;
 mod writing;
 
 pub use writing::{SitrepCmd, StatusCmd};
@@ -184,6 +185,9 @@ pub enum Command {
     },
     /// Practise on a scenario: check it, play it with a scripted IC, list past scores
     Drill(drill::DrillArgs),
+    /// Several cockpits, one incident: sync the journal through the incident's Matrix room
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
     /// Configuration: write the default, check a file, show paths
     #[command(subcommand)]
     Config(ConfigCmd),
