@@ -277,7 +277,7 @@ ROAD = [
     ("Enter", "app/overlay/mod.rs",   "open",        "Goto::ConfirmInstead(intent) => ask(cx, intent)"),
     ("Enter", "app/overlay/mod.rs",   "ask",         "confirm::Confirm::ask(intent, cx, None)"),
     ("Enter", "app/overlay/confirm.rs", "ask",       "intent.ask(cx)"),
-    ("Enter", "app/intent.rs",        "ask",         "Intent::Page(msg)"),
+    ("Enter", "app/intent.rs",        "ask",         "Intent::Page {"),
     ("y",     "shell/event_loop.rs",  "looped",      "update(model, msg)"),
     ("y",     "app/update.rs",        "on_key",      "o.key(&mut m.cx, k)"),
     ("y",     "app/overlay/mod.rs",   "key",         "cx.keymap.action_in("),
