@@ -246,6 +246,116 @@ fn a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit() {
     assert_eq!(sa, sb);
 }
 
+/// The IC as the header says it: `IC bob for 2m`, or to the one who lost it, `You are no
+/// longer IC: bob has held it since ...`.
+fn ic_on_screen(s: &str) -> Option<String> {
+    let line = s.lines().nth(1)?;
+    if let Some((_, rest)) = line.split_once("You are no longer IC: ") {
+        return rest.split(" has held").next().map(str::to_string);
+    }
+    let (_, rest) = line.split_once("· IC ")?;
+    rest.split(" for ").next().map(str::to_string)
+}
+
+/// The timeline's visible lines saying a hand-off lost a race (` 07:38 alice      CONFLICT:
+/// ...`), newest first, from `CONFLICT:` on.
+fn conflict_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| {
+            l.get(3..4) == Some(":") && l.get(1..3).is_some_and(|h| h.parse::<u8>().is_ok())
+        })
+        .filter_map(|l| l.find("CONFLICT: ").map(|i| l[i..].trim_end().to_string()))
+        .collect()
+}
+
+/// Hands IC to `to` by keys in cockpit `t` (a new name when `new`).
+fn hand_ic(t: &Tmux, to: &str, new: bool) {
+    t.text("h");
+    t.wait_for("Hand off which role?");
+    t.keys(&["Enter"]);
+    t.wait_for("Hand IC to whom?");
+    t.text(to);
+    t.wait_for(&if new {
+        format!("+ {to}")
+    } else {
+        format!("› {to}")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Announces: @all: IC -> {to}"));
+    t.text("y");
+}
+
+/// Both laptops hand IC at once (the homeserver is down, so neither knows of the other's):
+/// when it is back, both cockpits show the same winner and the same conflict. Twice.
+#[test]
+fn concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens() {
+    let name = "concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens";
+    let Some(venv) = test_venv(name) else {
+        return;
+    };
+    let (Some(ta), Some(tb)) = (Tmux::start("race-a"), Tmux::start("race-b")) else {
+        return;
+    };
+    let hs = tempfile::tempdir().unwrap();
+    let mut s = Synapse::start_in(&venv, hs.path(), Limits::Raised);
+    let (a, b) = two_machines(&s, "race", "");
+    a.cockpit(&ta);
+    b.cockpit(&tb);
+    wait_for(&ta, "sync: live");
+    wait_for(&tb, "sync: live");
+    for (round, (to_a, to_b)) in [("carol", "bob"), ("dave", "erin")].into_iter().enumerate() {
+        s.stop();
+        wait_for(&ta, "sync: offline");
+        wait_for(&tb, "sync: offline");
+        hand_ic(&ta, to_a, true);
+        hand_ic(&tb, to_b, round > 0);
+        wait_for(&ta, "unsent");
+        wait_for(&tb, "unsent");
+        s.start();
+        let limit = Duration::from_secs(60);
+        let settled = |t: &Tmux| {
+            wait_until(t, "the race settled", limit, |s| {
+                s.contains("sync: live")
+                    && !s.contains("unsent")
+                    && conflict_lines(s)
+                        .first()
+                        .is_some_and(|c| c.contains(to_a) && c.contains(to_b))
+            })
+        };
+        let (sa, sb) = (settled(&ta), settled(&tb));
+        let (wa, wb) = (ic_on_screen(&sa), ic_on_screen(&sb));
+        // The header of the one who lost IC says so instead; compare the journals' view.
+        let (ja, jb) = (a.show(), b.show());
+        assert_eq!(ic(&ja), ic(&jb), "round {round}");
+        assert!(
+            [to_a, to_b].contains(&ic(&ja).as_str()),
+            "round {round}: {ja}"
+        );
+        assert_eq!(ja["conflicts"], jb["conflicts"], "round {round}");
+        assert_eq!(
+            ja["conflicts"].as_array().unwrap().len(),
+            round + 1,
+            "{}",
+            ja["conflicts"]
+        );
+        assert_eq!(wa, Some(ic(&ja)), "round {round}:\n{sa}");
+        assert_eq!(wb, Some(ic(&jb)), "round {round}:\n{sb}");
+        // This round's conflict, the newest, in the same words on both screens.
+        assert_eq!(
+            conflict_lines(&sa).first(),
+            conflict_lines(&sb).first(),
+            "{sa}\n{sb}"
+        );
+    }
+    for t in [&ta, &tb] {
+        t.text("q");
+        t.wait_for("Quit the cockpit?");
+        t.text("y");
+        t.wait_for("EXIT=0");
+    }
+    assert_eq!(a.show(), b.show());
+}
+
 /// A homeserver that accepts connections and never answers: the cockpit's keys and frames
 /// do not wait for it.
 #[test]
