@@ -478,8 +478,8 @@ fn config_cmd(
                     return Ok(());
                 }
             };
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            let text = crate::files::read_text(&p, crate::files::MAX_CONFIG, "configuration file")
+                .map_err(|e| Fail(e.to_string()))?;
             // Keys, and every backend entry against its kind with what its URLs mean.
             let extra = |c: &Config| {
                 let mut found: Vec<config::Finding> = key_check(c)

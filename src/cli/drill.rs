@@ -64,8 +64,8 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
     let Some(script_path) = args.script else {
         return interactive(ctx, scenario, args.speed);
     };
-    let text = std::fs::read_to_string(&script_path)
-        .map_err(|e| Fail(format!("{}: {e}", script_path.display())))?;
+    let text = crate::files::read_text(&script_path, crate::files::MAX_SCENARIO, "drill script")
+        .map_err(|e| Fail(e.to_string()))?;
     let script = drill::parse_script(&text).map_err(|errors| {
         Fail(
             errors

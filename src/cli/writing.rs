@@ -15,7 +15,6 @@ use clap::Subcommand;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -64,21 +63,16 @@ struct Input {
 }
 
 fn read_input(file: &Path) -> Result<Input, Fail> {
+    use crate::files::{MAX_INPUT, read_stdin, read_text};
     if file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Fail(format!("<stdin>: {e}")))?;
         return Ok(Input {
             name: "<stdin>".into(),
-            text,
+            text: read_stdin(MAX_INPUT, "input").map_err(|e| Fail(e.to_string()))?,
         });
     }
-    let text =
-        std::fs::read_to_string(file).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
     Ok(Input {
         name: file.display().to_string(),
-        text,
+        text: read_text(file, MAX_INPUT, "input file").map_err(|e| Fail(e.to_string()))?,
     })
 }
 

@@ -145,6 +145,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Not a regular file, too large, not UTF-8 (with line:column), or unreadable.
+    #[error(transparent)]
+    File(#[from] crate::files::ReadError),
     #[error("{}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -182,7 +185,8 @@ pub(crate) fn read_template(path: &Path) -> std::io::Result<String> {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_path_buf(),
     };
-    std::fs::read_to_string(path)
+    crate::files::read_text(&path, crate::files::MAX_TEMPLATE, "template")
+        .map_err(crate::files::ReadError::into_io)
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -211,14 +215,26 @@ impl Config {
         }
     }
 
-    /// The sitrep template `[templates] sitrep` names (a file is read now).
+    /// The sitrep template `[templates] sitrep` names (a file is read now, and renders in
+    /// the memory- and time-bounded [`crate::sandbox`]).
     pub fn sitrep_template(&self) -> Result<Template, TemplateError> {
-        Template::resolve(&self.templates.sitrep, TemplateKind::Sitrep, read_template)
+        Template::resolve_sandboxed(
+            &self.templates.sitrep,
+            TemplateKind::Sitrep,
+            read_template,
+            Some(crate::sandbox::shared()),
+        )
     }
 
-    /// The status-update template `[templates] status` names (a file is read now).
+    /// The status-update template `[templates] status` names (a file is read now, and renders
+    /// in the memory- and time-bounded [`crate::sandbox`]).
     pub fn status_template(&self) -> Result<Template, TemplateError> {
-        Template::resolve(&self.templates.status, TemplateKind::Status, read_template)
+        Template::resolve_sandboxed(
+            &self.templates.status,
+            TemplateKind::Status,
+            read_template,
+            Some(crate::sandbox::shared()),
+        )
     }
 
     /// The built-in lint rules with `[lint]` applied.
@@ -244,10 +260,7 @@ impl Config {
             (None, Some(p)) if p.exists() => p,
             _ => return Config::load_text(DEFAULT_TOML, Path::new(EMBEDDED_PATH)),
         };
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::files::read_text(path, crate::files::MAX_CONFIG, "configuration file")?;
         Config::load_text(&text, path)
     }
 
@@ -312,7 +325,7 @@ mod tests {
         assert_eq!(loaded, Some((Config::default(), vec![])));
         assert!(matches!(
             Config::load(Some(missing), None),
-            Err(ConfigError::Read { .. })
+            Err(ConfigError::File(crate::files::ReadError::Io { .. }))
         ));
     }
 }
