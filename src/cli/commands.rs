@@ -66,9 +66,14 @@ pub struct Ctx {
     pub wait: std::time::Duration,
 }
 
-/// Extra configuration checks owned by other modules (the cockpit's keymap).
-fn key_check(cfg: &Config) -> Vec<(String, String)> {
+/// The configuration checks owned by other modules that every entry point runs when it loads
+/// the configuration (headless commands, the cockpit, `config check`): the cockpit's `[keys]`.
+/// One function, so a bad key binding is reported alike, with file:line:col, everywhere.
+pub fn load_checks(cfg: &Config) -> Vec<config::Finding> {
     crate::app::validate_keys(cfg)
+        .into_iter()
+        .map(|(k, m)| config::Finding::error(k, m))
+        .collect()
 }
 
 pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
@@ -98,9 +103,10 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
         return Ok(config_cmd(c, g.config.clone(), config_path, &data)?);
     }
     let (config, warnings) =
-        Config::load(g.config.as_deref(), config_path.as_deref()).map_err(Fail::from)?;
+        Config::load_with(g.config.as_deref(), config_path.as_deref(), &load_checks)
+            .map_err(Fail::from)?;
     for w in &warnings {
-        eprintln!("commandpost: {w}");
+        super::out::err(format!("commandpost: {w}"));
         tracing::warn!("{w}");
     }
     let ctx = Ctx {
@@ -145,7 +151,7 @@ pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident),
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
     for w in &warnings {
-        eprintln!("commandpost: warning: {w}");
+        super::out::err(format!("commandpost: warning: {w}"));
         tracing::warn!("{w}");
     }
     Ok((journal, inc))
@@ -159,12 +165,12 @@ pub(super) fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Inciden
     let (events, inc, torn) = ctx.store.read(&id)?;
     if torn {
         let path = ctx.store.journal_path(&id);
-        eprintln!(
+        super::out::err(format!(
             "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
              under way); the next change moves it to {}",
             path.display(),
             Journal::torn_path(&path).display()
-        );
+        ));
     }
     Ok((events, inc))
 }
@@ -198,9 +204,9 @@ pub(super) fn act(
         return Err(Fail("internal error: nothing journaled".into()));
     };
     let text = announcement(&own.payload);
-    println!("{}", crate::domain::describe::describe(&own.payload));
+    super::out::line(crate::domain::describe::describe(&own.payload).to_string());
     if let Some(text) = text {
-        println!("{text}");
+        super::out::line(&text);
         let msg = deliver::message(&inc, MessageKind::Announcement, &text, &body);
         deliver::send(ctx, &inc.id, vec![msg], None)?;
     }
@@ -212,7 +218,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::New { title } => {
             let (_j, ev) = ctx.store.create(&title, &ctx.actor, ctx.now)?;
             if let Payload::IncidentOpened { id, .. } = &ev.payload {
-                println!("{id}");
+                super::out::line(id);
             }
             Ok(())
         }
@@ -289,13 +295,13 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
                 ExportFormat::Json => super::export::json(&inc, &events)?,
                 ExportFormat::Md => super::export::markdown(&inc, &events, ctx.now),
             };
-            println!("{out}");
+            super::out::line(&out);
             Ok(())
         }
         Command::Page { summary, backend } => {
             let (_j, inc) = open(ctx, false)?;
             let msg = crate::delivery::setup::page_trigger(&inc, &summary).map_err(Fail)?;
-            println!("paging: {}", msg.headline);
+            super::out::line(format!("paging: {}", msg.headline));
             deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
         }
         Command::Outbox { cmd, json } => {
@@ -315,12 +321,12 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Backends(BackendsCmd::List) => {
             for b in deliver::backend_configs(ctx)? {
                 let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
-                println!(
+                super::out::line(format!(
                     "{:<20} {:<11} sends {}",
                     b.name,
                     b.kind.as_str(),
                     sends.join(", ")
-                );
+                ));
             }
             Ok(())
         }
@@ -365,21 +371,21 @@ fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
     let st = deliver::state(ctx, id)?;
     let rows = st.rows();
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        super::out::json(&rows)?;
         return Ok(());
     }
     if rows.is_empty() {
-        println!("{id}: nothing sent yet");
+        super::out::line(format!("{id}: nothing sent yet"));
     }
     for r in rows {
-        println!(
+        super::out::line(format!(
             "{:<28} {:<18} {:<12} {:<40} {}",
             r.message,
             r.backend,
             r.kind.as_str(),
             crate::domain::text::one_line(&r.headline),
             r.status.label(ctx.now)
-        );
+        ));
     }
     Ok(())
 }
@@ -387,29 +393,29 @@ fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
     let (list, errors) = ctx.store.list()?;
     for e in &errors {
-        eprintln!("commandpost: warning: {e}");
+        super::out::err(format!("commandpost: warning: {e}"));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::out::json(&list)?;
         return Ok(());
     }
     if list.is_empty() {
-        println!("No incidents in {}.", ctx.store.root().display());
+        super::out::line(format!("No incidents in {}.", ctx.store.root().display()));
         return Ok(());
     }
-    println!(
+    super::out::line(format!(
         "{:<22} {:<14} {:<17} {:<16} TITLE",
         "ID", "STATE", "OPENED (UTC)", "IC"
-    );
+    ));
     for s in list {
-        println!(
+        super::out::line(format!(
             "{:<22} {:<14} {:<17} {} {}",
             s.id,
             state_text(s.state),
             s.opened_at.strftime("%Y-%m-%d %H:%M"),
             crate::domain::text::pad(&s.ic.unwrap_or_default(), 16),
             s.title
-        );
+        ));
     }
     Ok(())
 }
@@ -428,9 +434,9 @@ fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
     };
     let (_events, inc) = read(&ctx, true)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&inc)?);
+        super::out::json(&inc)?;
     } else {
-        print!("{}", super::export::summary(&inc, ctx.now));
+        super::out::text(super::export::summary(&inc, ctx.now));
     }
     Ok(())
 }
@@ -444,7 +450,7 @@ fn config_cmd(
     match c {
         ConfigCmd::Path => {
             match &path {
-                Some(p) => println!(
+                Some(p) => super::out::line(format!(
                     "config: {}{}",
                     p.display(),
                     if p.exists() {
@@ -452,21 +458,21 @@ fn config_cmd(
                     } else {
                         " (not present: built-in defaults in use)"
                     }
-                ),
-                None => println!("config: (none: built-in defaults in use)"),
+                )),
+                None => super::out::line("config: (none: built-in defaults in use)".to_string()),
             }
-            println!("data:   {}", data.display());
-            println!(
+            super::out::line(format!("data:   {}", data.display()));
+            super::out::line(format!(
                 "logs:   {}",
                 data.join("logs").join("commandpost.log").display()
-            );
+            ));
             Ok(())
         }
         ConfigCmd::Init { force } => {
             let p = path
                 .ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
             config::write_init(&p, *force)?;
-            println!("wrote {}", p.display());
+            super::out::line(format!("wrote {}", p.display()));
             Ok(())
         }
         ConfigCmd::Check => {
@@ -474,7 +480,9 @@ fn config_cmd(
                 (Some(p), _) => p.clone(),
                 (None, Some(p)) if p.exists() => p.clone(),
                 _ => {
-                    println!("no config file: built-in defaults in use (they are valid)");
+                    super::out::line(
+                        "no config file: built-in defaults in use (they are valid)".to_string(),
+                    );
                     return Ok(());
                 }
             };
@@ -482,10 +490,7 @@ fn config_cmd(
                 .map_err(|e| Fail(e.to_string()))?;
             // Keys, and every backend entry against its kind with what its URLs mean.
             let extra = |c: &Config| {
-                let mut found: Vec<config::Finding> = key_check(c)
-                    .into_iter()
-                    .map(|(k, m)| config::Finding::error(k, m))
-                    .collect();
+                let mut found = load_checks(c);
                 found.extend(crate::delivery::setup::check_backends(c));
                 found
             };
@@ -493,9 +498,9 @@ fn config_cmd(
             // Notes (what a value was understood as) are not problems: stdout.
             for d in &diags {
                 if d.is_note() {
-                    println!("{d}");
+                    super::out::line(d);
                 } else {
-                    eprintln!("{d}");
+                    super::out::err(d);
                 }
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -503,7 +508,7 @@ fn config_cmd(
                 return Err(Fail(format!("{}: {errors} error(s)", p.display())));
             }
             let warnings = diags.iter().filter(|d| !d.is_note()).count();
-            println!(
+            super::out::line(format!(
                 "{}: ok{}",
                 p.display(),
                 if warnings == 0 {
@@ -511,7 +516,7 @@ fn config_cmd(
                 } else {
                     format!(" ({warnings} warning(s))")
                 }
-            );
+            ));
             Ok(())
         }
     }

@@ -5,6 +5,7 @@ mod deliver;
 mod drill;
 mod export;
 mod followup;
+pub mod out;
 mod writing;
 
 pub use writing::{SitrepCmd, StatusCmd};
@@ -265,11 +266,11 @@ pub fn main() -> ExitCode {
         // Already reported on stdout (e.g. `lint` found something).
         Err(commands::Outcome::Fail(e)) if e.0.is_empty() => ExitCode::FAILURE,
         Err(commands::Outcome::Fail(e)) => {
-            eprintln!("commandpost: {e}");
+            out::err(format!("commandpost: {e}"));
             ExitCode::FAILURE
         }
         Err(commands::Outcome::Cockpit(e)) => {
-            eprintln!("commandpost: {e}");
+            out::err(format!("commandpost: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

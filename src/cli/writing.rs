@@ -172,8 +172,8 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
         return Err(Fail("internal error: not a sitrep".into()));
     };
     let (version, rendered) = (*version, rendered.clone());
-    println!("{rendered}\n");
-    println!("sitrep v{version} sent");
+    super::out::line(format!("{rendered}\n"));
+    super::out::line(format!("sitrep v{version} sent"));
     let msg = crate::delivery::setup::sitrep_message(&inc, version, &rendered);
     super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
@@ -195,15 +195,18 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
     if diff {
         let prev = idx.checked_sub(1).and_then(|i| inc.sitreps.get(i));
         let from = prev.map_or("nothing".to_string(), |p| format!("v{}", p.version));
-        println!("sitrep v{} ({when}, {}) against {from}:", s.version, s.by);
+        super::out::line(format!(
+            "sitrep v{} ({when}, {}) against {from}:",
+            s.version, s.by
+        ));
         let lines = sitrep::diff(prev.map_or("", |p| p.rendered.as_str()), &s.rendered);
-        println!("{}", sitrep::diff_text(&lines));
+        super::out::line(sitrep::diff_text(&lines));
     } else {
-        println!("sitrep v{} · {when} · by {}", s.version, s.by);
+        super::out::line(format!("sitrep v{} · {when} · by {}", s.version, s.by));
         if !s.groups.is_empty() {
-            println!("groups: {}", s.groups.join(", "));
+            super::out::line(format!("groups: {}", s.groups.join(", ")));
         }
-        println!("\n{}", s.rendered);
+        super::out::line(format!("\n{}", s.rendered));
     }
     Ok(())
 }
@@ -211,7 +214,7 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
 fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
     let (_events, inc) = read(ctx, true)?;
     if inc.sitreps.is_empty() {
-        println!("No sitrep sent yet for {}.", inc.id);
+        super::out::line(format!("No sitrep sent yet for {}.", inc.id));
         return Ok(());
     }
     for s in &inc.sitreps {
@@ -221,12 +224,12 @@ fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
         } else {
             summary
         };
-        println!(
+        super::out::line(format!(
             "{} {}  {} {summary}",
             pad(&format!("v{}", s.version), 4),
             s.at.strftime("%Y-%m-%d %H:%M UTC"),
             pad(&s.by, 16),
-        );
+        ));
     }
     Ok(())
 }
@@ -344,17 +347,17 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     };
     let (fields, rendered): (StatusFields, String) = (fields.clone(), rendered.clone());
     for w in status::lint(&linter, &fields) {
-        eprintln!("warning: {}", status_warning(&fields, &w));
+        super::out::err(format!("warning: {}", status_warning(&fields, &w)));
     }
     let msg = crate::delivery::setup::status_message(&inc, &fields, &rendered);
-    println!("{rendered}\n");
+    super::out::line(format!("{rendered}\n"));
     match fields.next_update_at {
-        Some(t) => println!(
+        Some(t) => super::out::line(format!(
             "status update posted ({}); next update promised by {}",
             fields.stage,
             t.strftime("%H:%M UTC")
-        ),
-        None => println!("status update posted ({})", fields.stage),
+        )),
+        None => super::out::line(format!("status update posted ({})", fields.stage)),
     }
     super::deliver::send(ctx, &inc.id, vec![msg], None)
 }
@@ -415,11 +418,14 @@ pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
                 }
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::out::json(&list)?;
     } else {
         for w in &warnings {
             let (line, col) = line_col(&input.text, w.span.start);
-            println!("{line}:{col}: {}: {}: {:?}", w.rule, w.reason, w.excerpt);
+            super::out::line(format!(
+                "{line}:{col}: {}: {}: {:?}",
+                w.rule, w.reason, w.excerpt
+            ));
         }
     }
     if warnings.is_empty() {

@@ -255,18 +255,38 @@ impl Config {
         explicit: Option<&Path>,
         default_path: Option<&Path>,
     ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        Config::load_with(explicit, default_path, &|_| Vec::new())
+    }
+
+    /// Like [`Config::load`], with checks owned by other modules (see [`check_with_findings`]):
+    /// every entry point that loads the configuration runs the same ones (the cockpit's
+    /// `[keys]`), so an error there is reported with file:line:col by every command alike.
+    pub fn load_with(
+        explicit: Option<&Path>,
+        default_path: Option<&Path>,
+        extra: &dyn Fn(&Config) -> Vec<Finding>,
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
         let path = match (explicit, default_path) {
             (Some(p), _) => p,
             (None, Some(p)) if p.exists() => p,
-            _ => return Config::load_text(DEFAULT_TOML, Path::new(EMBEDDED_PATH)),
+            _ => return Config::load_text_with(DEFAULT_TOML, Path::new(EMBEDDED_PATH), extra),
         };
         let text = crate::files::read_text(path, crate::files::MAX_CONFIG, "configuration file")?;
-        Config::load_text(&text, path)
+        Config::load_text_with(&text, path, extra)
     }
 
     /// [`check`] as a `Result`: the configuration and its warnings, or every diagnostic.
     pub fn load_text(text: &str, path: &Path) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
-        match check(text, path) {
+        Config::load_text_with(text, path, &|_| Vec::new())
+    }
+
+    /// [`check_with_findings`] as a `Result`.
+    pub fn load_text_with(
+        text: &str,
+        path: &Path,
+        extra: &dyn Fn(&Config) -> Vec<Finding>,
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        match check_with_findings(text, path, extra) {
             (Some(config), warnings) => Ok((config, warnings)),
             (None, diagnostics) => Err(ConfigError::Invalid(diagnostics)),
         }
