@@ -26,6 +26,7 @@ fn events(payloads: impl Iterator<Item = Payload>) -> Vec<Event> {
             ts: t0() + SignedDuration::from_millis(i as i64),
             actor: "Alice".into(),
             payload,
+            rep: Default::default(),
         })
         .collect()
 }

@@ -42,6 +42,7 @@ fn journal() -> String {
                 .unwrap_or(start),
             actor: actor.to_string(),
             payload,
+            rep: Default::default(),
         };
         out.push_str(&e.to_line().unwrap_or_default());
         out.push('\n');

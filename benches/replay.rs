@@ -67,6 +67,7 @@ fn write_journal(path: &Path) {
             ts: t0 + SignedDuration::from_millis(seq as i64 * 500),
             actor: "Alice".into(),
             payload,
+            rep: Default::default(),
         };
         let line = e.to_line().unwrap();
         writeln!(w, "{line}").unwrap();

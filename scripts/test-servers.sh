@@ -7,8 +7,9 @@
 #
 # VENV_DIR defaults to $COMMANDPOST_TEST_VENV or /tmp/commandpost-test-venv. The tests start
 # and stop the servers themselves (127.0.0.1, free ports, temp dirs); this only installs them.
-# Without COMMANDPOST_TEST_VENV those tests print "SKIPPED" and pass; with
-# COMMANDPOST_REQUIRE_TEST_SERVERS=1 they fail instead (for CI).
+# Optional: without COMMANDPOST_TEST_VENV, `cargo test` installs the same packages itself on
+# first use into target/test-servers/venv (see tests/test_servers/mod.rs). Use this script to
+# share one venv between several checkouts.
 
 commandpost_test_servers() {
   local venv="${1:-${COMMANDPOST_TEST_VENV:-/tmp/commandpost-test-venv}}"

@@ -47,6 +47,7 @@ pub fn known_people() -> Vec<KnownPerson> {
             handle: Some(format!("@{}", n.to_lowercase())),
             team: Some("sre".into()),
             contact: None,
+            matrix: None,
         })
         .collect()
 }
@@ -322,6 +323,7 @@ pub fn events(actor: &str, now: Timestamp) -> Vec<crate::domain::Event> {
                     .unwrap_or(now),
                 actor: who,
                 payload,
+                rep: Default::default(),
             }
         })
         .collect()
@@ -350,6 +352,7 @@ pub fn crowd(
                 .unwrap_or(now),
             actor: who.to_string(),
             payload,
+            rep: Default::default(),
         });
     };
     push(

@@ -11,5 +11,6 @@ pub mod files;
 pub mod journal;
 pub mod logging;
 pub mod sandbox;
+pub mod sync;
 pub mod term;
 pub mod ui;

@@ -32,6 +32,8 @@ fn at(s: &str) -> jiff::Timestamp {
 
 fn incident(title: &str) -> (tempfile::TempDir, Incident) {
     let d = tempfile::tempdir().unwrap();
+    // A fixed origin: the incident id is the date and the origin's word (`zoke`).
+    std::fs::write(d.path().join("origin"), "testorigin\n").unwrap();
     let store = Store::new(d.path());
     let (_j, _) = store
         .create(title, "Alice", at("2026-11-24T11:09:00Z"))
@@ -220,7 +222,7 @@ async fn nothing_is_said_twice_by_any_backend_for_any_kind() {
                 "sitrep" => &[SITREP_SUMMARY, IMPACT],
                 "status" => &[STATUS_MESSAGE, WORKAROUND],
                 "announcement" => &["IC -> Ricardo"],
-                "page Trigger" => &[SUMMARY, "INC-20261124-1109", "Elevated API errors"],
+                "page Trigger" => &[SUMMARY, "INC-20261124-zoke", "Elevated API errors"],
                 _ => &[],
             };
             for fact in facts {
@@ -265,11 +267,11 @@ async fn a_page_reads_on_a_lock_screen() {
         .unwrap();
     assert_eq!(
         pd.2,
-        ["[INVESTIGATING] INC-20261124-1109 · Elevated API errors: API error rate above 5%"]
+        ["[INVESTIGATING] INC-20261124-zoke · Elevated API errors: API error rate above 5%"]
     );
     assert_eq!(
         subject(&page),
-        "[INVESTIGATING] INC-20261124-1109 · Elevated API errors: API error rate above 5%"
+        "[INVESTIGATING] INC-20261124-zoke · Elevated API errors: API error rate above 5%"
     );
 
     let long = "Elevated API errors on checkout, login and the partner API in every EU region after the 4512 rollout";

@@ -1,7 +1,8 @@
 //! Against real servers on 127.0.0.1: a Matrix homeserver (matrix-synapse) and an SMTP server
-//! (aiosmtpd), both from the venv made by scripts/test-servers.sh (COMMANDPOST_TEST_VENV).
-//! Without it these tests print a loud SKIPPED and pass, unless COMMANDPOST_REQUIRE_TEST_SERVERS
-//! is set (CI), when they fail.
+//! (aiosmtpd), from a venv the test support installs on first use (`target/test-servers/venv`,
+//! or COMMANDPOST_TEST_VENV). They skip loudly only when the package registry cannot be reached
+//! (or there is no python3 with venv), and fail instead when COMMANDPOST_REQUIRE_TEST_SERVERS
+//! is set (CI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod delivery_common;

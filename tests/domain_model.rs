@@ -25,6 +25,7 @@ impl Sim {
             ts: t0(),
             actor: opener.into(),
             payload: p,
+            rep: Default::default(),
         };
         let inc = Incident::replay([&e]).unwrap();
         Sim {
@@ -43,6 +44,7 @@ impl Sim {
             ts,
             actor: "tester".into(),
             payload: p,
+            rep: Default::default(),
         };
         self.inc.apply(&e);
         self.events.push(e);
@@ -285,6 +287,7 @@ fn replay_needs_an_opening_event() {
         ts: t0(),
         actor: "a".into(),
         payload: Payload::NoteAdded { text: "x".into() },
+        rep: Default::default(),
     };
     assert_eq!(Incident::replay([&e]), Err(DomainError::NotOpened));
     assert_eq!(

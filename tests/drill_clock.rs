@@ -206,6 +206,7 @@ fn drill_injects_describe_themselves_in_the_timeline() {
         ts: t(SIM),
         actor: "drill".into(),
         payload: p,
+        rep: Default::default(),
     };
     assert_eq!(
         commandpost::domain::describe::describe(&e.payload),

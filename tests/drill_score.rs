@@ -54,6 +54,7 @@ impl J {
             ts: at(mins),
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         });
         self
     }

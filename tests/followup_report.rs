@@ -26,6 +26,7 @@ fn build(id: &str, start: &str, steps: &[(&str, Payload)]) -> Incident {
             title: format!("{id} title"),
             ic: "Bob".into(),
         },
+        rep: Default::default(),
     }];
     for (i, (ts, p)) in steps.iter().enumerate() {
         events.push(Event {
@@ -34,6 +35,7 @@ fn build(id: &str, start: &str, steps: &[(&str, Payload)]) -> Incident {
             ts: t(ts),
             actor: "Bob".into(),
             payload: p.clone(),
+            rep: Default::default(),
         });
     }
     Incident::replay(&events).unwrap()

@@ -32,6 +32,7 @@ fn known(names: &[&str]) -> Vec<KnownPerson> {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         })
         .collect()
 }

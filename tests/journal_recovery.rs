@@ -239,6 +239,7 @@ fn poll_does_not_consume_a_partial_line() {
         payload: Payload::NoteAdded {
             text: "half".into(),
         },
+        rep: Default::default(),
     };
     let line = ev.to_line().unwrap();
     let (first, second) = line.split_at(20);

@@ -7,7 +7,12 @@
 mod ui_common;
 
 use commandpost::app::composer::{self, Kind};
-use commandpost::app::model::Mode;
+use commandpost::app::drafts;
+use commandpost::app::intent::{Intent, Tone};
+use commandpost::app::overlay::Overlay;
+use commandpost::app::overlay::compose::Compose;
+use commandpost::app::overlay::confirm::Confirm;
+use commandpost::app::overlay::sitrep_log::SitrepLog;
 use commandpost::app::{Cmd, Model, Msg, update};
 use commandpost::config::{Config, KeySpec};
 use commandpost::domain::checklist::Status as RowStatus;
@@ -50,6 +55,7 @@ fn journaled(m: &Model, payload: Payload) -> Msg {
             ts: m.now,
             actor: m.actor.clone(),
             payload,
+            rep: Default::default(),
         }],
         own: true,
     }
@@ -95,7 +101,7 @@ fn desk_model(events: Vec<Event>) -> Model {
 
 fn desk_model_with(events: Vec<Event>, config: Config) -> Model {
     let mut m = model_with(events, "Alice", config);
-    m.desk.backends = composer::build_backends(&m.config, Path::new("/data"));
+    m.desk.backends = drafts::build_backends(&m.config, Path::new("/data"));
     m
 }
 
@@ -107,11 +113,51 @@ fn status_form(m: &Model) -> &composer::Form {
     m.desk.form(Kind::Status).expect("a status form")
 }
 
+/// The send confirmation over a composer, read back: title, where it goes, the notes, the
+/// lint warnings.
+#[derive(Debug)]
+struct Sending {
+    title: String,
+    to: Vec<String>,
+    notes: Vec<String>,
+    warnings: Vec<String>,
+}
+
+fn sending(m: &Model) -> Option<Sending> {
+    let Some(Overlay::Confirm(Confirm {
+        intent: Intent::Send(_),
+        prompt,
+        detail,
+        back: Some(_),
+    })) = &m.overlay
+    else {
+        return None;
+    };
+    let mut c = Sending {
+        title: prompt.clone(),
+        to: Vec::new(),
+        notes: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for d in detail.iter().skip(1) {
+        match (d.tone, d.text.strip_prefix("  → ")) {
+            (Tone::Lint, _) => c.warnings.push(d.text.clone()),
+            (Tone::Plain, Some(to)) => c.to.push(to.to_string()),
+            (Tone::Plain, None) if !d.text.is_empty() => c.notes.push(d.text.clone()),
+            _ => {}
+        }
+    }
+    Some(c)
+}
+
 #[test]
 fn s_opens_the_sitrep_prefilled_from_the_incident() {
     let mut m = desk_model(incident());
     assert!(feed(&mut m, [k('s')]).is_empty());
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     let f = sitrep_form(&m);
     assert_eq!(f.text(0), "Checkout API returns 502");
     assert_eq!(f.text(1), "EU customers cannot pay");
@@ -156,7 +202,10 @@ fn a_pasted_newline_or_enter_never_sends() {
         )],
     );
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     assert_eq!(
         sitrep_form(&m).text(2),
         "Rolled back deploy 4711\nDraining eu-west-1\n[31m"
@@ -166,7 +215,10 @@ fn a_pasted_newline_or_enter_never_sends() {
     assert!(sitrep_form(&m).text(2).ends_with("[31m\none\ntwo"));
     let cmds = feed(&mut m, [code(KeyCode::Enter), code(KeyCode::Enter)]);
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
 }
 
 #[test]
@@ -190,7 +242,7 @@ fn esc_closes_and_keeps_the_draft_which_is_saved_on_the_tick() {
     assert!(feed(&mut m, [Msg::Tick(now() + SignedDuration::from_secs(2))]).is_empty());
     feed(&mut m, typed("!"));
     let cmds = feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert!(
         matches!(cmds.as_slice(), [Cmd::Draft { kind: Kind::Sitrep, content: Some(t) }] if t.contains("(EU)!")),
         "Esc writes the draft at once: {cmds:?}"
@@ -206,8 +258,8 @@ fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
     feed(&mut m, [k('s'), code(KeyCode::Tab), code(KeyCode::Tab)]);
     feed(&mut m, typed("Failing over"));
     assert!(feed(&mut m, [ctrl('s')]).is_empty(), "asks first");
-    let Mode::ComposeSend(c) = &m.mode else {
-        panic!("expected a confirmation, got {:?}", m.mode)
+    let Some(c) = sending(&m) else {
+        panic!("expected a confirmation, got {:?}", m.overlay)
     };
     assert_eq!(c.title, "Send sitrep v1?");
     assert_eq!(c.to, vec!["outbox-file (file)".to_string()]);
@@ -239,7 +291,7 @@ fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
     assert_eq!(comms.as_deref(), Some("Keiko"));
     assert_eq!(responders, &vec!["Noah".to_string(), "Greg".to_string()]);
     assert!(rendered.contains("Failing over"));
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert_eq!(m.writing, 1);
     // Nothing is queued before the journal says it is written.
     let p = p.clone();
@@ -280,8 +332,8 @@ fn sitrep_lint_warnings_show_and_never_block() {
     assert!(!f.warnings.is_empty(), "an ETA is flagged");
     assert!(f.warnings.iter().all(|(i, _)| *i == Some(2)));
     feed(&mut m, [ctrl('s')]);
-    let Mode::ComposeSend(c) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(c) = sending(&m) else {
+        panic!("{:?}", m.overlay)
     };
     assert!(
         c.warnings.iter().any(|w| w.starts_with("Actions: “")),
@@ -299,11 +351,17 @@ fn sitrep_lint_warnings_show_and_never_block() {
 fn esc_in_the_confirmation_goes_back_to_the_draft() {
     let mut m = desk_model(incident());
     feed(&mut m, [k('s'), ctrl('s')]);
-    assert!(matches!(m.mode, Mode::ComposeSend(_)));
+    assert!(sending(&m).is_some());
     assert!(feed(&mut m, [code(KeyCode::Esc)]).is_empty());
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     assert!(feed(&mut m, [ctrl('s'), k('n')]).is_empty());
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     assert_eq!(m.writing, 0);
 }
 
@@ -315,7 +373,10 @@ fn what_cannot_be_sent_says_why_and_stays_open() {
     feed(&mut m, [ctrl('a'), ctrl('k')]);
     assert_eq!(sitrep_form(&m).text(0), "");
     assert!(feed(&mut m, [ctrl('s')]).is_empty());
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     let fl = m.flash.clone().unwrap();
     assert!(fl.error && fl.text.contains("summary"), "{fl:?}");
     // A link without a label.
@@ -326,7 +387,10 @@ fn what_cannot_be_sent_says_why_and_stays_open() {
     feed(&mut m, [Msg::Paste("\nhttps://x.example/1".into())]);
     assert_eq!(sitrep_form(&m).problems.len(), 1);
     feed(&mut m, [ctrl('s')]);
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     assert!(m.flash.as_ref().unwrap().text.contains("Links line 2"));
 }
 
@@ -334,7 +398,10 @@ fn what_cannot_be_sent_says_why_and_stays_open() {
 fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
     let mut m = desk_model(incident());
     feed(&mut m, [k('u')]);
-    assert_eq!(m.mode, Mode::Compose(Kind::Status));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Status }))
+    );
     let f = status_form(&m);
     assert_eq!(f.stage.as_str(), "investigating");
     assert_eq!(f.focused_field(), Some(0), "on the message");
@@ -353,8 +420,8 @@ fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
     feed(&mut m, [ctrl('t')]);
     assert_eq!(status_form(&m).stage.as_str(), "identified");
     feed(&mut m, [ctrl('s')]);
-    let Mode::ComposeSend(c) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(c) = sending(&m) else {
+        panic!("{:?}", m.overlay)
     };
     assert_eq!(c.title, "Post the public status update (Identified)?");
     assert_eq!(
@@ -414,7 +481,11 @@ fn status_stage_selector_components_and_resolved() {
     assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
     assert!(f.problems[0].starts_with("Components line 2"));
     feed(&mut m, [ctrl('s')]);
-    assert_eq!(m.mode, Mode::Compose(Kind::Status), "not sendable");
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Status })),
+        "not sendable"
+    );
     feed(&mut m, [ctrl('w')]);
     let line = status_form(&m).text(2);
     assert!(
@@ -480,9 +551,7 @@ sends = ["status"]
             .starts_with("incident-chat (slack) 1/1")
     );
     feed(&mut m, [ctrl('s')]);
-    let Mode::ComposeSend(c) = &m.mode else {
-        panic!()
-    };
+    let Some(c) = sending(&m) else { panic!() };
     assert_eq!(c.to, vec!["incident-chat (slack)".to_string()]);
     feed(&mut m, [code(KeyCode::Esc), code(KeyCode::Esc), k('u')]);
     assert!(
@@ -503,7 +572,7 @@ sends = ["status"]
 fn the_sitrep_log_lists_versions_and_shows_diffs() {
     let mut m = desk_model(incident());
     feed(&mut m, [k('L')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert!(
         m.flash
             .as_ref()
@@ -514,21 +583,30 @@ fn the_sitrep_log_lists_versions_and_shows_diffs() {
     let mut m = desk_model(with_two_sitreps());
     feed(&mut m, [k('L')]);
     assert_eq!(
-        m.mode,
-        Mode::SitrepLog {
+        m.overlay,
+        Some(Overlay::SitrepLog(SitrepLog {
             sel: 0,
             detail: false,
             scroll: 0
-        }
+        }))
     );
     feed(&mut m, [code(KeyCode::Enter)]);
-    assert!(matches!(m.mode, Mode::SitrepLog { detail: true, .. }));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SitrepLog(SitrepLog { detail: true, .. }))
+    ));
     feed(&mut m, [code(KeyCode::Left)]);
-    assert!(matches!(m.mode, Mode::SitrepLog { sel: 1, .. }));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SitrepLog(SitrepLog { sel: 1, .. }))
+    ));
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert!(matches!(m.mode, Mode::SitrepLog { detail: false, .. }));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::SitrepLog(SitrepLog { detail: false, .. }))
+    ));
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 }
 
 #[test]
@@ -538,15 +616,18 @@ fn composer_keys_are_remappable_but_must_not_be_text() {
     cfg.keys.insert("sitrep".into(), KeySpec::One("S".into()));
     let mut m = desk_model_with(incident(), cfg);
     feed(&mut m, [k('S')]);
-    assert_eq!(m.mode, Mode::Compose(Kind::Sitrep));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
     feed(&mut m, [ctrl('s')]);
     assert_eq!(
-        m.mode,
-        Mode::Compose(Kind::Sitrep),
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep })),
         "Ctrl-S is not send now"
     );
     feed(&mut m, [code(KeyCode::F(5))]);
-    assert!(matches!(m.mode, Mode::ComposeSend(_)));
+    assert!(sending(&m).is_some());
     let mut bad = Config::default();
     bad.keys.insert("send".into(), KeySpec::One("x".into()));
     let errs = commandpost::app::validate_keys(&bad);
@@ -567,12 +648,12 @@ fn drafts_survive_on_disk_and_are_restored_on_open() {
     let [Cmd::Draft { kind, content }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
-    composer::write_draft(dir.path(), *kind, content.as_deref()).unwrap();
+    drafts::write_draft(dir.path(), *kind, content.as_deref()).unwrap();
     assert!(dir.path().join("drafts/status.toml").exists());
 
     // A new cockpit on the same incident.
     let mut m = desk_model(incident());
-    let (drafts, errors) = composer::read_drafts(dir.path());
+    let (drafts, errors) = drafts::read_drafts(dir.path());
     assert!(errors.is_empty(), "{errors:?}");
     m.desk.stored = drafts;
     feed(&mut m, [k('u')]);
@@ -589,7 +670,7 @@ fn drafts_survive_on_disk_and_are_restored_on_open() {
     let [Cmd::Draft { content, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
-    composer::write_draft(dir.path(), Kind::Status, content.as_deref()).unwrap();
+    drafts::write_draft(dir.path(), Kind::Status, content.as_deref()).unwrap();
     let cmds = feed(&mut m, [k('u'), ctrl('s'), k('y')]);
     let [Cmd::Append(p)] = cmds.as_slice() else {
         panic!("{cmds:?}")
@@ -600,7 +681,7 @@ fn drafts_survive_on_disk_and_are_restored_on_open() {
     let mut events = incident();
     events.extend(sent);
     let mut m = desk_model(events);
-    m.desk.stored = composer::read_drafts(dir.path()).0;
+    m.desk.stored = drafts::read_drafts(dir.path()).0;
     let cmds = feed(&mut m, [k('u')]);
     assert_eq!(
         cmds,
@@ -611,9 +692,9 @@ fn drafts_survive_on_disk_and_are_restored_on_open() {
     );
     assert_eq!(status_form(&m).text(0), "", "a new message");
 
-    composer::write_draft(dir.path(), Kind::Status, None).unwrap();
+    drafts::write_draft(dir.path(), Kind::Status, None).unwrap();
     assert!(!dir.path().join("drafts/status.toml").exists());
-    composer::write_draft(dir.path(), Kind::Status, None).unwrap();
+    drafts::write_draft(dir.path(), Kind::Status, None).unwrap();
 }
 
 #[test]
@@ -624,7 +705,7 @@ fn quitting_writes_a_changed_draft_first() {
     feed(&mut m, [code(KeyCode::Esc)]);
     feed(&mut m, [k('s')]);
     feed(&mut m, typed("?"));
-    m.mode = Mode::Normal;
+    m.overlay = None;
     let cmds = feed(&mut m, [k('q'), k('y')]);
     assert!(
         matches!(

@@ -7,8 +7,11 @@ mod ui_common;
 
 use commandpost::app::cmd::Cmd;
 use commandpost::app::drill::{DrillExit, DrillView, execute};
+use commandpost::app::intent::Intent;
 use commandpost::app::keymap::Keymap;
-use commandpost::app::model::{Intent, Mode, Model};
+use commandpost::app::model::Model;
+use commandpost::app::overlay::Overlay;
+use commandpost::app::overlay::confirm::Confirm;
 use commandpost::app::{Msg, update};
 use commandpost::config::Config;
 use commandpost::domain::Payload;
@@ -220,17 +223,17 @@ fn the_drill_ends_with_the_scenario_and_offers_the_score() {
     assert_eq!(m.now, now() + mins(60), "stopped at the end, not past it");
     assert_eq!(banner(&m), " DRILL OVER +1h00m/1h00m ");
     assert!(matches!(
-        m.mode,
-        Mode::Confirm {
+        m.overlay,
+        Some(Overlay::Confirm(Confirm {
             intent: Intent::EndDrill,
             ..
-        }
+        }))
     ));
     // Declined: the clock stays stopped; the speed keys say why.
     update(&mut m, key('n'));
     update(&mut m, Msg::Tick(now() + secs(120)));
     assert_eq!(m.now, now() + mins(60));
-    assert_eq!(m.mode, Mode::Normal, "offered once");
+    assert_eq!(m.overlay, None, "offered once");
     update(&mut m, key('+'));
     assert!(m.flash.as_ref().unwrap().text.contains("The drill is over"));
 }
@@ -271,12 +274,14 @@ fn drill_keys_only_in_a_drill_and_help_lists_them_there() {
         "+ works in a drill only (commandpost drill <scenario>)"
     );
     update(&mut plain, key('Q'));
-    assert_eq!(plain.mode, Mode::Normal);
+    assert_eq!(plain.overlay, None);
     assert_eq!(plain.now, before);
     // In a drill, q asks to leave without a score and names Q.
     update(&mut m, key('q'));
-    match &m.mode {
-        Mode::Confirm { prompt, .. } => assert!(prompt.contains("Q ends it"), "{prompt}"),
+    match &m.overlay {
+        Some(Overlay::Confirm(Confirm { prompt, .. })) => {
+            assert!(prompt.contains("Q ends it"), "{prompt}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -297,7 +302,7 @@ fn injects_reach_the_timeline_and_decisions_are_asked() {
         .collect();
     assert_eq!(injects.len(), 1);
     assert_eq!(injects[0].actor, "drill");
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 
     // +3m: Priya's message asks for a decision: the prompt opens.
     exec.freeze_at(&m, mins(3));
@@ -307,19 +312,19 @@ fn injects_reach_the_timeline_and_decisions_are_asked() {
         text.starts_with("DRILL +2m group_message (ops:database, Priya)"),
         "{text}"
     );
-    let Mode::DrillDecision(d) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(Overlay::Decision(d)) = &m.overlay else {
+        panic!("{:?}", m.overlay)
     };
     assert_eq!(d.question, "Fail over to db-main-2 now?");
     assert_eq!(d.options, ["fail over now", "wait for the primary"]);
 
     // Esc puts it aside; d brings it back; 2 answers it (journaled at drill time).
     update(&mut m, code(KeyCode::Esc));
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     exec.run(&mut m, vec![Cmd::Poll]);
-    assert_eq!(m.mode, Mode::Normal, "put aside: not asked again");
+    assert_eq!(m.overlay, None, "put aside: not asked again");
     update(&mut m, key('d'));
-    assert!(matches!(m.mode, Mode::DrillDecision(_)));
+    assert!(matches!(m.overlay, Some(Overlay::Decision(_))));
     let cmds = update(&mut m, key('2'));
     assert!(matches!(
         &cmds[..],
@@ -333,7 +338,7 @@ fn injects_reach_the_timeline_and_decisions_are_asked() {
     );
     assert_eq!(last.ts, now() + mins(3), "stamped with simulated time");
     assert_eq!(last.actor, "Sam");
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     update(&mut m, key('d'));
     assert_eq!(m.flash.as_ref().unwrap().text, "No decision is waiting");
 
@@ -404,7 +409,7 @@ fn cockpit_with_the_drill_banner() {
     update(&mut m, Msg::Tick(now() + secs(18)));
     exec.freeze_at(&m, mins(3));
     exec.run(&mut m, vec![Cmd::Poll]);
-    assert!(matches!(m.mode, Mode::DrillDecision(_)));
+    assert!(matches!(m.overlay, Some(Overlay::Decision(_))));
     snap!("drill_decision_80x24", m, Theme::colored(), 80, 24);
     update(&mut m, code(KeyCode::Esc));
     snap!("drill_10x_80x24", m, Theme::colored(), 80, 24);

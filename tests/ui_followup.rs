@@ -6,8 +6,15 @@
 mod ui_common;
 
 use commandpost::app::deliveries::{OutboxCmd, OutboxMsg};
-use commandpost::app::model::{Mode, Model};
-use commandpost::app::panel::{Panel, PanelIntent};
+use commandpost::app::intent::Intent;
+use commandpost::app::model::Model;
+use commandpost::app::overlay::Overlay;
+use commandpost::app::overlay::brief::Brief;
+use commandpost::app::overlay::cleanup::{Cleanup, Skip};
+use commandpost::app::overlay::confirm::Confirm;
+use commandpost::app::overlay::deliveries::DeliveryList;
+use commandpost::app::overlay::postmortem::Postmortem;
+use commandpost::app::overlay::rotation::Rotation;
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::config::{Config, KnownPerson};
 use commandpost::domain::event::{FORMAT_VERSION, Severity};
@@ -46,6 +53,7 @@ fn journaled(m: &Model, actor: &str, payload: Payload, own: bool) -> Msg {
             ts: m.now,
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         }],
         own,
     }
@@ -103,6 +111,7 @@ fn outbox_event(seq: u64, mins_ago: i64, o: OutboxEvent) -> Event {
         ts: now() - SignedDuration::from_mins(mins_ago),
         actor: "Alice".into(),
         payload: Payload::Outbox(o),
+        rep: Default::default(),
     }
 }
 
@@ -284,7 +293,10 @@ fn outbox_events_from_both_streams_are_folded_once() {
 fn retry_and_drop_a_failed_delivery_with_confirmation() {
     let mut m = model(with_deliveries(), "Alice");
     assert!(feed(&mut m, [k('D')]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 0 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Deliveries(DeliveryList { sel: 0 }))
+    );
     // The retrying sitrep cannot be retried (it is not failed).
     feed(&mut m, [k('r')]);
     assert!(
@@ -294,20 +306,23 @@ fn retry_and_drop_a_failed_delivery_with_confirmation() {
     );
     // The failed page: retry asks first.
     feed(&mut m, [code(KeyCode::Down), k('r')]);
-    let Mode::Panel(Panel::Confirm { intent, prompt, .. }) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(Overlay::Confirm(Confirm { intent, prompt, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
     };
     assert!(prompt.starts_with("Retry page"), "{prompt}");
     assert_eq!(
         *intent,
-        PanelIntent::Retry {
+        Intent::Retry {
             message: "INC-20261120-1850.m5".into(),
             backend: "pagerduty".into()
         }
     );
     // n changes nothing and goes back to the list.
     assert!(feed(&mut m, [k('n')]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Deliveries(DeliveryList { sel: 1 }))
+    );
     feed(&mut m, [k('r')]);
     let cmds = feed(&mut m, [k('y')]);
     assert_eq!(
@@ -317,12 +332,15 @@ fn retry_and_drop_a_failed_delivery_with_confirmation() {
             backend: "pagerduty".into()
         })]
     );
-    assert_eq!(m.mode, Mode::Panel(Panel::Deliveries { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Deliveries(DeliveryList { sel: 1 }))
+    );
     // Drop, confirmed.
     feed(&mut m, [k('x')]);
     assert!(matches!(
-        &m.mode,
-        Mode::Panel(Panel::Confirm { prompt, .. }) if prompt.contains("It will not be sent")
+        &m.overlay,
+        Some(Overlay::Confirm(Confirm { prompt, .. })) if prompt.contains("It will not be sent")
     ));
     let cmds = feed(&mut m, [code(KeyCode::Enter)]);
     assert_eq!(
@@ -336,7 +354,7 @@ fn retry_and_drop_a_failed_delivery_with_confirmation() {
     feed(&mut m, [code(KeyCode::Down), k('x')]);
     assert!(flash(&m).contains("nothing to drop"), "{}", flash(&m));
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     // What the executor answers shows in the status line.
     feed(
         &mut m,
@@ -351,18 +369,18 @@ fn retry_and_drop_a_failed_delivery_with_confirmation() {
 fn page_is_typed_confirmed_and_queued() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('p')]);
-    assert!(matches!(m.mode, Mode::Panel(Panel::Page { .. })));
+    assert!(matches!(m.overlay, Some(Overlay::Page(_))));
     // An empty summary is refused and the field stays open.
     feed(&mut m, [code(KeyCode::Enter)]);
     assert!(flash(&m).contains("cannot be empty"));
-    assert!(matches!(m.mode, Mode::Panel(Panel::Page { .. })));
+    assert!(matches!(m.overlay, Some(Overlay::Page(_))));
     feed(&mut m, typed("checkout down in EU"));
     assert!(
         feed(&mut m, [code(KeyCode::Enter)]).is_empty(),
         "asks first"
     );
-    let Mode::Panel(Panel::Confirm { prompt, detail, .. }) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(Overlay::Confirm(Confirm { prompt, detail, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
     };
     // With no backend configured, the default file backend takes everything.
     assert_eq!(prompt, "Page through outbox-file?");
@@ -374,7 +392,7 @@ fn page_is_typed_confirmed_and_queued() {
         &msgs[0].page,
         Some(PageAction::Trigger { severity, .. }) if severity == "error"
     ));
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     // Esc cancels without a command.
     feed(&mut m, [k('p')]);
     feed(&mut m, typed("x"));
@@ -395,7 +413,7 @@ sends = ["sitrep", "announcement"]"#,
     cfg.backends.push(t);
     let mut m = model_with(new_incident(), "Alice", cfg);
     feed(&mut m, [k('p')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert!(
         flash(&m).contains("no backend sends pages"),
         "{}",
@@ -445,7 +463,7 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     assert_eq!(msgs[0].page, Some(PageAction::Resolve));
     let inc = m.inc.clone().unwrap();
     assert!(inc.followup.cleanup.opened_at.is_some());
-    assert_eq!(m.mode, Mode::Panel(Panel::Cleanup { sel: 0 }));
+    assert_eq!(m.overlay, Some(Overlay::Cleanup(Cleanup::at(0))));
     assert!(!inc.closed());
 
     // Space ticks the selected item and moves on.
@@ -458,15 +476,15 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
         }]
     );
     answer(&mut m, cmds);
-    assert_eq!(m.mode, Mode::Panel(Panel::Cleanup { sel: 1 }));
+    assert_eq!(m.overlay, Some(Overlay::Cleanup(Cleanup::at(1))));
     // Ticking a done item again is refused.
     feed(&mut m, [code(KeyCode::Up), k(' ')]);
     assert!(flash(&m).contains("already done"), "{}", flash(&m));
     // s asks why; an empty reason is refused.
     feed(&mut m, [code(KeyCode::Down), k('s')]);
     assert!(matches!(
-        &m.mode,
-        Mode::Panel(Panel::SkipReason { item, .. }) if item == "Maintenance modes off"
+        &m.overlay,
+        Some(Overlay::Cleanup(Cleanup { skipping: Some(Skip { item, .. }), .. })) if item == "Maintenance modes off"
     ));
     assert!(feed(&mut m, [code(KeyCode::Enter)]).is_empty());
     assert!(flash(&m).contains("needs a reason"), "{}", flash(&m));
@@ -488,9 +506,9 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     assert!(flash(&m).contains("closed"), "{}", flash(&m));
     // Esc closes; C opens it again.
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     feed(&mut m, [k('C')]);
-    assert!(matches!(m.mode, Mode::Panel(Panel::Cleanup { .. })));
+    assert!(matches!(m.overlay, Some(Overlay::Cleanup(_))));
 }
 
 #[test]
@@ -513,7 +531,7 @@ fn resolving_without_a_page_sends_no_page_and_uses_configured_items() {
 fn cleanup_before_resolving_only_previews() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('C')]);
-    assert!(matches!(m.mode, Mode::Panel(Panel::Cleanup { .. })));
+    assert!(matches!(m.overlay, Some(Overlay::Cleanup(_))));
     assert!(feed(&mut m, [k(' ')]).is_empty());
     assert!(flash(&m).contains("opens when the incident is resolved"));
 }
@@ -530,14 +548,12 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
     feed(&mut m, [k('h'), code(KeyCode::Enter)]);
     feed(&mut m, typed("Ricardo"));
     feed(&mut m, [code(KeyCode::Enter)]);
-    let Mode::Confirm {
-        prompt, announces, ..
-    } = &m.mode
-    else {
-        panic!("{:?}", m.mode)
+    let Some(Overlay::Confirm(Confirm { prompt, detail, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
     };
     assert!(prompt.contains("Ricardo must acknowledge"), "{prompt}");
-    assert_eq!(*announces, None, "nothing is announced yet");
+    let announces = detail.iter().find(|d| d.text.starts_with("Announces:"));
+    assert_eq!(announces, None, "nothing is announced yet");
     let cmds = feed(&mut m, [k('y')]);
     let proposed = appends(&cmds);
     let [
@@ -566,19 +582,19 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
     assert!(sends(&after).is_empty(), "no announcement before the ack");
     let inc = m.inc.clone().unwrap();
     assert_eq!(inc.ic().map(|h| h.name.as_str()), Some("Alice"));
-    assert!(matches!(&m.mode, Mode::Panel(Panel::Brief { to, .. }) if to == "Ricardo"));
+    assert!(matches!(&m.overlay, Some(Overlay::Brief(Brief { to, .. })) if to == "Ricardo"));
     // Alice cannot acknowledge for Ricardo: A shows the pending brief, where x withdraws.
     feed(&mut m, [code(KeyCode::Esc), k('A')]);
     assert!(flash(&m).contains("waits for Ricardo"), "{}", flash(&m));
-    assert!(matches!(&m.mode, Mode::Panel(Panel::Brief { .. })));
+    assert!(matches!(&m.overlay, Some(Overlay::Brief(Brief { .. }))));
     assert!(
         feed(&mut m, [k('A')]).is_empty(),
         "A does nothing for Alice"
     );
     feed(&mut m, [k('x')]);
     assert!(matches!(
-        &m.mode,
-        Mode::Panel(Panel::Confirm { prompt, .. }) if prompt == "Withdraw the hand-off of IC to Ricardo?"
+        &m.overlay,
+        Some(Overlay::Confirm(Confirm { prompt, .. })) if prompt == "Withdraw the hand-off of IC to Ricardo?"
     ));
     let cmds = feed(&mut m, [k('n'), code(KeyCode::Esc)]);
     assert!(cmds.is_empty());
@@ -594,14 +610,14 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
             own: false,
         }],
     );
-    assert!(matches!(&r.mode, Mode::Panel(Panel::Brief { text, .. }) if *text == brief));
+    assert!(matches!(&r.overlay, Some(Overlay::Brief(Brief { text, .. })) if *text == brief));
     assert!(flash(&r).contains("A acknowledges"), "{}", flash(&r));
     feed(&mut r, [k('A')]);
-    let Mode::Panel(Panel::Confirm { prompt, detail, .. }) = &r.mode else {
-        panic!("{:?}", r.mode)
+    let Some(Overlay::Confirm(Confirm { prompt, detail, .. })) = &r.overlay else {
+        panic!("{:?}", r.overlay)
     };
     assert_eq!(prompt, "Take over IC from Alice?");
-    assert!(detail[0].contains("@all: IC -> Ricardo"));
+    assert!(detail[0].text.contains("@all: IC -> Ricardo"));
     let cmds = feed(&mut r, [k('y')]);
     assert_eq!(
         appends(&cmds),
@@ -639,7 +655,7 @@ fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
 fn acknowledge_key_without_a_pending_handoff_says_so() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('A')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert_eq!(flash(&m), "no hand-off is waiting for Alice");
 }
 
@@ -647,11 +663,11 @@ fn acknowledge_key_without_a_pending_handoff_says_so() {
 fn rotation_view_opens_and_closes() {
     let mut m = model(twelve(), "José");
     feed(&mut m, [k('o')]);
-    assert_eq!(m.mode, Mode::Panel(Panel::Rotation { scroll: 0 }));
+    assert_eq!(m.overlay, Some(Overlay::Rotation(Rotation { scroll: 0 })));
     feed(&mut m, [code(KeyCode::Down), code(KeyCode::Down)]);
-    assert_eq!(m.mode, Mode::Panel(Panel::Rotation { scroll: 2 }));
+    assert_eq!(m.overlay, Some(Overlay::Rotation(Rotation { scroll: 2 })));
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 }
 
 #[test]
@@ -667,14 +683,14 @@ fn postmortem_is_asked_of_the_executor_and_shown() {
         )))],
     );
     assert!(
-        matches!(&m.mode, Mode::Panel(Panel::Postmortem { path, .. }) if path.ends_with("postmortem.md"))
+        matches!(&m.overlay, Some(Overlay::Postmortem(Postmortem { path, .. })) if path.ends_with("postmortem.md"))
     );
     assert_eq!(
         flash(&m),
         "Post-mortem draft written to /data/incidents/INC-1/postmortem.md"
     );
     feed(&mut m, [code(KeyCode::PageDown), code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     feed(&mut m, [Msg::Postmortem(Err("disk full".into()))]);
     assert!(flash(&m).contains("NOT written: disk full"));
 }
@@ -683,7 +699,7 @@ fn postmortem_is_asked_of_the_executor_and_shown() {
 fn quitting_mentions_pending_deliveries() {
     let mut m = model(with_deliveries(), "Alice");
     feed(&mut m, [k('q')]);
-    let Mode::Confirm { prompt, .. } = &m.mode else {
+    let Some(Overlay::Confirm(Confirm { prompt, .. })) = &m.overlay else {
         panic!()
     };
     assert!(
@@ -717,6 +733,7 @@ fn snapshot_rotation_view() {
         handle: None,
         team: Some("payments".into()),
         contact: None,
+        matrix: None,
     });
     cfg.rotation.roles = vec!["ops:database".into()];
     let mut m = model_with(twelve(), "José", cfg);

@@ -4,8 +4,11 @@
 
 mod ui_common;
 
-use commandpost::app::model::{Mode, Model};
-use commandpost::app::panel::{Panel, PanelIntent, RemediationStep};
+use commandpost::app::intent::Intent;
+use commandpost::app::model::Model;
+use commandpost::app::overlay::Overlay;
+use commandpost::app::overlay::confirm::Confirm;
+use commandpost::app::overlay::remediation::{Remediation, RemediationStep, Typing};
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::domain::event::FORMAT_VERSION;
 use commandpost::domain::{Event, Payload};
@@ -46,6 +49,7 @@ fn answer(m: &mut Model, cmds: Vec<Cmd>) -> Vec<Cmd> {
                         ts: m.now,
                         actor: m.actor.clone(),
                         payload,
+                        rep: Default::default(),
                     }],
                     own: true,
                 };
@@ -87,7 +91,13 @@ fn add(m: &mut Model, text: &str, owner: &str) -> Vec<Payload> {
 fn add_with_owner_and_without() {
     let mut m = model(new_incident(), "Alice");
     assert!(feed(&mut m, [k('M')]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 0 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 0,
+            typing: None
+        }))
+    );
     assert_eq!(
         add(&mut m, "Alert on 502 rate per region", "Ricardo"),
         [Payload::RemediationAdded {
@@ -104,13 +114,19 @@ fn add_with_owner_and_without() {
             owner: None
         }]
     );
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 1,
+            typing: None
+        }))
+    );
     assert_eq!(m.inc.as_ref().unwrap().followup.remediations.len(), 2);
     // Esc closes; M again closes too.
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     feed(&mut m, [k('M'), k('M')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 }
 
 #[test]
@@ -122,15 +138,24 @@ fn empty_text_is_refused_and_shown_not_panicking() {
     assert!(flash(&m).contains("cannot be empty"), "{}", flash(&m));
     assert!(m.flash.as_ref().unwrap().error);
     assert!(matches!(
-        m.mode,
-        Mode::Panel(Panel::RemediationInput {
-            step: RemediationStep::Text,
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            typing: Some(Typing {
+                step: RemediationStep::Text,
+                ..
+            }),
             ..
-        })
+        }))
     ));
     // Esc goes back to the list, nothing written.
     assert!(feed(&mut m, [code(KeyCode::Esc)]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 0 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 0,
+            typing: None
+        }))
+    );
     // Acting on an empty list says so.
     for c in ['o', 'x', ' '] {
         assert!(feed(&mut m, [k(c)]).is_empty());
@@ -146,11 +171,14 @@ fn assign_then_done_with_confirmation() {
     add(&mut m, "Runbook for the LB failover", "");
     feed(&mut m, [code(KeyCode::Home), code(KeyCode::Down), k('o')]);
     assert!(matches!(
-        m.mode,
-        Mode::Panel(Panel::RemediationInput {
-            step: RemediationStep::Assign { id: 2 },
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            typing: Some(Typing {
+                step: RemediationStep::Assign { id: 2 },
+                ..
+            }),
             ..
-        })
+        }))
     ));
     feed(&mut m, typed("José"));
     let cmds = feed(&mut m, [code(KeyCode::Enter)]);
@@ -162,17 +190,29 @@ fn assign_then_done_with_confirmation() {
         }]
     );
     answer(&mut m, cmds);
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 1,
+            typing: None
+        }))
+    );
 
     // Done asks first; n changes nothing.
     feed(&mut m, [k('x')]);
-    let Mode::Panel(Panel::Confirm { intent, prompt, .. }) = &m.mode else {
-        panic!("{:?}", m.mode)
+    let Some(Overlay::Confirm(Confirm { intent, prompt, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
     };
     assert_eq!(prompt, "Mark remediation #2 done?");
-    assert_eq!(*intent, PanelIntent::RemediationDone(2));
+    assert_eq!(*intent, Intent::RemediationDone(2));
     assert!(feed(&mut m, [k('n')]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 1,
+            typing: None
+        }))
+    );
     feed(&mut m, [k(' ')]);
     let cmds = feed(&mut m, [k('y')]);
     assert_eq!(
@@ -180,12 +220,24 @@ fn assign_then_done_with_confirmation() {
         [Payload::RemediationDone { id: 2, note: None }]
     );
     answer(&mut m, cmds);
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 1,
+            typing: None
+        }))
+    );
     // A done item can be neither done again nor reassigned: said, nothing written.
     assert!(feed(&mut m, [k('x')]).is_empty());
     assert!(flash(&m).contains("already done by Alice"), "{}", flash(&m));
     assert!(feed(&mut m, [k('o')]).is_empty());
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 1 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 1,
+            typing: None
+        }))
+    );
 }
 
 #[test]
@@ -214,12 +266,18 @@ fn the_key_is_in_the_keymap_and_can_be_remapped() {
         toml::from_str("[keys]\nremediation = \"F7\"\n").unwrap();
     let mut m = model_with(new_incident(), "Alice", cfg);
     feed(&mut m, [k('M')]);
-    assert_eq!(m.mode, Mode::Normal, "M is free again");
+    assert_eq!(m.overlay, None, "M is free again");
     feed(&mut m, [code(KeyCode::F(7))]);
-    assert_eq!(m.mode, Mode::Panel(Panel::Remediation { sel: 0 }));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Remediation(Remediation {
+            sel: 0,
+            typing: None
+        }))
+    );
     // Inside, the remapped key closes it too.
     feed(&mut m, [code(KeyCode::F(7))]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod ui_common;
 
-use commandpost::app::model::Mode;
+use commandpost::app::overlay::Overlay;
 use commandpost::app::{Msg, update};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -60,7 +60,7 @@ fn twelve_people_three_groups_one_over_8h() {
 fn help_overlay() {
     let mut m = model(major(), "Ricardo");
     update(&mut m, key('?'));
-    assert!(matches!(m.mode, Mode::Help { .. }));
+    assert!(matches!(m.overlay, Some(Overlay::Help(_))));
     snap!("help_80x24", m, 80, 24);
     snap!("help_160x48", m, 160, 48);
 }

@@ -4,7 +4,16 @@
 
 mod ui_common;
 
-use commandpost::app::model::{Intent, Mode, Region};
+use commandpost::app::intent::{Detail, Intent};
+use commandpost::app::model::Region;
+use commandpost::app::overlay::Overlay;
+use commandpost::app::overlay::confirm::Confirm;
+use commandpost::app::overlay::edit::Edit;
+use commandpost::app::overlay::help::Help;
+use commandpost::app::overlay::pick_group::PickGroup;
+use commandpost::app::overlay::pick_person::PickPerson;
+use commandpost::app::overlay::pick_role::PickRole;
+use commandpost::app::overlay::snooze::Snooze;
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::config::{Config, KeySpec};
 use commandpost::domain::event::{FORMAT_VERSION, LoopQuestion, Severity};
@@ -44,6 +53,7 @@ fn journaled(m: &commandpost::app::Model, actor: &str, payload: Payload, own: bo
             ts: m.now,
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         }],
         own,
     }
@@ -56,24 +66,34 @@ fn only_append(cmds: &[Cmd]) -> Payload {
     }
 }
 
+/// What a confirmation says it announces.
+fn announces(detail: &[Detail]) -> Option<&str> {
+    detail
+        .iter()
+        .find_map(|d| d.text.strip_prefix("Announces: "))
+}
+
 #[test]
 fn handoff_by_keys_is_confirmed_journaled_then_shown_and_announced() {
     let mut m = model(new_incident(), "Alice");
     assert!(feed(&mut m, [k('h')]).is_empty());
-    assert!(matches!(m.mode, Mode::PickRole { sel: 0, .. }), "IC first");
+    assert!(
+        matches!(m.overlay, Some(Overlay::PickRole(PickRole { sel: 0, .. }))),
+        "IC first"
+    );
     feed(&mut m, [code(KeyCode::Enter)]);
-    assert!(matches!(m.mode, Mode::PickPerson { .. }));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::PickPerson(PickPerson { .. }))
+    ));
     let cmds = feed(&mut m, typed("Ricardo"));
     assert!(cmds.is_empty());
     feed(&mut m, [code(KeyCode::Enter)]);
-    let Mode::Confirm {
-        intent, announces, ..
-    } = &m.mode
-    else {
-        panic!("expected a confirmation, got {:?}", m.mode)
+    let Some(Overlay::Confirm(Confirm { intent, detail, .. })) = &m.overlay else {
+        panic!("expected a confirmation, got {:?}", m.overlay)
     };
     assert_eq!(*intent, Intent::Handoff(Role::Ic, "Ricardo".into()));
-    assert_eq!(announces.as_deref(), Some("@all: IC -> Ricardo"));
+    assert_eq!(announces(detail), Some("@all: IC -> Ricardo"));
 
     let p = only_append(&feed(&mut m, [k('y')]));
     assert_eq!(
@@ -116,12 +136,12 @@ fn state_change_asks_first_and_no_cancels() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('3')]);
     assert!(matches!(
-        &m.mode,
-        Mode::Confirm { intent: Intent::SetState(Severity::Major), announces: Some(a), .. }
-            if a == "@all: Incident Major"
+        &m.overlay,
+        Some(Overlay::Confirm(Confirm { intent: Intent::SetState(Severity::Major), detail, .. }))
+            if announces(detail) == Some("@all: Incident Major")
     ));
     assert!(feed(&mut m, [k('n')]).is_empty());
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     feed(&mut m, [k('2')]);
     let p = only_append(&feed(&mut m, [code(KeyCode::Enter)]));
     assert_eq!(
@@ -148,7 +168,10 @@ fn confirmation_is_revalidated_against_events_that_arrived_meanwhile() {
         false,
     );
     feed(&mut m, [other]);
-    assert!(matches!(m.mode, Mode::Confirm { .. }), "dialog stays open");
+    assert!(
+        matches!(m.overlay, Some(Overlay::Confirm(Confirm { .. }))),
+        "dialog stays open"
+    );
     let cmds = feed(&mut m, [k('y')]);
     assert!(cmds.is_empty(), "{cmds:?}");
     assert!(
@@ -200,11 +223,11 @@ fn snooze_offers_30m_1h_2h() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('j'), k('j'), k('j'), k('j'), k('z')]);
     assert!(matches!(
-        m.mode,
-        Mode::Snooze {
+        m.overlay,
+        Some(Overlay::Snooze(Snooze {
             question: LoopQuestion::Sitrep,
             ..
-        }
+        }))
     ));
     let p = only_append(&feed(&mut m, [k('2')]));
     assert_eq!(
@@ -232,7 +255,9 @@ fn break_and_release_need_a_roster_selection() {
     );
     feed(&mut m, [Msg::JournalFailed("test".into())]);
     feed(&mut m, [k('r')]);
-    assert!(matches!(&m.mode, Mode::Confirm { intent: Intent::Release(n), .. } if n == "Ola"));
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm { intent: Intent::Release(n), .. })) if n == "Ola")
+    );
     assert_eq!(
         only_append(&feed(&mut m, [k('y')])),
         Payload::PersonReleased { name: "Ola".into() }
@@ -243,7 +268,7 @@ fn break_and_release_need_a_roster_selection() {
 fn releasing_the_ic_is_refused_before_asking() {
     let mut m = model(twelve(), "José");
     feed(&mut m, [code(KeyCode::Tab), k('r')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert!(
         m.flash
             .as_ref()
@@ -257,12 +282,14 @@ fn add_person_with_fuzzy_pick_and_new_group() {
     m.config.people = commandpost::demo::known_people();
     feed(&mut m, [k('a')]);
     feed(&mut m, typed("noa"));
-    let Mode::PickPerson { matches, .. } = &m.mode else {
+    let Some(Overlay::PickPerson(PickPerson { matches, .. })) = &m.overlay else {
         panic!("picker")
     };
     assert_eq!(matches.first().map(|c| c.name.as_str()), Some("Noah"));
     feed(&mut m, [code(KeyCode::Enter)]);
-    assert!(matches!(&m.mode, Mode::PickGroup { name, .. } if name == "Noah"));
+    assert!(
+        matches!(&m.overlay, Some(Overlay::PickGroup(PickGroup { name, .. })) if name == "Noah")
+    );
     // No group, api, database, routing, New group…
     feed(&mut m, [code(KeyCode::End), code(KeyCode::Enter)]);
     feed(&mut m, typed("cache"));
@@ -283,13 +310,13 @@ fn fuzzy_matches_accents_and_offers_a_new_name() {
     let mut m = model(twelve(), "José");
     feed(&mut m, [k('h'), k('j'), code(KeyCode::Enter)]);
     feed(&mut m, typed("jose"));
-    let Mode::PickPerson { matches, .. } = &m.mode else {
+    let Some(Overlay::PickPerson(PickPerson { matches, .. })) = &m.overlay else {
         panic!("picker")
     };
     // José holds Comms? No: José is IC; for Comms he is offered.
     assert_eq!(matches.first().map(|c| c.name.as_str()), Some("José"));
     feed(&mut m, typed("phine"));
-    let Mode::PickPerson { matches, .. } = &m.mode else {
+    let Some(Overlay::PickPerson(PickPerson { matches, .. })) = &m.overlay else {
         panic!("picker")
     };
     assert!(matches.iter().any(|c| c.new && c.name == "josephine"));
@@ -298,7 +325,7 @@ fn fuzzy_matches_accents_and_offers_a_new_name() {
 #[test]
 fn new_incident_is_created_from_the_title_prompt() {
     let mut m = model(Vec::new(), "Alice");
-    assert!(matches!(m.mode, Mode::Edit { .. }));
+    assert!(matches!(m.overlay, Some(Overlay::Edit(Edit { .. }))));
     // q is text here, not quit.
     let cmds = feed(&mut m, typed("q DB down"));
     assert!(cmds.is_empty());
@@ -320,11 +347,12 @@ fn new_incident_is_created_from_the_title_prompt() {
                 title: "q DB down".into(),
                 ic: "Alice".into(),
             },
+            rep: Default::default(),
         }],
         own: true,
     };
     feed(&mut m, [opened]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert_eq!(m.inc.as_ref().map(|i| i.title.as_str()), Some("q DB down"));
     assert_eq!(m.rows.len(), 6);
 }
@@ -360,7 +388,7 @@ fn paste_goes_only_into_text_fields() {
     let mut m = model(new_incident(), "Alice");
     // A pasted "y" or "3" never acts as a key.
     assert!(feed(&mut m, [Msg::Paste("3\ny\n".into())]).is_empty());
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     feed(
         &mut m,
         [k('n'), Msg::Paste("db\nfailover\u{1b}[2J done".into())],
@@ -379,7 +407,7 @@ fn too_small_screen_ignores_keys_but_q_quits() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [Msg::Resize(70, 20)]);
     assert!(feed(&mut m, [k('h')]).is_empty());
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert_eq!(feed(&mut m, [k('q')]), vec![Cmd::Quit]);
 }
 
@@ -425,23 +453,26 @@ fn remapped_keys_drive_the_same_actions() {
     cfg.keys.insert("handoff".into(), KeySpec::One("H".into()));
     let mut m = model_with(new_incident(), "Alice", cfg);
     feed(&mut m, [k('h')]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
     assert!(
         m.flash
             .as_ref()
             .is_some_and(|f| f.text.contains("? lists the keys"))
     );
     feed(&mut m, [k('H')]);
-    assert!(matches!(m.mode, Mode::PickRole { .. }));
+    assert!(matches!(
+        m.overlay,
+        Some(Overlay::PickRole(PickRole { .. }))
+    ));
 }
 
 #[test]
 fn help_opens_and_closes() {
     let mut m = model(new_incident(), "Alice");
     feed(&mut m, [k('?'), k('j')]);
-    assert_eq!(m.mode, Mode::Help { scroll: 1 });
+    assert_eq!(m.overlay, Some(Overlay::Help(Help { scroll: 1 })));
     feed(&mut m, [code(KeyCode::Esc)]);
-    assert_eq!(m.mode, Mode::Normal);
+    assert_eq!(m.overlay, None);
 }
 
 #[test]
@@ -453,7 +484,7 @@ fn new_ops_group_lead_by_handoff() {
     feed(&mut m, typed("Dana"));
     feed(&mut m, [code(KeyCode::Enter)]);
     assert!(
-        matches!(&m.mode, Mode::Confirm { announces: Some(a), .. } if a == "@all: Ops database lead -> Dana")
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm { detail, .. })) if announces(detail) == Some("@all: Ops database lead -> Dana"))
     );
     assert_eq!(
         only_append(&feed(&mut m, [k('y')])),

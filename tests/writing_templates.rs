@@ -50,6 +50,7 @@ fn incident_with(ic: &str, comms: &str, responders: &[&str]) -> Incident {
             ts: at(i as i64),
             actor: ic.into(),
             payload,
+            rep: Default::default(),
         })
         .collect();
     Incident::replay(&events).unwrap()

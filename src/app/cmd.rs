@@ -24,7 +24,7 @@ pub enum Cmd {
     /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
     /// `<incident dir>/drafts/`.
     Draft {
-        kind: crate::app::composer::Kind,
+        kind: crate::app::composer::kind::Kind,
         content: Option<String>,
     },
     /// Reads events appended by other writers.

@@ -1,129 +1,47 @@
 //! The interactive drill in the cockpit (`commandpost drill <scenario>`).
 //!
-//! The model keeps a [`DrillView`]: the drill clock and what the screen shows.
-//! `update` stays pure: real time only comes in with `Msg::Tick(real)`, and
-//! `m.now` becomes the clock's simulated time, so every duration on screen is
-//! drill time. Keys act on the clock from the last tick's real time (what is on
-//! screen is exactly what is paused).
+//! The model keeps a `DrillView` (`app::drill_view`): the drill clock and what the screen
+//! shows. `update` stays pure: real time only comes in with `Msg::Tick(real)`, and `m.now`
+//! becomes the clock's simulated time, so every duration on screen is drill time. Keys act
+//! on the clock from the last tick's real time (what is on screen is exactly what is
+//! paused).
 //!
-//! The executor of a drill is [`execute`]: it owns the [`DrillSession`] (the
-//! drill's journal under `<data_dir>/drills/<id>/`), stamps every append with
-//! simulated time, fires the scenario's injects on each poll and, at the end,
-//! scores the drill.
+//! The executor of a drill is [`execute`]: it owns the [`DrillSession`] (the drill's journal
+//! under `<data_dir>/drills/<id>/`), stamps every append with simulated time, fires the
+//! scenario's injects on each poll and, at the end, scores the drill.
 //!
-//! **Outgoing messages (the seam for delivery).** In a drill nothing reaches a
-//! real backend unless the backend is marked `drill = true`:
-//! [`DrillSession::record`] journals a change and writes announcements, sitreps
-//! and status updates to `sink.md`; `Cmd::Announce` is answered without touching
-//! the outbox. A command that would deliver must be matched in [`execute`]
-//! (the match is exhaustive on purpose) and, there, may only reach the backends
-//! [`real_backends`] returns (marked `drill = true`); everything else is already
-//! in the sink. Delivery code outside the drill executor can test `m.drill` /
-//! `RunOptions::drill`.
+//! **Outgoing messages (the seam for delivery).** In a drill nothing reaches a real backend
+//! unless the backend is marked `drill = true`: [`DrillSession::record`] journals a change
+//! and writes announcements, sitreps and status updates to `sink.md`; `Cmd::Announce` is
+//! answered without touching the outbox. A command that would deliver must be matched in
+//! [`execute`] (the match is exhaustive on purpose) and, there, may only reach the backends
+//! [`real_backends`] returns (marked `drill = true`); everything else is already in the
+//! sink. Delivery code outside the drill executor can test `m.drill` / `RunOptions::drill`.
 
 use crate::app::cmd::Cmd;
+use crate::app::cockpit::{FLASH_ERROR_SECS, FLASH_INFO_SECS};
+pub use crate::app::drill_view::{DrillOptions, DrillView};
+use crate::app::intent::Intent;
 use crate::app::keymap::Action;
-use crate::app::model::{Flash, Intent, Mode, Model};
+use crate::app::model::Model;
 use crate::app::msg::Msg;
-use crate::app::update::{
-    FLASH_ERROR_SECS, FLASH_INFO_SECS, append, flash_error, flash_info, quit,
-};
+use crate::app::overlay::confirm::Confirm;
+use crate::app::overlay::decision::Decision;
+use crate::app::overlay::{self, Overlay};
 use crate::config::Config;
 use crate::domain::duration::short;
 use crate::drill::clock::add;
 use crate::drill::run::open_decision;
-use crate::drill::schedule::decision_note;
-use crate::drill::{DrillClock, DrillSession, Scenario, ScoreCard};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::drill::{DrillClock, DrillSession, ScoreCard};
 use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::{mpsc, watch};
 
-/// What `commandpost drill <scenario> [--speed N]` asks the cockpit for.
-#[derive(Debug, Clone)]
-pub struct DrillOptions {
-    pub scenario: Scenario,
-    /// 1 to 60 times real time.
-    pub speed: u32,
-}
-
-/// The drill as the model sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DrillView {
-    pub id: String,
-    /// `<data_dir>/drills/<id>`: journal, `sink.md`, the score card.
-    pub dir: PathBuf,
-    /// The scenario's simulated length.
-    pub duration: SignedDuration,
-    pub clock: DrillClock,
-    /// Real time at the last tick.
-    pub real: Timestamp,
-    /// The scenario's time is up: the clock stopped at its end.
-    pub over: bool,
-    /// The end of the drill was offered (once).
-    pub end_offered: bool,
-    /// The decision put aside with Esc (its inject's journal sequence number).
-    pub dismissed: Option<u64>,
-    /// The message in the status line and when (real time) it appeared: at
-    /// 60x, simulated seconds are too short to read it.
-    flash_seen: Option<(Flash, Timestamp)>,
-}
-
-impl DrillView {
-    /// The view of a session started at `real_now` (its simulated start).
-    pub fn new(session: &DrillSession, speed: u32, real_now: Timestamp) -> DrillView {
-        DrillView {
-            id: session.id.clone(),
-            dir: session.dir.clone(),
-            duration: session.scenario.duration,
-            clock: DrillClock::new(real_now, session.start, speed),
-            real: real_now,
-            over: false,
-            end_offered: false,
-            dismissed: None,
-            flash_seen: None,
-        }
-    }
-
-    /// Simulated time since the start, at simulated time `now`.
-    pub fn elapsed(&self, now: Timestamp) -> SignedDuration {
-        now.duration_since(self.clock.origin)
-            .max(SignedDuration::ZERO)
-    }
-
-    /// The simulated moment the scenario ends.
-    pub fn end(&self) -> Timestamp {
-        add(self.clock.origin, self.duration)
-    }
-
-    /// The banner: `DRILL 10x +12m/1h`, `DRILL PAUSED +12m/1h`, `DRILL OVER 1h`.
-    pub fn banner(&self, now: Timestamp) -> String {
-        let at = format!("+{}/{}", short(self.elapsed(now)), short(self.duration));
-        if self.over {
-            format!(" DRILL OVER {at} ")
-        } else if self.clock.paused {
-            format!(" DRILL PAUSED {at} ")
-        } else {
-            format!(" DRILL {}x {at} ", self.clock.speed)
-        }
-    }
-}
-
-/// The decision prompt: an inject's question and its options.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    /// The journal sequence number of the inject that asks.
-    pub seq: u64,
-    pub question: String,
-    pub options: Vec<String>,
-    pub sel: usize,
-}
-
 /// `Msg::Tick(real)` in a drill: simulated time moves on (unless paused or
 /// over), messages expire in real time, a waiting decision is asked.
 pub fn on_tick(m: &mut Model, real: Timestamp) -> Vec<Cmd> {
-    let Some(d) = &mut m.drill else {
+    let Some(d) = &mut m.cx.drill else {
         return Vec::new();
     };
     d.real = real.max(d.real);
@@ -137,9 +55,9 @@ pub fn on_tick(m: &mut Model, real: Timestamp) -> Vec<Cmd> {
         d.over = true;
         now = end;
     }
-    m.now = now.max(m.now);
+    m.cx.now = now.max(m.cx.now);
     // Messages stay for their time in real seconds.
-    match (&m.flash, &d.flash_seen) {
+    match (&m.cx.flash, &d.flash_seen) {
         (None, _) => d.flash_seen = None,
         (Some(f), Some((seen, since))) if seen == f => {
             let keep = if f.error {
@@ -148,30 +66,28 @@ pub fn on_tick(m: &mut Model, real: Timestamp) -> Vec<Cmd> {
                 FLASH_INFO_SECS
             };
             if d.real.duration_since(*since) >= SignedDuration::from_secs(keep) {
-                m.flash = None;
+                m.cx.flash = None;
                 d.flash_seen = None;
             }
         }
         (Some(f), _) => d.flash_seen = Some((f.clone(), d.real)),
     }
-    let offer_end = d.over && !d.end_offered && m.mode == Mode::Normal;
+    let offer_end = d.over && !d.end_offered && m.overlay.is_none();
     if offer_end {
         d.end_offered = true;
     }
-    m.refresh();
+    let length = d.duration;
+    m.cx.refresh();
     if offer_end {
-        m.mode = Mode::Confirm {
+        m.overlay = Some(Overlay::Confirm(Confirm {
             intent: Intent::EndDrill,
             prompt: format!(
                 "The scenario is over ({}). End the drill and see the score card?",
-                short(
-                    m.drill
-                        .as_ref()
-                        .map_or(SignedDuration::ZERO, |d| d.duration)
-                )
+                short(length)
             ),
-            announces: None,
-        };
+            detail: Vec::new(),
+            back: None,
+        }));
     } else {
         ask_decision(m);
     }
@@ -186,46 +102,37 @@ pub fn after_journaled(m: &mut Model) {
 /// Opens the decision prompt if a decision waits, nothing else is open, and the
 /// IC did not put this one aside.
 fn ask_decision(m: &mut Model) {
-    let Some(d) = &m.drill else { return };
-    if m.mode != Mode::Normal || m.writing > 0 || !m.deferred.is_empty() {
+    let Some(d) = &m.cx.drill else { return };
+    if m.overlay.is_some() || m.cx.writing > 0 || !m.cx.deferred.is_empty() {
         return;
     }
-    let Some(inc) = &m.inc else { return };
-    if let Some(open) = open_decision(&m.events, inc)
+    let Some(inc) = &m.cx.inc else { return };
+    if let Some(open) = open_decision(&m.cx.events, inc)
         && Some(open.seq) != d.dismissed
     {
-        m.mode = Mode::DrillDecision(Decision {
+        m.overlay = Some(Overlay::Decision(Decision {
             seq: open.seq,
             question: open.question,
             options: open.options,
             sel: 0,
-        });
+        }));
     }
-}
-
-fn key_name(m: &Model, a: Action) -> String {
-    m.keymap
-        .first(a)
-        .map_or_else(|| a.name().to_string(), |k| k.to_string())
 }
 
 /// The drill keys: faster, slower, pause, decide, end.
 pub fn on_action(m: &mut Model, action: Action) -> Vec<Cmd> {
-    let Some(d) = &mut m.drill else {
-        let k = key_name(m, action);
-        flash_info(
-            m,
-            format!("{k} works in a drill only (commandpost drill <scenario>)"),
-        );
+    let end_key = m.key(Action::DrillEnd);
+    let Some(d) = &mut m.cx.drill else {
+        let k = m.key(action);
+        m.flash_info(format!(
+            "{k} works in a drill only (commandpost drill <scenario>)"
+        ));
         return Vec::new();
     };
     let real = d.real;
     let text = match action {
         Action::DrillFaster | Action::DrillSlower | Action::DrillPause if d.over => {
-            format!(
-                "The drill is over; {} ends it with a score card",
-                key_name(m, Action::DrillEnd)
-            )
+            format!("The drill is over; {end_key} ends it with a score card")
         }
         Action::DrillFaster => format!("Drill clock {}x", d.clock.faster(real)),
         Action::DrillSlower => format!("Drill clock {}x", d.clock.slower(real)),
@@ -239,98 +146,30 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::DrillDecide => {
             d.dismissed = None;
             ask_decision(m);
-            if !matches!(m.mode, Mode::DrillDecision(_)) {
-                flash_info(m, "No decision is waiting".into());
+            if !matches!(m.overlay, Some(Overlay::Decision(_))) {
+                m.flash_info("No decision is waiting");
             }
             return Vec::new();
         }
         Action::DrillEnd => {
-            m.mode = Mode::Confirm {
-                intent: Intent::EndDrill,
-                prompt: "End the drill now and score it?".into(),
-                announces: None,
-            };
+            m.overlay = overlay::ask(&mut m.cx, Intent::EndDrill);
             return Vec::new();
         }
         _ => return Vec::new(),
     };
-    flash_info(m, text);
+    m.flash_info(text);
     Vec::new()
 }
 
 /// Ctrl-Z in a drill: the clock stops while the cockpit is suspended.
 pub fn on_suspend(m: &mut Model) {
-    let Some(d) = &mut m.drill else { return };
+    let k = m.key(Action::DrillPause);
+    let Some(d) = &mut m.cx.drill else { return };
     if d.over || d.clock.paused {
         return;
     }
     d.clock.pause(d.real);
-    let k = key_name(m, Action::DrillPause);
-    flash_info(m, format!("Drill paused while suspended; {k} resumes"));
-}
-
-/// A key in the decision prompt: 1-9 or Enter answers (journaled as a note),
-/// Esc puts it aside.
-pub fn decision_key(m: &mut Model, k: &KeyEvent, mut d: Decision) -> Vec<Cmd> {
-    let n = d.options.len();
-    let chosen = match k.code {
-        KeyCode::Char(c @ '1'..='9') => {
-            let i = c as usize - '1' as usize;
-            (i < n).then_some(i)
-        }
-        KeyCode::Enter | KeyCode::Char(' ') => Some(d.sel),
-        KeyCode::Up | KeyCode::Char('k') => {
-            d.sel = d.sel.saturating_sub(1);
-            None
-        }
-        KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-            d.sel = (d.sel + 1).min(n.saturating_sub(1));
-            None
-        }
-        KeyCode::Esc => return dismiss(m, d.seq),
-        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-            return dismiss(m, d.seq);
-        }
-        _ => None,
-    };
-    let Some(option) = chosen.and_then(|i| d.options.get(i)).cloned() else {
-        m.mode = Mode::DrillDecision(d);
-        return Vec::new();
-    };
-    let Some(inc) = &m.inc else {
-        return Vec::new();
-    };
-    let p = inc.cmd_note(&decision_note(&d.question, &option));
-    append(m, p)
-}
-
-fn dismiss(m: &mut Model, seq: u64) -> Vec<Cmd> {
-    if let Some(d) = &mut m.drill {
-        d.dismissed = Some(seq);
-    }
-    let k = key_name(m, Action::DrillDecide);
-    flash_info(m, format!("Decision put aside; {k} answers it"));
-    Vec::new()
-}
-
-/// The quit confirmation in a drill.
-pub fn quit_prompt(m: &Model) -> String {
-    format!(
-        "Leave the drill without a score? ({} ends it with a score card)",
-        key_name(m, Action::DrillEnd)
-    )
-}
-
-/// The IC confirmed the end: score, save, quit. The card is printed once the
-/// terminal is restored.
-pub fn end(m: &mut Model) -> Vec<Cmd> {
-    if m.drill.is_none() {
-        flash_error(m, "not a drill".into());
-        return Vec::new();
-    }
-    let mut cmds = vec![Cmd::DrillEnd];
-    cmds.extend(quit(m));
-    cmds
+    m.flash_info(format!("Drill paused while suspended; {k} resumes"));
 }
 
 /// Starts the drill's session at `real_now` (its simulated start) and the view.

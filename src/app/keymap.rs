@@ -1,318 +1,15 @@
-//! One table from keys to actions, built from the defaults and the `[keys]`
-//! configuration. Unknown actions, unparsable keys, reserved keys and keys
-//! bound to two actions are configuration errors. The help overlay and the
-//! status line hints are generated from this table, so they cannot drift.
+//! The live key table: the defaults of `app::actions::TABLE` overridden by the `[keys]`
+//! configuration, one key space per scope. Unknown actions, unparsable keys, reserved keys,
+//! keys that would type text where an action is meant to work and keys bound to two actions
+//! in one scope are configuration errors. Help, the status line and every footer are
+//! generated from this table, so they cannot drift.
 
+use crate::app::actions::TABLE;
+pub use crate::app::actions::{Action, Scope};
 use crate::config::Config;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::fmt;
-
-/// What a key does in the cockpit's normal mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Help,
-    FocusNext,
-    FocusPrev,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Handoff,
-    AddPerson,
-    Break,
-    Release,
-    StateInvestigating,
-    StateConfirmed,
-    StateMajor,
-    Resolve,
-    Review,
-    Snooze,
-    Impact,
-    Note,
-    Redraw,
-    Quit,
-    Sitrep,
-    StatusUpdate,
-    SitrepLog,
-    Send,
-    PreviewNext,
-    StageNext,
-    // Drill only (`commandpost drill <scenario>`): the clock, decisions, the end.
-    DrillFaster,
-    DrillSlower,
-    DrillPause,
-    DrillDecide,
-    DrillEnd,
-    Deliveries,
-    Page,
-    Rotation,
-    Acknowledge,
-    Cleanup,
-    Postmortem,
-    Remediation,
-}
-
-/// Where an action is useful: drives the status line hints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Global,
-    Checklist,
-    Roster,
-    Timeline,
-    Moving,
-    /// Inside the sitrep and status composers (needs a modifier or an F key:
-    /// plain keys type text there).
-    Composer,
-}
-
-impl Action {
-    pub const ALL: [Action; 39] = [
-        Action::Help,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Handoff,
-        Action::AddPerson,
-        Action::Break,
-        Action::Release,
-        Action::StateInvestigating,
-        Action::StateConfirmed,
-        Action::StateMajor,
-        Action::Resolve,
-        Action::Review,
-        Action::Snooze,
-        Action::Impact,
-        Action::Note,
-        Action::Redraw,
-        Action::Quit,
-        Action::Sitrep,
-        Action::StatusUpdate,
-        Action::SitrepLog,
-        Action::Send,
-        Action::PreviewNext,
-        Action::StageNext,
-        Action::DrillFaster,
-        Action::DrillSlower,
-        Action::DrillPause,
-        Action::DrillDecide,
-        Action::DrillEnd,
-        Action::Deliveries,
-        Action::Page,
-        Action::Rotation,
-        Action::Acknowledge,
-        Action::Cleanup,
-        Action::Postmortem,
-        Action::Remediation,
-    ];
-
-    /// The name used in the `[keys]` configuration table.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Help => "help",
-            Action::FocusNext => "focus_next",
-            Action::FocusPrev => "focus_prev",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Handoff => "handoff",
-            Action::AddPerson => "add_person",
-            Action::Break => "break",
-            Action::Release => "release",
-            Action::StateInvestigating => "state_investigating",
-            Action::StateConfirmed => "state_confirmed",
-            Action::StateMajor => "state_major",
-            Action::Resolve => "resolve",
-            Action::Review => "review",
-            Action::Snooze => "snooze",
-            Action::Impact => "impact",
-            Action::Note => "note",
-            Action::Redraw => "redraw",
-            Action::Quit => "quit",
-            Action::Sitrep => "sitrep",
-            Action::StatusUpdate => "status_update",
-            Action::SitrepLog => "sitrep_log",
-            Action::Send => "send",
-            Action::PreviewNext => "preview_next",
-            Action::StageNext => "stage_next",
-            Action::DrillFaster => "drill_faster",
-            Action::DrillSlower => "drill_slower",
-            Action::DrillPause => "drill_pause",
-            Action::DrillDecide => "drill_decide",
-            Action::DrillEnd => "drill_end",
-            Action::Deliveries => "deliveries",
-            Action::Page => "page",
-            Action::Rotation => "rotation",
-            Action::Acknowledge => "acknowledge",
-            Action::Cleanup => "cleanup",
-            Action::Postmortem => "postmortem",
-            Action::Remediation => "remediation",
-        }
-    }
-
-    /// Long description, for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Action::Help => "this help",
-            Action::FocusNext => "next region",
-            Action::FocusPrev => "previous region",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Handoff => "hand off a role",
-            Action::AddPerson => "add a person",
-            Action::Break => "break start/end (roster)",
-            Action::Release => "release person (roster)",
-            Action::StateInvestigating => "state 1 investigating",
-            Action::StateConfirmed => "state 2 confirmed",
-            Action::StateMajor => "state 3 major",
-            Action::Resolve => "resolve the incident",
-            Action::Review => "question reviewed",
-            Action::Snooze => "snooze 30m/1h/2h",
-            Action::Impact => "edit impact",
-            Action::Note => "add a note",
-            Action::Redraw => "redraw screen",
-            Action::Quit => "quit; incident stays open",
-            Action::Sitrep => "write a sitrep (draft kept)",
-            Action::StatusUpdate => "public status update",
-            Action::SitrepLog => "sitrep log and diffs",
-            Action::Send => "composer: send (asks first)",
-            Action::PreviewNext => "composer: next preview",
-            Action::StageNext => "status composer: next stage",
-            Action::DrillFaster => "drill: clock faster (to 60x)",
-            Action::DrillSlower => "drill: clock slower (to 1x)",
-            Action::DrillPause => "drill: pause/resume the clock",
-            Action::DrillDecide => "drill: answer the open decision",
-            Action::DrillEnd => "drill: end it and score",
-            Action::Deliveries => "deliveries: retry/drop",
-            Action::Page => "page someone",
-            Action::Rotation => "rotation: who is next",
-            Action::Acknowledge => "acknowledge a hand-off",
-            Action::Cleanup => "cleanup checklist",
-            Action::Postmortem => "post-mortem draft",
-            Action::Remediation => "remediation items",
-        }
-    }
-
-    /// Short label, for the status line.
-    pub fn hint(self) -> &'static str {
-        match self {
-            Action::Help => "help",
-            Action::FocusNext => "focus",
-            Action::FocusPrev => "back",
-            Action::Up | Action::Down => "move",
-            Action::PageUp | Action::PageDown => "page",
-            Action::Handoff => "hand off",
-            Action::AddPerson => "add",
-            Action::Break => "break",
-            Action::Release => "release",
-            Action::StateInvestigating => "investigating",
-            Action::StateConfirmed => "confirmed",
-            Action::StateMajor => "major",
-            Action::Resolve => "resolve",
-            Action::Review => "review",
-            Action::Snooze => "snooze",
-            Action::Impact => "impact",
-            Action::Note => "note",
-            Action::Redraw => "redraw",
-            Action::Quit => "quit",
-            Action::Sitrep => "sitrep",
-            Action::StatusUpdate => "status",
-            Action::SitrepLog => "sitreps",
-            Action::Send => "send",
-            Action::PreviewNext => "preview",
-            Action::StageNext => "stage",
-            Action::DrillFaster => "faster",
-            Action::DrillSlower => "slower",
-            Action::DrillPause => "pause",
-            Action::DrillDecide => "decide",
-            Action::DrillEnd => "end drill",
-            Action::Deliveries => "deliveries",
-            Action::Page => "page",
-            Action::Rotation => "rotation",
-            Action::Acknowledge => "ack",
-            Action::Cleanup => "cleanup",
-            Action::Postmortem => "post-mortem",
-            Action::Remediation => "remediation",
-        }
-    }
-
-    /// Whether the action only does something in a drill (help lists it only there).
-    pub fn drill_only(self) -> bool {
-        matches!(
-            self,
-            Action::DrillFaster
-                | Action::DrillSlower
-                | Action::DrillPause
-                | Action::DrillDecide
-                | Action::DrillEnd
-        )
-    }
-
-    pub fn scope(self) -> Scope {
-        match self {
-            Action::Review | Action::Snooze => Scope::Checklist,
-            Action::Break | Action::Release | Action::AddPerson => Scope::Roster,
-            Action::PageUp | Action::PageDown => Scope::Timeline,
-            Action::Up | Action::Down | Action::FocusNext | Action::FocusPrev => Scope::Moving,
-            Action::Send | Action::PreviewNext | Action::StageNext => Scope::Composer,
-            _ => Scope::Global,
-        }
-    }
-
-    pub fn default_keys(self) -> &'static [&'static str] {
-        match self {
-            Action::Help => &["?"],
-            Action::FocusNext => &["Tab"],
-            Action::FocusPrev => &["Shift-Tab"],
-            Action::Up => &["Up", "k"],
-            Action::Down => &["Down", "j"],
-            Action::PageUp => &["PageUp"],
-            Action::PageDown => &["PageDown"],
-            Action::Handoff => &["h"],
-            Action::AddPerson => &["a"],
-            Action::Break => &["b"],
-            Action::Release => &["r"],
-            Action::StateInvestigating => &["1"],
-            Action::StateConfirmed => &["2"],
-            Action::StateMajor => &["3"],
-            Action::Resolve => &["R"],
-            Action::Review => &["Space"],
-            Action::Snooze => &["z"],
-            Action::Impact => &["i"],
-            Action::Note => &["n"],
-            Action::Redraw => &["Ctrl-l"],
-            Action::Quit => &["q"],
-            Action::Sitrep => &["s"],
-            Action::StatusUpdate => &["u"],
-            Action::SitrepLog => &["L"],
-            Action::Send => &["Ctrl-s"],
-            Action::PreviewNext => &["Ctrl-o"],
-            Action::StageNext => &["Ctrl-t"],
-            Action::DrillFaster => &["+"],
-            Action::DrillSlower => &["-"],
-            Action::DrillPause => &["."],
-            Action::DrillDecide => &["d"],
-            Action::DrillEnd => &["Q"],
-            Action::Deliveries => &["D"],
-            Action::Page => &["p"],
-            Action::Rotation => &["o"],
-            Action::Acknowledge => &["A"],
-            Action::Cleanup => &["C"],
-            Action::Postmortem => &["P"],
-            Action::Remediation => &["M"],
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-}
 
 /// A key with its modifiers, normalised so that a shifted letter is just
 /// the letter ('R', not Shift+'R') and Shift-Tab is `BackTab`.
@@ -426,14 +123,15 @@ impl Key {
         Ok(Key::new(code, mods))
     }
 
-    /// A key that cannot be text: with Ctrl or Alt, or an F key.
-    pub fn is_command_key(self) -> bool {
-        self.mods
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-            || matches!(self.code, KeyCode::F(_))
+    /// A key that types text in a text field: a character without Ctrl or Alt.
+    pub fn is_text(self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
     }
 
-    /// Keys the cockpit keeps for itself in every mode.
+    /// Keys the cockpit keeps for its reserved actions in every mode.
     fn reserved(self) -> Option<&'static str> {
         if self == Key::ctrl('c') {
             Some("Ctrl-c always offers to quit")
@@ -487,9 +185,9 @@ impl fmt::Display for Key {
 /// The live key table.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    /// Every action with its keys, in [`Action::ALL`] order.
+    /// Every action with its keys, in table order.
     pub bindings: Vec<(Action, Vec<Key>)>,
-    lookup: HashMap<Key, Action>,
+    lookup: HashMap<(Scope, Key), Action>,
 }
 
 impl Keymap {
@@ -508,81 +206,139 @@ impl Keymap {
         let mut errors = Vec::new();
         for name in cfg.keys.keys() {
             if Action::from_name(name).is_none() {
-                let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                let known: Vec<&str> = TABLE
+                    .iter()
+                    .filter(|s| !s.action.reserved())
+                    .map(|s| s.name)
+                    .collect();
                 errors.push((
                     format!("keys.{name}"),
                     format!("unknown action {name:?}; known: {}", known.join(", ")),
                 ));
             }
         }
-        let mut bindings = Vec::new();
-        let mut lookup: HashMap<Key, Action> = HashMap::new();
-        for action in Action::ALL {
-            let specs: Vec<String> = match cfg.keys.get(action.name()) {
-                Some(spec) => spec.keys().into_iter().map(str::to_string).collect(),
-                None => action
-                    .default_keys()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            };
-            let from_config = cfg.keys.contains_key(action.name());
-            let mut keys = Vec::new();
-            for s in specs {
-                let path = format!("keys.{}", action.name());
-                match Key::parse(&s) {
-                    Err(e) => errors.push((path, e)),
-                    Ok(k) => {
-                        if let Some(why) = k.reserved() {
-                            errors.push((path, format!("{k} cannot be remapped: {why}")));
-                            continue;
-                        }
-                        if action.scope() == Scope::Composer && !k.is_command_key() {
-                            errors.push((
-                                path,
-                                format!(
-                                    "{k} would type text in a composer: use Ctrl-, Alt- or an F key"
-                                ),
-                            ));
-                            continue;
-                        }
-                        if let Some(other) = lookup.get(&k) {
-                            let msg = if from_config || cfg.keys.contains_key(other.name()) {
-                                format!("{k} is already bound to {}", other.name())
-                            } else {
-                                format!(
-                                    "{k} is bound to both {} and {}",
-                                    other.name(),
-                                    action.name()
-                                )
-                            };
-                            errors.push((path, msg));
-                            continue;
-                        }
-                        lookup.insert(k, action);
-                        if !keys.contains(&k) {
-                            keys.push(k);
-                        }
-                    }
-                }
-            }
-            if keys.is_empty() && from_config {
-                errors.push((
-                    format!("keys.{}", action.name()),
-                    "no key left for this action".into(),
-                ));
-            }
-            bindings.push((action, keys));
+        let mut km = Keymap {
+            bindings: Vec::new(),
+            lookup: HashMap::new(),
+        };
+        for spec in TABLE {
+            let keys = km.bind(cfg, spec.action, &mut errors);
+            km.bindings.push((spec.action, keys));
         }
         if errors.is_empty() {
-            Ok(Keymap { bindings, lookup })
+            Ok(km)
         } else {
             Err(errors)
         }
     }
 
+    /// Binds one action's keys in each of its scopes; problems go to `errors`.
+    fn bind(
+        &mut self,
+        cfg: &Config,
+        action: Action,
+        errors: &mut Vec<(String, String)>,
+    ) -> Vec<Key> {
+        let path = format!("keys.{}", action.name());
+        let from_config = cfg.keys.get(action.name());
+        if action.reserved() && from_config.is_some() {
+            let why = action
+                .default_keys()
+                .first()
+                .and_then(|k| Key::parse(k).ok())
+                .and_then(Key::reserved)
+                .unwrap_or("it is reserved");
+            errors.push((
+                path.clone(),
+                format!("{} cannot be remapped: {why}", action.name()),
+            ));
+        }
+        let specs: Vec<String> = match from_config {
+            Some(spec) if !action.reserved() => {
+                spec.keys().into_iter().map(str::to_string).collect()
+            }
+            _ => action
+                .default_keys()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        let mut keys = Vec::new();
+        for s in specs {
+            let k = match Key::parse(&s) {
+                Ok(k) => k,
+                Err(e) => {
+                    errors.push((path.clone(), e));
+                    continue;
+                }
+            };
+            if let Some(why) = k.reserved().filter(|_| !action.reserved()) {
+                errors.push((path.clone(), format!("{k} cannot be remapped: {why}")));
+                continue;
+            }
+            let home = action.home();
+            if home.is_text() && k.is_text() {
+                errors.push((
+                    path.clone(),
+                    format!(
+                        "{k} would type text {}: use Ctrl-, Alt- or an F key",
+                        home.place()
+                    ),
+                ));
+                continue;
+            }
+            if let Some(e) = self.conflict(cfg, action, k, from_config.is_some()) {
+                errors.push((path.clone(), e));
+                continue;
+            }
+            for space in spaces(action) {
+                if !(space.is_text() && k.is_text()) {
+                    self.lookup.insert((space, k), action);
+                }
+            }
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        if keys.is_empty() && from_config.is_some() {
+            errors.push((path, "no key left for this action".into()));
+        }
+        keys
+    }
+
+    /// Why `k` cannot be bound to `action`: another action has it in a shared scope.
+    fn conflict(&self, cfg: &Config, action: Action, k: Key, configured: bool) -> Option<String> {
+        let (space, other) = spaces(action)
+            .into_iter()
+            .filter(|s| !(s.is_text() && k.is_text()))
+            .find_map(|s| self.lookup.get(&(s, k)).map(|o| (s, *o)))?;
+        let place = match space {
+            Scope::Global => String::new(),
+            s => format!(" ({})", s.place()),
+        };
+        Some(if configured || cfg.keys.contains_key(other.name()) {
+            format!("{k} is already bound to {}{place}", other.name())
+        } else {
+            format!(
+                "{k} is bound to both {} and {}{place}",
+                other.name(),
+                action.name()
+            )
+        })
+    }
+
+    /// The action of a key on the main screen.
     pub fn action(&self, key: Key) -> Option<Action> {
-        self.lookup.get(&key).copied()
+        self.action_in(Scope::Global, key)
+    }
+
+    /// The action of a key in a scope; in a text scope, plain keys are text, not actions.
+    pub fn action_in(&self, scope: Scope, key: Key) -> Option<Action> {
+        let space = scope.space();
+        if space.is_text() && key.is_text() {
+            return None;
+        }
+        self.lookup.get(&(space, key)).copied()
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -596,6 +352,20 @@ impl Keymap {
     pub fn first(&self, action: Action) -> Option<Key> {
         self.keys(action).first().copied()
     }
+
+    /// The first key of an action as text, or its name when it has none.
+    pub fn label(&self, action: Action) -> String {
+        self.first(action)
+            .map_or_else(|| action.name().to_string(), |k| k.to_string())
+    }
+}
+
+/// The key spaces an action is bound in.
+fn spaces(action: Action) -> Vec<Scope> {
+    let mut out: Vec<Scope> = action.scopes().iter().map(|s| s.space()).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Checks the `[keys]` table; empty when it is fine. Each item is
@@ -624,6 +394,21 @@ mod tests {
             Some(Action::FocusPrev)
         );
         assert_eq!(km.action(Key::plain(' ')), Some(Action::Review));
+        // The same key does different things in different overlays.
+        assert_eq!(
+            km.action_in(Scope::Deliveries, Key::plain('x')),
+            Some(Action::Drop)
+        );
+        assert_eq!(
+            km.action_in(Scope::Brief, Key::plain('x')),
+            Some(Action::Withdraw)
+        );
+        // In a text field, letters are text.
+        assert_eq!(km.action_in(Scope::PickPerson, Key::plain('k')), None);
+        assert_eq!(
+            km.action_in(Scope::PickPerson, Key::ctrl('p')),
+            Some(Action::Up)
+        );
     }
 
     #[test]
@@ -655,6 +440,25 @@ mod tests {
     }
 
     #[test]
+    fn overlay_keys_are_remapped_and_checked_per_scope() {
+        let mut cfg = Config::default();
+        cfg.keys.insert("drop".into(), KeySpec::One("X".into()));
+        let km = Keymap::build(&cfg).unwrap_or_else(|_| Keymap::defaults());
+        assert_eq!(
+            km.action_in(Scope::Deliveries, Key::plain('X')),
+            Some(Action::Drop)
+        );
+        assert_eq!(km.action_in(Scope::Deliveries, Key::plain('x')), None);
+        // `r` is retry in the deliveries overlay, release on the main screen: fine.
+        cfg.keys.insert("drop".into(), KeySpec::One("r".into()));
+        let text = format!("{:?}", validate_keys(&cfg));
+        assert!(
+            text.contains("r is already bound to retry (in the deliveries overlay)"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn conflicts_unknown_and_reserved_are_errors() {
         let mut cfg = Config::default();
         cfg.keys.insert("note".into(), KeySpec::One("h".into()));
@@ -663,11 +467,16 @@ mod tests {
             .insert("quit".into(), KeySpec::One("Ctrl-c".into()));
         cfg.keys
             .insert("impact".into(), KeySpec::One("Hyper-i".into()));
+        cfg.keys.insert("cancel".into(), KeySpec::One("x".into()));
         let errs = validate_keys(&cfg);
         let text = format!("{errs:?}");
         assert!(text.contains("keys.teleport"), "{text}");
         assert!(text.contains("h is already bound to handoff"), "{text}");
         assert!(text.contains("cannot be remapped"), "{text}");
         assert!(text.contains("unknown key \\\"Hyper-i\\\""), "{text}");
+        assert!(
+            text.contains("cancel cannot be remapped: Esc always cancels"),
+            "{text}"
+        );
     }
 }

@@ -2,16 +2,24 @@
 //! an executor that journals (fsync) before anything shows; `ui::render`
 //! draws the model.
 
+pub mod actions;
 pub mod cmd;
+pub mod cockpit;
 pub mod composer;
 pub mod deliveries;
+pub mod drafts;
 pub mod drill;
+pub mod drill_view;
 pub mod edit;
+pub mod flash;
 pub mod followup;
+pub mod intent;
+pub mod journaled;
 pub mod keymap;
 pub mod model;
 pub mod msg;
-pub mod panel;
+pub mod normal;
+pub mod overlay;
 pub mod roster;
 mod run;
 pub mod update;

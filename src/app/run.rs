@@ -87,7 +87,7 @@ pub fn run(opts: RunOptions) -> Result<(), AppError> {
     });
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
-    crate::app::composer::load(&mut model, &store, id.as_deref());
+    crate::app::drafts::load(&mut model.cx, &store, id.as_deref());
     if !warnings.is_empty() {
         model.flash = Some(crate::app::model::Flash {
             text: warnings.join("; "),
@@ -306,7 +306,7 @@ async fn event_loop(
         handled = handling.elapsed();
     }
     // Drafts typed in the last second (a signal ends the loop without `quit`).
-    for cmd in crate::app::composer::flush(&mut model) {
+    for cmd in model.save_drafts() {
         let _ = cmd_tx.send(cmd);
     }
     // Let the executor finish what it was given (appends are quick).
@@ -484,7 +484,7 @@ fn execute(mut ex: Executor, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSen
                 None => Some(Msg::Postmortem(Err("no incident is open".into()))),
             },
             Cmd::Draft { kind, content } => match ex.id.as_deref() {
-                Some(id) => crate::app::composer::write_draft(
+                Some(id) => crate::app::drafts::write_draft(
                     &ex.store.incident_dir(id),
                     kind,
                     content.as_deref(),

@@ -6,7 +6,9 @@
 //! cross-key (semantic) checks; the returned `Config` itself comes from serde, the
 //! single source of truth for the shape.
 
-use super::diagnostic::{Diagnostic, Severity, line_col};
+use super::diagnostic::{
+    Diagnostic, Diagnostics, Severity, Span, Value, closest, deref_to_diagnostics,
+};
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
 use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
@@ -15,14 +17,8 @@ use crate::domain::{duration, text};
 use jiff::SignedDuration;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
-use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
-
-type Span = Range<usize>;
-type Key<'i> = Spanned<DeString<'i>>;
-type Value<'i> = Spanned<DeValue<'i>>;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 /// Top-level keys.
 pub const ROOT_KEYS: &[&str] = &[
@@ -37,6 +33,7 @@ pub const ROOT_KEYS: &[&str] = &[
     "cleanup",
     "handoff",
     "rotation",
+    "sync",
 ];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
@@ -55,7 +52,9 @@ pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 /// Keys of `[lint]`.
 pub const LINT_KEYS: &[&str] = &["disable", "rules"];
 /// Keys of a `[[people]]` entry.
-pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact"];
+pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"];
+/// Keys of `[sync]`.
+pub const SYNC_KEYS: &[&str] = &["homeserver", "user", "access_token"];
 
 /// Why a name from the configuration cannot be used: it holds a character that would change
 /// what a terminal or a reader shows (names are printed on screens, in CLI output and messages).
@@ -183,9 +182,8 @@ pub fn check_with_findings(
 }
 
 struct Checker<'a> {
-    text: &'a str,
-    path: &'a Path,
-    diags: Vec<Diagnostic>,
+    /// The diagnostics found so far (`push`, `error`, `unknown`, ... through `Deref`).
+    d: Diagnostics<'a>,
     /// Dotted key path -> span of its value (of the header, for tables).
     spans: HashMap<String, Span>,
     /// What could be read, over the defaults.
@@ -193,76 +191,29 @@ struct Checker<'a> {
     inline_secrets: bool,
 }
 
+deref_to_diagnostics!(Checker);
+
 impl<'a> Checker<'a> {
     fn new(text: &'a str, path: &'a Path) -> Self {
         Checker {
-            text,
-            path,
-            diags: Vec::new(),
+            d: Diagnostics::new(text, path),
             spans: HashMap::new(),
             view: Config::default(),
             inline_secrets: false,
         }
     }
 
-    fn push(
-        &mut self,
-        severity: Severity,
-        span: Span,
-        key: String,
-        message: String,
-        suggestion: Option<String>,
-    ) {
-        let (line, col) = line_col(self.text, span.start);
-        self.diags.push(Diagnostic {
-            severity,
-            path: self.path.to_path_buf(),
-            line,
-            col,
-            key,
-            message,
-            suggestion,
-        });
+    fn finish(self) -> Vec<Diagnostic> {
+        self.d.finish()
     }
 
+    // Inherent, not through `Deref`, so that `self.error(self.span_of(k), ...)` borrows.
     fn error(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(Severity::Error, span, key.to_string(), message.into(), None);
+        self.d.error(span, key, message);
     }
 
     fn warning(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(
-            Severity::Warning,
-            span,
-            key.to_string(),
-            message.into(),
-            None,
-        );
-    }
-
-    fn has_errors(&self) -> bool {
-        self.diags.iter().any(Diagnostic::is_error)
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        self.diags.sort_by_key(|d| (d.line, d.col));
-        self.diags
-    }
-
-    /// Syntax errors, at most one per line: the parser's recovery tends to cascade.
-    fn syntax(&mut self, errors: &[toml::de::Error]) {
-        let mut errors: Vec<_> = errors
-            .iter()
-            .map(|e| (e.span().unwrap_or(0..0), e.message().to_string()))
-            .collect();
-        errors.sort_by_key(|(span, _)| span.start);
-        let mut last_line = 0;
-        for (span, message) in errors {
-            let (line, _) = line_col(self.text, span.start);
-            if line != last_line {
-                last_line = line;
-                self.error(span, "", message);
-            }
-        }
+        self.d.warning(span, key, message);
     }
 
     fn record(&mut self, key_path: &str, span: Span) {
@@ -283,47 +234,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown(&mut self, key_path: &str, key: &Key<'_>, candidates: &[(&str, String)]) {
-        let suggestion = closest(key.get_ref(), candidates);
-        let message = if suggestion.is_some() {
-            "unknown key".to_string()
-        } else {
-            let valid: Vec<&str> = candidates
-                .iter()
-                .filter(|(_, s)| !s.contains('.'))
-                .map(|(_, s)| s.as_str())
-                .collect();
-            format!("unknown key (valid keys: {})", valid.join(", "))
-        };
-        self.push(
-            Severity::Error,
-            key.span(),
-            key_path.to_string(),
-            message,
-            suggestion,
-        );
-    }
-
-    fn type_error(&mut self, key_path: &str, value: &Value<'_>, expected: &str) {
-        let found = value.get_ref().type_str();
-        self.error(
-            value.span(),
-            key_path,
-            format!("expected {expected}, found {found}"),
-        );
-    }
-
+    /// A table (its span recorded).
     fn table<'v, 'i>(&mut self, key_path: &str, value: &'v Value<'i>) -> Option<&'v DeTable<'i>> {
         self.record(key_path, value.span());
-        match value.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => {
-                self.type_error(key_path, value, "a table");
-                None
-            }
-        }
+        self.d.table(key_path, value)
     }
 
+    /// An array (its span recorded); else a type error saying `expected`.
     fn array<'v, 'i>(
         &mut self,
         key_path: &str,
@@ -331,22 +248,13 @@ impl<'a> Checker<'a> {
         expected: &str,
     ) -> Option<&'v [Value<'i>]> {
         self.record(key_path, value.span());
-        match value.get_ref() {
-            DeValue::Array(a) => Some(a),
-            _ => {
-                self.type_error(key_path, value, expected);
-                None
-            }
-        }
+        self.d.array(key_path, value, expected)
     }
 
+    /// A string (its span recorded).
     fn string<'v>(&mut self, key_path: &str, value: &'v Value<'_>) -> Option<&'v str> {
         self.record(key_path, value.span());
-        let s = value.get_ref().as_str();
-        if s.is_none() {
-            self.type_error(key_path, value, "a string");
-        }
-        s
+        self.d.str(key_path, value)
     }
 
     fn root(&mut self, root: &DeTable<'_>) {
@@ -364,6 +272,7 @@ impl<'a> Checker<'a> {
                 "rotation" => self.section(name, value, |c, v| c.rotation = v),
                 "templates" => self.templates(value),
                 "lint" => self.lint(value),
+                "sync" => self.sync(value),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
@@ -455,6 +364,7 @@ impl<'a> Checker<'a> {
         // Lower-cased name / handle -> index of the first person with it.
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut handles: HashMap<String, usize> = HashMap::new();
+        let mut matrix_ids: HashMap<String, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("people[{i}]");
             let Some(t) = self.table(&item_path, item) else {
@@ -465,6 +375,7 @@ impl<'a> Checker<'a> {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             };
             let mut name_ok = false;
             for (key, value) in t.iter() {
@@ -510,6 +421,19 @@ impl<'a> Checker<'a> {
                         person.handle = Some(s.to_string());
                     }
                     "team" => person.team = Some(s.to_string()),
+                    "matrix" => match matrix_user_id(s) {
+                        Ok(id) => {
+                            let folded = id.to_lowercase();
+                            if let Some(first) = matrix_ids.get(&folded) {
+                                let msg = format!("Matrix user {id:?} is also people[{first}]'s");
+                                self.error(value.span(), &key_path, msg);
+                            } else {
+                                matrix_ids.insert(folded, i);
+                            }
+                            person.matrix = Some(id);
+                        }
+                        Err(message) => self.error(value.span(), &key_path, message),
+                    },
                     _ => person.contact = Some(s.to_string()),
                 }
             }
@@ -701,6 +625,48 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn sync(&mut self, value: &Value<'_>) {
+        let Some(t) = self.table("sync", value) else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            let field: &str = key.get_ref();
+            let key_path = join("sync", field);
+            if !SYNC_KEYS.contains(&field) {
+                self.unknown(&key_path, key, &candidates(SYNC_KEYS));
+                continue;
+            }
+            if field == "access_token" {
+                self.record(&key_path, value.span());
+                self.secret(&key_path, value);
+                if let Some(s) = value.get_ref().as_str() {
+                    self.view.sync.access_token = Some(s.to_string());
+                }
+                continue;
+            }
+            let Some(s) = self.string(&key_path, value) else {
+                continue;
+            };
+            match field {
+                "homeserver" => match parse_homeserver(s) {
+                    Ok(_) => self.view.sync.homeserver = Some(s.to_string()),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+                _ => match matrix_user_id(s) {
+                    Ok(id) => self.view.sync.user = Some(id),
+                    Err(message) => self.error(value.span(), &key_path, message),
+                },
+            }
+        }
+        if self.view.sync.access_token.is_some() && self.view.sync.homeserver.is_none() {
+            self.error(
+                value.span(),
+                "sync",
+                "access_token needs homeserver (the URL of the homeserver that issued it)",
+            );
+        }
+    }
+
     /// A secret-bearing value: a reference that resolves, or an inline secret (warned).
     fn secret(&mut self, key_path: &str, value: &Value<'_>) {
         let Some(raw) = value.get_ref().as_str() else {
@@ -823,6 +789,38 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
+pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "homeserver {url:?}: expected an http:// or https:// URL"
+        ));
+    }
+    if u.cannot_be_a_base() || u.host_str().is_none() {
+        return Err(format!("homeserver {url:?}: no host"));
+    }
+    Ok(u)
+}
+
+/// A Matrix user id as written in `[[people]] matrix` or `[sync] user`: `@local:server`.
+pub fn matrix_user_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let ok = t.len() <= 255
+        && t.starts_with('@')
+        && t.split_once(':')
+            .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a Matrix user id: write it as \"@name:example.org\""
+        ))
+    }
+}
+
 fn duration_field<'c>(config: &'c mut Config, key_path: &str) -> Option<&'c mut SignedDuration> {
     let c = &mut config.cadence;
     let s = &mut config.shifts;
@@ -877,20 +875,6 @@ fn root_candidates() -> Vec<(&'static str, String)> {
     out
 }
 
-/// The closest candidate by Jaro-Winkler similarity (case-insensitive), if close enough.
-fn closest(word: &str, candidates: &[(&str, String)]) -> Option<String> {
-    const THRESHOLD: f64 = 0.8;
-    let word = word.to_lowercase();
-    let mut best: Option<(f64, &String)> = None;
-    for (compare, suggestion) in candidates {
-        let score = strsim::jaro_winkler(&word, compare);
-        if score >= THRESHOLD && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, suggestion));
-        }
-    }
-    best.map(|(_, s)| s.clone())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -905,7 +889,13 @@ mod tests {
             handle: Some("@ana".into()),
             team: Some("db".into()),
             contact: Some("ana@example.com".into()),
+            matrix: Some("@ana:example.org".into()),
         });
+        config.sync = crate::config::SyncConfig {
+            homeserver: Some("https://matrix.example.org".into()),
+            user: Some("@ana:example.org".into()),
+            access_token: Some("env:CP_TEST_MATRIX_TOKEN".into()),
+        };
         config.keys.insert(
             "quit".into(),
             KeySpec::Many(vec!["q".into(), "ctrl-c".into()]),
@@ -930,8 +920,14 @@ mod tests {
         assert_eq!(sorted(keys(&doc["people"][0])), owned(PERSON_KEYS));
         assert_eq!(sorted(keys(&doc["templates"])), owned(TEMPLATES_KEYS));
         assert_eq!(sorted(keys(&doc["lint"])), owned(LINT_KEYS));
+        assert_eq!(sorted(keys(&doc["sync"])), owned(SYNC_KEYS));
 
         let (checked, diagnostics) = check(&text, Path::new("s.toml"));
+        // The token's variable is not set here: only that is reported.
+        let diagnostics: Vec<_> = diagnostics
+            .into_iter()
+            .filter(|d| !d.message.contains("CP_TEST_MATRIX_TOKEN"))
+            .collect();
         assert_eq!(diagnostics, vec![]);
         assert_eq!(checked, Some(config));
     }

@@ -4,7 +4,7 @@
 //! uses it. Secrets are [`SecretRef`]s (`env:NAME`, `file:/path`).
 
 mod check;
-mod diagnostic;
+pub(crate) mod diagnostic;
 mod init;
 mod secret;
 
@@ -12,7 +12,8 @@ mod secret;
 pub use crate::domain::policy::{Cadence, KnownPerson, Shifts};
 pub use check::{
     CADENCE_KEYS, Finding, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS,
-    SPAN_OF_CONTROL, TEMPLATES_KEYS, check, check_with, check_with_findings,
+    SPAN_OF_CONTROL, SYNC_KEYS, TEMPLATES_KEYS, check, check_with, check_with_findings,
+    matrix_user_id, parse_homeserver,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
@@ -49,6 +50,24 @@ pub struct Config {
     pub templates: Templates,
     /// Linter rules added or disabled.
     pub lint: LintSettings,
+    /// Multi-cockpit sync through the incident's Matrix room.
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: the Matrix account this machine replicates the incident through. Without
+/// `access_token`, the login kept by `commandpost sync login` in the data dir is used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Homeserver URL, e.g. `https://matrix.example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homeserver: Option<String>,
+    /// Matrix user id, e.g. `@ricardo:example.org`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// A secret reference (`env:NAME`, `file:/path`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
 }
 
 /// `[cleanup]`: items ticked (or skipped with a reason) after resolving.

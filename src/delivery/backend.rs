@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::backends::Common;
 use super::config::BackendKind;
 use crate::domain::outbound::{MessageKind, OutboundMessage};
 
@@ -98,10 +99,13 @@ impl DeliveryError {
 }
 
 /// The future returned by [`Backend::deliver`] (boxed, so the trait stays dyn-compatible).
-pub type DeliverFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Delivered, DeliveryError>> + Send + 'a>>;
+pub type DeliverFuture<'a> = Pin<Box<dyn Future<Output = DeliveryResult> + Send + 'a>>;
 
-/// One configured destination.
+/// What one attempt gives.
+pub type DeliveryResult = Result<Delivered, DeliveryError>;
+
+/// One configured destination, as the rest of the app sees it (dyn-compatible: the future
+/// is boxed). Every [`Deliver`] is a `Backend`; implement that one.
 pub trait Backend: Send + Sync {
     /// The configured name (unique, shown in the UI).
     fn name(&self) -> &str;
@@ -116,4 +120,42 @@ pub trait Backend: Send + Sync {
     ) -> DeliverFuture<'a>;
     /// Preview: what the receiver will see, one string per part (request, post, mail).
     fn render(&self, msg: &OutboundMessage) -> Vec<String>;
+}
+
+/// What each backend kind implements (one file per kind in `backends/`): its common
+/// settings, one attempt as an `async fn`, and the preview. Name, kind, `accepts` and the
+/// boxing of the future come with it ([`Backend`] is implemented for every `Deliver`).
+pub trait Deliver: Send + Sync {
+    /// What the backend keeps from its `[[backends]]` entry: name, kind, sends, timeout.
+    fn common(&self) -> &Common;
+    /// Makes one attempt. The per-request timeout is applied inside.
+    fn send(
+        &self,
+        msg: &OutboundMessage,
+        ctx: &DeliveryContext,
+    ) -> impl Future<Output = DeliveryResult> + Send;
+    /// What the receiver will see, one string per part (request, post, mail).
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String>;
+}
+
+impl<T: Deliver> Backend for T {
+    fn name(&self) -> &str {
+        &self.common().name
+    }
+    fn kind(&self) -> BackendKind {
+        self.common().kind
+    }
+    fn accepts(&self, kind: MessageKind) -> bool {
+        self.common().accepts(kind)
+    }
+    fn deliver<'a>(
+        &'a self,
+        msg: &'a OutboundMessage,
+        ctx: &'a DeliveryContext,
+    ) -> DeliverFuture<'a> {
+        Box::pin(self.send(msg, ctx))
+    }
+    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+        self.preview(msg)
+    }
 }

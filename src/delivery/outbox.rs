@@ -794,6 +794,7 @@ mod tests {
             ts: Timestamp::from_second(1_800_000_000 + seq as i64).unwrap(),
             actor: "ic".into(),
             payload: Payload::Outbox(o),
+            rep: Default::default(),
         }
     }
 

@@ -634,6 +634,7 @@ mod tests {
                 ts: t(min),
                 actor: "Alice".into(),
                 payload,
+                rep: Default::default(),
             });
             self
         }
@@ -726,6 +727,7 @@ mod tests {
             handle: None,
             team: None,
             contact: None,
+            matrix: None,
         }];
         let policy = Policy {
             people: &people,

@@ -85,6 +85,10 @@ pub fn describe(p: &Payload) -> String {
             )
         }
         Payload::Outbox(o) => o.describe(),
+        Payload::RoomCommand(c) => {
+            let who = c.person.as_deref().unwrap_or(&c.sender);
+            format!("in the room, {who}: {}", c.body)
+        }
         Payload::Unknown { kind, v, .. } => {
             format!("[{kind}] written by a newer commandpost (v{v}); upgrade to see it")
         }

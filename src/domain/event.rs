@@ -311,6 +311,9 @@ pub enum Payload {
     /// The durable outbox: a message queued, a delivery attempt, its outcome
     /// (pure data in `domain::outbound`; the delivery layer's outbox writes them).
     Outbox(OutboxEvent),
+    /// A command a person typed in the incident's Matrix room (`@all: IC -> Ricardo`), as
+    /// a cockpit translated it; authorised when folded (see `domain::replicated`).
+    RoomCommand(crate::domain::replicated::RoomCommand),
     /// An event this version cannot read: a type it does not know, or a line
     /// written by a newer version (`v`) that it cannot decode. Kept and shown
     /// ("written by a newer commandpost"), never dropped.
@@ -353,6 +356,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "remediation_done",
     "drill_inject",
     "outbox",
+    "room_command",
 ];
 
 impl Payload {
@@ -368,14 +372,83 @@ impl Payload {
     }
 }
 
+/// Where an event comes from and where it sorts (issue 12, see `crate::sync`).
+///
+/// Every field is optional on the journal line and omitted when it has its
+/// default, so a journal that was never synced reads and writes exactly as
+/// before: a missing `origin` is this data dir's origin (a local event), a
+/// missing `oseq` is the line's `seq` (a local event's seq *is* its seq in its
+/// origin's journal), a missing `lc` is `seq` (in a journal of local events
+/// only, `1 + highest lc so far` is `seq`: each line's seq is above the last).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rep {
+    /// The origin of a remote event; `None` for a local event.
+    pub origin: Option<String>,
+    /// The event's seq in its origin's journal; `None` means `seq`.
+    pub oseq: Option<u64>,
+    /// Lamport counter; `None` means `seq`.
+    pub lc: Option<u64>,
+    /// The Matrix event id a remote event arrived in (recorded, not trusted).
+    pub eid: Option<String>,
+}
+
+impl Rep {
+    /// A local event's fields, normalised: `lc` is written only when it
+    /// differs from `seq`.
+    pub fn local(seq: u64, lc: u64) -> Rep {
+        Rep {
+            lc: (lc != seq).then_some(lc),
+            ..Rep::default()
+        }
+    }
+}
+
 /// One journal line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub v: u32,
+    /// This journal's line number (strictly increasing in the file).
     pub seq: u64,
     pub ts: Timestamp,
     pub actor: String,
     pub payload: Payload,
+    /// Replication fields: origin, origin seq, Lamport counter.
+    pub rep: Rep,
+}
+
+impl Event {
+    /// A local event of format [`FORMAT_VERSION`] whose Lamport counter is its seq (what
+    /// a journal of local events holds).
+    pub fn new(seq: u64, ts: Timestamp, actor: impl Into<String>, payload: Payload) -> Event {
+        Event {
+            v: FORMAT_VERSION,
+            seq,
+            ts,
+            actor: actor.into(),
+            payload,
+            rep: Rep::default(),
+        }
+    }
+
+    /// Made on this data dir (not received from another cockpit).
+    pub fn is_local(&self) -> bool {
+        self.rep.origin.is_none()
+    }
+
+    /// The origin of a remote event, or `home` (this data dir's) for a local one.
+    pub fn origin_or<'a>(&'a self, home: &'a str) -> &'a str {
+        self.rep.origin.as_deref().unwrap_or(home)
+    }
+
+    /// The event's seq in its origin's journal.
+    pub fn oseq(&self) -> u64 {
+        self.rep.oseq.unwrap_or(self.seq)
+    }
+
+    /// The event's Lamport counter.
+    pub fn lc(&self) -> u64 {
+        self.rep.lc.unwrap_or(self.seq)
+    }
 }
 
 impl Serialize for Event {
@@ -392,6 +465,14 @@ struct RawEvent {
     seq: u64,
     ts: Timestamp,
     actor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oseq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lc: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eid: Option<String>,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -405,6 +486,14 @@ struct RawLine<'a> {
     ts: Timestamp,
     #[serde(borrow)]
     actor: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    oseq: Option<u64>,
+    #[serde(default)]
+    lc: Option<u64>,
+    #[serde(default)]
+    eid: Option<String>,
     #[serde(rename = "type", borrow)]
     kind: std::borrow::Cow<'a, str>,
     #[serde(default, borrow)]
@@ -430,24 +519,16 @@ impl Event {
     }
 
     fn raw(&self) -> Result<RawEvent, serde_json::Error> {
-        let (kind, data) = match &self.payload {
-            Payload::Unknown { kind, data, .. } => (kind.clone(), data.clone()),
-            known => {
-                let mut v = serde_json::to_value(known)?;
-                let kind = v
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
-                (kind, data)
-            }
-        };
+        let (kind, data) = self.payload.to_parts()?;
         Ok(RawEvent {
             v: self.v,
             seq: self.seq,
             ts: self.ts,
             actor: self.actor.clone(),
+            origin: self.rep.origin.clone(),
+            oseq: self.rep.oseq,
+            lc: self.rep.lc,
+            eid: self.rep.eid.clone(),
             kind,
             data,
         })
@@ -466,28 +547,19 @@ impl Event {
     fn decode_strict(line: &str) -> Result<Event, DecodeError> {
         let raw: RawLine = serde_json::from_str(line).map_err(DecodeError::Envelope)?;
         let data = raw.data.as_ref().map(|d| d.get()).unwrap_or("null");
-        let payload = if KNOWN_TYPES.contains(&raw.kind.as_ref()) {
-            // Re-tag without building an intermediate JSON tree.
-            let kind_json =
-                serde_json::to_string(raw.kind.as_ref()).map_err(DecodeError::Envelope)?;
-            let tagged = format!("{{\"type\":{kind_json},\"data\":{data}}}");
-            serde_json::from_str(&tagged).map_err(|source| DecodeError::Data {
-                kind: raw.kind.to_string(),
-                source,
-            })?
-        } else {
-            Payload::Unknown {
-                kind: raw.kind.to_string(),
-                data: serde_json::from_str(data).map_err(DecodeError::Envelope)?,
-                v: raw.v,
-            }
-        };
+        let payload = Payload::from_raw_parts(raw.kind.as_ref(), data, raw.v)?;
         Ok(Event {
             v: raw.v,
             seq: raw.seq,
             ts: raw.ts,
             actor: raw.actor.into_owned(),
             payload,
+            rep: Rep {
+                origin: raw.origin,
+                oseq: raw.oseq,
+                lc: raw.lc,
+                eid: raw.eid,
+            },
         })
     }
 
@@ -519,7 +591,19 @@ impl Event {
             .and_then(Value::as_str)
             .unwrap_or("(untyped)")
             .to_string();
-        let known_envelope = ["v", "seq", "ts", "actor", "type", "data"];
+        // Identity and order survive a newer line: it still replicates and sorts.
+        let rep = Rep {
+            origin: obj
+                .get("origin")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            oseq: obj.get("oseq").and_then(Value::as_u64),
+            lc: obj.get("lc").and_then(Value::as_u64),
+            eid: obj.get("eid").and_then(Value::as_str).map(str::to_string),
+        };
+        let known_envelope = [
+            "v", "seq", "ts", "actor", "type", "data", "origin", "oseq", "lc", "eid",
+        ];
         let data = if obj.keys().all(|k| known_envelope.contains(&k.as_str())) {
             obj.remove("data").unwrap_or(Value::Null)
         } else {
@@ -531,12 +615,59 @@ impl Event {
             ts,
             actor,
             payload: Payload::Unknown { kind, data, v },
+            rep,
         })
     }
 
     /// Whether this version understood the event (it is not [`Payload::Unknown`]).
     pub fn understood(&self) -> bool {
         !matches!(self.payload, Payload::Unknown { .. })
+    }
+}
+
+impl Payload {
+    /// The payload as its `type` tag and `data` (the journal line's and the wire's form).
+    pub fn to_parts(&self) -> Result<(String, Value), serde_json::Error> {
+        Ok(match self {
+            Payload::Unknown { kind, data, .. } => (kind.clone(), data.clone()),
+            known => {
+                let mut v = serde_json::to_value(known)?;
+                let kind = v
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
+                (kind, data)
+            }
+        })
+    }
+
+    /// Decodes a `type` tag and its `data` (JSON text) written with format version `v`.
+    /// Unknown types become [`Payload::Unknown`]; a known type with invalid data is an
+    /// error.
+    pub fn from_raw_parts(kind: &str, data: &str, v: u32) -> Result<Payload, DecodeError> {
+        if KNOWN_TYPES.contains(&kind) {
+            // Re-tag without building an intermediate JSON tree.
+            let kind_json = serde_json::to_string(kind).map_err(DecodeError::Envelope)?;
+            let tagged = format!("{{\"type\":{kind_json},\"data\":{data}}}");
+            serde_json::from_str(&tagged).map_err(|source| DecodeError::Data {
+                kind: kind.to_string(),
+                source,
+            })
+        } else {
+            Ok(Payload::Unknown {
+                kind: kind.to_string(),
+                data: serde_json::from_str(data).map_err(DecodeError::Envelope)?,
+                v,
+            })
+        }
+    }
+
+    /// [`Payload::from_raw_parts`] from a parsed `data` value.
+    pub fn from_parts(kind: &str, data: &Value, v: u32) -> Result<Payload, DecodeError> {
+        let text = serde_json::to_string(data).map_err(DecodeError::Envelope)?;
+        Payload::from_raw_parts(kind, &text, v)
     }
 }
 
@@ -663,6 +794,16 @@ mod tests {
                 message: "INC-1.m3".into(),
                 backend: "slack".into(),
             }),
+            Payload::RoomCommand(crate::domain::replicated::RoomCommand {
+                cited: "$abc:example.org".into(),
+                sender: "@ricardo:example.org".into(),
+                person: Some("Ricardo".into()),
+                body: "@all: IC -> Ricardo".into(),
+                order: crate::domain::replicated::RoomOrder::Handoff {
+                    role: Role::Ic,
+                    to: "Ricardo".into(),
+                },
+            }),
         ]
     }
 
@@ -687,6 +828,7 @@ mod tests {
                 ts: ts(),
                 actor: "alice".into(),
                 payload: p,
+                rep: Default::default(),
             };
             let line = e.to_line().unwrap_or_default();
             assert!(!line.contains('\n'));

@@ -218,12 +218,22 @@ pub struct Incident {
     pub loop_passes: u32,
     /// Questions reviewed or snoozed in the pass under way.
     pub pass_progress: std::collections::BTreeSet<LoopQuestion>,
-    /// Events of types this version does not know: (seq, type).
+    /// Events of types this version does not know: (seq in their origin's journal, type).
     pub unknown: Vec<(u64, String)>,
+    /// The highest journal seq folded in (this journal's numbering: not shown by `show
+    /// --json`, which is the same on every replica).
+    #[serde(skip)]
     pub last_seq: u64,
     pub last_ts: Timestamp,
     /// Pending hand-offs, cleanup and remediation (domain::followup).
     pub followup: crate::domain::followup::FollowUp,
+    /// Events that lost a race with another cockpit's (domain::replicated).
+    pub conflicts: Vec<crate::domain::replicated::Conflict>,
+    /// Commands typed in the incident's room: accepted and rejected, once per message.
+    pub room_commands: Vec<crate::domain::replicated::RoomOutcome>,
+    /// Who last changed what, for the conflict sentences (derived).
+    #[serde(skip)]
+    pub(crate) contest: crate::domain::replicated::Contest,
     /// Lookups that keep replay linear in events (rebuilt by replay, never journaled).
     #[serde(skip)]
     index: Index,
@@ -328,6 +338,15 @@ impl Incident {
                 since: e.ts,
             },
         );
+        let mut contest = crate::domain::replicated::Contest::default();
+        contest.roles.insert(
+            Role::Ic,
+            crate::domain::replicated::Change {
+                origin: e.rep.origin.clone(),
+                at: e.ts,
+                phrase: format!("{ic} opening the incident as IC"),
+            },
+        );
         Ok(Incident {
             id: id.clone(),
             title: title.clone(),
@@ -372,6 +391,9 @@ impl Incident {
             last_seq: e.seq,
             last_ts: e.ts,
             followup: Default::default(),
+            conflicts: Vec::new(),
+            room_commands: Vec::new(),
+            contest,
         })
     }
 
@@ -674,41 +696,8 @@ impl Incident {
         match &e.payload {
             Payload::IncidentOpened { .. } => {}
             Payload::TitleChanged { title } => self.title = title.clone(),
-            Payload::StateChanged { from, to } => {
-                self.state = *to;
-                self.state_changes.push(StateChange {
-                    from: *from,
-                    to: *to,
-                    at,
-                    by: e.actor.clone(),
-                });
-                // A new state changes what "done" means: reviews are reset.
-                for m in self.marks.values_mut() {
-                    m.reviewed = None;
-                    m.snoozed_until = None;
-                }
-            }
-            Payload::RoleHandedOff { role, from, to } => {
-                self.followup.pending_handoffs.remove(role);
-                self.ensure_on_duty(to, at, None);
-                self.roles.insert(
-                    role.clone(),
-                    Holder {
-                        name: to.clone(),
-                        since: at,
-                    },
-                );
-                if let Role::OpsLead(g) = role {
-                    self.add_to_group(g, to, at);
-                }
-                self.handoffs.push(Handoff {
-                    role: role.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    at,
-                    by: e.actor.clone(),
-                });
-            }
+            Payload::StateChanged { from, to } => self.apply_state_change(*from, *to, e),
+            Payload::RoleHandedOff { role, from, to } => self.apply_handoff(role, from, to, e),
             Payload::PersonJoined {
                 name,
                 handle,
@@ -723,42 +712,9 @@ impl Incident {
                     self.add_to_group(g, name, at);
                 }
             }
-            Payload::PersonReleased { name } => {
-                if let Some(p) = self.person_mut(name)
-                    && let Some(s) = p.shifts.last_mut()
-                    && s.end.is_none()
-                {
-                    if let Some(b) = s.breaks.last_mut()
-                        && b.end.is_none()
-                    {
-                        b.end = Some(at);
-                    }
-                    s.end = Some(at);
-                }
-                let ic = Role::Ic;
-                self.roles.retain(|r, h| *r == ic || h.name != *name);
-                self.leave_groups(name);
-            }
-            Payload::BreakStarted { name } => {
-                if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
-                    && s.end.is_none()
-                {
-                    s.breaks.push(Break {
-                        start: at,
-                        end: None,
-                    });
-                }
-            }
-            Payload::BreakEnded { name } => {
-                if let Some(b) = self
-                    .person_mut(name)
-                    .and_then(|p| p.shifts.last_mut())
-                    .and_then(|s| s.breaks.last_mut())
-                    && b.end.is_none()
-                {
-                    b.end = Some(at);
-                }
-            }
+            Payload::PersonReleased { name } => self.apply_release(name, e),
+            Payload::BreakStarted { name } => self.apply_break_start(name, at),
+            Payload::BreakEnded { name } => self.apply_break_end(name, at),
             Payload::ImpactUpdated { text } => {
                 self.impact.text = text.clone();
                 self.impact.updated_at = Some(at);
@@ -845,7 +801,108 @@ impl Incident {
             Payload::DrillInject { .. } => {}
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
-            Payload::Unknown { kind, .. } => self.unknown.push((e.seq, kind.clone())),
+            Payload::RoomCommand(c) => self.apply_room_command(e, c),
+            Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
+        }
+    }
+
+    fn apply_state_change(&mut self, from: Severity, to: Severity, e: &Event) {
+        if !self.cas_state(e, from, to) {
+            return;
+        }
+        self.note_state_change(e, &e.actor, to);
+        self.state = to;
+        self.state_changes.push(StateChange {
+            from,
+            to,
+            at: e.ts,
+            by: e.actor.clone(),
+        });
+        // A new state changes what "done" means: reviews are reset.
+        for m in self.marks.values_mut() {
+            m.reviewed = None;
+            m.snoozed_until = None;
+        }
+    }
+
+    fn apply_handoff(&mut self, role: &Role, from: &Option<String>, to: &str, e: &Event) {
+        if !self.cas_handoff(e, role, from.as_deref(), to) {
+            return;
+        }
+        let at = e.ts;
+        let taking = format!("{to} taking {}", role.title());
+        if self.followup.pending_handoffs.remove(role).is_some() {
+            self.note_pending_end(e, role, taking.clone());
+        }
+        self.note_role_change(e, role, taking);
+        self.ensure_on_duty(to, at, None);
+        self.roles.insert(
+            role.clone(),
+            Holder {
+                name: to.to_string(),
+                since: at,
+            },
+        );
+        if let Role::OpsLead(g) = role {
+            self.add_to_group(g, to, at);
+        }
+        self.handoffs.push(Handoff {
+            role: role.clone(),
+            from: from.clone(),
+            to: to.to_string(),
+            at,
+            by: e.actor.clone(),
+        });
+    }
+
+    /// Ends the person's shift (and break) and takes their roles but IC and groups.
+    fn apply_release(&mut self, name: &str, e: &Event) {
+        let at = e.ts;
+        if let Some(p) = self.person_mut(name)
+            && let Some(s) = p.shifts.last_mut()
+            && s.end.is_none()
+        {
+            if let Some(b) = s.breaks.last_mut()
+                && b.end.is_none()
+            {
+                b.end = Some(at);
+            }
+            s.end = Some(at);
+        }
+        let ic = Role::Ic;
+        let vacated: Vec<Role> = self
+            .roles
+            .iter()
+            .filter(|(r, h)| **r != ic && h.name == *name)
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in vacated {
+            let leaving = format!("{name} leaving {}", r.title());
+            self.note_role_change(e, &r, leaving);
+        }
+        self.roles.retain(|r, h| *r == ic || h.name != *name);
+        self.leave_groups(name);
+    }
+
+    fn apply_break_start(&mut self, name: &str, at: Timestamp) {
+        if let Some(s) = self.person_mut(name).and_then(|p| p.shifts.last_mut())
+            && s.end.is_none()
+        {
+            s.breaks.push(Break {
+                start: at,
+                end: None,
+            });
+        }
+    }
+
+    fn apply_break_end(&mut self, name: &str, at: Timestamp) {
+        if let Some(b) = self
+            .person_mut(name)
+            .and_then(|p| p.shifts.last_mut())
+            .and_then(|s| s.breaks.last_mut())
+            && b.end.is_none()
+        {
+            b.end = Some(at);
         }
     }
 

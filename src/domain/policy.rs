@@ -100,4 +100,8 @@ pub struct KnownPerson {
     pub team: Option<String>,
     #[serde(default)]
     pub contact: Option<String>,
+    /// Their Matrix user id (`@ricardo:example.org`): maps room members to people, so a
+    /// command typed in the incident's room is authorised (`commandpost sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
 }

@@ -413,6 +413,7 @@ mod tests {
                 title: "API errors".into(),
                 ic: "alice".into(),
             },
+            rep: Default::default(),
         }];
         for (i, (m, p)) in payloads.into_iter().enumerate() {
             events.push(Event {
@@ -421,6 +422,7 @@ mod tests {
                 ts: at(m),
                 actor: "alice".into(),
                 payload: p,
+                rep: Default::default(),
             });
         }
         Incident::replay(&events).unwrap()

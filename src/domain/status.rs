@@ -252,7 +252,7 @@ pub fn render(
     template: &Template,
     meta: &StatusMeta,
 ) -> Result<String, TemplateError> {
-    let stage_label = capitalise(fields.stage.trim());
+    let stage_label = crate::domain::text::capitalised(fields.stage.trim());
     let components = fields
         .components
         .iter()
@@ -302,14 +302,6 @@ pub fn compose(
     let fields = build(fields, now)?;
     let rendered = render(&fields, template, &StatusMeta::of(inc, now))?;
     Ok(Payload::StatusPosted { fields, rendered })
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// A duration in words, rounded to the minute: `30 minutes`, `1 hour`, `1 hour 30 minutes`,

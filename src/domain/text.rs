@@ -64,6 +64,14 @@ pub fn one_line(s: &str) -> String {
         .join(" ")
 }
 
+/// The first letter in upper case: `investigating` -> `Investigating`.
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// Validates a person's or role holder's name: non-empty after trimming,
 /// no control characters, at most 80 characters.
 pub fn clean_name(raw: &str) -> Result<String, String> {

@@ -26,6 +26,9 @@
 //! decision = { question = "Fail over now?", options = ["yes", "wait"] }
 //! ```
 
+use crate::config::diagnostic::{
+    Diagnostics, Key, SUGGEST_AT, Span, Value, closest_above, deref_to_diagnostics,
+};
 use crate::config::{Diagnostic, Severity as Level, line_col};
 use crate::domain::event::{DrillDecision, Severity};
 use crate::domain::role::{Role, valid_group};
@@ -35,15 +38,9 @@ use jiff::SignedDuration;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue};
-
-type Span = Range<usize>;
-type Key<'i> = Spanned<DeString<'i>>;
-type Value<'i> = Spanned<DeValue<'i>>;
+use toml::de::{DeTable, DeValue};
 
 /// Top-level keys of a scenario.
 pub const SCENARIO_KEYS: &[&str] = &[
@@ -264,37 +261,25 @@ impl Scenario {
 /// every diagnostic sorted by position.
 pub fn check(text: &str, path: &Path) -> (Option<Scenario>, Vec<Diagnostic>) {
     let mut c = Checker {
-        text,
-        path,
-        diags: Vec::new(),
+        d: Diagnostics::new(text, path),
     };
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
-        let mut last_line = 0;
-        let mut errors: Vec<_> = syntax
-            .iter()
-            .map(|e| (e.span().unwrap_or(0..0), e.message().to_string()))
-            .collect();
-        errors.sort_by_key(|(s, _)| s.start);
-        for (span, message) in errors {
-            let (line, _) = line_col(text, span.start);
-            if line != last_line {
-                last_line = line;
-                c.error(span, "", message);
-            }
-        }
-        return (None, c.finish());
+        c.syntax(&syntax);
+        return (None, c.d.finish());
     }
     let scenario = c.root(doc.get_ref());
-    let ok = !c.diags.iter().any(Diagnostic::is_error);
-    (scenario.filter(|_| ok), c.finish())
+    let ok = !c.has_errors();
+    (scenario.filter(|_| ok), c.d.finish())
 }
 
+/// The scenario's own checks over the shared TOML diagnostics (`push`, `error`,
+/// `type_error`, `table`, ... through `Deref`).
 struct Checker<'a> {
-    text: &'a str,
-    path: &'a Path,
-    diags: Vec<Diagnostic>,
+    d: Diagnostics<'a>,
 }
+
+deref_to_diagnostics!(Checker);
 
 /// A partly read inject, before the cross-checks.
 struct RawInject {
@@ -306,80 +291,21 @@ struct RawInject {
 }
 
 impl Checker<'_> {
-    fn push(&mut self, level: Level, span: Span, key: &str, message: String, sugg: Option<String>) {
-        let (line, col) = line_col(self.text, span.start);
-        self.diags.push(Diagnostic {
-            severity: level,
-            path: self.path.to_path_buf(),
-            line,
-            col,
-            key: key.to_string(),
-            message,
-            suggestion: sugg,
-        });
-    }
-
-    fn error(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(Level::Error, span, key, message.into(), None);
-    }
-
-    fn warning(&mut self, span: Span, key: &str, message: impl Into<String>) {
-        self.push(Level::Warning, span, key, message.into(), None);
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        self.diags.sort_by_key(|d| (d.line, d.col));
-        self.diags
-    }
-
     fn unknown(&mut self, key_path: &str, key: &Key<'_>, known: &[&str]) {
-        let suggestion = closest(key.get_ref(), known);
-        let message = if suggestion.is_some() {
-            "unknown key".to_string()
-        } else {
-            format!("unknown key (valid keys: {})", known.join(", "))
-        };
-        self.push(Level::Error, key.span(), key_path, message, suggestion);
+        let candidates: Vec<(&str, String)> = known.iter().map(|k| (*k, k.to_string())).collect();
+        self.d.unknown(key_path, key, &candidates);
     }
 
-    fn type_error(&mut self, key_path: &str, value: &Value<'_>, expected: &str) {
-        let found = value.get_ref().type_str();
-        self.error(
-            value.span(),
-            key_path,
-            format!("expected {expected}, found {found}"),
-        );
-    }
-
-    fn table<'v, 'i>(&mut self, key_path: &str, value: &'v Value<'i>) -> Option<&'v DeTable<'i>> {
-        match value.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => {
-                self.type_error(key_path, value, "a table");
-                None
-            }
-        }
-    }
-
+    /// An array of tables (`[[key_path]]`); empty after a type error.
     fn tables<'v, 'i>(&mut self, key_path: &str, value: &'v Value<'i>) -> &'v [Value<'i>] {
-        match value.get_ref() {
-            DeValue::Array(a) => a,
-            _ => {
-                let expected = format!("an array of tables ([[{key_path}]])");
-                self.type_error(key_path, value, &expected);
-                &[]
-            }
-        }
+        let expected = format!("an array of tables ([[{key_path}]])");
+        self.array(key_path, value, &expected).unwrap_or(&[])
     }
 
+    /// A string, without control characters and surrounding blanks.
     fn string(&mut self, key_path: &str, value: &Value<'_>) -> Option<String> {
-        match value.get_ref().as_str() {
-            Some(s) => Some(strip_control(s).trim().to_string()),
-            None => {
-                self.type_error(key_path, value, "a string");
-                None
-            }
-        }
+        let s = self.str(key_path, value)?;
+        Some(strip_control(s).trim().to_string())
     }
 
     /// A non-empty one-line string.
@@ -918,22 +844,10 @@ impl Checker<'_> {
 /// The closest word by Jaro-Winkler similarity (case-insensitive), if close enough.
 /// (The same rule as the configuration checker's.)
 pub(crate) fn closest(word: &str, candidates: &[&str]) -> Option<String> {
-    closest_above(word, candidates, 0.8)
+    closest_above(word, candidates.iter().map(|c| (*c, *c)), SUGGEST_AT)
 }
 
 /// [`closest`] for people's names, which are short: a lower bar ("Anne" -> "Ana").
 fn closest_name(word: &str, candidates: &[&str]) -> Option<String> {
-    closest_above(word, candidates, 0.75)
-}
-
-fn closest_above(word: &str, candidates: &[&str], threshold: f64) -> Option<String> {
-    let word = word.to_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(&word, &c.to_lowercase());
-        if score >= threshold && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, s)| s.to_string())
+    closest_above(word, candidates.iter().map(|c| (*c, *c)), 0.75)
 }

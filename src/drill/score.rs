@@ -24,7 +24,7 @@ use super::schedule::{DECISION_PREFIX, DRILL_ACTOR};
 use crate::config::Config;
 use crate::domain::duration::{self, serde_human};
 use crate::domain::event::{Event, LoopQuestion, Payload, Severity};
-use crate::domain::incident::{Incident, announcement};
+use crate::domain::incident::{Incident, PostedStatus, announcement};
 use crate::domain::lint::Linter;
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
@@ -343,6 +343,83 @@ fn inject_fields(p: &Payload) -> Option<(SignedDuration, &str, &str, Option<&str
     }
 }
 
+/// What every section of the score reads: the drill's incident, journal and scenario,
+/// the configuration, and its span of simulated time.
+struct Drill<'a> {
+    inc: &'a Incident,
+    events: &'a [Event],
+    scenario: &'a Scenario,
+    cfg: &'a Config,
+    t0: Timestamp,
+    end: Timestamp,
+    /// The state in force over the drill, as segments.
+    states: Vec<(Timestamp, Timestamp, Severity)>,
+}
+
+/// A drill inject as it fired: when, and its (offset, kind, text, who).
+type Fired<'a> = (
+    Timestamp,
+    (SignedDuration, &'a str, &'a str, Option<&'a str>),
+);
+
+impl<'a> Drill<'a> {
+    /// Offset from the start of the drill.
+    fn off(&self, t: Timestamp) -> SignedDuration {
+        t.duration_since(self.t0)
+    }
+
+    fn in_drill(&self, t: Timestamp) -> bool {
+        t >= self.t0 && t <= self.end
+    }
+
+    /// The first answer at or after `at`, from a list of (time, how).
+    fn answer(
+        &self,
+        at: Timestamp,
+        answers: &[(Timestamp, String)],
+        within: SignedDuration,
+        what: String,
+    ) -> Response {
+        let hit = answers.iter().find(|(t, _)| *t >= at);
+        Response {
+            at: self.off(at),
+            what,
+            after: hit.map(|(t, _)| t.duration_since(at)),
+            how: hit.map(|(_, h)| h.clone()),
+            in_time: hit.is_some_and(|(t, _)| t.duration_since(at) <= within),
+        }
+    }
+
+    /// What relieves a person: their roles handed on, and (unless `roles_only`) a break or
+    /// their release.
+    fn person_answers(&self, name: &str, roles_only: bool) -> Vec<(Timestamp, String)> {
+        let mut out: Vec<(Timestamp, String)> = self
+            .inc
+            .handoffs
+            .iter()
+            .filter(|h| h.from.as_deref() == Some(name))
+            .map(|h| (h.at, format!("{} handed to {}", h.role.title(), h.to)))
+            .collect();
+        if !roles_only && let Some(p) = self.inc.person(name) {
+            for s in &p.shifts {
+                out.extend(s.breaks.iter().map(|b| (b.start, "break".to_string())));
+                out.extend(s.end.map(|e| (e, "released".to_string())));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// The injects of kind `k` among those that fired.
+fn by_kind<'a>(fired: &[&'a Event], k: InjectKind) -> Vec<Fired<'a>> {
+    fired
+        .iter()
+        .filter_map(|e| inject_fields(&e.payload).map(|f| (e.ts, f)))
+        .filter(|(_, f)| f.1 == k.as_str())
+        .collect()
+}
+
 /// Scores a drill. `events` are the drill's journal, `end` the simulated moment it ended.
 pub fn score(
     inc: &Incident,
@@ -353,41 +430,92 @@ pub fn score(
 ) -> ScoreCard {
     let t0 = inc.opened_at;
     let end = end.max(t0);
-    let off = |t: Timestamp| t.duration_since(t0);
-    let in_drill = |t: Timestamp| t >= t0 && t <= end;
-    let states = state_segments(inc, t0, end);
+    let d = Drill {
+        inc,
+        events,
+        scenario,
+        cfg,
+        t0,
+        end,
+        states: state_segments(inc, t0, end),
+    };
     let mut checks = Vec::new();
+    let sends = sends(&d, &mut checks);
+    let pass = walk_events(&d);
+    let (impact_lateness, impact_changes) = impact(&d, &pass, &mut checks);
+    let quiet_holders = handoffs(&d, &pass, &mut checks);
+    let overruns = overruns(&d, &mut checks);
+    let lint_sent_anyway = lint_sent_anyway(&d, &sends.posted, &mut checks);
+    let loop_target = checklist_passes(&d, &mut checks);
+    let relief_requests = relief_requests(&d, &pass.fired, &mut checks);
+    let state_hints = state_hints(&d, &pass.fired, &mut checks);
+    let decisions = decisions(&d, &pass.fired, &mut checks);
+    ScoreCard {
+        drill: inc.id.clone(),
+        scenario: scenario.title.clone(),
+        started_at: t0,
+        ended_at: end,
+        length: end.duration_since(t0),
+        passed: checks.iter().filter(|c| c.passed).count(),
+        total: checks.len(),
+        checks,
+        first_status: sends.first_status,
+        first_sitrep: sends.first_sitrep,
+        sitreps_sent: sends.sitreps_sent,
+        status_updates_sent: sends.status_updates_sent,
+        sitrep_lateness: sends.sitrep_lateness,
+        status_lateness: sends.status_lateness,
+        impact_lateness,
+        impact_changes,
+        handoffs: pass.handoffs,
+        vacated: pass.vacated,
+        quiet_holders,
+        overruns,
+        relief_requests,
+        state_hints,
+        lint_sent_anyway,
+        loop_passes: inc.loop_passes,
+        loop_target,
+        decisions,
+    }
+}
 
-    // ----- first status update and sitrep -----------------------------------
+/// Sitreps and status updates: when the first went out, and their lateness.
+struct Sends<'a> {
+    first_status: Option<SignedDuration>,
+    first_sitrep: Option<SignedDuration>,
+    sitreps_sent: usize,
+    status_updates_sent: usize,
+    sitrep_lateness: Vec<Lateness>,
+    status_lateness: Vec<Lateness>,
+    /// The status updates posted during the drill.
+    posted: Vec<&'a PostedStatus>,
+}
+
+/// First status update and sitrep, then both cadences (four checks).
+fn sends<'a>(d: &Drill<'a>, checks: &mut Vec<Check>) -> Sends<'a> {
+    let (inc, cfg) = (d.inc, d.cfg);
     let status_times: Vec<Timestamp> = inc
         .status_updates
         .iter()
         .map(|s| s.at)
-        .filter(|t| in_drill(*t))
+        .filter(|t| d.in_drill(*t))
         .collect();
     let sitrep_times: Vec<Timestamp> = inc
         .sitreps
         .iter()
         .map(|s| s.at)
-        .filter(|t| in_drill(*t))
+        .filter(|t| d.in_drill(*t))
         .collect();
-    let first_status = status_times.first().map(|t| off(*t));
-    let first_sitrep = sitrep_times.first().map(|t| off(*t));
-    let first_check = |name: &str, first: Option<SignedDuration>, target: SignedDuration| Check {
-        name: name.to_string(),
-        passed: first.is_some_and(|f| f <= target),
-        detail: match first {
-            Some(f) => format!("at {} (due by {})", offset_text(f), offset_text(target)),
-            None => format!("never (due by {})", offset_text(target)),
-        },
-    };
+    let first_status = status_times.first().map(|t| d.off(*t));
+    let first_sitrep = sitrep_times.first().map(|t| d.off(*t));
     checks.push(first_check(
         "First status update",
         first_status,
         cfg.cadence.status,
     ));
-    let start_state = states.first().map_or(Severity::Investigating, |s| s.2);
-    let sitrep_segs = sitrep_segments(&states, cfg);
+    let start_state = d.states.first().map_or(Severity::Investigating, |s| s.2);
+    let sitrep_segs = sitrep_segments(&d.states, cfg);
     let first_sitrep_target = sitrep_segs
         .first()
         .and_then(|s| s.cadence)
@@ -396,23 +524,7 @@ pub fn score(
     c.detail.push_str(&format!(" [{}]", start_state.label()));
     checks.push(c);
 
-    // ----- cadence ----------------------------------------------------------
-    let sitrep_lateness = lateness(t0, end, &sitrep_times, &|_| None, &sitrep_segs);
-    let cadence_check = |name: &str, late: &[Lateness], sent: usize| {
-        let worst = late.iter().map(|l| l.late_by).max();
-        Check {
-            name: name.to_string(),
-            passed: late.is_empty(),
-            detail: match worst {
-                None => format!("{sent} sent, never late"),
-                Some(w) => format!(
-                    "{sent} sent, late {} time(s), worst {}",
-                    late.len(),
-                    duration::short(w)
-                ),
-            },
-        }
-    };
+    let sitrep_lateness = lateness(d.t0, d.end, &sitrep_times, &|_| None, &sitrep_segs);
     checks.push(cadence_check(
         "Sitreps on cadence",
         &sitrep_lateness,
@@ -421,35 +533,83 @@ pub fn score(
     let posted: Vec<_> = inc
         .status_updates
         .iter()
-        .filter(|s| in_drill(s.at))
+        .filter(|s| d.in_drill(s.at))
         .collect();
     let final_status = posted
         .iter()
         .find(|s| s.fields.stage.eq_ignore_ascii_case("resolved"))
         .map(|s| s.at);
-    let status_segs = open_segments(&states, cfg.cadence.status, final_status);
+    let status_segs = open_segments(&d.states, cfg.cadence.status, final_status);
     let promised = |i: usize| posted.get(i).and_then(|s| s.fields.next_update_at);
-    let status_lateness = lateness(t0, end, &status_times, &promised, &status_segs);
+    let status_lateness = lateness(d.t0, d.end, &status_times, &promised, &status_segs);
     checks.push(cadence_check(
         "Status updates on cadence",
         &status_lateness,
         status_times.len(),
     ));
+    Sends {
+        first_status,
+        first_sitrep,
+        sitreps_sent: sitrep_times.len(),
+        status_updates_sent: status_times.len(),
+        sitrep_lateness,
+        status_lateness,
+        posted,
+    }
+}
 
-    // ----- a pass over the events: hand-offs, vacated roles, reviews, answers -----
-    let mut handoffs = Vec::new();
-    let mut vacated = Vec::new();
-    let mut impact_reviews: Vec<(Timestamp, &'static str)> = Vec::new();
-    let mut fired: Vec<&Event> = Vec::new();
+fn first_check(name: &str, first: Option<SignedDuration>, target: SignedDuration) -> Check {
+    Check {
+        name: name.to_string(),
+        passed: first.is_some_and(|f| f <= target),
+        detail: match first {
+            Some(f) => format!("at {} (due by {})", offset_text(f), offset_text(target)),
+            None => format!("never (due by {})", offset_text(target)),
+        },
+    }
+}
+
+fn cadence_check(name: &str, late: &[Lateness], sent: usize) -> Check {
+    let worst = late.iter().map(|l| l.late_by).max();
+    Check {
+        name: name.to_string(),
+        passed: late.is_empty(),
+        detail: match worst {
+            None => format!("{sent} sent, never late"),
+            Some(w) => format!(
+                "{sent} sent, late {} time(s), worst {}",
+                late.len(),
+                duration::short(w)
+            ),
+        },
+    }
+}
+
+/// What one pass over the events finds: hand-offs, vacated roles, impact reviews and the
+/// injects that fired.
+struct EventPass<'a> {
+    handoffs: Vec<HandoffLine>,
+    vacated: Vec<Vacated>,
+    impact_reviews: Vec<(Timestamp, &'static str)>,
+    fired: Vec<&'a Event>,
+}
+
+fn walk_events<'a>(d: &Drill<'a>) -> EventPass<'a> {
+    let mut pass = EventPass {
+        handoffs: Vec::new(),
+        vacated: Vec::new(),
+        impact_reviews: Vec::new(),
+        fired: Vec::new(),
+    };
     let mut replay: Option<Incident> = None;
-    for e in events {
+    for e in d.events {
         if let Some(r) = &replay {
             match &e.payload {
                 Payload::PersonReleased { name } => {
                     for (role, h) in &r.roles {
                         if h.name == *name && *role != Role::Ic {
-                            vacated.push(Vacated {
-                                at: off(e.ts),
+                            pass.vacated.push(Vacated {
+                                at: d.off(e.ts),
                                 role: role.title(),
                                 holder: name.clone(),
                             });
@@ -457,8 +617,8 @@ pub fn score(
                     }
                 }
                 Payload::RoleHandedOff { role, from, to } if e.actor != DRILL_ACTOR => {
-                    handoffs.push(HandoffLine {
-                        at: off(e.ts),
+                    pass.handoffs.push(HandoffLine {
+                        at: d.off(e.ts),
                         role: role.title(),
                         from: from.clone(),
                         to: to.clone(),
@@ -466,12 +626,12 @@ pub fn score(
                     });
                 }
                 Payload::ImpactUpdated { .. } if e.actor != DRILL_ACTOR => {
-                    impact_reviews.push((e.ts, "impact updated"));
+                    pass.impact_reviews.push((e.ts, "impact updated"));
                 }
                 Payload::QuestionReviewed {
                     question: LoopQuestion::Impact,
-                } if e.actor != DRILL_ACTOR => impact_reviews.push((e.ts, "impact reviewed")),
-                Payload::DrillInject { .. } if in_drill(e.ts) => fired.push(e),
+                } if e.actor != DRILL_ACTOR => pass.impact_reviews.push((e.ts, "impact reviewed")),
+                Payload::DrillInject { .. } if d.in_drill(e.ts) => pass.fired.push(e),
                 _ => {}
             }
         }
@@ -480,38 +640,27 @@ pub fn score(
             None => replay = Incident::replay([e]).ok(),
         }
     }
+    pass
+}
 
-    let reviews: Vec<Timestamp> = impact_reviews.iter().map(|(t, _)| *t).collect();
-    let impact_segs = open_segments(&states, cfg.cadence.impact_review, None);
-    let impact_lateness = lateness(t0, end, &reviews, &|_| None, &impact_segs);
-
-    // The first answer at or after `at`, from a list of (time, how).
-    let answer =
-        |at: Timestamp, answers: &[(Timestamp, String)], within: SignedDuration, what: String| {
-            let hit = answers.iter().find(|(t, _)| *t >= at);
-            Response {
-                at: off(at),
-                what,
-                after: hit.map(|(t, _)| t.duration_since(at)),
-                how: hit.map(|(_, h)| h.clone()),
-                in_time: hit.is_some_and(|(t, _)| t.duration_since(at) <= within),
-            }
-        };
-    let by_kind = |k: InjectKind| {
-        fired
-            .iter()
-            .filter_map(|e| inject_fields(&e.payload).map(|f| (e.ts, f)))
-            .filter(move |(_, f)| f.1 == k.as_str())
-            .collect::<Vec<_>>()
-    };
-
-    let review_answers: Vec<(Timestamp, String)> = impact_reviews
+/// Impact reviewed on cadence and after each impact change.
+fn impact(
+    d: &Drill<'_>,
+    pass: &EventPass<'_>,
+    checks: &mut Vec<Check>,
+) -> (Vec<Lateness>, Vec<Response>) {
+    let cadence = d.cfg.cadence.impact_review;
+    let reviews: Vec<Timestamp> = pass.impact_reviews.iter().map(|(t, _)| *t).collect();
+    let impact_segs = open_segments(&d.states, cadence, None);
+    let impact_lateness = lateness(d.t0, d.end, &reviews, &|_| None, &impact_segs);
+    let review_answers: Vec<(Timestamp, String)> = pass
+        .impact_reviews
         .iter()
         .map(|(t, h)| (*t, h.to_string()))
         .collect();
-    let impact_changes: Vec<Response> = by_kind(InjectKind::ImpactChange)
+    let impact_changes: Vec<Response> = by_kind(&pass.fired, InjectKind::ImpactChange)
         .into_iter()
-        .map(|(ts, f)| answer(ts, &review_answers, REACTION, f.2.to_string()))
+        .map(|(ts, f)| d.answer(ts, &review_answers, REACTION, f.2.to_string()))
         .collect();
     let impact_ok = impact_lateness.is_empty() && impact_changes.iter().all(|r| r.in_time);
     checks.push(Check {
@@ -521,62 +670,49 @@ pub fn score(
             "{} review(s); late {} time(s) on the {} cadence; {}/{} impact change(s) reviewed within {}",
             reviews.len(),
             impact_lateness.len(),
-            duration::short(cfg.cadence.impact_review),
+            duration::short(cadence),
             impact_changes.iter().filter(|r| r.in_time).count(),
             impact_changes.len(),
             duration::short(REACTION)
         ),
     });
+    (impact_lateness, impact_changes)
+}
 
-    // ----- people: hand-offs of quiet holders, relief, overruns ------------
-    // What relieves a person: their roles handed on, and (unless `roles_only`)
-    // a break or their release.
-    let person_answers = |name: &str, roles_only: bool| -> Vec<(Timestamp, String)> {
-        let mut out: Vec<(Timestamp, String)> = inc
-            .handoffs
-            .iter()
-            .filter(|h| h.from.as_deref() == Some(name))
-            .map(|h| (h.at, format!("{} handed to {}", h.role.title(), h.to)))
-            .collect();
-        if !roles_only && let Some(p) = inc.person(name) {
-            for s in &p.shifts {
-                out.extend(s.breaks.iter().map(|b| (b.start, "break".to_string())));
-                out.extend(s.end.map(|e| (e, "released".to_string())));
-            }
-        }
-        out.sort();
-        out
-    };
-    let quiet_holders: Vec<Response> = by_kind(InjectKind::PersonQuiet)
+/// Hand-offs announced: no role left vacant, quiet role holders relieved. Returns the
+/// quiet holders.
+fn handoffs(d: &Drill<'_>, pass: &EventPass<'_>, checks: &mut Vec<Check>) -> Vec<Response> {
+    let quiet_holders: Vec<Response> = by_kind(&pass.fired, InjectKind::PersonQuiet)
         .into_iter()
         .filter_map(|(ts, f)| {
             let who = f.3?;
             // Only someone holding a role at that moment matters here.
-            let holds = holds_role_at(events, who, ts);
+            let holds = holds_role_at(d.events, who, ts);
             holds.then(|| {
-                answer(
+                d.answer(
                     ts,
-                    &person_answers(who, true),
+                    &d.person_answers(who, true),
                     REACTION,
                     format!("{who} went quiet holding a role"),
                 )
             })
         })
         .collect();
-    let ic_handoffs = handoffs
+    let ic_handoffs = pass
+        .handoffs
         .iter()
         .filter(|h| h.role == Role::Ic.title())
         .count();
-    let handoff_ok = vacated.is_empty() && quiet_holders.iter().all(|r| r.in_time);
+    let handoff_ok = pass.vacated.is_empty() && quiet_holders.iter().all(|r| r.in_time);
     let mut detail = format!(
         "{} hand-off(s) ({} IC), each announced",
-        handoffs.len(),
+        pass.handoffs.len(),
         ic_handoffs
     );
-    if !vacated.is_empty() {
+    if !pass.vacated.is_empty() {
         detail.push_str(&format!(
             "; {} role(s) left vacant by a release without a hand-off",
-            vacated.len()
+            pass.vacated.len()
         ));
     }
     if !quiet_holders.is_empty() {
@@ -592,26 +728,31 @@ pub fn score(
         passed: handoff_ok,
         detail,
     });
+    quiet_holders
+}
 
-    let limit = cfg.shifts.length;
+/// Nobody past the shift length, counting time on duty before the drill.
+fn overruns(d: &Drill<'_>, checks: &mut Vec<Check>) -> Vec<Overrun> {
+    let (inc, end) = (d.inc, d.end);
+    let limit = d.cfg.shifts.length;
     let mut overruns = Vec::new();
     for p in &inc.people {
         for (k, s) in p.shifts.iter().enumerate() {
             let mut start = s.start;
             if k == 0
-                && s.start <= t0
-                && let Some(dp) = scenario.person(&p.name)
+                && s.start <= d.t0
+                && let Some(dp) = d.scenario.person(&p.name)
             {
-                start = add(t0, dp.on_duty_since);
+                start = add(d.t0, dp.on_duty_since);
             }
             let until = s.end.unwrap_or(end).min(end);
             let on = until.duration_since(start);
             if on > limit {
                 overruns.push(Overrun {
                     person: p.name.clone(),
-                    on_duty_since: offset_text(off(start)),
-                    past_limit_at: off(add(start, limit)),
-                    until: s.end.filter(|e| *e <= end).map(off),
+                    on_duty_since: offset_text(d.off(start)),
+                    past_limit_at: d.off(add(start, limit)),
+                    until: s.end.filter(|e| *e <= end).map(|e| d.off(e)),
                     over_by: on - limit,
                 });
             }
@@ -634,15 +775,22 @@ pub fn score(
             format!("over: {}", names.join(", "))
         },
     });
+    overruns
+}
 
-    // ----- linter -----------------------------------------------------------
-    let mut lint_sent_anyway = Vec::new();
-    if let Some(l) = linter(cfg) {
-        for s in &posted {
+/// Linter warnings in the status updates that were sent.
+fn lint_sent_anyway(
+    d: &Drill<'_>,
+    posted: &[&PostedStatus],
+    checks: &mut Vec<Check>,
+) -> Vec<LintFinding> {
+    let mut found = Vec::new();
+    if let Some(l) = linter(d.cfg) {
+        for s in posted {
             let warnings = crate::domain::status::lint(&l, &s.fields);
             for w in warnings {
-                lint_sent_anyway.push(LintFinding {
-                    at: off(s.at),
+                found.push(LintFinding {
+                    at: d.off(s.at),
                     rule: w.rule,
                     excerpt: w.excerpt,
                 });
@@ -651,37 +799,43 @@ pub fn score(
     }
     checks.push(Check {
         name: "No linter warnings sent anyway".into(),
-        passed: lint_sent_anyway.is_empty(),
+        passed: found.is_empty(),
         detail: format!(
             "{} warning(s) in {} status update(s)",
-            lint_sent_anyway.len(),
+            found.len(),
             posted.len()
         ),
     });
+    found
+}
 
-    // ----- checklist ---------------------------------------------------------
-    let length = end.duration_since(t0);
+/// One complete pass of the IC loop per [`CHECKLIST_EVERY`]. Returns the target.
+fn checklist_passes(d: &Drill<'_>, checks: &mut Vec<Check>) -> u32 {
+    let length = d.end.duration_since(d.t0);
     let hours = length.as_secs() / CHECKLIST_EVERY.as_secs().max(1);
     let loop_target = u32::try_from(hours.max(1)).unwrap_or(u32::MAX);
     checks.push(Check {
         name: "Checklist passes".into(),
-        passed: inc.loop_passes >= loop_target,
+        passed: d.inc.loop_passes >= loop_target,
         detail: format!(
             "{} complete pass(es) of the IC loop, {} expected (one per {})",
-            inc.loop_passes,
+            d.inc.loop_passes,
             loop_target,
             duration::short(CHECKLIST_EVERY)
         ),
     });
+    loop_target
+}
 
-    // ----- relief, state hints, decisions (when the drill has them) --------
-    let relief_requests: Vec<Response> = by_kind(InjectKind::ReliefRequest)
+/// Relief requests answered (a check only when the drill has them).
+fn relief_requests(d: &Drill<'_>, fired: &[&Event], checks: &mut Vec<Check>) -> Vec<Response> {
+    let relief_requests: Vec<Response> = by_kind(fired, InjectKind::ReliefRequest)
         .into_iter()
         .filter_map(|(ts, f)| {
             let who = f.3?;
-            Some(answer(
+            Some(d.answer(
                 ts,
-                &person_answers(who, false),
+                &d.person_answers(who, false),
                 RELIEF_REACTION,
                 format!("{who} asked for relief"),
             ))
@@ -694,25 +848,31 @@ pub fn score(
             RELIEF_REACTION,
         ));
     }
+    relief_requests
+}
 
+/// State hints acted on (a check only when the drill has them).
+fn state_hints(d: &Drill<'_>, fired: &[&Event], checks: &mut Vec<Check>) -> Vec<Response> {
     let state_answers = |want: Severity| -> Vec<(Timestamp, String)> {
-        inc.state_changes
+        d.inc
+            .state_changes
             .iter()
             .filter(|c| c.to == want)
             .map(|c| (c.at, format!("state {}", c.to.label())))
             .collect()
     };
     let mut state_hints = Vec::new();
-    for (ts, f) in by_kind(InjectKind::StateHint) {
+    for (ts, f) in by_kind(fired, InjectKind::StateHint) {
         // The expected state is in the scenario (the journal keeps the text only).
-        let want = scenario
+        let want = d
+            .scenario
             .injects
             .iter()
             .find(|i| i.kind == InjectKind::StateHint && i.at == f.0 && i.text == f.2)
             .and_then(|i| i.state);
         let Some(want) = want else { continue };
-        let state_then = state_at(&states, ts);
-        let mut r = answer(
+        let state_then = state_at(&d.states, ts);
+        let mut r = d.answer(
             ts,
             &state_answers(want),
             REACTION,
@@ -732,21 +892,26 @@ pub fn score(
             REACTION,
         ));
     }
+    state_hints
+}
 
+/// Decisions taken (a check only when the drill asks for any).
+fn decisions(d: &Drill<'_>, fired: &[&Event], checks: &mut Vec<Check>) -> Vec<DecisionLine> {
     let mut decisions = Vec::new();
-    for e in &fired {
+    for e in fired {
         if let Payload::DrillInject {
-            decision: Some(d), ..
+            decision: Some(q), ..
         } = &e.payload
         {
-            let prefix = format!("{DECISION_PREFIX}{} -> ", d.question);
-            let note = inc
+            let prefix = format!("{DECISION_PREFIX}{} -> ", q.question);
+            let note = d
+                .inc
                 .notes
                 .iter()
-                .find(|n| n.at >= e.ts && n.at <= end && n.text.starts_with(&prefix));
+                .find(|n| n.at >= e.ts && n.at <= d.end && n.text.starts_with(&prefix));
             decisions.push(DecisionLine {
-                at: off(e.ts),
-                question: d.question.clone(),
+                at: d.off(e.ts),
+                question: q.question.clone(),
                 answer: note.map(|n| n.text[prefix.len()..].to_string()),
                 after: note.map(|n| n.at.duration_since(e.ts)),
             });
@@ -760,35 +925,7 @@ pub fn score(
             detail: format!("{taken}/{} decision(s) taken", decisions.len()),
         });
     }
-
-    ScoreCard {
-        drill: inc.id.clone(),
-        scenario: scenario.title.clone(),
-        started_at: t0,
-        ended_at: end,
-        length,
-        passed: checks.iter().filter(|c| c.passed).count(),
-        total: checks.len(),
-        checks,
-        first_status,
-        first_sitrep,
-        sitreps_sent: sitrep_times.len(),
-        status_updates_sent: status_times.len(),
-        sitrep_lateness,
-        status_lateness,
-        impact_lateness,
-        impact_changes,
-        handoffs,
-        vacated,
-        quiet_holders,
-        overruns,
-        relief_requests,
-        state_hints,
-        lint_sent_anyway,
-        loop_passes: inc.loop_passes,
-        loop_target,
-        decisions,
-    }
+    decisions
 }
 
 fn response_check(name: &str, rs: &[Response], within: SignedDuration) -> Check {

@@ -1,5 +1,6 @@
-use crate::domain::event::{Event, FORMAT_VERSION, Payload};
+use crate::domain::event::{Event, FORMAT_VERSION, Payload, Rep};
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -67,8 +68,14 @@ pub struct Journal {
     /// Lines consumed so far (for error messages).
     lines: usize,
     last_seq: u64,
-    /// Time of the last event read or written: a new event is never stamped earlier.
+    /// Time of the last local event read or written: a new event is never stamped
+    /// earlier. (Remote events keep their own clocks' times and do not count: one
+    /// laptop's fast clock must not drag everyone's stamps forward.)
     last_ts: Timestamp,
+    /// Highest Lamport counter read or written (a new local event gets one more).
+    max_lc: u64,
+    /// Identities `(origin, oseq)` of the remote events read or written, by origin.
+    remote: HashMap<String, HashSet<u64>>,
 }
 
 /// A journal together with what it held when opened.
@@ -128,6 +135,8 @@ impl Journal {
             lines: 0,
             last_seq: 0,
             last_ts: Timestamp::UNIX_EPOCH,
+            max_lc: 0,
+            remote: HashMap::new(),
         }
     }
 
@@ -146,6 +155,33 @@ impl Journal {
         self.last_seq
     }
 
+    /// The highest Lamport counter in the journal as read so far.
+    pub fn max_lc(&self) -> u64 {
+        self.max_lc
+    }
+
+    /// Whether the remote event `(origin, oseq)` is in the journal (as read so far).
+    pub fn has_remote(&self, origin: &str, oseq: u64) -> bool {
+        self.remote.get(origin).is_some_and(|s| s.contains(&oseq))
+    }
+
+    /// The origins of remote events in the journal, with how many of each.
+    pub fn remote_origins(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.remote.iter().map(|(o, s)| (o.as_str(), s.len()))
+    }
+
+    /// Notes an event read or written.
+    fn note(&mut self, ev: &Event) {
+        self.last_seq = ev.seq;
+        self.max_lc = self.max_lc.max(ev.lc());
+        match &ev.rep.origin {
+            None => self.last_ts = self.last_ts.max(ev.ts),
+            Some(o) => {
+                self.remote.entry(o.clone()).or_default().insert(ev.oseq());
+            }
+        }
+    }
+
     /// Creates a new journal (the file must not exist) whose first event is
     /// `opening`. Returns the journal and that event.
     pub fn create(
@@ -154,6 +190,12 @@ impl Journal {
         now: Timestamp,
         opening: Payload,
     ) -> Result<(Journal, Event), JournalError> {
+        Self::create_from(path, Event::new(1, now, actor, opening))
+    }
+
+    /// Creates a new journal (the file must not exist) whose first line is `first` (its
+    /// seq becomes 1): a local opening, or another cockpit's when joining an incident.
+    pub fn create_from(path: &Path, first: Event) -> Result<(Journal, Event), JournalError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir, "create directory"))?;
         }
@@ -176,7 +218,7 @@ impl Journal {
                 }
             })?;
         let mut j = Journal::fresh(path, file);
-        let mut evs = j.append(actor, now, opening)?;
+        let (_, mut evs) = j.append_many_with(|_| vec![Event { seq: 1, ..first }])?;
         if let Some(dir) = path.parent() {
             // Make the new directory entry durable too.
             if let Ok(d) = File::open(dir) {
@@ -316,8 +358,7 @@ impl Journal {
                 ev.seq, self.last_seq
             )));
         }
-        self.last_seq = ev.seq;
-        self.last_ts = self.last_ts.max(ev.ts);
+        self.note(&ev);
         Ok(ev)
     }
 
@@ -413,15 +454,31 @@ impl Journal {
             ts,
             actor: actor.to_string(),
             payload,
+            // One more than any Lamport counter seen: a local event sorts last.
+            rep: Rep::local(seq, self.max_lc.saturating_add(1)),
         };
         let mut line = ev.to_line().map_err(JournalError::from)?;
         line.push('\n');
-        // Seek to the real end (a torn tail from a crashed writer may exist:
-        // it would have been moved aside on open; the lock keeps us alone).
+        self.set_aside_unread_tail()?;
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(io(&path, "write"))?;
+        self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.offset += line.len() as u64;
+        self.lines += 1;
+        self.note(&ev);
+        events.push(ev);
+        Ok(events)
+    }
+
+    /// Called under the lock before writing, after a poll. A torn tail from a crashed
+    /// writer may exist (it would have been moved aside on open): a partial line we did
+    /// not read, from another writer that died mid-write. Move it aside rather than
+    /// append after it.
+    fn set_aside_unread_tail(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
         let end = self.file.metadata().map_err(io(&path, "stat"))?.len();
         if end != self.offset {
-            // A partial line we did not read: another writer died mid-write
-            // while we hold the lock. Move it aside rather than append after it.
             let mut tail = Vec::new();
             (&self.file)
                 .seek(SeekFrom::Start(self.offset))
@@ -432,15 +489,60 @@ impl Journal {
             let good = self.offset;
             self.move_aside(&tail, good)?;
         }
+        Ok(())
+    }
+
+    /// Under the lock, reads what other writers appended, then appends the events `make`
+    /// returns given the journal as it now stands (its last seq, highest Lamport counter,
+    /// known remote events), all with one fsync: how remote events are ingested
+    /// (`sync::ingest`). Their seqs must continue the journal's (`last_seq() + 1`, `+ 2`,
+    /// ...), else nothing is written. Returns (events other writers appended since the
+    /// last read, the events appended). Nothing is written if `make` returns none.
+    pub fn append_many_with(
+        &mut self,
+        make: impl FnOnce(&Journal) -> Vec<Event>,
+    ) -> Result<(Vec<Event>, Vec<Event>), JournalError> {
+        let path = self.path.clone();
+        let _lock = Lock::exclusive(&self.file, &path)?;
+        let foreign = self.poll()?;
+        let new = make(self);
+        if new.is_empty() {
+            return Ok((foreign, new));
+        }
+        let mut buf = String::new();
+        let mut seq = self.last_seq;
+        for ev in &new {
+            let next = seq
+                .checked_add(1)
+                .ok_or_else(|| JournalError::SeqExhausted {
+                    path: path.clone(),
+                    line: self.lines,
+                    seq,
+                })?;
+            if ev.seq != next {
+                return Err(JournalError::Damaged {
+                    path: path.clone(),
+                    line: self.lines + 1,
+                    reason: format!(
+                        "refusing to append sequence number {} after {seq} (nothing was written)",
+                        ev.seq
+                    ),
+                });
+            }
+            seq = ev.seq;
+            buf.push_str(&ev.to_line()?);
+            buf.push('\n');
+        }
+        self.set_aside_unread_tail()?;
         self.file
-            .write_all(line.as_bytes())
+            .write_all(buf.as_bytes())
             .map_err(io(&path, "write"))?;
         self.file.sync_data().map_err(io(&path, "fsync"))?;
-        self.offset += line.len() as u64;
-        self.lines += 1;
-        self.last_seq = ev.seq;
-        self.last_ts = ev.ts;
-        events.push(ev);
-        Ok(events)
+        self.offset += buf.len() as u64;
+        self.lines += new.len();
+        for ev in &new {
+            self.note(ev);
+        }
+        Ok((foreign, new))
     }
 }

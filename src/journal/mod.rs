@@ -3,6 +3,7 @@
 //! writers never interleave or reuse sequence numbers.
 
 mod file;
+pub mod origin;
 pub mod store;
 
 pub use file::{Journal, JournalError, Opened, require_understood};

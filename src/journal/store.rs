@@ -1,6 +1,7 @@
 //! The data directory: `<data_dir>/incidents/<id>/journal.jsonl`.
 
 use super::file::{Journal, JournalError, Opened};
+use super::origin::{Origin, OriginError};
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{self, DomainError, Incident};
 use jiff::Timestamp;
@@ -37,6 +38,8 @@ pub enum StoreError {
         #[source]
         source: Box<StoreError>,
     },
+    #[error(transparent)]
+    Origin(#[from] OriginError),
 }
 
 /// Every incident's summary, and the unreadable ones by id.
@@ -58,7 +61,8 @@ pub struct Store {
     root: PathBuf,
 }
 
-fn valid_id(id: &str) -> bool {
+/// Whether `id` is a usable incident id (a directory name).
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
@@ -90,15 +94,51 @@ impl Store {
         self.incident_dir(id).join("journal.jsonl")
     }
 
-    /// Opens a new incident with `opener` as IC. The id is derived from
-    /// `now` (`INC-YYYYMMDD-HHMM`, suffixed on collision).
+    /// This data dir's replication origin, if it has one (never creates it).
+    pub fn origin(&self) -> Result<Option<Origin>, StoreError> {
+        Ok(super::origin::read(&self.root)?)
+    }
+
+    /// This data dir's origin, made now if it has none.
+    pub fn ensure_origin(&self) -> Result<Origin, StoreError> {
+        Ok(super::origin::load_or_create(&self.root)?)
+    }
+
+    /// The origin local events sort under (see `domain::merge`): this data dir's,
+    /// or `""` if it has none yet (then its journals hold no remote events either).
+    pub fn home(&self) -> String {
+        match self.origin() {
+            Ok(Some(o)) => o.as_str().to_string(),
+            Ok(None) => String::new(),
+            Err(e) => {
+                tracing::warn!(%e, "origin unreadable; local events sort as origin \"\"");
+                String::new()
+            }
+        }
+    }
+
+    /// Replays an incident's events (any order) in merge order.
+    pub fn replay(&self, events: &[Event]) -> Result<Incident, DomainError> {
+        crate::domain::merge::replay(events, &self.home())
+    }
+
+    /// `<incident_dir>/sync.json`: the sync cursor and watermark (see `sync::sidecar`).
+    pub fn sidecar_path(&self, id: &str) -> PathBuf {
+        self.incident_dir(id).join("sync.json")
+    }
+
+    /// Opens a new incident with `opener` as IC. The id is the date and this data dir's
+    /// word (`INC-20261121-kato`, see [`Origin::word`]): two laptops opening incidents
+    /// the same day get different ids, short enough to read aloud; a second incident
+    /// the same day here is `-2`, and so on.
     pub fn create(
         &self,
         title: &str,
         opener: &str,
         now: Timestamp,
     ) -> Result<(Journal, Event), StoreError> {
-        let base = format!("INC-{}", now.strftime("%Y%m%d-%H%M"));
+        let origin = self.ensure_origin()?;
+        let base = format!("INC-{}-{}", now.strftime("%Y%m%d"), origin.word());
         let dir = self.incidents_dir();
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
             path: dir.clone(),
@@ -152,7 +192,7 @@ impl Store {
     /// (left for the next writer to move aside). For read-only commands.
     pub fn read(&self, id: &str) -> Result<(Vec<Event>, Incident, bool), StoreError> {
         let (events, torn) = Journal::read(&self.existing_journal(id)?)?;
-        let inc = Incident::replay(&events)?;
+        let inc = self.replay(&events)?;
         Ok((events, inc, torn))
     }
 
@@ -160,7 +200,7 @@ impl Store {
     /// the lock) and replays it, keeping the events.
     pub fn open(&self, id: &str) -> Result<(Opened, Incident), StoreError> {
         let opened = Journal::open(&self.existing_journal(id)?)?;
-        let inc = Incident::replay(&opened.events)?;
+        let inc = self.replay(&opened.events)?;
         Ok((opened, inc))
     }
 
@@ -168,10 +208,10 @@ impl Store {
     /// events (for long journals). Returns the journal, the incident and any
     /// recovery warnings.
     pub fn open_replayed(&self, id: &str) -> Result<(Journal, Incident, Vec<String>), StoreError> {
-        replay_file(&self.existing_journal(id)?)
+        replay_file_merged(&self.existing_journal(id)?, &self.home())
     }
 
-    /// Ids of every incident, newest first (ids sort by opening time).
+    /// Ids of every incident, by name, last first (by opening time: [`Store::list`]).
     pub fn ids(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.incidents_dir();
         let rd = match std::fs::read_dir(&dir) {
@@ -203,11 +243,14 @@ impl Store {
     fn scan(&self) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
+        let home = self.home();
         for id in self.ids()? {
             // Listing never writes: recovery happens when an incident is opened.
             let read = Journal::read(&self.journal_path(&id))
                 .map_err(StoreError::from)
-                .and_then(|(events, _torn)| Ok((Incident::replay(&events)?, events.len())));
+                .and_then(|(events, _torn)| {
+                    Ok((crate::domain::merge::replay(&events, &home)?, events.len()))
+                });
             match read {
                 Ok((inc, n)) => out.push(IncidentSummary {
                     id: inc.id.clone(),
@@ -258,8 +301,8 @@ impl Store {
         if let Some(id) = self.current()? {
             return Ok(id);
         }
-        if allow_closed && let Some(id) = self.ids()?.into_iter().next() {
-            return Ok(id);
+        if allow_closed && let Some(s) = self.list()?.0.into_iter().next() {
+            return Ok(s.id);
         }
         Err(StoreError::NoOpenIncident(self.root.clone()))
     }
@@ -271,19 +314,50 @@ impl Store {
 }
 
 /// Opens the journal at `path` and folds its events into an incident as
-/// they stream in.
+/// they stream in (a journal of local events; see [`replay_file_merged`]).
 pub fn replay_file(path: &Path) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    replay_file_merged(path, "")
+}
+
+/// Opens the journal at `path` and replays it in merge order (`home`: this data dir's
+/// origin). Events stream into the incident while they arrive in merge order (always,
+/// for a journal of local events); if one arrives out of it (an ingested event that
+/// sorts earlier), the journal is read again and replayed sorted.
+pub fn replay_file_merged(
+    path: &Path,
+    home: &str,
+) -> Result<(Journal, Incident, Vec<String>), StoreError> {
+    use crate::domain::merge as order;
     let mut inc: Option<Incident> = None;
     let mut first_err = None;
-    let (journal, warnings) = Journal::open_with(path, |e| match &mut inc {
-        Some(i) => i.apply(&e),
-        None => match Incident::replay([&e]) {
-            Ok(i) => inc = Some(i),
-            Err(err) => {
-                first_err.get_or_insert(err);
-            }
-        },
+    // Merge key of the last event folded: (lc, origin, oseq).
+    let mut tail: Option<(u64, String, u64)> = None;
+    let mut sorted = true;
+    let (journal, warnings) = Journal::open_with(path, |e| {
+        if !sorted {
+            return;
+        }
+        let k = order::key(&e, home);
+        let key = (k.lc, k.origin.to_string(), k.oseq);
+        if tail.as_ref().is_some_and(|t| *t >= key) {
+            sorted = false;
+            return;
+        }
+        tail = Some(key);
+        match &mut inc {
+            Some(i) => i.apply(&e),
+            None => match Incident::replay([&e]) {
+                Ok(i) => inc = Some(i),
+                Err(err) => {
+                    first_err.get_or_insert(err);
+                }
+            },
+        }
     })?;
+    if !sorted {
+        let (events, _) = Journal::read(path)?;
+        return Ok((journal, order::replay(&events, home)?, warnings));
+    }
     match (inc, first_err) {
         (Some(i), _) => Ok((journal, i, warnings)),
         (None, Some(e)) => Err(e.into()),

@@ -1,31 +1,25 @@
 //! The view: `render(&Model, &Theme, &mut Frame)`. Reads, never mutates,
-//! never does IO. One file per region.
+//! never does IO. One file per region; one per overlay in `overlay/`.
 
 mod checklist;
-mod cleanup;
-mod composer;
-mod deliveries;
-mod dialog;
 pub mod drill;
 mod header;
-mod help;
-mod panel;
-mod remediation;
+pub mod overlay;
 mod roster;
-mod rotation;
-mod sitrep_log;
 mod status_bar;
 pub mod text;
 pub mod theme;
 mod timeline;
+pub mod widgets;
 
-use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Mode, Model, Region};
-pub use help::entries as help_entries;
+use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Model};
+pub use overlay::help::entries as help_entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 pub use theme::Theme;
+use widgets::Canvas;
 
 /// Width from which roster and timeline sit side by side.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
@@ -33,22 +27,6 @@ const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
 /// Draws the whole cockpit into the frame.
 pub fn render(m: &Model, theme: &Theme, frame: &mut ratatui::Frame) {
     draw(m, theme, frame.buffer_mut());
-}
-
-/// Drawing on a buffer: what the regions need from a frame.
-pub(crate) trait Canvas {
-    fn screen(&self) -> Rect;
-    fn render_widget<W: ratatui::widgets::Widget>(&mut self, widget: W, area: Rect);
-}
-
-impl Canvas for Buffer {
-    fn screen(&self) -> Rect {
-        self.area
-    }
-
-    fn render_widget<W: ratatui::widgets::Widget>(&mut self, widget: W, area: Rect) {
-        widget.render(area.intersection(self.area), self);
-    }
 }
 
 /// Draws the whole cockpit into a buffer (the area is the screen). Every cell then goes
@@ -79,7 +57,7 @@ fn draw_regions(m: &Model, theme: &Theme, f: &mut Buffer) {
         return;
     }
     if m.inc.is_none() {
-        dialog::new_incident(m, theme, f);
+        overlay::edit::new_incident(m, theme, f);
         return;
     }
     let [head, check, body, status] = Layout::vertical([
@@ -105,40 +83,9 @@ fn draw_regions(m: &Model, theme: &Theme, f: &mut Buffer) {
         timeline::render(m, theme, bottom, f);
     }
     status_bar::render(m, theme, status, f);
-    match &m.mode {
-        Mode::Normal => {}
-        Mode::Help { scroll } => help::render(m, theme, *scroll, f),
-        Mode::Compose(kind) => composer::render(m, theme, *kind, f),
-        Mode::ComposeSend(c) => {
-            composer::render(m, theme, c.kind, f);
-            composer::confirm(theme, c, f);
-        }
-        Mode::SitrepLog {
-            sel,
-            detail,
-            scroll,
-        } => sitrep_log::render(m, theme, *sel, *detail, *scroll, f),
-        Mode::Panel(p) => panel::render(m, theme, p, f),
-        _ => dialog::render(m, theme, f),
+    if let Some(o) = &m.overlay {
+        overlay::render(m, theme, o, f);
     }
-}
-
-/// The title line of a region: reversed when focused.
-pub(crate) fn region_title<'a>(
-    m: &Model,
-    theme: &Theme,
-    region: Region,
-    extra: String,
-    width: u16,
-) -> Line<'a> {
-    let focused = m.focus == region && matches!(m.mode, Mode::Normal);
-    let marker = if focused { "▶ " } else { "  " };
-    let text = if extra.is_empty() {
-        format!("{marker}{}", region.title())
-    } else {
-        format!("{marker}{} · {extra}", region.title())
-    };
-    Line::styled(text::fit(&text, width as usize), theme.heading(focused))
 }
 
 fn too_small(area: Rect, theme: &Theme, f: &mut Buffer) {

@@ -1,55 +1,43 @@
 //! Status line: the last message, or key hints for the focused region;
 //! pending/failed deliveries on the right.
 
-use crate::app::keymap::Action;
+use crate::app::actions::{Scope, TABLE};
 use crate::app::model::{Model, Region};
 use crate::ui::text::put_lines;
 use crate::ui::text::{fit, width};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::bar;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// Hints for the focused region, from the live keymap: the region's own
-/// keys first, then help and the global ones.
+/// Hints for the focused region, from the action table and the live keymap: the
+/// region's own keys first, then the main screen's, each in their status line order; keys
+/// with the same hint side by side share it (`1/2/3 state`).
 pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
-    let own: &[Action] = match m.focus {
-        Region::Checklist => &[Action::Review, Action::Snooze],
-        Region::Roster => &[Action::Break, Action::Release, Action::AddPerson],
-        Region::Timeline => &[Action::PageUp],
+    let region = match m.focus {
+        Region::Checklist => Scope::Checklist,
+        Region::Roster => Scope::Roster,
+        Region::Timeline => Scope::Timeline,
     };
-    let global = [
-        Action::Help,
-        Action::Handoff,
-        Action::StateMajor,
-        Action::FocusNext,
-        Action::Quit,
-        Action::Resolve,
-        Action::Impact,
-        Action::Note,
-    ];
-    let key = |a: Action| m.keymap.first(a).map(|k| k.to_string());
-    let mut out = Vec::new();
-    for &a in own.iter().chain(global.iter()) {
-        let entry = match a {
-            Action::StateMajor => {
-                let ks: Vec<String> = [
-                    Action::StateInvestigating,
-                    Action::StateConfirmed,
-                    Action::StateMajor,
-                ]
-                .into_iter()
-                .filter_map(key)
-                .collect();
-                (!ks.is_empty()).then(|| (ks.join("/"), "state"))
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for scope in [region, Scope::Global] {
+        let mut specs: Vec<_> = TABLE
+            .iter()
+            .filter(|s| s.bar > 0 && s.scopes.first() == Some(&scope))
+            .collect();
+        specs.sort_by_key(|s| s.bar);
+        let mut last: Option<&str> = None;
+        for s in specs {
+            let Some(k) = m.keymap.first(s.action) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some(e) if last == Some(s.hint) => e.0 = format!("{}/{k}", e.0),
+                _ => out.push((k.to_string(), s.hint)),
             }
-            Action::PageUp => match (key(Action::PageUp), key(Action::PageDown)) {
-                (Some(u), Some(d)) => Some((format!("{u}/{d}"), "page")),
-                _ => None,
-            },
-            a => key(a).map(|k| (k, a.hint())),
-        };
-        out.extend(entry);
+            last = Some(s.hint);
+        }
     }
     out
 }
@@ -73,17 +61,12 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         let style = if fl.error { theme.bad() } else { theme.bold() };
         spans.push(Span::styled(fit(&format!(" {}", fl.text), room), style));
     } else {
-        let mut used = 0;
-        for (k, label) in hints(m) {
-            let piece = width(&k) + width(label) + 3;
-            if used + piece > room {
-                continue;
-            }
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(k, theme.key()));
-            spans.push(Span::raw(format!(" {label} ")));
-            used += piece;
-        }
+        let items: Vec<(String, String)> = hints(m)
+            .into_iter()
+            .map(|(k, l)| (k, l.to_string()))
+            .collect();
+        let (hints, used) = bar(theme, &items, room);
+        spans.extend(hints);
         spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
     }
     spans.push(Span::styled(right, right_style));

@@ -2,10 +2,10 @@
 
 use crate::app::model::{Model, Region};
 use crate::domain::describe::describe;
-use crate::ui::region_title;
 use crate::ui::text::put_lines;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::region_title;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

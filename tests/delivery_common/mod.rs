@@ -171,27 +171,11 @@ pub fn describe(req: &wiremock::Request, headers: &[&str]) -> String {
     s
 }
 
-/// Whether a Python venv with synapse and aiosmtpd is available; prints a loud skip if not.
-pub fn test_venv(test: &str) -> Option<std::path::PathBuf> {
-    match std::env::var_os("COMMANDPOST_TEST_VENV") {
-        Some(v) if std::path::Path::new(&v).join("bin/python").exists() => Some(v.into()),
-        _ => {
-            if std::env::var_os("COMMANDPOST_REQUIRE_TEST_SERVERS").is_some() {
-                panic!(
-                    "{test}: COMMANDPOST_REQUIRE_TEST_SERVERS is set but COMMANDPOST_TEST_VENV is not a venv"
-                );
-            }
-            // Written to the stderr handle, not with eprintln!, so the test harness does not
-            // swallow it for a passing test.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED {test}: COMMANDPOST_TEST_VENV is not set: run scripts/test-servers.sh and export what it prints ***\n"
-            );
-            None
-        }
-    }
-}
+/// The venv with synapse and aiosmtpd, installed on first use (see `tests/test_servers`).
+#[path = "../test_servers/mod.rs"]
+pub mod test_servers;
+#[allow(unused_imports)] // each test binary uses a subset
+pub use test_servers::test_venv;
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {

@@ -43,6 +43,7 @@ impl Script {
             ts: now() - SignedDuration::from_mins(mins),
             actor: actor.into(),
             payload,
+            rep: Default::default(),
         });
         self
     }

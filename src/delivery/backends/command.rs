@@ -7,11 +7,13 @@ use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 
 use super::{BuildError, Common};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::human_duration;
 use crate::delivery::render::full_plain;
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 /// Exit status that asks for a retry (sysexits.h EX_TEMPFAIL).
 pub const EXIT_TEMPFAIL: i32 = 75;
@@ -45,96 +47,84 @@ impl CommandBackend {
     }
 }
 
-impl Backend for CommandBackend {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for CommandBackend {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Command
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let mut cmd = tokio::process::Command::new(&self.argv[0]);
-            cmd.args(&self.argv[1..])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .kill_on_drop(true)
-                .env("COMMANDPOST_MESSAGE_ID", &msg.id)
-                .env("COMMANDPOST_INCIDENT", &msg.incident_id)
-                .env("COMMANDPOST_INCIDENT_TITLE", &msg.incident_title)
-                .env("COMMANDPOST_SEVERITY", &msg.severity)
-                .env("COMMANDPOST_KIND", msg.kind.as_str())
-                .env(
-                    "COMMANDPOST_HEADLINE",
-                    crate::delivery::render::headline(msg),
-                )
-                .env(
-                    "COMMANDPOST_MENTION_ALL",
-                    if msg.mention_all { "1" } else { "0" },
-                )
-                .env("COMMANDPOST_TEST", if msg.test { "1" } else { "0" })
-                .env("COMMANDPOST_ATTEMPT", ctx.attempt.to_string());
-            let mut child = cmd.spawn().map_err(|e| {
-                DeliveryError::permanent(self.reason(&format!("cannot start: {}", e.kind())))
-            })?;
-            let text = Self::stdin_text(msg);
-            let stdin = child.stdin.take();
-            let run = async move {
-                if let Some(mut stdin) = stdin {
-                    // A program that does not read its input is fine: ignore a broken pipe.
-                    let _ = stdin.write_all(text.as_bytes()).await;
-                    let _ = stdin.shutdown().await;
-                }
-                child.wait_with_output().await
-            };
-            // On timeout the future is dropped with the child: kill_on_drop kills it.
-            let out = match tokio::time::timeout(self.common.timeout, run).await {
-                Err(_) => {
-                    return Err(DeliveryError::retryable(self.reason(&format!(
-                        "killed after {} (timeout)",
-                        human_duration(self.common.timeout)
-                    ))));
-                }
-                Ok(Err(e)) => {
-                    return Err(DeliveryError::retryable(
-                        self.reason(&format!("wait failed: {}", e.kind())),
-                    ));
-                }
-                Ok(Ok(out)) => out,
-            };
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let last: String = stderr
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .chars()
-                .take(200)
-                .collect();
-            match out.status.code() {
-                Some(0) => Ok(Delivered {
-                    remote_ref: None,
-                    detail: "exit 0".into(),
-                }),
-                Some(EXIT_TEMPFAIL) => Err(DeliveryError::retryable(
-                    self.reason(&format!("exit 75 (try again): {last}")),
-                )),
-                Some(c) => Err(DeliveryError::permanent(
-                    self.reason(&format!("exit {c}: {last}")),
-                )),
-                None => Err(DeliveryError::retryable(self.reason("killed by a signal"))),
+    async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
+        let mut cmd = tokio::process::Command::new(&self.argv[0]);
+        cmd.args(&self.argv[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .env("COMMANDPOST_MESSAGE_ID", &msg.id)
+            .env("COMMANDPOST_INCIDENT", &msg.incident_id)
+            .env("COMMANDPOST_INCIDENT_TITLE", &msg.incident_title)
+            .env("COMMANDPOST_SEVERITY", &msg.severity)
+            .env("COMMANDPOST_KIND", msg.kind.as_str())
+            .env(
+                "COMMANDPOST_HEADLINE",
+                crate::delivery::render::headline(msg),
+            )
+            .env(
+                "COMMANDPOST_MENTION_ALL",
+                if msg.mention_all { "1" } else { "0" },
+            )
+            .env("COMMANDPOST_TEST", if msg.test { "1" } else { "0" })
+            .env("COMMANDPOST_ATTEMPT", ctx.attempt.to_string());
+        let mut child = cmd.spawn().map_err(|e| {
+            DeliveryError::permanent(self.reason(&format!("cannot start: {}", e.kind())))
+        })?;
+        let text = Self::stdin_text(msg);
+        let stdin = child.stdin.take();
+        let run = async move {
+            if let Some(mut stdin) = stdin {
+                // A program that does not read its input is fine: ignore a broken pipe.
+                let _ = stdin.write_all(text.as_bytes()).await;
+                let _ = stdin.shutdown().await;
             }
-        })
+            child.wait_with_output().await
+        };
+        // On timeout the future is dropped with the child: kill_on_drop kills it.
+        let out = match tokio::time::timeout(self.common.timeout, run).await {
+            Err(_) => {
+                return Err(DeliveryError::retryable(self.reason(&format!(
+                    "killed after {} (timeout)",
+                    human_duration(self.common.timeout)
+                ))));
+            }
+            Ok(Err(e)) => {
+                return Err(DeliveryError::retryable(
+                    self.reason(&format!("wait failed: {}", e.kind())),
+                ));
+            }
+            Ok(Ok(out)) => out,
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last: String = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect();
+        match out.status.code() {
+            Some(0) => Ok(Delivered {
+                remote_ref: None,
+                detail: "exit 0".into(),
+            }),
+            Some(EXIT_TEMPFAIL) => Err(DeliveryError::retryable(
+                self.reason(&format!("exit 75 (try again): {last}")),
+            )),
+            Some(c) => Err(DeliveryError::permanent(
+                self.reason(&format!("exit {c}: {last}")),
+            )),
+            None => Err(DeliveryError::retryable(self.reason("killed by a signal"))),
+        }
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::stdin_text(msg)]
     }
 }
@@ -143,7 +133,10 @@ impl Backend for CommandBackend {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::delivery::backend::Backend;
+    use crate::delivery::config::BackendKind;
     use crate::delivery::render::tests::msg;
+    use crate::domain::outbound::MessageKind;
     use std::time::{Duration, Instant};
 
     fn backend(script: &str, timeout: &str) -> CommandBackend {

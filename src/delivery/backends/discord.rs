@@ -1,45 +1,31 @@
 //! Discord webhook: `content` ≤ 2,000 chars (split into several messages, resumed part by part
 //! on retry), `allowed_mentions` so only an `@all` announcement pings (`@everyone`).
 
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::Client;
 use serde_json::json;
 
-use super::{BuildError, Common, parts_detail, post_parts, secret_url};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
-use crate::delivery::http::Peer;
+use super::{BuildError, Common, Hook, parts_detail};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{full_markdown, split_chars};
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 pub const MAX_CONTENT_CHARS: usize = 2_000;
 
 pub struct Discord {
     common: Common,
-    url: SecretString,
-    client: reqwest::Client,
-    peer: Peer,
+    hook: Hook,
 }
 
 impl Discord {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
-        let raw = secret_url(cfg, "url", &cfg.url)?;
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         // The Slack-/GitHub-compatible variants (`.../slack`) as the plain webhook.
-        let url = SecretString::from(
-            crate::delivery::endpoint::discord_webhook(raw.expose_secret())
-                .map_err(|e| BuildError::one(cfg, "url", e))?
-                .url,
-        );
-        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone(), raw]);
-        Ok(Discord {
-            common,
-            url,
-            client,
-            peer,
-        })
+        let hook = Hook::checked(cfg, client, |url| {
+            crate::delivery::endpoint::discord_webhook(url).map(|e| e.url)
+        })?;
+        Ok(Discord { common, hook })
     }
 
     pub fn contents(msg: &OutboundMessage) -> Vec<String> {
@@ -64,61 +50,42 @@ impl Discord {
 
     /// The webhook URL with `wait=true` (200 and the created message instead of 204).
     fn post_url(&self) -> String {
-        match reqwest::Url::parse(self.url.expose_secret()) {
+        match reqwest::Url::parse(self.hook.url()) {
             Ok(mut u) => {
                 if !u.query_pairs().any(|(k, _)| k == "wait") {
                     u.query_pairs_mut().append_pair("wait", "true");
                 }
                 u.to_string()
             }
-            Err(_) => self.url.expose_secret().to_string(),
+            Err(_) => self.hook.url().to_string(),
         }
     }
 }
 
-impl Backend for Discord {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Discord {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Discord
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let parts = Self::payloads(msg);
-            let url = self.post_url();
-            let replies = post_parts(
-                &self.client,
-                &self.peer,
-                &url,
-                &parts,
-                ctx,
-                self.common.timeout,
-            )
+    async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
+        let parts = Self::payloads(msg);
+        let url = self.post_url();
+        let replies = (self.hook)
+            .post_parts(&url, &parts, ctx, self.common.timeout)
             .await?;
-            let id = replies
-                .last()
-                .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
-            let mut detail =
-                parts_detail(replies.last().map(|r| r.status), parts.len(), replies.len());
-            if let Some(id) = id {
-                detail.push_str(&format!(", message {id}"));
-            }
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail,
-            })
+        let id = replies
+            .last()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+        let mut detail = parts_detail(replies.last().map(|r| r.status), parts.len(), replies.len());
+        if let Some(id) = id {
+            detail.push_str(&format!(", message {id}"));
+        }
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail,
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         Self::contents(msg)
     }
 }

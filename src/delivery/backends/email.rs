@@ -11,8 +11,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{BuildError, Common, idempotency_key, optional_secret};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind, EmailTls};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::{BackendConfig, EmailTls};
 use crate::delivery::http::{Peer, human_duration};
 use crate::delivery::render::{full_plain, headline, page_line, title_line};
 use crate::domain::outbound::{MessageKind, OutboundMessage};
@@ -187,52 +189,40 @@ impl Email {
     }
 }
 
-impl Backend for Email {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Email {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Email
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let mail = self.build_message(msg)?;
-            let timeout = self.common.timeout;
-            // lettre applies the timeout per socket operation; bound the whole exchange too.
-            let sent = tokio::time::timeout(timeout * 3, self.transport.send(mail)).await;
-            match sent {
-                Err(_) => Err(DeliveryError::retryable(
-                    self.peer
-                        .reason(&format!("timed out after {}", human_duration(timeout * 3))),
-                )),
-                Ok(Ok(resp)) => Ok(Delivered {
-                    remote_ref: None,
-                    detail: format!("SMTP {}: {}", resp.code(), message_id(msg)),
-                }),
-                Ok(Err(e)) => {
-                    let what = e.to_string();
-                    if e.is_permanent() {
-                        Err(DeliveryError::permanent(self.peer.reason(&what)))
-                    } else if e.is_timeout() {
-                        Err(DeliveryError::retryable(self.peer.reason(&format!(
-                            "timed out after {}",
-                            human_duration(timeout)
-                        ))))
-                    } else {
-                        Err(DeliveryError::retryable(self.peer.reason(&what)))
-                    }
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let mail = self.build_message(msg)?;
+        let timeout = self.common.timeout;
+        // lettre applies the timeout per socket operation; bound the whole exchange too.
+        let sent = tokio::time::timeout(timeout * 3, self.transport.send(mail)).await;
+        match sent {
+            Err(_) => Err(DeliveryError::retryable(
+                self.peer
+                    .reason(&format!("timed out after {}", human_duration(timeout * 3))),
+            )),
+            Ok(Ok(resp)) => Ok(Delivered {
+                remote_ref: None,
+                detail: format!("SMTP {}: {}", resp.code(), message_id(msg)),
+            }),
+            Ok(Err(e)) => {
+                let what = e.to_string();
+                if e.is_permanent() {
+                    Err(DeliveryError::permanent(self.peer.reason(&what)))
+                } else if e.is_timeout() {
+                    Err(DeliveryError::retryable(self.peer.reason(&format!(
+                        "timed out after {}",
+                        human_duration(timeout)
+                    ))))
+                } else {
+                    Err(DeliveryError::retryable(self.peer.reason(&what)))
                 }
             }
-        })
+        }
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![format!(
             "Subject: {}\n\n{}",
             subject(msg),

@@ -7,10 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{BuildError, Common, required_str};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{body_markdown, headline_with_mention, title_line};
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 pub struct FileBackend {
     common: Common,
@@ -93,52 +95,40 @@ impl FileBackend {
     }
 }
 
-impl Backend for FileBackend {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for FileBackend {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::File
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let path = self.path_for(msg);
-            let m = msg.clone();
-            let p = path.clone();
-            let res = tokio::task::spawn_blocking(move || Self::append(&p, &m))
-                .await
-                .map_err(|_| {
-                    DeliveryError::retryable(format!("{}: writer task failed", self.common.name))
-                })?;
-            match res {
-                Ok(true) => Ok(Delivered {
-                    remote_ref: None,
-                    detail: format!("appended to {}", path.display()),
-                }),
-                Ok(false) => Ok(Delivered {
-                    remote_ref: None,
-                    detail: format!("already in {}", path.display()),
-                }),
-                Err(e) => {
-                    let reason = format!("{} ({}): {}", self.common.name, path.display(), e.kind());
-                    // A full disk or a missing mount may come back; permissions will not.
-                    if e.kind() == std::io::ErrorKind::PermissionDenied {
-                        Err(DeliveryError::permanent(reason))
-                    } else {
-                        Err(DeliveryError::retryable(reason))
-                    }
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let path = self.path_for(msg);
+        let m = msg.clone();
+        let p = path.clone();
+        let res = tokio::task::spawn_blocking(move || Self::append(&p, &m))
+            .await
+            .map_err(|_| {
+                DeliveryError::retryable(format!("{}: writer task failed", self.common.name))
+            })?;
+        match res {
+            Ok(true) => Ok(Delivered {
+                remote_ref: None,
+                detail: format!("appended to {}", path.display()),
+            }),
+            Ok(false) => Ok(Delivered {
+                remote_ref: None,
+                detail: format!("already in {}", path.display()),
+            }),
+            Err(e) => {
+                let reason = format!("{} ({}): {}", self.common.name, path.display(), e.kind());
+                // A full disk or a missing mount may come back; permissions will not.
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    Err(DeliveryError::permanent(reason))
+                } else {
+                    Err(DeliveryError::retryable(reason))
                 }
             }
-        })
+        }
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::block(msg)]
     }
 }
@@ -147,7 +137,10 @@ impl Backend for FileBackend {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::delivery::backend::Backend;
+    use crate::delivery::config::BackendKind;
     use crate::delivery::render::tests::msg;
+    use crate::domain::outbound::MessageKind;
 
     #[tokio::test]
     async fn appends_markdown_once_per_message() {

@@ -3,20 +3,23 @@
 //! reuses it and the homeserver returns the same event (one message in the room). `@all`
 //! becomes `@room` with `m.mentions.room`; a room alias is joined once to learn its id.
 
+use reqwest::Client;
 use std::sync::Mutex;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{BuildError, Common, idempotency_key, required_secret, required_str};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::{Peer, execute};
 use crate::delivery::render::{
     body_markdown, escape_html, full_plain, headline_with_mention, md_to_html, title_line,
     truncate_bytes,
 };
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 /// Events are limited to 65,536 bytes in all; each of body and formatted_body stays below this.
 pub const MAX_BODY_BYTES: usize = 30_000;
@@ -37,11 +40,7 @@ pub fn txn_id(msg: &OutboundMessage) -> String {
 }
 
 impl Matrix {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         let hs = required_str(cfg, "homeserver", &cfg.homeserver)?;
         // With or without a trailing slash or the `/_matrix/...` API path.
         let base = crate::delivery::endpoint::matrix_homeserver(hs)
@@ -139,48 +138,36 @@ impl Matrix {
     }
 }
 
-impl Backend for Matrix {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Matrix {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Matrix
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let room_id = self.room_id().await?;
-            let txn = txn_id(msg);
-            let url = self.api_url(&["rooms", &room_id, "send", "m.room.message", &txn]);
-            let req = self
-                .client
-                .put(url)
-                .bearer_auth(self.token.expose_secret())
-                .json(&Self::content(msg));
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            let event = serde_json::from_str::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|v| {
-                    v.get("event_id")
-                        .and_then(|x| x.as_str())
-                        .map(str::to_string)
-                });
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: match event {
-                    Some(e) => format!("event {e}"),
-                    None => format!("HTTP {}", r.status),
-                },
-            })
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let room_id = self.room_id().await?;
+        let txn = txn_id(msg);
+        let url = self.api_url(&["rooms", &room_id, "send", "m.room.message", &txn]);
+        let req = self
+            .client
+            .put(url)
+            .bearer_auth(self.token.expose_secret())
+            .json(&Self::content(msg));
+        let r = execute(&self.peer, req, self.common.timeout).await?;
+        let event = serde_json::from_str::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|v| {
+                v.get("event_id")
+                    .and_then(|x| x.as_str())
+                    .map(str::to_string)
+            });
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail: match event {
+                Some(e) => format!("event {e}"),
+                None => format!("HTTP {}", r.status),
+            },
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         let c = Self::content(msg);
         vec![
             c.get("body")

@@ -2,25 +2,24 @@
 //! `@channel`, `@here` in a message that should not ping are defused); posts ≤ 16,383 chars,
 //! longer messages are split into several posts.
 
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::Client;
 use serde_json::json;
 
-use super::{BuildError, Common, parts_detail, post_parts, secret_url};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
-use crate::delivery::http::Peer;
+use super::{BuildError, Common, Hook, parts_detail};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{
     body_markdown, headline, headline_with_mention, split_chars, title_line,
 };
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 pub const MAX_POST_CHARS: usize = 16_000;
 
 pub struct Mattermost {
     common: Common,
-    url: SecretString,
-    client: reqwest::Client,
-    peer: Peer,
+    hook: Hook,
 }
 
 /// Inserts a zero-width joiner so `@all`/`@channel`/`@here` render but do not notify.
@@ -31,19 +30,9 @@ fn defuse(s: &str) -> String {
 }
 
 impl Mattermost {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
-        let url = secret_url(cfg, "url", &cfg.url)?;
-        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
-        Ok(Mattermost {
-            common,
-            url,
-            client,
-            peer,
-        })
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
+        let hook = Hook::from_config(cfg, client)?;
+        Ok(Mattermost { common, hook })
     }
 
     pub fn texts(msg: &OutboundMessage) -> Vec<String> {
@@ -69,39 +58,22 @@ impl Mattermost {
     }
 }
 
-impl Backend for Mattermost {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Mattermost {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Mattermost
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let parts = Self::payloads(msg);
-            let replies = post_parts(
-                &self.client,
-                &self.peer,
-                self.url.expose_secret(),
-                &parts,
-                ctx,
-                self.common.timeout,
-            )
+    async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
+        let parts = Self::payloads(msg);
+        let hook = &self.hook;
+        let replies = hook
+            .post_parts(hook.url(), &parts, ctx, self.common.timeout)
             .await?;
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: parts_detail(replies.last().map(|r| r.status), parts.len(), replies.len()),
-            })
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail: parts_detail(replies.last().map(|r| r.status), parts.len(), replies.len()),
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         Self::texts(msg)
     }
 }

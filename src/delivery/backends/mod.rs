@@ -21,7 +21,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use super::backend::{Backend, DeliveryContext, DeliveryError};
+use super::backend::{Backend, Delivered, DeliveryContext, DeliveryError, DeliveryResult};
 use super::config::{BackendConfig, BackendKind, ConfigIssue, resolve_secret};
 use super::http::{Peer, Reply, execute};
 use crate::domain::outbound::MessageKind;
@@ -81,8 +81,9 @@ impl Common {
             timeout,
         })
     }
+    /// Configured to send `k` (`sends`), and a kind this backend kind can carry.
     pub fn accepts(&self, k: MessageKind) -> bool {
-        self.sends.contains(&k)
+        self.sends.contains(&k) && self.kind.supported_kinds().contains(&k)
     }
 }
 
@@ -210,50 +211,96 @@ pub fn idempotency_key(id: &str) -> String {
     format!("{clean}_{hex}")
 }
 
-/// POSTs each JSON part in order, resuming after `ctx.parts_done`; an error carries how many
-/// parts are delivered so a retry never repeats one.
-pub(crate) async fn post_parts(
-    client: &reqwest::Client,
-    peer: &Peer,
-    url: &str,
-    parts: &[serde_json::Value],
-    ctx: &DeliveryContext,
-    timeout: Duration,
-) -> Result<Vec<Reply>, DeliveryError> {
-    let mut replies = Vec::new();
-    let start = (ctx.parts_done as usize).min(parts.len());
-    for (i, part) in parts.iter().enumerate().skip(start) {
-        let req = client.post(url).json(part);
-        match execute(peer, req, timeout).await {
-            Ok(r) => replies.push(r),
-            Err(e) => {
-                let e = if parts.len() > 1 {
-                    match e {
-                        DeliveryError::Retryable {
-                            reason,
-                            retry_after,
-                            ..
-                        } => DeliveryError::Retryable {
-                            reason: format!("{reason} (part {}/{})", i + 1, parts.len()),
-                            retry_after,
-                            parts_done: i as u32,
-                        },
-                        DeliveryError::Permanent { reason } => DeliveryError::Permanent {
-                            reason: format!(
-                                "{reason} (part {}/{}, {i} delivered)",
-                                i + 1,
-                                parts.len()
-                            ),
-                        },
-                    }
-                } else {
-                    e.with_parts_done(i as u32)
-                };
-                return Err(e);
+/// A chat webhook (Slack, Teams, Mattermost, Discord): its URL (a secret, never in errors
+/// or the UI), the shared client, and the peer that names it in errors.
+pub struct Hook {
+    url: SecretString,
+    client: reqwest::Client,
+    peer: Peer,
+}
+
+impl Hook {
+    /// The entry's `url`, an http(s) URL.
+    pub(crate) fn from_config(
+        cfg: &BackendConfig,
+        client: reqwest::Client,
+    ) -> Result<Hook, BuildError> {
+        Hook::checked(cfg, client, |url| Ok(url.to_string()))
+    }
+
+    /// The entry's `url` after `check`, which may refuse it (the message is the `url` key's)
+    /// or rewrite it; the URL as written is scrubbed from errors too.
+    pub(crate) fn checked(
+        cfg: &BackendConfig,
+        client: reqwest::Client,
+        check: impl FnOnce(&str) -> Result<String, String>,
+    ) -> Result<Hook, BuildError> {
+        let raw = secret_url(cfg, "url", &cfg.url)?;
+        let url = SecretString::from(
+            check(raw.expose_secret()).map_err(|e| BuildError::one(cfg, "url", e))?,
+        );
+        let mut secrets = vec![url.clone()];
+        if raw.expose_secret() != url.expose_secret() {
+            secrets.push(raw);
+        }
+        let peer = Peer::new(&cfg.name, url.expose_secret(), secrets);
+        Ok(Hook { url, client, peer })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+
+    /// One POST of `body` as JSON; delivered says `HTTP <status>`.
+    pub(crate) async fn post(&self, body: &serde_json::Value, timeout: Duration) -> DeliveryResult {
+        let r = execute(&self.peer, self.client.post(self.url()).json(body), timeout).await?;
+        Ok(Delivered {
+            remote_ref: None,
+            detail: format!("HTTP {}", r.status),
+        })
+    }
+
+    /// POSTs each JSON part to `url` in order, resuming after `ctx.parts_done`; an error
+    /// carries how many parts are delivered so a retry never repeats one.
+    pub(crate) async fn post_parts(
+        &self,
+        url: &str,
+        parts: &[serde_json::Value],
+        ctx: &DeliveryContext,
+        timeout: Duration,
+    ) -> Result<Vec<Reply>, DeliveryError> {
+        let mut replies = Vec::new();
+        let start = (ctx.parts_done as usize).min(parts.len());
+        for (i, part) in parts.iter().enumerate().skip(start) {
+            let req = self.client.post(url).json(part);
+            match execute(&self.peer, req, timeout).await {
+                Ok(r) => replies.push(r),
+                Err(e) => return Err(part_error(e, i, parts.len())),
             }
         }
+        Ok(replies)
     }
-    Ok(replies)
+}
+
+/// The error of part `i` (0-based) of `total`, saying which part and how many are done.
+fn part_error(e: DeliveryError, i: usize, total: usize) -> DeliveryError {
+    if total <= 1 {
+        return e.with_parts_done(i as u32);
+    }
+    match e {
+        DeliveryError::Retryable {
+            reason,
+            retry_after,
+            ..
+        } => DeliveryError::Retryable {
+            reason: format!("{reason} (part {}/{total})", i + 1),
+            retry_after,
+            parts_done: i as u32,
+        },
+        DeliveryError::Permanent { reason } => DeliveryError::Permanent {
+            reason: format!("{reason} (part {}/{total}, {i} delivered)", i + 1),
+        },
+    }
 }
 
 pub(crate) fn parts_detail(status: Option<u16>, total: usize, sent_now: usize) -> String {

@@ -2,12 +2,15 @@
 //! `markdown`), so titles need no header encoding. `url` is the topic URL
 //! (`https://ntfy.sh/<topic>`); optional `access_token` (Bearer) or `username`/`password`.
 
+use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{BuildError, Common, optional_secret, required_secret};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::{Peer, execute};
 use crate::delivery::render::{
     body_markdown, headline_with_mention, title_line, truncate_bytes, truncate_chars,
@@ -40,11 +43,7 @@ fn split_topic(url: &str) -> Option<(String, String)> {
 }
 
 impl Ntfy {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         let url = required_secret(cfg, "url", &cfg.url)?;
         let topic = crate::delivery::endpoint::ntfy_topic(url.expose_secret())
             .map_err(|e| BuildError::one(cfg, "url", e))?;
@@ -110,44 +109,32 @@ impl Ntfy {
     }
 }
 
-impl Backend for Ntfy {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Ntfy {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Ntfy
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let (publish, topic) = split_topic(self.url.expose_secret())
-                .ok_or_else(|| DeliveryError::permanent(self.peer.reason("url has no topic")))?;
-            let mut req = self.client.post(publish).json(&Self::payload(msg, &topic));
-            req = match &self.auth {
-                Auth::None => req,
-                Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
-                Auth::Basic(u, p) => req.basic_auth(u, Some(p.expose_secret())),
-            };
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            let id = serde_json::from_str::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: match id {
-                    Some(id) => format!("HTTP {}: message {id}", r.status),
-                    None => format!("HTTP {}", r.status),
-                },
-            })
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let (publish, topic) = split_topic(self.url.expose_secret())
+            .ok_or_else(|| DeliveryError::permanent(self.peer.reason("url has no topic")))?;
+        let mut req = self.client.post(publish).json(&Self::payload(msg, &topic));
+        req = match &self.auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
+            Auth::Basic(u, p) => req.basic_auth(u, Some(p.expose_secret())),
+        };
+        let r = execute(&self.peer, req, self.common.timeout).await?;
+        let id = serde_json::from_str::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail: match id {
+                Some(id) => format!("HTTP {}: message {id}", r.status),
+                None => format!("HTTP {}", r.status),
+            },
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         let p = Self::payload(msg, "");
         let s = |k: &str| {
             p.get(k)

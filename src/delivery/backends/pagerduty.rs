@@ -2,12 +2,15 @@
 //! (so retries and repeated triggers attach to one alert), and change events (timeline only,
 //! never notify) for hand-offs. A test message is sent as a change event: it pages nobody.
 
+use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{BuildError, Common, required_secret};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::{Peer, execute};
 use crate::delivery::render::{page_line, title_line, truncate_chars};
 use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
@@ -45,11 +48,7 @@ pub struct PdEvent {
 }
 
 impl PagerDuty {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         // The full endpoint as PagerDuty documents it (`.../v2/enqueue`) or a base.
         let events_url = crate::delivery::endpoint::pagerduty_events(
             cfg.events_url.as_deref().unwrap_or(DEFAULT_EVENTS_URL),
@@ -140,45 +139,33 @@ impl PagerDuty {
     }
 }
 
-impl Backend for PagerDuty {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for PagerDuty {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Pagerduty
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k) && k == MessageKind::Page
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let ev = Self::event(msg, self.routing_key.expose_secret())
-                .map_err(|e| DeliveryError::permanent(self.peer.reason(&e)))?;
-            let req = self
-                .client
-                .post(format!("{}{}", self.events_url, ev.path))
-                .json(&ev.body);
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
-            let status = v
-                .get("status")
-                .and_then(|s| s.as_str())
-                .unwrap_or("accepted");
-            let detail = match v.get("dedup_key").and_then(|s| s.as_str()) {
-                Some(k) => format!("HTTP {}: {status}, dedup_key {k}", r.status),
-                None => format!("HTTP {}: {status}", r.status),
-            };
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail,
-            })
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let ev = Self::event(msg, self.routing_key.expose_secret())
+            .map_err(|e| DeliveryError::permanent(self.peer.reason(&e)))?;
+        let req = self
+            .client
+            .post(format!("{}{}", self.events_url, ev.path))
+            .json(&ev.body);
+        let r = execute(&self.peer, req, self.common.timeout).await?;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        let status = v
+            .get("status")
+            .and_then(|s| s.as_str())
+            .unwrap_or("accepted");
+        let detail = match v.get("dedup_key").and_then(|s| s.as_str()) {
+            Some(k) => format!("HTTP {}: {status}, dedup_key {k}", r.status),
+            None => format!("HTTP {}: {status}", r.status),
+        };
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail,
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         match Self::event(msg, "") {
             Err(e) => vec![format!("({e})")],
             Ok(ev) => {

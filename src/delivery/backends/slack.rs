@@ -1,25 +1,22 @@
 //! Slack incoming webhook: mrkdwn `text`, `@all` as `<!channel>`, 40,000-char limit.
 
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::Client;
 use serde_json::json;
 
-use super::{BuildError, Common, secret_url};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
-use crate::delivery::http::{Peer, execute};
+use super::{BuildError, Common, Hook};
+use crate::delivery::backend::{Deliver, DeliveryContext, DeliveryResult};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{
     apply_mention, body_markdown, headline, md_to_slack, title_line, truncate_chars,
 };
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 /// Slack truncates `text` beyond 40,000 characters; we cut first, with a marker.
 pub const MAX_TEXT_CHARS: usize = 40_000;
 
 pub struct Slack {
     common: Common,
-    url: SecretString,
-    client: reqwest::Client,
-    peer: Peer,
+    hook: Hook,
 }
 
 fn esc(s: &str) -> String {
@@ -29,22 +26,12 @@ fn esc(s: &str) -> String {
 }
 
 impl Slack {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
-        let url = secret_url(cfg, "url", &cfg.url)?;
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         // A Web API method URL is refused with what to write instead.
-        crate::delivery::endpoint::slack_webhook(url.expose_secret())
-            .map_err(|e| BuildError::one(cfg, "url", e))?;
-        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
-        Ok(Slack {
-            common,
-            url,
-            client,
-            peer,
-        })
+        let hook = Hook::checked(cfg, client, |url| {
+            crate::delivery::endpoint::slack_webhook(url).map(|_| url.to_string())
+        })?;
+        Ok(Slack { common, hook })
     }
 
     /// The mrkdwn text Slack shows.
@@ -67,34 +54,16 @@ impl Slack {
     }
 }
 
-impl Backend for Slack {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Slack {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Slack
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        self.hook
+            .post(&Self::payload(msg), self.common.timeout)
+            .await
     }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let req = self
-                .client
-                .post(self.url.expose_secret())
-                .json(&Self::payload(msg));
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: format!("HTTP {}", r.status),
-            })
-        })
-    }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::text(msg)]
     }
 }

@@ -3,14 +3,17 @@
 //! stage resolves it and sets the configured components back to operational. A test message
 //! only checks the credentials (`GET /pages/{page_id}`): nothing is posted publicly.
 
+use reqwest::Client;
 use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{BuildError, Common, required_secret, required_str};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::{Peer, execute};
 use crate::delivery::render::{stage_label, truncate_chars};
 use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
@@ -60,11 +63,7 @@ pub struct Update {
 }
 
 impl Statuspage {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         let page_id = required_str(cfg, "page_id", &cfg.page_id)?.to_string();
         // The documented base, without its version, or an endpoint under it.
         let api_base = crate::delivery::endpoint::statuspage_api(
@@ -204,98 +203,86 @@ impl Statuspage {
     }
 }
 
-impl Backend for Statuspage {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Statuspage {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Statuspage
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k) && k == MessageKind::Status
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            if msg.test {
-                let req = self.auth(
-                    self.client
-                        .get(format!("{}/pages/{}", self.api_base, self.page_id)),
-                );
-                let r = execute(&self.peer, req, self.common.timeout).await?;
-                return Ok(Delivered {
-                    remote_ref: ctx.remote_ref.clone(),
-                    detail: format!(
-                        "HTTP {}: page and API key OK (a test is not posted publicly)",
-                        r.status
-                    ),
-                });
-            }
-            if msg.kind != MessageKind::Status {
-                return Err(DeliveryError::permanent(self.peer.reason(&format!(
-                    "statuspage only sends status updates, not {}",
-                    msg.kind
-                ))));
-            }
-            let incident_id = ctx.remote_ref.clone();
-            if incident_id.is_none()
-                && ctx.attempt > 1
-                && let Some(found) = self.find_created(msg).await?
-            {
+    async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
+        if msg.test {
+            let req = self.auth(
+                self.client
+                    .get(format!("{}/pages/{}", self.api_base, self.page_id)),
+            );
+            let r = execute(&self.peer, req, self.common.timeout).await?;
+            return Ok(Delivered {
+                remote_ref: ctx.remote_ref.clone(),
+                detail: format!(
+                    "HTTP {}: page and API key OK (a test is not posted publicly)",
+                    r.status
+                ),
+            });
+        }
+        if msg.kind != MessageKind::Status {
+            return Err(DeliveryError::permanent(self.peer.reason(&format!(
+                "statuspage only sends status updates, not {}",
+                msg.kind
+            ))));
+        }
+        let incident_id = ctx.remote_ref.clone();
+        if incident_id.is_none()
+            && ctx.attempt > 1
+            && let Some(found) = self.find_created(msg).await?
+        {
+            let upd = self.update(msg, true)?;
+            return Ok(Delivered {
+                remote_ref: Some(found.clone()),
+                detail: Self::with_notes(
+                    format!("incident {found} was created by an earlier attempt"),
+                    &upd.notes,
+                ),
+            });
+        }
+        match incident_id {
+            None => {
                 let upd = self.update(msg, true)?;
-                return Ok(Delivered {
-                    remote_ref: Some(found.clone()),
+                let req = self
+                    .auth(self.client.post(self.url("incidents")))
+                    .json(&upd.incident);
+                let r = execute(&self.peer, req, self.common.timeout).await?;
+                let id = serde_json::from_str::<serde_json::Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|x| x.as_str()).map(str::to_string));
+                let Some(id) = id else {
+                    return Err(DeliveryError::permanent(
+                        self.peer
+                            .reason("created incident but the answer had no id"),
+                    ));
+                };
+                Ok(Delivered {
+                    remote_ref: Some(id.clone()),
                     detail: Self::with_notes(
-                        format!("incident {found} was created by an earlier attempt"),
+                        format!("HTTP {}: created incident {id}", r.status),
                         &upd.notes,
                     ),
-                });
+                })
             }
-            match incident_id {
-                None => {
-                    let upd = self.update(msg, true)?;
-                    let req = self
-                        .auth(self.client.post(self.url("incidents")))
-                        .json(&upd.incident);
-                    let r = execute(&self.peer, req, self.common.timeout).await?;
-                    let id = serde_json::from_str::<serde_json::Value>(&r.body)
-                        .ok()
-                        .and_then(|v| v.get("id").and_then(|x| x.as_str()).map(str::to_string));
-                    let Some(id) = id else {
-                        return Err(DeliveryError::permanent(
-                            self.peer
-                                .reason("created incident but the answer had no id"),
-                        ));
-                    };
-                    Ok(Delivered {
-                        remote_ref: Some(id.clone()),
-                        detail: Self::with_notes(
-                            format!("HTTP {}: created incident {id}", r.status),
-                            &upd.notes,
-                        ),
-                    })
-                }
-                Some(id) => {
-                    let upd = self.update(msg, false)?;
-                    let req = self
-                        .auth(self.client.patch(self.url(&format!("incidents/{id}"))))
-                        .json(&upd.incident);
-                    let r = execute(&self.peer, req, self.common.timeout).await?;
-                    Ok(Delivered {
-                        remote_ref: Some(id.clone()),
-                        detail: Self::with_notes(
-                            format!("HTTP {}: updated incident {id}", r.status),
-                            &upd.notes,
-                        ),
-                    })
-                }
+            Some(id) => {
+                let upd = self.update(msg, false)?;
+                let req = self
+                    .auth(self.client.patch(self.url(&format!("incidents/{id}"))))
+                    .json(&upd.incident);
+                let r = execute(&self.peer, req, self.common.timeout).await?;
+                Ok(Delivered {
+                    remote_ref: Some(id.clone()),
+                    detail: Self::with_notes(
+                        format!("HTTP {}: updated incident {id}", r.status),
+                        &upd.notes,
+                    ),
+                })
             }
-        })
+        }
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         let Some(st) = &msg.status else {
             return vec![format!(
                 "(statuspage sends status updates only; {} not sent)",

@@ -1,42 +1,29 @@
 //! Microsoft Teams Workflows webhook ("When a Teams webhook request is received"): an Adaptive
 //! Card in `attachments` (the retired connector MessageCard is not supported). Returns 202.
 
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::Client;
 use serde_json::json;
 
-use super::{BuildError, Common, secret_url};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
-use crate::delivery::http::{Peer, execute};
+use super::{BuildError, Common, Hook};
+use crate::delivery::backend::{Deliver, DeliveryContext, DeliveryResult};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{
     body_markdown, headline_with_mention, md_headings_to_bold, title_line, truncate_chars,
 };
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 /// Teams rejects messages over about 28 KB; the body TextBlock is cut well below.
 pub const MAX_BODY_CHARS: usize = 20_000;
 
 pub struct Teams {
     common: Common,
-    url: SecretString,
-    client: reqwest::Client,
-    peer: Peer,
+    hook: Hook,
 }
 
 impl Teams {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
-        let url = secret_url(cfg, "url", &cfg.url)?;
-        let peer = Peer::new(&cfg.name, url.expose_secret(), vec![url.clone()]);
-        Ok(Teams {
-            common,
-            url,
-            client,
-            peer,
-        })
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
+        let hook = Hook::from_config(cfg, client)?;
+        Ok(Teams { common, hook })
     }
 
     /// The TextBlocks' texts, in order: title, headline, body (if any).
@@ -79,34 +66,19 @@ impl Teams {
     }
 }
 
-impl Backend for Teams {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Teams {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Teams
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let mut d = self
+            .hook
+            .post(&Self::payload(msg), self.common.timeout)
+            .await?;
+        d.detail.push_str(" (the flow runs asynchronously)");
+        Ok(d)
     }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let req = self
-                .client
-                .post(self.url.expose_secret())
-                .json(&Self::payload(msg));
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: format!("HTTP {} (the flow runs asynchronously)", r.status),
-            })
-        })
-    }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::blocks(msg).join("\n")]
     }
 }

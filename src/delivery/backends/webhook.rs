@@ -2,6 +2,7 @@
 //! the same on every retry: the receiver's idempotency key), `webhook-timestamp` (this
 //! attempt), `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{ts}.{body}")>`.
 
+use reqwest::Client;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -12,11 +13,13 @@ use serde_json::json;
 use sha2::Sha256;
 
 use super::{BuildError, Common, idempotency_key, required_secret, secret_url};
-use crate::delivery::backend::{Backend, DeliverFuture, Delivered, DeliveryContext, DeliveryError};
-use crate::delivery::config::{BackendConfig, BackendKind};
+use crate::delivery::backend::{
+    Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
+};
+use crate::delivery::config::BackendConfig;
 use crate::delivery::http::{Peer, execute};
 use crate::delivery::render::full_plain;
-use crate::domain::outbound::{MessageKind, OutboundMessage};
+use crate::domain::outbound::OutboundMessage;
 
 pub struct Webhook {
     common: Common,
@@ -57,11 +60,7 @@ pub fn webhook_id(msg: &OutboundMessage) -> String {
 }
 
 impl Webhook {
-    pub fn new(
-        cfg: &BackendConfig,
-        common: Common,
-        client: reqwest::Client,
-    ) -> Result<Self, BuildError> {
+    pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         let url = secret_url(cfg, "url", &cfg.url)?;
         let secret = required_secret(cfg, "secret", &cfg.secret)?;
         let key =
@@ -93,48 +92,36 @@ impl Webhook {
     }
 }
 
-impl Backend for Webhook {
-    fn name(&self) -> &str {
-        &self.common.name
+impl Deliver for Webhook {
+    fn common(&self) -> &Common {
+        &self.common
     }
-    fn kind(&self) -> BackendKind {
-        BackendKind::Webhook
-    }
-    fn accepts(&self, k: MessageKind) -> bool {
-        self.common.accepts(k)
-    }
-    fn deliver<'a>(
-        &'a self,
-        msg: &'a OutboundMessage,
-        _ctx: &'a DeliveryContext,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let now = SystemTime::now();
-            let body = serde_json::to_vec(&Self::payload(msg, now)).map_err(|e| {
-                DeliveryError::permanent(self.peer.reason(&format!("cannot encode: {e}")))
-            })?;
-            let ts = now
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let id = webhook_id(msg);
-            let sig = sign(self.key.expose_secret(), &id, ts, &body);
-            let req = self
-                .client
-                .post(self.url.expose_secret())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header("webhook-id", &id)
-                .header("webhook-timestamp", ts.to_string())
-                .header("webhook-signature", sig)
-                .body(body);
-            let r = execute(&self.peer, req, self.common.timeout).await?;
-            Ok::<_, DeliveryError>(Delivered {
-                remote_ref: None,
-                detail: format!("HTTP {}: {id}", r.status),
-            })
+    async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
+        let now = SystemTime::now();
+        let body = serde_json::to_vec(&Self::payload(msg, now)).map_err(|e| {
+            DeliveryError::permanent(self.peer.reason(&format!("cannot encode: {e}")))
+        })?;
+        let ts = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let id = webhook_id(msg);
+        let sig = sign(self.key.expose_secret(), &id, ts, &body);
+        let req = self
+            .client
+            .post(self.url.expose_secret())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", sig)
+            .body(body);
+        let r = execute(&self.peer, req, self.common.timeout).await?;
+        Ok::<_, DeliveryError>(Delivered {
+            remote_ref: None,
+            detail: format!("HTTP {}: {id}", r.status),
         })
     }
-    fn render(&self, msg: &OutboundMessage) -> Vec<String> {
+    fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         let p = Self::payload(msg, SystemTime::now());
         vec![serde_json::to_string_pretty(&p).unwrap_or_default()]
     }
@@ -144,6 +131,7 @@ impl Backend for Webhook {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::domain::outbound::MessageKind;
 
     #[test]
     fn standard_webhooks_spec_vector() {

@@ -245,6 +245,7 @@ mod tests {
             ts: t(ts),
             actor: "Alice".into(),
             payload: p,
+            rep: Default::default(),
         });
     }
 
@@ -259,6 +260,7 @@ mod tests {
                 title: "x".into(),
                 ic: "Alice".into(),
             },
+            rep: Default::default(),
         };
         Incident::replay([&e]).unwrap_or_else(|e| panic!("{e}"))
     }

@@ -50,7 +50,20 @@ pub fn handoff_brief(
     let _ = writeln!(b, "Hand-off brief: {} \"{}\"", inc.id, inc.title);
     let _ = writeln!(b, "As of {}.", utc(now));
     let _ = writeln!(b);
+    brief_state(&mut b, inc, now);
+    brief_hypotheses(&mut b, inc);
+    let _ = writeln!(b);
+    brief_last_sent(&mut b, inc, now);
+    let _ = writeln!(b);
+    list(&mut b, "Pending or failed deliveries", pending_deliveries);
+    list(&mut b, "Open checklist rows", checklist_open_rows);
+    let _ = writeln!(b);
+    brief_roster(&mut b, inc, now);
+    b
+}
 
+/// State, elapsed time and impact.
+fn brief_state(b: &mut String, inc: &Incident, now: Timestamp) {
     let state_since = inc.state_changes.last().map_or(inc.opened_at, |c| c.at);
     let _ = writeln!(
         b,
@@ -75,7 +88,10 @@ pub fn handoff_brief(
             let _ = writeln!(b, "Impact: not yet described.");
         }
     }
+}
 
+/// Open hypotheses, then those ruled out (and why).
+fn brief_hypotheses(b: &mut String, inc: &Incident) {
     let (open, out): (Vec<_>, Vec<_>) = inc.hypotheses.iter().partition(|h| h.ruled_out.is_none());
     if open.is_empty() {
         let _ = writeln!(b, "Open hypotheses: none.");
@@ -103,8 +119,10 @@ pub fn handoff_brief(
             let _ = writeln!(b, "  #{} {}{}", h.id, one_line(&h.text), why);
         }
     }
-    let _ = writeln!(b);
+}
 
+/// The last sitrep and public update, and what customers were promised.
+fn brief_last_sent(b: &mut String, inc: &Incident, now: Timestamp) {
     match inc.last_sitrep() {
         Some(s) => {
             let _ = writeln!(
@@ -121,49 +139,44 @@ pub fn handoff_brief(
             let _ = writeln!(b, "Last sitrep: none sent yet.");
         }
     }
-    match inc.last_status() {
-        Some(s) => {
-            let _ = writeln!(
-                b,
-                "Last public update: {} ({}) by {}, {}: {}",
-                utc(s.at),
-                ago(s.at, now),
-                s.by,
-                if s.fields.stage.is_empty() {
-                    "no stage"
-                } else {
-                    &s.fields.stage
-                },
-                one_line(&s.fields.message)
-            );
-            let promise = match s.fields.next_update_at {
-                Some(t) if t >= now => format!(
-                    "next update by {} (in {})",
-                    utc(t),
-                    hours(t.duration_since(now))
-                ),
-                Some(t) => format!(
-                    "next update by {}: OVERDUE by {}",
-                    utc(t),
-                    hours(now.duration_since(t))
-                ),
-                None => "no time for the next update was given".to_string(),
-            };
-            let _ = writeln!(b, "Promised to customers (at {}): {promise}.", utc(s.at));
-            if !s.fields.workaround.trim().is_empty() {
-                let _ = writeln!(b, "Workaround given: {}", one_line(&s.fields.workaround));
-            }
-        }
-        None => {
-            let _ = writeln!(b, "Last public update: none posted yet; nothing promised.");
-        }
+    let Some(s) = inc.last_status() else {
+        let _ = writeln!(b, "Last public update: none posted yet; nothing promised.");
+        return;
+    };
+    let _ = writeln!(
+        b,
+        "Last public update: {} ({}) by {}, {}: {}",
+        utc(s.at),
+        ago(s.at, now),
+        s.by,
+        if s.fields.stage.is_empty() {
+            "no stage"
+        } else {
+            &s.fields.stage
+        },
+        one_line(&s.fields.message)
+    );
+    let promise = match s.fields.next_update_at {
+        Some(t) if t >= now => format!(
+            "next update by {} (in {})",
+            utc(t),
+            hours(t.duration_since(now))
+        ),
+        Some(t) => format!(
+            "next update by {}: OVERDUE by {}",
+            utc(t),
+            hours(now.duration_since(t))
+        ),
+        None => "no time for the next update was given".to_string(),
+    };
+    let _ = writeln!(b, "Promised to customers (at {}): {promise}.", utc(s.at));
+    if !s.fields.workaround.trim().is_empty() {
+        let _ = writeln!(b, "Workaround given: {}", one_line(&s.fields.workaround));
     }
-    let _ = writeln!(b);
+}
 
-    list(&mut b, "Pending or failed deliveries", pending_deliveries);
-    list(&mut b, "Open checklist rows", checklist_open_rows);
-    let _ = writeln!(b);
-
+/// Who holds which role, the other responders on duty, pending hand-offs.
+fn brief_roster(b: &mut String, inc: &Incident, now: Timestamp) {
     let _ = writeln!(b, "Roster:");
     let mut roles: Vec<_> = inc.roles.iter().collect();
     roles.sort_by_key(|(r, _)| (r.rank(), r.key()));
@@ -212,7 +225,6 @@ pub fn handoff_brief(
             p.by
         );
     }
-    b
 }
 
 fn list(b: &mut String, title: &str, rows: &[String]) {
@@ -392,6 +404,7 @@ mod tests {
                     title: "Checkout errors".into(),
                     ic: "Alice".into(),
                 },
+                rep: Default::default(),
             };
             let inc = Incident::replay([&e]).unwrap_or_else(|e| panic!("{e}"));
             Log { inc, seq: 1 }
@@ -405,6 +418,7 @@ mod tests {
                 ts: t(ts),
                 actor: actor.into(),
                 payload: p,
+                rep: Default::default(),
             });
         }
     }

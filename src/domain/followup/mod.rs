@@ -53,6 +53,13 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
             to,
             brief,
         } => {
+            if !inc.cas_proposal(e, role, from.as_deref(), to) {
+                return;
+            }
+            if inc.followup.pending_handoffs.contains_key(role) {
+                let phrase = format!("{} proposing it to {to} instead", e.actor);
+                inc.note_pending_end(e, role, phrase);
+            }
             inc.followup.pending_handoffs.insert(
                 role.clone(),
                 PendingHandoff {
@@ -66,13 +73,19 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
             );
         }
         Payload::HandoffAcknowledged { role, by } => {
-            let Some(p) = inc.followup.pending_handoffs.get(role) else {
+            // Counts only while its proposal is pending (and meant for `by`).
+            let Some(p) = inc
+                .followup
+                .pending_handoffs
+                .get(role)
+                .filter(|p| same_name(&p.to, by))
+            else {
+                inc.ack_lost(e, role);
                 return;
             };
-            if !same_name(&p.to, by) {
-                return;
-            }
             let to = p.to.clone();
+            inc.followup.pending_handoffs.remove(role);
+            inc.note_pending_end(e, role, format!("{to} acknowledging it"));
             // The hand-off happens now, exactly as a direct one would.
             let from = inc.holder(role).map(|h| h.name.clone());
             let handed = Event {
@@ -86,7 +99,11 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
             inc.apply(&handed);
         }
         Payload::HandoffCancelled { role, .. } => {
-            inc.followup.pending_handoffs.remove(role);
+            if inc.followup.pending_handoffs.remove(role).is_some() {
+                inc.note_pending_end(e, role, format!("{} withdrawing it", e.actor));
+            } else {
+                inc.withdrawal_lost(e, role);
+            }
         }
         Payload::CleanupOpened { .. }
         | Payload::CleanupItemDone { .. }

@@ -9,7 +9,7 @@
 use super::figures::KeyFigures;
 use super::{hours, utc};
 use crate::domain::event::{Event, Payload, Severity};
-use crate::domain::incident::{Incident, announcement};
+use crate::domain::incident::{Holder, Incident, announcement};
 use crate::domain::policy::Policy;
 use crate::domain::role::Role;
 use crate::domain::text::one_line;
@@ -124,6 +124,9 @@ fn when(d: Option<SignedDuration>, at: Option<Timestamp>) -> String {
     }
 }
 
+/// A role held by someone from a moment until another (`None`: still holds).
+type RawTenure = (Role, String, Timestamp, Option<Timestamp>);
+
 impl PostmortemData {
     /// Gathers the post-mortem from the replayed incident and its events
     /// (the same journal, in order). `tz` adds local times to the timeline.
@@ -134,309 +137,9 @@ impl PostmortemData {
         tz: Option<&TimeZone>,
     ) -> PostmortemData {
         let key = KeyFigures::of(inc, policy);
-        let late_at: BTreeMap<Timestamp, SignedDuration> = key
-            .late_status
-            .iter()
-            .filter_map(|l| l.posted.map(|p| (p, l.late_by)))
-            .collect();
-        let local = |t: Timestamp| {
-            tz.map(|z| {
-                t.to_zoned(z.clone())
-                    .strftime("%Y-%m-%d %H:%M %Z")
-                    .to_string()
-            })
-        };
-        let row = |at: Timestamp, what: String| TimelineRow {
-            at,
-            utc: at.strftime("%Y-%m-%d %H:%M").to_string(),
-            local: local(at),
-            what,
-        };
-
-        // Replay alongside the timeline to see exactly when roles change
-        // hands (hand-offs, acknowledgements, releases), as `apply` decides.
-        let mut timeline = Vec::new();
-        let mut tenures: Vec<(Role, String, Timestamp, Option<Timestamp>)> = Vec::new();
-        let mut shadow: Option<Incident> = None;
-        for e in events {
-            let before = match &mut shadow {
-                None => {
-                    shadow = Incident::replay([e]).ok();
-                    if let Some(s) = &shadow
-                        && let Some(h) = s.ic()
-                    {
-                        tenures.push((Role::Ic, h.name.clone(), h.since, None));
-                    }
-                    None
-                }
-                Some(s) => {
-                    let roles_may_change = matches!(
-                        e.payload,
-                        Payload::RoleHandedOff { .. }
-                            | Payload::HandoffAcknowledged { .. }
-                            | Payload::PersonReleased { .. }
-                    );
-                    let before = roles_may_change.then(|| s.roles.clone());
-                    s.apply(e);
-                    before.map(|b| (b, s.roles.clone()))
-                }
-            };
-            let mut changed = false;
-            if let Some((old, new)) = before {
-                for (role, h) in &old {
-                    if new.get(role) != Some(h)
-                        && let Some(t) = tenures
-                            .iter_mut()
-                            .rev()
-                            .find(|t| &t.0 == role && t.3.is_none())
-                    {
-                        t.3 = Some(e.ts);
-                        changed = true;
-                    }
-                }
-                for (role, h) in &new {
-                    if old.get(role) != Some(h) {
-                        tenures.push((role.clone(), h.name.clone(), h.since, None));
-                        changed = true;
-                    }
-                }
-            }
-            let what = match &e.payload {
-                Payload::IncidentOpened { title, ic, .. } => Some(format!(
-                    "Incident opened by {}: \"{}\"; IC: {ic}",
-                    e.actor, title
-                )),
-                Payload::StateChanged { from, .. } => {
-                    announcement(&e.payload).map(|a| format!("{a} (was {from})"))
-                }
-                Payload::RoleHandedOff { from, .. } => {
-                    announcement(&e.payload).map(|a| match from {
-                        Some(f) => format!("{a} (was {f})"),
-                        None => a,
-                    })
-                }
-                Payload::HandoffProposed { role, to, .. } => Some(format!(
-                    "Hand-off of {} to {to} proposed by {}",
-                    role.title(),
-                    e.actor
-                )),
-                Payload::HandoffAcknowledged { .. } if changed => {
-                    announcement(&e.payload).map(|a| format!("{a} (acknowledged by {})", e.actor))
-                }
-                Payload::HandoffCancelled { role, reason } => Some(format!(
-                    "Hand-off of {} cancelled{}",
-                    role.title(),
-                    reason
-                        .as_deref()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default()
-                )),
-                Payload::SitrepSent {
-                    version, fields, ..
-                } => Some(format!(
-                    "Sitrep v{version} by {}: {}",
-                    e.actor, fields.summary
-                )),
-                Payload::StatusPosted { fields, .. } => {
-                    let late = late_at
-                        .get(&e.ts)
-                        .map(|d| format!(" [late {}]", hours(*d)))
-                        .unwrap_or_default();
-                    Some(format!(
-                        "Status update ({}) by {}: {}{late}",
-                        fields.stage, e.actor, fields.message
-                    ))
-                }
-                _ => None,
-            };
-            if let Some(w) = what {
-                timeline.push(row(e.ts, cell(&w)));
-            }
-        }
-
-        let end = key.end;
-        let still = inc.is_open();
-        let mut totals: BTreeMap<Role, BTreeMap<String, SignedDuration>> = BTreeMap::new();
-        let mut tenure_rows = Vec::new();
-        tenures.sort_by_key(|a| (a.0.rank(), a.0.key(), a.2));
-        for (role, name, from, to) in tenures {
-            let stop = to.unwrap_or(end).min(end).max(from);
-            let held = stop.duration_since(from);
-            *totals
-                .entry(role.clone())
-                .or_default()
-                .entry(name.clone())
-                .or_default() += held;
-            tenure_rows.push(Tenure {
-                role: role.title(),
-                name: cell(&name),
-                from: utc(from),
-                to: match to {
-                    Some(t) => utc(t),
-                    None if still => "still holds".to_string(),
-                    None => format!("{} (resolved)", utc(end)),
-                },
-                held: hours(held),
-                held_for: held,
-            });
-        }
-        let role_totals = totals
-            .into_iter()
-            .map(|(role, people)| {
-                let mut v: Vec<_> = people.into_iter().collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                RoleTotal {
-                    role: role.title(),
-                    people: v
-                        .iter()
-                        .map(|(n, d)| format!("{} {}", cell(n), hours(*d)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-            })
-            .collect();
-
-        let opened = inc.opened_at;
-        let at_of = |d: Option<SignedDuration>| d.map(|d| super::plus(opened, d));
-        let fig = |label: &str, value: String| Figure {
-            label: label.to_string(),
-            value,
-        };
-        let late_count = key.late_status.len();
-        let worst = key.late_status.iter().map(|l| l.late_by).max();
-        let mut figures = vec![
-            fig("Highest state", key.max_severity.label().to_string()),
-            fig(
-                "Time to first status update",
-                when(key.to_first_status, at_of(key.to_first_status)),
-            ),
-            fig(
-                "Time to first sitrep",
-                when(key.to_first_sitrep, at_of(key.to_first_sitrep)),
-            ),
-            fig(
-                "Time to confirmed",
-                when(key.to_confirmed, at_of(key.to_confirmed)),
-            ),
-            fig("Time to resolved", when(key.to_resolved, key.resolved_at)),
-            fig(
-                "Time to closed (cleanup done)",
-                when(
-                    key.closed_at.map(|c| c.duration_since(opened)),
-                    key.closed_at,
-                ),
-            ),
-            fig(
-                "Hand-offs",
-                format!("{} (IC: {})", key.handoffs, key.ic_handoffs),
-            ),
-            fig("Sitreps sent", key.sitreps.to_string()),
-            fig("Status updates posted", key.status_updates.to_string()),
-        ];
-        figures.push(fig(
-            "Longest continuous shift",
-            key.longest_shift
-                .as_ref()
-                .map(|l| {
-                    format!(
-                        "{} by {} from {}",
-                        hours(l.length),
-                        cell(&l.name),
-                        utc(l.start)
-                    )
-                })
-                .unwrap_or_else(|| "none".into()),
-        ));
-        figures.push(fig(
-            &format!("Shifts over {}", hours(policy.shifts.length)),
-            key.shifts_over_limit.to_string(),
-        ));
-        figures.push(fig(
-            "Status updates late against the cadence",
-            match worst {
-                Some(w) => format!(
-                    "{late_count} (worst {} late; cadence {})",
-                    hours(w),
-                    hours(policy.cadence.status)
-                ),
-                None => format!("0 (cadence {})", hours(policy.cadence.status)),
-            },
-        ));
-        let late = key
-            .late_status
-            .iter()
-            .map(|l| LateRow {
-                due: utc(l.due),
-                posted: l.posted.map(utc).unwrap_or_else(|| "never".into()),
-                late_by: hours(l.late_by),
-                basis: if l.promised {
-                    "promised to customers".into()
-                } else {
-                    format!("cadence {}", hours(policy.cadence.status))
-                },
-            })
-            .collect();
-
-        let cleanup = inc
-            .followup
-            .cleanup
-            .rows()
-            .enumerate()
-            .map(|(n, (item, m))| ItemRow {
-                id: (n + 1).to_string(),
-                text: cell(item),
-                owner: m.map(|m| cell(&m.by)).unwrap_or_default(),
-                status: match m {
-                    None => "open".into(),
-                    Some(m) => match &m.outcome {
-                        super::CleanupOutcome::Done { note } => format!(
-                            "done {}{}",
-                            utc(m.at),
-                            note.as_deref()
-                                .map(|n| format!(": {}", cell(n)))
-                                .unwrap_or_default()
-                        ),
-                        super::CleanupOutcome::Skipped { reason } => {
-                            format!("skipped {}: {}", utc(m.at), cell(reason))
-                        }
-                    },
-                },
-            })
-            .collect();
-        let remediation = inc
-            .followup
-            .remediations
-            .iter()
-            .map(|r| ItemRow {
-                id: r.id.to_string(),
-                text: cell(&r.text),
-                owner: r
-                    .owner
-                    .as_deref()
-                    .map(cell)
-                    .unwrap_or_else(|| "unassigned".into()),
-                status: match &r.done {
-                    Some((at, _, note)) => format!(
-                        "done {}{}",
-                        utc(*at),
-                        note.as_deref()
-                            .map(|n| format!(": {}", cell(n)))
-                            .unwrap_or_default()
-                    ),
-                    None => "open".into(),
-                },
-            })
-            .collect();
-
-        let resolved_at = key.resolved_at.map(utc);
-        let closed = match inc.closed_at() {
-            Some(t) => format!("closed {}", utc(t)),
-            None if inc.state == Severity::Resolved => format!(
-                "not closed: cleanup open ({})",
-                inc.followup.cleanup.open_items().join(", ")
-            ),
-            None => "not closed: the incident is still open".into(),
-        };
+        let (timeline, tenures) = timeline_and_tenures(events, &key, tz);
+        let (tenures, role_totals) = tenure_rows(tenures, key.end, inc.is_open());
+        let (hypotheses_open, hypotheses_ruled_out) = hypotheses(inc);
         PostmortemData {
             id: cell(&inc.id),
             title: cell(&inc.title),
@@ -446,8 +149,8 @@ impl PostmortemData {
             opened_by: cell(&inc.opened_by),
             state: inc.state.label().to_string(),
             max_severity: key.max_severity.label().to_string(),
-            resolved_at,
-            closed,
+            resolved_at: key.resolved_at.map(utc),
+            closed: closed_text(inc),
             duration: hours(key.duration()),
             impact: if inc.impact.text.trim().is_empty() {
                 "not described".into()
@@ -462,36 +165,15 @@ impl PostmortemData {
                     cell(&s.fields.summary)
                 )
             }),
-            hypotheses_open: inc
-                .hypotheses
-                .iter()
-                .filter(|h| h.ruled_out.is_none())
-                .map(|h| format!("#{} {}", h.id, cell(&h.text)))
-                .collect(),
-            hypotheses_ruled_out: inc
-                .hypotheses
-                .iter()
-                .filter_map(|h| {
-                    h.ruled_out.as_ref().map(|(at, r)| {
-                        format!(
-                            "#{} {} (ruled out {}{})",
-                            h.id,
-                            cell(&h.text),
-                            utc(*at),
-                            r.as_deref()
-                                .map(|r| format!(": {}", cell(r)))
-                                .unwrap_or_default()
-                        )
-                    })
-                })
-                .collect(),
+            hypotheses_open,
+            hypotheses_ruled_out,
             timeline,
-            tenures: tenure_rows,
+            tenures,
             role_totals,
-            figures,
-            late,
-            cleanup,
-            remediation,
+            figures: figures(inc, &key, policy),
+            late: late_rows(&key, policy),
+            cleanup: cleanup_rows(inc),
+            remediation: remediation_rows(inc),
             public_updates: inc
                 .status_updates
                 .iter()
@@ -504,6 +186,375 @@ impl PostmortemData {
             key,
         }
     }
+}
+
+/// The timeline rows, and every tenure of a role. Replays alongside the timeline to see
+/// exactly when roles change hands (hand-offs, acknowledgements, releases), as `apply`
+/// decides.
+fn timeline_and_tenures(
+    events: &[Event],
+    key: &KeyFigures,
+    tz: Option<&TimeZone>,
+) -> (Vec<TimelineRow>, Vec<RawTenure>) {
+    let late_at: BTreeMap<Timestamp, SignedDuration> = key
+        .late_status
+        .iter()
+        .filter_map(|l| l.posted.map(|p| (p, l.late_by)))
+        .collect();
+    let local = |t: Timestamp| {
+        tz.map(|z| {
+            t.to_zoned(z.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+    };
+    let mut timeline = Vec::new();
+    let mut tenures: Vec<RawTenure> = Vec::new();
+    let mut shadow: Option<Incident> = None;
+    for e in events {
+        let before = match &mut shadow {
+            None => {
+                shadow = Incident::replay([e]).ok();
+                if let Some(s) = &shadow
+                    && let Some(h) = s.ic()
+                {
+                    tenures.push((Role::Ic, h.name.clone(), h.since, None));
+                }
+                None
+            }
+            Some(s) => {
+                let roles_may_change = matches!(
+                    e.payload,
+                    Payload::RoleHandedOff { .. }
+                        | Payload::HandoffAcknowledged { .. }
+                        | Payload::PersonReleased { .. }
+                );
+                let before = roles_may_change.then(|| s.roles.clone());
+                s.apply(e);
+                before.map(|b| (b, s.roles.clone()))
+            }
+        };
+        let changed =
+            before.is_some_and(|(old, new)| track_tenures(&mut tenures, &old, &new, e.ts));
+        if let Some(w) = timeline_text(e, changed, &late_at) {
+            timeline.push(TimelineRow {
+                at: e.ts,
+                utc: e.ts.strftime("%Y-%m-%d %H:%M").to_string(),
+                local: local(e.ts),
+                what: cell(&w),
+            });
+        }
+    }
+    (timeline, tenures)
+}
+
+/// Closes the tenures of roles that changed hands at `at` and opens the new ones; whether
+/// any changed.
+fn track_tenures(
+    tenures: &mut Vec<RawTenure>,
+    old: &BTreeMap<Role, Holder>,
+    new: &BTreeMap<Role, Holder>,
+    at: Timestamp,
+) -> bool {
+    let mut changed = false;
+    for (role, h) in old {
+        if new.get(role) != Some(h)
+            && let Some(t) = tenures
+                .iter_mut()
+                .rev()
+                .find(|t| &t.0 == role && t.3.is_none())
+        {
+            t.3 = Some(at);
+            changed = true;
+        }
+    }
+    for (role, h) in new {
+        if old.get(role) != Some(h) {
+            tenures.push((role.clone(), h.name.clone(), h.since, None));
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// One event's line on the timeline, if it gets one. `changed`: roles changed hands.
+fn timeline_text(
+    e: &Event,
+    changed: bool,
+    late_at: &BTreeMap<Timestamp, SignedDuration>,
+) -> Option<String> {
+    match &e.payload {
+        Payload::IncidentOpened { title, ic, .. } => Some(format!(
+            "Incident opened by {}: \"{}\"; IC: {ic}",
+            e.actor, title
+        )),
+        Payload::StateChanged { from, .. } => {
+            announcement(&e.payload).map(|a| format!("{a} (was {from})"))
+        }
+        Payload::RoleHandedOff { from, .. } => announcement(&e.payload).map(|a| match from {
+            Some(f) => format!("{a} (was {f})"),
+            None => a,
+        }),
+        Payload::HandoffProposed { role, to, .. } => Some(format!(
+            "Hand-off of {} to {to} proposed by {}",
+            role.title(),
+            e.actor
+        )),
+        Payload::HandoffAcknowledged { .. } if changed => {
+            announcement(&e.payload).map(|a| format!("{a} (acknowledged by {})", e.actor))
+        }
+        Payload::HandoffCancelled { role, reason } => Some(format!(
+            "Hand-off of {} cancelled{}",
+            role.title(),
+            reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        )),
+        Payload::SitrepSent {
+            version, fields, ..
+        } => Some(format!(
+            "Sitrep v{version} by {}: {}",
+            e.actor, fields.summary
+        )),
+        Payload::StatusPosted { fields, .. } => {
+            let late = late_at
+                .get(&e.ts)
+                .map(|d| format!(" [late {}]", hours(*d)))
+                .unwrap_or_default();
+            Some(format!(
+                "Status update ({}) by {}: {}{late}",
+                fields.stage, e.actor, fields.message
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Tenure rows (by role, then start) and each role's totals per person, longest first.
+fn tenure_rows(
+    mut tenures: Vec<RawTenure>,
+    end: Timestamp,
+    still: bool,
+) -> (Vec<Tenure>, Vec<RoleTotal>) {
+    let mut totals: BTreeMap<Role, BTreeMap<String, SignedDuration>> = BTreeMap::new();
+    let mut rows = Vec::new();
+    tenures.sort_by_key(|a| (a.0.rank(), a.0.key(), a.2));
+    for (role, name, from, to) in tenures {
+        let stop = to.unwrap_or(end).min(end).max(from);
+        let held = stop.duration_since(from);
+        *totals
+            .entry(role.clone())
+            .or_default()
+            .entry(name.clone())
+            .or_default() += held;
+        rows.push(Tenure {
+            role: role.title(),
+            name: cell(&name),
+            from: utc(from),
+            to: match to {
+                Some(t) => utc(t),
+                None if still => "still holds".to_string(),
+                None => format!("{} (resolved)", utc(end)),
+            },
+            held: hours(held),
+            held_for: held,
+        });
+    }
+    let role_totals = totals
+        .into_iter()
+        .map(|(role, people)| {
+            let mut v: Vec<_> = people.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            RoleTotal {
+                role: role.title(),
+                people: v
+                    .iter()
+                    .map(|(n, d)| format!("{} {}", cell(n), hours(*d)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect();
+    (rows, role_totals)
+}
+
+/// The key figures table.
+fn figures(inc: &Incident, key: &KeyFigures, policy: &Policy) -> Vec<Figure> {
+    let opened = inc.opened_at;
+    let at_of = |d: Option<SignedDuration>| d.map(|d| super::plus(opened, d));
+    let fig = |label: &str, value: String| Figure {
+        label: label.to_string(),
+        value,
+    };
+    let late_count = key.late_status.len();
+    let worst = key.late_status.iter().map(|l| l.late_by).max();
+    vec![
+        fig("Highest state", key.max_severity.label().to_string()),
+        fig(
+            "Time to first status update",
+            when(key.to_first_status, at_of(key.to_first_status)),
+        ),
+        fig(
+            "Time to first sitrep",
+            when(key.to_first_sitrep, at_of(key.to_first_sitrep)),
+        ),
+        fig(
+            "Time to confirmed",
+            when(key.to_confirmed, at_of(key.to_confirmed)),
+        ),
+        fig("Time to resolved", when(key.to_resolved, key.resolved_at)),
+        fig(
+            "Time to closed (cleanup done)",
+            when(
+                key.closed_at.map(|c| c.duration_since(opened)),
+                key.closed_at,
+            ),
+        ),
+        fig(
+            "Hand-offs",
+            format!("{} (IC: {})", key.handoffs, key.ic_handoffs),
+        ),
+        fig("Sitreps sent", key.sitreps.to_string()),
+        fig("Status updates posted", key.status_updates.to_string()),
+        fig(
+            "Longest continuous shift",
+            key.longest_shift
+                .as_ref()
+                .map(|l| {
+                    format!(
+                        "{} by {} from {}",
+                        hours(l.length),
+                        cell(&l.name),
+                        utc(l.start)
+                    )
+                })
+                .unwrap_or_else(|| "none".into()),
+        ),
+        fig(
+            &format!("Shifts over {}", hours(policy.shifts.length)),
+            key.shifts_over_limit.to_string(),
+        ),
+        fig(
+            "Status updates late against the cadence",
+            match worst {
+                Some(w) => format!(
+                    "{late_count} (worst {} late; cadence {})",
+                    hours(w),
+                    hours(policy.cadence.status)
+                ),
+                None => format!("0 (cadence {})", hours(policy.cadence.status)),
+            },
+        ),
+    ]
+}
+
+/// Status updates late against the cadence (or against a promise).
+fn late_rows(key: &KeyFigures, policy: &Policy) -> Vec<LateRow> {
+    key.late_status
+        .iter()
+        .map(|l| LateRow {
+            due: utc(l.due),
+            posted: l.posted.map(utc).unwrap_or_else(|| "never".into()),
+            late_by: hours(l.late_by),
+            basis: if l.promised {
+                "promised to customers".into()
+            } else {
+                format!("cadence {}", hours(policy.cadence.status))
+            },
+        })
+        .collect()
+}
+
+/// `done <time>: note`, the way cleanup and remediation items say they are done.
+fn done_text(at: Timestamp, note: Option<&str>) -> String {
+    format!(
+        "done {}{}",
+        utc(at),
+        note.map(|n| format!(": {}", cell(n))).unwrap_or_default()
+    )
+}
+
+fn cleanup_rows(inc: &Incident) -> Vec<ItemRow> {
+    inc.followup
+        .cleanup
+        .rows()
+        .enumerate()
+        .map(|(n, (item, m))| ItemRow {
+            id: (n + 1).to_string(),
+            text: cell(item),
+            owner: m.map(|m| cell(&m.by)).unwrap_or_default(),
+            status: match m {
+                None => "open".into(),
+                Some(m) => match &m.outcome {
+                    super::CleanupOutcome::Done { note } => done_text(m.at, note.as_deref()),
+                    super::CleanupOutcome::Skipped { reason } => {
+                        format!("skipped {}: {}", utc(m.at), cell(reason))
+                    }
+                },
+            },
+        })
+        .collect()
+}
+
+fn remediation_rows(inc: &Incident) -> Vec<ItemRow> {
+    inc.followup
+        .remediations
+        .iter()
+        .map(|r| ItemRow {
+            id: r.id.to_string(),
+            text: cell(&r.text),
+            owner: r
+                .owner
+                .as_deref()
+                .map(cell)
+                .unwrap_or_else(|| "unassigned".into()),
+            status: match &r.done {
+                Some((at, _, note)) => done_text(*at, note.as_deref()),
+                None => "open".into(),
+            },
+        })
+        .collect()
+}
+
+/// `closed <time>`, or why not.
+fn closed_text(inc: &Incident) -> String {
+    match inc.closed_at() {
+        Some(t) => format!("closed {}", utc(t)),
+        None if inc.state == Severity::Resolved => format!(
+            "not closed: cleanup open ({})",
+            inc.followup.cleanup.open_items().join(", ")
+        ),
+        None => "not closed: the incident is still open".into(),
+    }
+}
+
+/// Open hypotheses, and those ruled out (when, why).
+fn hypotheses(inc: &Incident) -> (Vec<String>, Vec<String>) {
+    let open = inc
+        .hypotheses
+        .iter()
+        .filter(|h| h.ruled_out.is_none())
+        .map(|h| format!("#{} {}", h.id, cell(&h.text)))
+        .collect();
+    let ruled_out = inc
+        .hypotheses
+        .iter()
+        .filter_map(|h| {
+            h.ruled_out.as_ref().map(|(at, r)| {
+                format!(
+                    "#{} {} (ruled out {}{})",
+                    h.id,
+                    cell(&h.text),
+                    utc(*at),
+                    r.as_deref()
+                        .map(|r| format!(": {}", cell(r)))
+                        .unwrap_or_default()
+                )
+            })
+        })
+        .collect();
+    (open, ruled_out)
 }
 
 /// Renders `data` with a template source (the built-in one is [`TEMPLATE`]).

@@ -190,6 +190,7 @@ mod tests {
                 title: "x".into(),
                 ic: "Alice".into(),
             },
+            rep: Default::default(),
         };
         let mut inc = Incident::replay([&open]).unwrap_or_else(|e| panic!("{e}"));
         let step = |inc: &mut Incident, p: Result<Payload, DomainError>| {
@@ -201,6 +202,7 @@ mod tests {
                 ts: t("2026-11-22T10:00:00Z"),
                 actor: "Bob".into(),
                 payload: p,
+                rep: Default::default(),
             });
         };
         assert!(inc.cmd_remediation_add("  ", None).is_err());

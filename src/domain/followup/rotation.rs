@@ -356,6 +356,7 @@ mod tests {
             ts: t(ts),
             actor: "test".into(),
             payload,
+            rep: Default::default(),
         }
     }
 
@@ -402,6 +403,7 @@ mod tests {
                 handle: None,
                 team: None,
                 contact: None,
+                matrix: None,
             })
             .collect()
     }

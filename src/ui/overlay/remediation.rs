@@ -1,27 +1,20 @@
 //! The remediation items of an incident (`M`): id, owner, open or done, text; with the text
 //! field for a new item (text, then owner) or a new owner over it. Shown after resolution too.
 
-use crate::app::edit::LineEdit;
 use crate::app::model::Model;
-use crate::app::panel::RemediationStep;
-use crate::ui::Canvas;
-use crate::ui::dialog::popup;
-use crate::ui::panel::{big, field, fit_with_footer, footer};
+use crate::app::overlay::remediation::{Remediation, RemediationStep};
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, big, field_popup, fit_with_footer, footer};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 const OWNER_COLS: usize = 16;
 
-pub fn render(
-    m: &Model,
-    theme: &Theme,
-    sel: usize,
-    typing: Option<(&RemediationStep, &LineEdit)>,
-    f: &mut Buffer,
-) {
+pub fn render(m: &Model, theme: &Theme, o: &Remediation, f: &mut Buffer) {
+    let sel = o.sel;
     let Some(inc) = &m.inc else {
         return;
     };
@@ -72,18 +65,11 @@ pub fn render(
     let lines = fit_with_footer(
         lines,
         body_h,
-        theme,
-        &[
-            ("a".into(), "add".into()),
-            ("o".into(), "assign".into()),
-            ("Space/x".into(), "done".into()),
-            ("↑↓".into(), "move".into()),
-            ("Esc".into(), "close".into()),
-        ],
+        footer(theme, &m.keymap, &Remediation::list_footer()),
     );
     f.render_widget(Paragraph::new(lines), inner);
-    if let Some((step, input)) = typing {
-        let title = match step {
+    if let Some(t) = &o.typing {
+        let title = match &t.step {
             RemediationStep::Text => "New remediation item: what needs doing?".to_string(),
             RemediationStep::Owner { text } => format!(
                 "Owner of \"{}\"? (empty: unassigned)",
@@ -91,20 +77,7 @@ pub fn render(
             ),
             RemediationStep::Assign { id } => format!("Assign remediation #{id} to?"),
         };
-        let area = f.screen();
-        let pw = area.width.saturating_sub(6).min(72);
-        let inner = popup(f, theme, pw, 6, &title);
-        let lines = vec![
-            field(input, theme, inner.width as usize),
-            Line::raw(""),
-            footer(
-                theme,
-                &[
-                    ("Enter".into(), "confirm".into()),
-                    ("Esc".into(), "cancel".into()),
-                ],
-            ),
-        ];
-        f.render_widget(Paragraph::new(lines), inner);
+        let foot = footer(theme, &m.keymap, &o.footer(&m.cx));
+        field_popup(f, theme, &title, &t.input, foot);
     }
 }

@@ -1,27 +1,21 @@
 //! The cleanup checklist of a resolved incident (`C`; opened by resolving): each item done
 //! (who, when) or skipped (who, when, why); the incident is closed when none is left.
 
-use crate::app::edit::LineEdit;
 use crate::app::model::Model;
+use crate::app::overlay::cleanup::Cleanup;
+use crate::app::overlay::step::Layer;
 use crate::domain::followup::{CleanupOutcome, utc_hm};
-use crate::ui::Canvas;
-use crate::ui::dialog::popup;
-use crate::ui::panel::{big, field, fit_with_footer, footer};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, big, field_popup, fit_with_footer, footer};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 const ITEM_COLS: usize = 34;
 
-pub fn render(
-    m: &Model,
-    theme: &Theme,
-    sel: usize,
-    skipping: Option<(&String, &LineEdit)>,
-    f: &mut Buffer,
-) {
+pub fn render(m: &Model, theme: &Theme, o: &Cleanup, f: &mut Buffer) {
+    let sel = o.sel;
     let Some(inc) = &m.inc else {
         return;
     };
@@ -104,30 +98,12 @@ pub fn render(
     let lines = fit_with_footer(
         lines,
         body_h,
-        theme,
-        &[
-            ("Space".into(), "done".into()),
-            ("s".into(), "skip (with a reason)".into()),
-            ("↑↓".into(), "move".into()),
-            ("Esc".into(), "close".into()),
-        ],
+        footer(theme, &m.keymap, &Cleanup::list_footer()),
     );
     f.render_widget(Paragraph::new(lines), inner);
-    if let Some((item, input)) = skipping {
-        let area = f.screen();
-        let pw = area.width.saturating_sub(6).min(72);
-        let inner = popup(f, theme, pw, 6, &format!("Skip \"{}\": why?", clean(item)));
-        let lines = vec![
-            field(input, theme, inner.width as usize),
-            Line::raw(""),
-            footer(
-                theme,
-                &[
-                    ("Enter".into(), "skip".into()),
-                    ("Esc".into(), "cancel".into()),
-                ],
-            ),
-        ];
-        f.render_widget(Paragraph::new(lines), inner);
+    if let Some(skip) = &o.skipping {
+        let title = format!("Skip \"{}\": why?", clean(&skip.item));
+        let foot = footer(theme, &m.keymap, &o.footer(&m.cx));
+        field_popup(f, theme, &title, &skip.input, foot);
     }
 }

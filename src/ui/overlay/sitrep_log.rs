@@ -2,17 +2,24 @@
 //! and summary; Enter shows one with its line diff against the previous.
 
 use crate::app::model::Model;
+use crate::app::overlay::sitrep_log::SitrepLog;
+use crate::app::overlay::step::Layer;
 use crate::domain::sitrep::{DiffTag, diff};
 use crate::domain::text::one_line;
-use crate::ui::Canvas;
 use crate::ui::text::{fit, put_lines, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, bar, foot_items, heading};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-pub fn render(m: &Model, theme: &Theme, sel: usize, detail: bool, scroll: u16, f: &mut Buffer) {
+pub fn render(m: &Model, theme: &Theme, log: &SitrepLog, f: &mut Buffer) {
+    let SitrepLog {
+        sel,
+        detail,
+        scroll,
+    } = *log;
     let area = f.screen();
     f.render_widget(Clear, area);
     let Some(inc) = &m.inc else {
@@ -28,27 +35,8 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, detail: bool, scroll: u16, f
     let n = inc.sitreps.len();
     // `sel` counts from the newest.
     let idx = n.saturating_sub(1).saturating_sub(sel);
-    let keys: &[(&str, &str)] = if detail {
-        &[
-            ("↑↓", "scroll"),
-            ("←/→", "older/newer"),
-            ("Esc", "back to the list"),
-            ("q", "close"),
-        ]
-    } else {
-        &[
-            ("↑↓", "select"),
-            ("Enter", "show with diff"),
-            ("Esc", "close"),
-        ]
-    };
-    let mut spans = Vec::new();
-    for (k, d) in keys {
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(k.to_string(), theme.key()));
-        spans.push(Span::raw(format!(" {d} ")));
-    }
-    put_lines(f, footer, &[Line::from(spans)]);
+    let keys = foot_items(&m.keymap, &log.footer(&m.cx));
+    put_lines(f, footer, &[Line::from(bar(theme, &keys, w).0)]);
 
     if !detail {
         let head = format!("Sitrep log · {} · {n} version{}", inc.id, plural(n));
@@ -115,14 +103,6 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, detail: bool, scroll: u16, f
         .collect();
     let max = (lines.len() as u16).saturating_sub(body.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll.min(max), 0)), body);
-}
-
-/// A heading bar: a space, then the text, filling the width.
-pub(crate) fn heading<'a>(theme: &Theme, text: &str, w: usize) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(" ", theme.heading(true)),
-        Span::styled(fit(text, w.saturating_sub(1)), theme.heading(true)),
-    ])
 }
 
 fn plural(n: usize) -> &'static str {

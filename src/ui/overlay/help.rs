@@ -1,54 +1,81 @@
-//! The help overlay, generated from the live keymap.
+//! The help overlay, generated from the live keymap: every key of the main screen, then
+//! the keys that work the same in every dialog.
 
-use crate::app::keymap::Action;
+use crate::app::actions::{Action, Scope};
 use crate::app::model::Model;
-use crate::ui::Canvas;
-use crate::ui::dialog::popup;
+use crate::app::overlay::help::Help;
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, foot_items, popup};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Keys that work the same everywhere and in dialogs (not remappable).
-pub const FIXED: &[(&str, &str)] = &[
-    ("y / Enter", "confirm a dialog"),
-    ("n / Esc", "cancel a dialog"),
-    ("↑↓ / Tab", "move in a list"),
-    ("Ctrl-c", "quit (asks first)"),
-    ("Ctrl-z", "suspend (fg resumes)"),
+/// The keys that work the same in every dialog (and always), with what they do.
+const ALWAYS: &[(&[Action], Option<&str>)] = &[
+    (&[Action::Yes, Action::Confirm], None),
+    (&[Action::No, Action::Cancel], None),
+    (
+        &[Action::Up, Action::Down, Action::FocusNext],
+        Some("move in a list"),
+    ),
+    (&[Action::Interrupt], None),
+    (&[Action::Suspend], None),
 ];
 
-/// The help text as (keys, description) lines.
+/// The help text as (keys, description) lines: the main screen's keys.
 pub fn entries(m: &Model) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (a, keys) in &m.keymap.bindings {
-        if keys.is_empty() || (a.drill_only() && m.drill.is_none()) {
+        let main = a.scopes().iter().any(|s| s.space() == Scope::Global);
+        if keys.is_empty() || !main || a.reserved() || (a.drill_only() && m.drill.is_none()) {
             continue;
         }
         let k: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         out.push((k.join(" "), a.describe().to_string()));
     }
-    debug_assert!(out.len() <= Action::ALL.len());
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Buffer) {
+/// The keys of every dialog, as (keys, description) lines.
+fn always(m: &Model) -> Vec<(String, String)> {
+    ALWAYS
+        .iter()
+        .map(|(actions, what)| {
+            let keys: Vec<String> = actions
+                .iter()
+                .filter_map(|a| m.keymap.first(*a))
+                .map(|k| k.to_string())
+                .collect();
+            let what = what.or_else(|| actions.first().map(|a| a.describe()));
+            (
+                keys.join(" / ").replace("↑ / ↓", "↑↓"),
+                what.unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn render(m: &Model, theme: &Theme, h: &Help, f: &mut Buffer) {
+    let scroll = h.scroll;
     let area = f.screen();
     let width = area.width.saturating_sub(4).min(120);
     let height = area.height.saturating_sub(2);
+    let closes = foot_items(&m.keymap, &h.footer(&m.cx))
+        .into_iter()
+        .map(|(k, d)| format!("{k} {d}"))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let inner = popup(
         f,
         theme,
         width,
         height,
-        "Keys (from your keymap) · Esc closes",
+        &format!("Keys (from your keymap) · {closes}"),
     );
     let items = entries(m);
-    let fixed: Vec<(String, String)> = FIXED
-        .iter()
-        .map(|(k, d)| (k.to_string(), d.to_string()))
-        .collect();
+    let fixed = always(m);
     let key_cols = 10;
     // Two columns when there is room, else one (scrollable).
     let two = inner.width >= 60;

@@ -1,16 +1,17 @@
-//! The sitrep and status composers, full screen: the fields (text areas),
-//! the people or the stage, lint warnings, the preview pane, the keys; and
-//! the "send this?" confirmation over them.
+//! The sitrep and status composers, full screen: the fields (text areas), the people or
+//! the stage, lint warnings, the preview pane, the keys.
 
-use crate::app::composer::{Confirmation, Form, Kind, WIDE_MIN_WIDTH};
+use crate::app::composer::{Form, Kind, WIDE_MIN_WIDTH};
 use crate::app::keymap::Action;
 use crate::app::model::Model;
+use crate::app::overlay::compose::Compose;
+use crate::app::overlay::step::Layer;
 use crate::domain::lint::Stage;
 use crate::domain::sitrep::{SitrepPeople, next_version};
-use crate::ui::Canvas;
-use crate::ui::dialog::popup;
+use crate::domain::text::capitalised;
 use crate::ui::text::{fit, put_lines, truncate, width};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, bar, foot_items, heading};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -19,7 +20,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 /// Most lines the warnings take under the form.
 const MAX_WARNING_LINES: usize = 4;
 
-pub fn render(m: &Model, theme: &Theme, kind: Kind, f: &mut Buffer) {
+pub fn render(m: &Model, theme: &Theme, c: &Compose, f: &mut Buffer) {
+    let kind = c.kind;
     let area = f.screen();
     f.render_widget(Clear, area);
     let Some(form) = m.desk.form(kind) else {
@@ -58,7 +60,7 @@ pub fn render(m: &Model, theme: &Theme, kind: Kind, f: &mut Buffer) {
         preview(m, theme, form, p, f);
     }
     put_lines(f, lint, &issues);
-    footer(m, theme, form, footer_area, f);
+    footer(m, theme, c, footer_area, f);
 }
 
 fn title_line(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
@@ -70,15 +72,7 @@ fn title_line(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer)
         Kind::Status => "Public status update (draft)".to_string(),
     };
     let text = format!("{what} · {} · {}", inc.id, inc.title);
-    put_lines(
-        f,
-        area,
-        &[crate::ui::sitrep_log::heading(
-            theme,
-            &text,
-            area.width as usize,
-        )],
-    );
+    put_lines(f, area, &[heading(theme, &text, area.width as usize)]);
 }
 
 fn people_line(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
@@ -125,13 +119,6 @@ fn stage_line(theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
         spans.push(Span::styled("←/→ change", theme.dim()));
     }
     put_lines(f, area, &[Line::from(spans)]);
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// Rows for each field's text: the focused one gets the room, the others
@@ -298,7 +285,7 @@ fn issue_lines<'a>(form: &Form, theme: &Theme, w: usize) -> Vec<Line<'a>> {
     out
 }
 
-fn footer(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
+fn footer(m: &Model, theme: &Theme, c: &Compose, area: Rect, f: &mut Buffer) {
     let w = area.width as usize;
     if let Some(fl) = &m.flash {
         let style = if fl.error { theme.bad() } else { theme.bold() };
@@ -309,95 +296,16 @@ fn footer(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
         );
         return;
     }
-    let key = |a: Action| m.keymap.first(a).map(|k| k.to_string());
-    let mut items: Vec<(String, &str)> = Vec::new();
-    if let Some(k) = key(Action::Send) {
-        items.push((k, "send"));
-    }
-    items.push(("Esc".into(), "close (draft kept)"));
-    items.push(("Tab".into(), "next field"));
-    if let Some(k) = key(Action::PreviewNext) {
-        let wide = m.size.0 >= WIDE_MIN_WIDTH;
-        items.push((
-            k,
-            if wide || form.preview_open {
-                "next preview"
-            } else {
-                "preview"
-            },
-        ));
-    }
-    if form.kind == Kind::Status
-        && let Some(k) = key(Action::StageNext)
-    {
-        items.push((k, "stage"));
-    }
-    items.push(("Ctrl-u/r".into(), "undo/redo"));
-    let mut spans = Vec::new();
+    let items = foot_items(&m.keymap, &c.footer(&m.cx));
+    // In order, as many as fit (the first ones matter most).
+    let mut fitting = Vec::new();
     let mut used = 0;
     for (k, label) in items {
-        let piece = width(&k) + width(label) + 3;
-        if used + piece > w {
+        used += width(&k) + width(&label) + 3;
+        if used > w {
             break;
         }
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(k, theme.key()));
-        spans.push(Span::raw(format!(" {label} ")));
-        used += piece;
+        fitting.push((k, label));
     }
-    put_lines(f, area, &[Line::from(spans)]);
-}
-
-/// "Send sitrep v3?" with where it goes and the warnings; y sends.
-pub fn confirm(theme: &Theme, c: &Confirmation, f: &mut Buffer) {
-    let area = f.screen();
-    let w = area.width.saturating_sub(4).min(90);
-    let inner_w = w.saturating_sub(2) as usize;
-    let mut lines: Vec<Line> = vec![Line::styled(c.title.clone(), theme.bold()), Line::raw("")];
-    lines.push(Line::raw("To:"));
-    for t in &c.to {
-        lines.push(Line::raw(format!("  → {t}")));
-    }
-    for n in &c.notes {
-        lines.push(Line::raw(n.clone()));
-    }
-    if !c.warnings.is_empty() {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(
-                "{} lint warning{} (doctrine: no ETA, no presumed cause, no blame):",
-                c.warnings.len(),
-                if c.warnings.len() == 1 { "" } else { "s" }
-            ),
-            theme.warn(),
-        ));
-        for wrn in &c.warnings {
-            lines.push(Line::from(vec![
-                Span::styled("⚠ ", theme.warn()),
-                Span::raw(wrn.clone()),
-            ]));
-        }
-    }
-    lines.push(Line::raw(""));
-    let ask = match (c.kind, c.warnings.is_empty()) {
-        (Kind::Sitrep, true) => "Send it?",
-        (Kind::Status, true) => "Post it?",
-        (Kind::Sitrep, false) => "Send anyway?",
-        (Kind::Status, false) => "Post anyway?",
-    };
-    lines.push(Line::from(vec![
-        Span::styled(ask, theme.bold()),
-        Span::raw("  "),
-        Span::styled("y/Enter", theme.key()),
-        Span::raw(" send   "),
-        Span::styled("n/Esc", theme.key()),
-        Span::raw(" back to the draft"),
-    ]));
-    let rows: usize = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner_w.max(1)))
-        .sum();
-    let h = (rows as u16 + 2).min(area.height);
-    let inner = popup(f, theme, w, h, "Confirm");
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    put_lines(f, area, &[Line::from(bar(theme, &fitting, w).0)]);
 }

@@ -2,11 +2,12 @@
 //! it stands (queued / sending / delivered / retrying in Ns / failed: reason / dropped).
 
 use crate::app::model::Model;
+use crate::app::overlay::deliveries::DeliveryList;
+use crate::app::overlay::step::Layer;
 use crate::delivery::outbox::DeliveryStatus;
-use crate::ui::Canvas;
-use crate::ui::panel::{big, footer};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, big, footer, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -17,7 +18,8 @@ const BACKEND_COLS: usize = 16;
 /// Lines under the list for the selected delivery.
 const DETAIL_LINES: usize = 3;
 
-pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
+pub fn render(m: &Model, theme: &Theme, list: &DeliveryList, f: &mut Buffer) {
+    let sel = list.sel;
     let rows = m.deliveries.rows();
     let title = format!(
         "Deliveries · {} messages · {} pending · {} failed",
@@ -94,7 +96,7 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
     let detail: Vec<String> = rows
         .get(sel)
         .map(|r| {
-            let mut d = crate::ui::panel::wrap(
+            let mut d = wrap(
                 &format!("{}: {}", r.row.backend, r.row.status.label(m.now)),
                 w,
             );
@@ -126,14 +128,6 @@ pub fn render(m: &Model, theme: &Theme, sel: usize, f: &mut Buffer) {
     while lines.len() < inner.height.saturating_sub(1) as usize {
         lines.push(Line::raw(""));
     }
-    lines.push(footer(
-        theme,
-        &[
-            ("↑↓".into(), "move".into()),
-            ("r".into(), "retry a failed one".into()),
-            ("x".into(), "drop".into()),
-            ("Esc".into(), "close".into()),
-        ],
-    ));
+    lines.push(footer(theme, &m.keymap, &list.footer(&m.cx)));
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -3,13 +3,14 @@
 //! everyone's work and rest in the last 24 hours.
 
 use crate::app::model::Model;
+use crate::app::overlay::rotation::Rotation;
+use crate::app::overlay::step::Layer;
 use crate::domain::followup::rotation::breaks_hint;
 use crate::domain::followup::{self, Urgency, hours, loads, propose_all};
 use crate::domain::role::Role;
-use crate::ui::Canvas;
-use crate::ui::panel::{big, footer};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{Canvas, big, footer};
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -168,7 +169,8 @@ pub fn lines<'a>(m: &Model, theme: &Theme, w: usize) -> Vec<Line<'a>> {
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Buffer) {
+pub fn render(m: &Model, theme: &Theme, r: &Rotation, f: &mut Buffer) {
+    let scroll = r.scroll;
     let inner = big(
         f,
         theme,
@@ -186,18 +188,6 @@ pub fn render(m: &Model, theme: &Theme, scroll: u16, f: &mut Buffer) {
     while out.len() < body_h {
         out.push(Line::raw(""));
     }
-    out.push(footer(
-        theme,
-        &[
-            ("↑↓".into(), "scroll".into()),
-            (
-                m.keymap
-                    .first(crate::app::keymap::Action::Handoff)
-                    .map_or_else(|| "h".to_string(), |k| k.to_string()),
-                "hand off (after closing)".into(),
-            ),
-            ("Esc".into(), "close".into()),
-        ],
-    ));
+    out.push(footer(theme, &m.keymap, &r.footer(&m.cx)));
     f.render_widget(Paragraph::new(out), inner);
 }

@@ -1,0 +1,540 @@
+//! A sitrep or status form: text areas, stage, lint, problems and the preview, and what
+//! the keys do to them (no IO; the domain does the work: `sitrep::prefill`, `preview`,
+//! `compose`; `status::prefill`, `lint`, `preview`, `compose`; `Backend::render` feeds the
+//! preview pane).
+
+use crate::app::composer::kind::{FieldSpec, Kind, NEXT_UPDATE};
+use crate::config::Config;
+use crate::delivery::Backend;
+use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
+use crate::domain::incident::Incident;
+use crate::domain::lint::{Field, Linter, Stage, Warning};
+use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
+use crate::domain::template::Template;
+use crate::domain::text::{capitalised, one_line, strip_control};
+use crate::domain::{duration, sitrep, status};
+use jiff::Timestamp;
+use ratatui::style::{Modifier, Style};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// The backends the preview renders for, built once at start-up.
+#[derive(Clone, Default)]
+pub struct Backends {
+    pub list: Vec<Arc<dyn Backend>>,
+    /// Why the configured backends could not be built.
+    pub error: Option<String>,
+    /// Where messages go instead, when that is not a backend (a drill).
+    pub instead: Option<String>,
+}
+
+impl fmt::Debug for Backends {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.list.iter().map(|b| b.name()).collect();
+        f.debug_struct("Backends")
+            .field("list", &names)
+            .field("error", &self.error)
+            .field("instead", &self.instead)
+            .finish()
+    }
+}
+
+impl Backends {
+    /// The names of the backends that send `kind`.
+    pub fn for_kind(&self, kind: MessageKind) -> Vec<&Arc<dyn Backend>> {
+        self.list.iter().filter(|b| b.accepts(kind)).collect()
+    }
+}
+
+/// What the preview pane shows: rendered once per change, not per frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preview {
+    /// `slack (slack) 1/2`, or why there is no backend view.
+    pub title: String,
+    pub text: String,
+    pub error: bool,
+}
+
+/// A sitrep or status form: text areas, lint, problems, preview.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: Kind,
+    pub areas: Vec<TextArea<'static>>,
+    /// Focused slot. A status update's slot 0 is the stage, then its fields.
+    pub focus: usize,
+    pub stage: Stage,
+    template: Result<Template, String>,
+    linter: Result<Linter, String>,
+    /// Lint findings, with the index of the field they point into.
+    pub warnings: Vec<(Option<usize>, Warning)>,
+    /// What stops sending (a bad link line, an unknown component status).
+    pub problems: Vec<String>,
+    /// Which backend the preview shows.
+    pub preview_sel: usize,
+    /// Below 120 columns the preview is shown on demand.
+    pub preview_open: bool,
+    pub preview: Preview,
+    /// "Next update in 30 minutes (03:30 UTC)", or why not.
+    pub next_update_note: String,
+}
+
+impl Form {
+    pub fn new(kind: Kind, values: &BTreeMap<String, String>, cfg: &Config) -> Form {
+        let areas = kind
+            .specs()
+            .iter()
+            .map(|s| {
+                let text = strip_control(values.get(s.key).map(String::as_str).unwrap_or(""));
+                let mut a = TextArea::from(text.split('\n').map(str::to_string));
+                a.set_placeholder_text(s.hint);
+                a.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
+                a.set_wrap_mode(WrapMode::WordOrGlyph);
+                a.set_cursor_line_style(Style::default());
+                a.set_search_style(
+                    Style::default().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+                );
+                a.set_max_histories(200);
+                a.move_cursor(CursorMove::Bottom);
+                a.move_cursor(CursorMove::End);
+                a
+            })
+            .collect();
+        let stage = values
+            .get("stage")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Stage::Investigating);
+        let template = match kind {
+            Kind::Sitrep => cfg.sitrep_template(),
+            Kind::Status => cfg.status_template(),
+        }
+        .map_err(|e| e.to_string());
+        let mut f = Form {
+            kind,
+            areas,
+            focus: 0,
+            stage,
+            template,
+            linter: cfg.linter().map_err(|e| e.to_string()),
+            warnings: Vec::new(),
+            problems: Vec::new(),
+            preview_sel: 0,
+            preview_open: false,
+            preview: Preview::default(),
+            next_update_note: String::new(),
+        };
+        // A status update starts on its message: the stage is usually right.
+        f.set_focus(if kind == Kind::Status { 1 } else { 0 });
+        f
+    }
+
+    pub fn specs(&self) -> &'static [FieldSpec] {
+        self.kind.specs()
+    }
+
+    /// Focusable slots: the fields, plus the stage for a status update.
+    pub fn slots(&self) -> usize {
+        self.areas.len() + usize::from(self.kind == Kind::Status)
+    }
+
+    /// The field at a slot (`None`: the stage).
+    pub fn field_at(&self, slot: usize) -> Option<usize> {
+        match self.kind {
+            Kind::Sitrep => Some(slot),
+            Kind::Status => slot.checked_sub(1),
+        }
+    }
+
+    /// The slot of a field.
+    pub fn slot_of(&self, field: usize) -> usize {
+        field + usize::from(self.kind == Kind::Status)
+    }
+
+    pub fn focused_field(&self) -> Option<usize> {
+        self.field_at(self.focus)
+    }
+
+    /// The text of field `i`.
+    pub fn text(&self, i: usize) -> String {
+        self.areas
+            .get(i)
+            .map(|a| a.lines().join("\n"))
+            .unwrap_or_default()
+    }
+
+    pub fn set_focus(&mut self, slot: usize) {
+        self.focus = slot.min(self.slots().saturating_sub(1));
+        let focused = self.focused_field();
+        for (i, a) in self.areas.iter_mut().enumerate() {
+            a.set_cursor_style(if Some(i) == focused {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default()
+            });
+        }
+    }
+
+    /// The draft as saved: every field, and the stage.
+    pub fn values(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self
+            .specs()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.key.to_string(), self.text(i)))
+            .collect();
+        if self.kind == Kind::Status {
+            out.insert("stage".into(), self.stage.as_str().into());
+        }
+        out
+    }
+
+    /// The sitrep fields, and what is wrong with the links.
+    pub fn sitrep_fields(&self) -> (SitrepFields, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut links = Vec::new();
+        for (n, line) in self.text(4).lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            match line.rsplit_once(char::is_whitespace) {
+                Some((label, url)) if !label.trim().is_empty() => links.push(Link {
+                    label: label.trim().to_string(),
+                    url: url.to_string(),
+                }),
+                _ => problems.push(format!(
+                    "Links line {}: write a label, then the url (\"Ticket https://…\")",
+                    n + 1
+                )),
+            }
+        }
+        let f = SitrepFields {
+            summary: self.text(0),
+            impact: self.text(1),
+            actions: self.text(2),
+            needs: self.text(3),
+            links,
+        };
+        (f, problems)
+    }
+
+    /// The status fields as of `now`, and what is wrong with components or
+    /// the next update.
+    pub fn status_fields(&self, now: Timestamp) -> (StatusFields, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut components = Vec::new();
+        for (n, line) in self.text(2).lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            match line.rsplit_once(':') {
+                Some((name, st)) if !name.trim().is_empty() => {
+                    match st.parse::<status::ComponentStatus>() {
+                        Ok(c) => components.push((name.trim().to_string(), c.as_str().to_string())),
+                        Err(e) => problems.push(format!("Components line {}: {e}", n + 1)),
+                    }
+                }
+                _ => problems.push(format!(
+                    "Components line {}: write \"Name: status\" (e.g. \"API: partial outage\")",
+                    n + 1
+                )),
+            }
+        }
+        let next = self.text(NEXT_UPDATE);
+        let next_update_at = if next.trim().is_empty() {
+            None
+        } else {
+            match duration::parse(&next) {
+                Ok(d) if d > jiff::SignedDuration::ZERO => now.checked_add(d).ok(),
+                Ok(_) => {
+                    problems.push("Next update: must be later than now".into());
+                    None
+                }
+                Err(e) => {
+                    problems.push(format!("Next update: {e}"));
+                    None
+                }
+            }
+        };
+        let f = StatusFields {
+            stage: self.stage.as_str().to_string(),
+            message: self.text(0),
+            workaround: self.text(1),
+            components,
+            next_update_at,
+        };
+        (f, problems)
+    }
+
+    /// Recomputes problems, lint (highlighted in the fields) and the
+    /// preview. Called when the draft (or the incident) changes.
+    pub fn refresh(&mut self, inc: &Incident, now: Timestamp, backends: &Backends) {
+        let linter = self.linter.as_ref().ok();
+        let (body, warnings, problems, status_payload) = match self.kind {
+            Kind::Sitrep => {
+                let (fields, problems) = self.sitrep_fields();
+                let mut warnings = Vec::new();
+                if let Some(l) = linter {
+                    for (i, t) in [
+                        &fields.summary,
+                        &fields.impact,
+                        &fields.actions,
+                        &fields.needs,
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        warnings.extend(l.lint_text(t).into_iter().map(|w| (Some(i), w)));
+                    }
+                }
+                let body = match &self.template {
+                    Ok(t) => sitrep::preview(inc, &fields, t, now).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.clone()),
+                };
+                (body, warnings, problems, None)
+            }
+            Kind::Status => {
+                let (fields, problems) = self.status_fields(now);
+                let warnings = linter
+                    .map(|l| {
+                        status::lint(l, &fields)
+                            .into_iter()
+                            .map(|w| {
+                                let i = match w.field {
+                                    Field::Message => Some(0),
+                                    Field::Workaround => Some(1),
+                                    Field::Text | Field::Structural => None,
+                                };
+                                (i, w)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.next_update_note = match fields.next_update_at {
+                    Some(t) => format!(
+                        "Next update in {} ({})",
+                        status::words(t.duration_since(now)),
+                        t.strftime("%H:%M UTC")
+                    ),
+                    None => "No next update promised".into(),
+                };
+                let body = match &self.template {
+                    Ok(t) => status::preview(inc, &fields, t, now).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.clone()),
+                };
+                (body, warnings, problems, Some(status_payload(&fields)))
+            }
+        };
+        // Highlight each warning's text where it stands.
+        for (i, a) in self.areas.iter_mut().enumerate() {
+            let pats: BTreeSet<String> = warnings
+                .iter()
+                .filter(|(f, w)| *f == Some(i) && !w.excerpt.is_empty())
+                .map(|(_, w)| regex::escape(&w.excerpt))
+                .collect();
+            let pat = pats.into_iter().collect::<Vec<_>>().join("|");
+            let _ = a.set_search_pattern(pat);
+        }
+        self.warnings = warnings;
+        self.problems = problems;
+        self.preview = match body {
+            Err(e) => Preview {
+                title: "template error".into(),
+                text: e,
+                error: true,
+            },
+            Ok(text) => self.render_preview(inc, text, status_payload, backends),
+        };
+    }
+
+    fn render_preview(
+        &mut self,
+        inc: &Incident,
+        text: String,
+        status: Option<StatusPayload>,
+        backends: &Backends,
+    ) -> Preview {
+        let kind = self.kind.message_kind();
+        let list = backends.for_kind(kind);
+        if list.is_empty() {
+            let why = match (&backends.error, &backends.instead) {
+                (Some(e), _) => format!("backends: {e}"),
+                (None, Some(i)) => i.clone(),
+                (None, None) => format!("no backend sends {}s: text only", kind.as_str()),
+            };
+            return Preview {
+                title: why,
+                text,
+                error: backends.error.is_some(),
+            };
+        }
+        self.preview_sel %= list.len();
+        let Some(b) = list.get(self.preview_sel) else {
+            return Preview::default();
+        };
+        let msg = OutboundMessage {
+            id: "preview".into(),
+            incident_id: inc.id.clone(),
+            incident_title: inc.title.clone(),
+            severity: inc.state.label().to_string(),
+            kind,
+            headline: headline(self.kind, inc, self.stage),
+            body: text,
+            mention_all: false,
+            status,
+            page: None,
+            test: false,
+        };
+        Preview {
+            title: format!(
+                "{} ({}) {}/{}",
+                b.name(),
+                b.kind().as_str(),
+                self.preview_sel + 1,
+                list.len()
+            ),
+            text: b.render(&msg).join("\n\n────────\n\n"),
+            error: false,
+        }
+    }
+}
+
+/// The one-line headline of what is sent.
+pub fn headline(kind: Kind, inc: &Incident, stage: Stage) -> String {
+    match kind {
+        Kind::Sitrep => format!("Sitrep v{}", sitrep::next_version(inc)),
+        Kind::Status => format!("Status update: {}", capitalised(stage.as_str())),
+    }
+}
+
+pub fn status_payload(f: &StatusFields) -> StatusPayload {
+    StatusPayload {
+        stage: f.stage.clone(),
+        message: f.message.clone(),
+        workaround: Some(f.workaround.clone()).filter(|w| !w.trim().is_empty()),
+        components: f.components.clone(),
+        next_update: f
+            .next_update_at
+            .map(|t| t.strftime("%H:%M UTC").to_string()),
+    }
+}
+
+impl Form {
+    /// Moves the focus `by` slots (wrapping).
+    pub fn focus_step(&mut self, by: isize) {
+        let n = self.slots() as isize;
+        let j = (self.focus as isize + by).rem_euclid(n.max(1)) as usize;
+        self.set_focus(j);
+    }
+
+    /// Sets the stage of a status update; resolved promises no next update, leaving it
+    /// brings `default_next` back. Whether it changed.
+    pub fn set_stage(&mut self, stage: Stage, default_next: &str) -> bool {
+        if self.stage == stage {
+            return false;
+        }
+        let was = self.stage;
+        self.stage = stage;
+        let next = self.text(NEXT_UPDATE);
+        let new = if stage == Stage::Resolved && next == default_next {
+            Some(String::new())
+        } else if was == Stage::Resolved && next.trim().is_empty() {
+            Some(default_next.to_string())
+        } else {
+            None
+        };
+        if let (Some(new), Some(a)) = (new, self.areas.get_mut(NEXT_UPDATE)) {
+            *a = replaced(a, &new);
+        }
+        true
+    }
+
+    /// The stage `by` steps from this one (wrapping).
+    pub fn stage_step(&self, by: isize) -> Stage {
+        let n = Stage::ALL.len() as isize;
+        let i = Stage::ALL
+            .iter()
+            .position(|s| *s == self.stage)
+            .unwrap_or(0) as isize;
+        Stage::ALL
+            .get((i + by).rem_euclid(n) as usize)
+            .copied()
+            .unwrap_or(self.stage)
+    }
+
+    /// A key typed into the focused field; whether the text changed.
+    pub fn input(&mut self, k: &crossterm::event::KeyEvent) -> bool {
+        let Some(i) = self.focused_field() else {
+            return false;
+        };
+        let one = self.specs().get(i).is_some_and(|s| s.one_line);
+        let Some(area) = self.areas.get_mut(i) else {
+            return false;
+        };
+        if !area.input(*k) {
+            return false;
+        }
+        if one && area.lines().len() > 1 {
+            let joined = one_line(&area.lines().join(" "));
+            *area = replaced(area, &joined);
+        }
+        true
+    }
+
+    /// Whether the focused field is one line (Enter moves on).
+    pub fn focused_one_line(&self) -> bool {
+        self.focused_field()
+            .and_then(|i| self.specs().get(i))
+            .is_some_and(|s| s.one_line)
+    }
+
+    /// Bracketed paste into the focused field (`None`: the focus is on the stage): a pasted
+    /// newline is text, never a send. Whether the text changed.
+    pub fn paste(&mut self, s: &str) -> Option<bool> {
+        let i = self.focused_field()?;
+        let one = self.specs().get(i).is_some_and(|s| s.one_line);
+        // Terminals (and tmux) paste line breaks as CR: they are newlines.
+        let s = s.replace("\r\n", "\n").replace('\r', "\n");
+        let clean = if one { one_line(&s) } else { strip_control(&s) };
+        Some(match self.areas.get_mut(i) {
+            Some(a) => !clean.is_empty() && a.insert_str(&clean),
+            None => false,
+        })
+    }
+
+    /// The payload this form sends, built against the incident as it is now.
+    pub fn compose(&self, inc: &Incident, now: Timestamp) -> Result<Payload, String> {
+        let template = self.template.as_ref().map_err(Clone::clone)?;
+        match self.kind {
+            Kind::Sitrep => {
+                let (f, _) = self.sitrep_fields();
+                sitrep::compose(inc, &f, template, now).map_err(|e| e.to_string())
+            }
+            Kind::Status => {
+                let (f, _) = self.status_fields(now);
+                status::compose(inc, &f, template, now).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// `Message: eta “fixed in 30 minutes”: reason`, or the reason alone.
+    pub fn warning_line(&self, field: Option<usize>, w: &Warning) -> String {
+        match field.and_then(|i| self.specs().get(i)) {
+            Some(s) if !w.excerpt.is_empty() => {
+                format!("{}: “{}”: {}", s.label, one_line(&w.excerpt), w.reason)
+            }
+            _ => w.reason.clone(),
+        }
+    }
+}
+
+/// A text area like `old` (styles kept) holding `text`.
+fn replaced(old: &TextArea<'static>, text: &str) -> TextArea<'static> {
+    let mut a = old.clone();
+    a.select_all();
+    a.cut();
+    a.insert_str(text);
+    a
+}

@@ -1,0 +1,71 @@
+//! The deliveries overlay (`D`): every message x backend, newest first; a failed or dropped
+//! one can be retried, a failed or waiting one dropped (both asked first).
+
+use crate::app::actions::{Action, Foot, Scope};
+use crate::app::cockpit::Cockpit;
+use crate::app::intent::Intent;
+use crate::app::overlay::step::{Goto, Layer, Outcome, nav};
+use crate::delivery::outbox::DeliveryStatus;
+use crossterm::event::KeyEvent;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryList {
+    pub sel: usize,
+}
+
+impl Layer for DeliveryList {
+    fn scope(&self) -> Scope {
+        Scope::Deliveries
+    }
+
+    fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
+        let rows = cx.deliveries.rows();
+        self.sel = self.sel.min(rows.len().saturating_sub(1));
+        if let Some(sel) = nav(action, self.sel, rows.len()) {
+            self.sel = sel;
+            return Outcome::stay();
+        }
+        if let Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Deliveries) =
+            action
+        {
+            return Outcome::close();
+        }
+        let Some(r) = rows.get(self.sel) else {
+            return Outcome::stay();
+        };
+        let (message, backend) = (r.row.message.clone(), r.row.backend.clone());
+        let now = cx.now;
+        match (action, &r.row.status) {
+            (Some(Action::Retry), DeliveryStatus::Failed { .. } | DeliveryStatus::Dropped) => {
+                return Outcome::go(Goto::Confirm(Intent::Retry { message, backend }));
+            }
+            (Some(Action::Retry), st) => cx.flash_error(format!(
+                "only a failed or dropped delivery can be retried (this one: {})",
+                st.label(now)
+            )),
+            (
+                Some(Action::Drop),
+                DeliveryStatus::Failed { .. }
+                | DeliveryStatus::Queued
+                | DeliveryStatus::Retrying { .. },
+            ) => return Outcome::go(Goto::Confirm(Intent::Drop { message, backend })),
+            (Some(Action::Drop), DeliveryStatus::Sending { .. }) => {
+                cx.flash_error("an attempt is under way: wait for its outcome, then drop")
+            }
+            (Some(Action::Drop), st) => {
+                cx.flash_error(format!("nothing to drop: {}", st.label(now)))
+            }
+            _ => {}
+        }
+        Outcome::stay()
+    }
+
+    fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
+        vec![
+            Foot::keys(&[Action::Up, Action::Down]),
+            Foot::keys(&[Action::Retry]),
+            Foot::keys(&[Action::Drop]),
+            Foot::label(&[Action::Cancel], "close"),
+        ]
+    }
+}

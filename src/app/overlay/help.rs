@@ -1,0 +1,34 @@
+//! The help overlay: every key of the main screen, from the live keymap (drawn by
+//! `ui::overlay::help`).
+
+use crate::app::actions::{Action, Foot, Scope};
+use crate::app::cockpit::Cockpit;
+use crate::app::overlay::step::{Layer, Outcome};
+use crossterm::event::KeyEvent;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Help {
+    pub scroll: u16,
+}
+
+impl Layer for Help {
+    fn scope(&self) -> Scope {
+        Scope::Help
+    }
+
+    fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
+        match action {
+            Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Action::Down) => self.scroll += 1,
+            Some(
+                Action::Help | Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt,
+            ) => return Outcome::close(),
+            _ => {}
+        }
+        Outcome::stay()
+    }
+
+    fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
+        vec![Foot::label(&[Action::Cancel], "closes")]
+    }
+}

@@ -1,0 +1,43 @@
+//! The post-mortem draft just written (`P`), scrollable.
+
+use crate::app::actions::{Action, Foot, Scope};
+use crate::app::cockpit::Cockpit;
+use crate::app::overlay::step::{Layer, Outcome, scroll};
+use crossterm::event::KeyEvent;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postmortem {
+    pub path: String,
+    pub text: String,
+    pub scroll: u16,
+}
+
+impl Layer for Postmortem {
+    fn scope(&self) -> Scope {
+        Scope::Postmortem
+    }
+
+    fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
+        if let Some(s) = scroll(action, self.scroll) {
+            self.scroll = s;
+            return Outcome::stay();
+        }
+        match action {
+            Some(Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt) => {
+                Outcome::close()
+            }
+            _ => Outcome::stay(),
+        }
+    }
+
+    fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
+        vec![
+            Foot::note(format!("written to {}", self.path), ""),
+            Foot::label(
+                &[Action::Up, Action::Down, Action::PageUp, Action::PageDown],
+                "scroll",
+            ),
+            Foot::label(&[Action::Cancel], "close"),
+        ]
+    }
+}
