@@ -157,6 +157,19 @@ mod imp {
             };
             libc::setrlimit(libc::RLIMIT_CPU, &lim);
         }
+        // The parent's panic hook (the cockpit's restores the terminal: the parent's terminal)
+        // and signal handlers are not the child's: a failure here only ends the child.
+        std::panic::set_hook(Box::new(|_| {}));
+        for sig in [
+            libc::SIGABRT,
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+        ] {
+            // SAFETY: restoring the default disposition in a single-threaded child.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+        }
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut *render))
             .unwrap_or_else(|_| {
                 Err(TemplateError::Render {

@@ -8,7 +8,7 @@ mod followup;
 pub mod out;
 mod writing;
 
-pub use writing::{SitrepCmd, StatusCmd};
+pub use writing::{Input, SitrepCmd, StatusCmd, apply_sitrep_input, apply_status_input};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 
 use super::commands::{Ctx, Fail, clock, open, read};
 use crate::config::line_col;
-use crate::domain::event::{Link, Payload, StatusFields};
+use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
 use crate::domain::text::pad;
 use crate::domain::{duration, sitrep, status};
@@ -56,10 +56,10 @@ pub enum StatusCmd {
     },
 }
 
-/// Where input text came from, for messages.
-struct Input {
-    name: String,
-    text: String,
+/// Sitrep or status input: where it came from (for messages) and its text.
+pub struct Input {
+    pub name: String,
+    pub text: String,
 }
 
 fn read_input(file: &Path) -> Result<Input, Fail> {
@@ -110,6 +110,79 @@ struct LinkFile {
     url: String,
 }
 
+/// Applies a sitrep input file (TOML: summary, impact, actions, needs, `[[links]]`) over
+/// `fields`: what it gives replaces the field. Returns each link's span (for errors about a
+/// link); errors are `name:line:col: message`.
+pub fn apply_sitrep_input(
+    input: &Input,
+    fields: &mut SitrepFields,
+) -> Result<Vec<Range<usize>>, String> {
+    let f: SitrepFile = input.parse().map_err(|e| e.0)?;
+    let set = |target: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *target = v;
+        }
+    };
+    set(&mut fields.summary, f.summary);
+    set(&mut fields.impact, f.impact);
+    set(&mut fields.actions, f.actions);
+    set(&mut fields.needs, f.needs);
+    let mut spans = Vec::new();
+    if let Some(links) = f.links {
+        spans = links.iter().map(Spanned::span).collect();
+        fields.links = links
+            .into_iter()
+            .map(|l| {
+                let l = l.into_inner();
+                Link {
+                    label: l.label,
+                    url: l.url,
+                }
+            })
+            .collect();
+    }
+    Ok(spans)
+}
+
+/// Applies a status input file (TOML: message, workaround, components = { name = "status" },
+/// next_update = "30m") over `fields`: the message always, the rest when given. Each component
+/// status is checked (with its line and column). Returns the promised next update as an offset
+/// from the update's time, if given; errors are `name:line:col: message`.
+pub fn apply_status_input(
+    input: &Input,
+    fields: &mut StatusFields,
+) -> Result<Option<jiff::SignedDuration>, String> {
+    let parsed: StatusFile = input.parse().map_err(|e| e.0)?;
+    fields.message = parsed.message.unwrap_or_default();
+    if let Some(w) = parsed.workaround {
+        fields.workaround = w;
+    }
+    if let Some(Components(list)) = parsed.components {
+        let mut components = Vec::new();
+        for (name, value) in list {
+            if let Err(e) = value.get_ref().parse::<status::ComponentStatus>() {
+                return Err(input
+                    .fail_at(value.span().start, format!("component {name:?}: {e}"))
+                    .0);
+            }
+            components.push((name, value.into_inner()));
+        }
+        fields.components = components;
+    }
+    match parsed.next_update {
+        Some(raw) => {
+            let at = raw.span().start;
+            let d = duration::parse(raw.get_ref())
+                .map_err(|e| input.fail_at(at, format!("next_update: {e}")).0)?;
+            if d <= jiff::SignedDuration::ZERO {
+                return Err(input.fail_at(at, "next_update: must be longer than zero").0);
+            }
+            Ok(Some(d))
+        }
+        None => Ok(None),
+    }
+}
+
 pub fn sitrep(ctx: &Ctx, cmd: SitrepCmd) -> Result<(), Fail> {
     match cmd {
         SitrepCmd::Send { file } => sitrep_send(ctx, file.as_deref()),
@@ -120,37 +193,20 @@ pub fn sitrep(ctx: &Ctx, cmd: SitrepCmd) -> Result<(), Fail> {
 
 fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     let input = file.map(read_input).transpose()?;
-    let parsed: Option<SitrepFile> = input.as_ref().map(Input::parse).transpose()?;
+    // Parsed before anything is opened: a bad file changes nothing.
+    let mut from_file = SitrepFields::default();
+    let link_spans = match &input {
+        Some(i) => apply_sitrep_input(i, &mut from_file).map_err(Fail)?,
+        None => Vec::new(),
+    };
     let template = ctx
         .config
         .sitrep_template()
         .map_err(|e| Fail(e.to_string()))?;
     let (mut journal, mut inc) = open(ctx, false)?;
     let mut fields = sitrep::prefill(&inc);
-    let mut link_spans: Vec<Range<usize>> = Vec::new();
-    if let Some(f) = parsed {
-        let set = |target: &mut String, v: Option<String>| {
-            if let Some(v) = v {
-                *target = v;
-            }
-        };
-        set(&mut fields.summary, f.summary);
-        set(&mut fields.impact, f.impact);
-        set(&mut fields.actions, f.actions);
-        set(&mut fields.needs, f.needs);
-        if let Some(links) = f.links {
-            link_spans = links.iter().map(Spanned::span).collect();
-            fields.links = links
-                .into_iter()
-                .map(|l| {
-                    let l = l.into_inner();
-                    Link {
-                        label: l.label,
-                        url: l.url,
-                    }
-                })
-                .collect();
-        }
+    if let Some(i) = &input {
+        apply_sitrep_input(i, &mut fields).map_err(Fail)?;
     }
     // Composed under the journal's lock: the version and the send time are the journal's.
     let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
@@ -284,7 +340,8 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         ));
     };
     let input = read_input(file)?;
-    let parsed: StatusFile = input.parse()?;
+    // Parsed before anything is opened: a bad file changes nothing.
+    apply_status_input(&input, &mut StatusFields::default()).map_err(Fail)?;
     let template = ctx
         .config
         .status_template()
@@ -297,37 +354,12 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     if stage == Stage::Resolved {
         fields.workaround.clear();
     }
-    fields.message = parsed.message.unwrap_or_default();
-    if let Some(w) = parsed.workaround {
-        fields.workaround = w;
+    let next_in = apply_status_input(&input, &mut fields).map_err(Fail)?;
+    if let Some(d) = next_in {
+        ctx.now
+            .checked_add(d)
+            .map_err(|e| Fail(format!("{}: next_update: {e}", input.name)))?;
     }
-    if let Some(Components(list)) = parsed.components {
-        let mut components = Vec::new();
-        for (name, value) in list {
-            if let Err(e) = value.get_ref().parse::<status::ComponentStatus>() {
-                return Err(input.fail_at(value.span().start, format!("component {name:?}: {e}")));
-            }
-            components.push((name, value.into_inner()));
-        }
-        fields.components = components;
-    }
-    // The promise is relative to the update's time, which the journal's lock decides.
-    let next_in = match parsed.next_update {
-        Some(raw) => {
-            let d = duration::parse(raw.get_ref())
-                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
-            if d <= jiff::SignedDuration::ZERO {
-                return Err(
-                    input.fail_at(raw.span().start, "next_update: must be longer than zero")
-                );
-            }
-            ctx.now
-                .checked_add(d)
-                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
-            Some(d)
-        }
-        None => None,
-    };
 
     // Composed under the journal's lock, at the journal's time.
     let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
