@@ -90,6 +90,10 @@ fn sitrep(version: u32, summary: &str, groups: &[&str], actor: &str) -> Payload 
 
 /// The demo's events as (minutes before now, actor, payload), oldest first.
 /// The first one opens the incident with Alice as IC; `actor` takes over.
+#[expect(
+    clippy::too_many_lines,
+    reason = "demo data: one literal script of events, read top to bottom"
+)]
 pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
     let a = |s: &str| s.to_string();
     let me = actor.to_string();

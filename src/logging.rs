@@ -7,6 +7,9 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
+/// Lines the background log writer queues before dropping (never blocking the caller).
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// A log writer whose every line goes through the one sanitiser
 /// ([`crate::domain::text::safe`]): a name or message with control or bidi characters cannot
 /// reach a terminal that shows the log (`--verbose`, `tail -f`).
@@ -51,7 +54,12 @@ pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
     });
     match file {
         Ok(f) => {
-            let (writer, guard) = tracing_appender::non_blocking(f);
+            // The default queue holds 128,000 lines, allocated and touched up front: about
+            // 4 MB of page faults (most of a headless command's run time). A few thousand
+            // lines is plenty for what one process logs between two writes.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .finish(f);
             let result = if verbose_stderr {
                 tracing_subscriber::fmt()
                     .with_env_filter(filter)

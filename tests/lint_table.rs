@@ -93,8 +93,10 @@ const TABLE: &[(&str, &[&str])] = &[
     // --- blame: must warn ---
     ("This is our provider's fault.", BLAME),
     ("AWS failed us today.", BLAME),
-    ("The vendor broke the API without notice.", BLAME),
-    ("Delays are because of our upstream provider.", BLAME),
+    // Corrected (issue 13): "broke" and "because of" are causal links, like "caused by an outage
+    // at AWS" below; a named third party as the cause is both a presumed cause and blame.
+    ("The vendor broke the API without notice.", CAUSE_BLAME),
+    ("Delays are because of our upstream provider.", CAUSE_BLAME),
     ("Our hosting provider's outage took us down.", BLAME),
     ("Cloudflare is to blame for the errors.", BLAME),
     ("It was the third-party's fault.", BLAME),
@@ -194,9 +196,11 @@ const TABLE: &[(&str, &[&str])] = &[
         "We are working with our upstream provider to mitigate the impact.",
         NONE,
     ),
+    // Corrected (issue 13): the issue is the provider's; the issue lists "Our provider has
+    // declared it fixed" as blame.
     (
         "Our payment provider has confirmed the issue and is working on it.",
-        NONE,
+        BLAME,
     ),
     ("Root cause analysis is underway.", NONE),
     (
@@ -337,6 +341,7 @@ fn spec(id: &str, patterns: &[&str]) -> RuleSpec {
         patterns: patterns.iter().map(|p| p.to_string()).collect(),
         exceptions: Vec::new(),
         applies_to: AppliesTo::Text,
+        suggestion: None,
     }
 }
 

@@ -222,3 +222,60 @@ async fn default_rate_limits_answer_429_with_a_retry_time() {
         "{after:?}"
     );
 }
+
+#[path = "cli_common/mod.rs"]
+mod cli_common;
+
+#[test]
+fn sync_login_keeps_a_private_token_and_one_device_and_prints_no_secret() {
+    let Some(s) = shared("sync_login_keeps_a_private_token_and_one_device") else {
+        return;
+    };
+    s.register("nina");
+    let dir = tempfile::tempdir().unwrap();
+    let pwf = dir.path().join("pw");
+    std::fs::write(&pwf, format!("{}\n", password("nina"))).unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = cli_common::cp(dir.path());
+        c.args(["sync", "login", "--homeserver", &s.base, "--user", "nina"])
+            .args(args);
+        if let Some(i) = stdin {
+            c.write_stdin(i);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["--password-file", pwf.to_str().unwrap()], None);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("logged in as @nina:localhost"), "{stdout}");
+    let path = dir.path().join("sync/credentials.json");
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let token = kept["access_token"].as_str().unwrap().to_string();
+    let device = kept["device_id"].as_str().unwrap().to_string();
+    assert!(stdout.contains(&device));
+    assert!(!stdout.contains(&token) && !stdout.contains(&password("nina")));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Again, the password on stdin: the same device (its txnIds stay valid).
+    let out = run(&[], Some(&format!("{}\n", password("nina"))));
+    assert!(out.status.success());
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(again["device_id"], device.as_str());
+    // A wrong password fails with the server's reason and echoes nothing.
+    let out = run(&[], Some("not-the-password-42\n"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(err.contains("M_FORBIDDEN"), "{err}");
+    assert!(!err.contains("not-the-password-42"), "{err}");
+    let log = std::fs::read_to_string(dir.path().join("logs/commandpost.log")).unwrap_or_default();
+    assert!(!log.contains(&token) && !log.contains(&password("nina")));
+}

@@ -7,6 +7,7 @@
 mod synapse_common;
 
 use commandpost::sync::envelope::{Incoming, Outgoing, classify, next_batch};
+use commandpost::sync::follow::{Followed, News, follow};
 use commandpost::sync::link::{Backoff, Link, Outbound, Received, Replica};
 use commandpost::sync::matrix::{self, Client, RoomEvent};
 use secrecy::SecretString;
@@ -30,6 +31,9 @@ struct Mem {
     /// Arrival order of new (origin, oseq).
     order: Vec<(String, u64)>,
     cursor: Option<String>,
+    /// Lines received since `take_new`, and how many times `receive` was called.
+    fresh: Vec<String>,
+    receives: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Fail the next `delivered` (a crash between the send and its acknowledgement).
     crash_before_ack: bool,
     sends: usize,
@@ -104,13 +108,16 @@ impl Replica for Mem {
         self.own.len() - self.watermark as usize
     }
     fn receive(&mut self, events: &[RoomEvent]) -> Result<Received, String> {
+        self.receives
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut r = Received::default();
         for e in events {
             if let Incoming::Lines { origin, lines, .. } = classify(e, INC) {
                 for l in lines {
                     let v: serde_json::Value = serde_json::from_str(&l).unwrap();
                     let key = (origin.clone(), v["n"].as_u64().unwrap());
-                    if self.got.insert(key.clone(), l).is_none() {
+                    if self.got.insert(key.clone(), l.clone()).is_none() {
+                        self.fresh.push(l);
                         self.order.push(key);
                         r.new_events += 1;
                     } else {
@@ -126,6 +133,23 @@ impl Replica for Mem {
     }
     fn set_cursor(&mut self, next_batch: &str) -> Result<(), String> {
         self.cursor = Some(next_batch.into());
+        Ok(())
+    }
+}
+
+impl Followed for Mem {
+    fn take_new(&mut self) -> Vec<commandpost::domain::event::Event> {
+        std::mem::take(&mut self.fresh)
+            .into_iter()
+            .filter_map(|l| {
+                let line = serde_json::json!({"v": 1, "seq": 1, "ts": "2026-11-21T14:00:00Z",
+                    "actor": "x", "type": "note_added", "data": {"text": l}});
+                commandpost::domain::event::Event::from_line(&line.to_string()).ok()
+            })
+            .collect()
+    }
+    fn contact(&mut self, _result: Result<(), &str>) {}
+    fn persist(&mut self) -> Result<(), String> {
         Ok(())
     }
 }
@@ -367,4 +391,49 @@ async fn a_crash_between_send_and_ack_leaves_one_room_event() {
         vec![3, 2],
         "the re-sent batch is the same room event"
     );
+}
+
+#[test]
+fn a_follower_shows_the_other_sides_event_within_a_second_and_idles_parked() {
+    let Some(s) = shared("a_follower_shows_the_other_sides_event_within_a_second") else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_, ta) = s.register("afol");
+    let (_, tb) = s.register("bfol");
+    let room = s.create_room(&ta, "rfol", vec![]);
+    s.join(&tb, &room);
+    let la = Link::new(client(s, &ta), &room);
+    let lb = Link::new(client(s, &tb), &room);
+    let mb = Mem::new("ob");
+    let receives = mb.receives.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<(std::time::Instant, News)>();
+    let follower = follow(mb, lb, move |n| {
+        let _ = tx.send((std::time::Instant::now(), n));
+    })
+    .unwrap();
+    // Catching up and parking: then idle for 3 s costs no request.
+    std::thread::sleep(Duration::from_secs(1));
+    let before = receives.load(std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = receives.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert_eq!(idle, 0, "no /sync returned while nothing happened");
+    while rx.try_recv().is_ok() {}
+    // A sends one event: B's follower reports it within a second.
+    let a = Mutex::new(Mem::new("oa"));
+    a.lock().unwrap().add(1);
+    let sent = std::time::Instant::now();
+    let p = rt.block_on(la.push(&a, in_secs(10), &mut Backoff::default()));
+    assert_eq!(p.left, 0);
+    let deadline = sent + Duration::from_secs(5);
+    let arrived = loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok((at, News::Events(evs))) if !evs.is_empty() => break at,
+            Ok(_) => continue,
+            Err(e) => panic!("nothing arrived: {e}"),
+        }
+    };
+    let took = arrived.duration_since(sent);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    drop(follower);
 }

@@ -253,6 +253,10 @@ fn esc_closes_and_keeps_the_draft_which_is_saved_on_the_tick() {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
     let mut m = desk_model(incident());
     feed(&mut m, [k('s'), code(KeyCode::Tab), code(KeyCode::Tab)]);
@@ -395,6 +399,10 @@ fn what_cannot_be_sent_says_why_and_stays_open() {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
     let mut m = desk_model(incident());
     feed(&mut m, [k('u')]);

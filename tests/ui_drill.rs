@@ -287,6 +287,10 @@ fn drill_keys_only_in_a_drill_and_help_lists_them_there() {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn injects_reach_the_timeline_and_decisions_are_asked() {
     let dir = tempfile::tempdir().unwrap();
     let (session, mut m) = drill(dir.path(), 10);

@@ -437,6 +437,10 @@ fn announcements_go_through_the_outbox() {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     let mut m = model(with_deliveries(), "Alice");
     assert!(m.deliveries.page_open());
@@ -543,6 +547,10 @@ fn ack_config() -> Config {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn handoff_with_require_ack_proposes_with_a_brief_and_announces_only_on_ack() {
     let mut m = model_with(with_deliveries(), "Alice", ack_config());
     feed(&mut m, [k('h'), code(KeyCode::Enter)]);

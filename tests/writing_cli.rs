@@ -60,6 +60,10 @@ fn outbox(data: &Path, id: &str) -> String {
 }
 
 #[test]
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one end-to-end scenario, step by step"
+)]
 fn send_twice_then_log_show_and_diff() {
     let d = tempfile::tempdir().unwrap();
     let id = incident(d.path());

@@ -30,9 +30,21 @@ impl RosterLine {
 
 /// Roster lines for an incident, IC first.
 pub fn lines(inc: &Incident, cfg: &Config) -> Vec<RosterLine> {
+    // Who reports to the IC directly: command staff, group leads, leaderless groups' members
+    // and loose responders (a warning past the span of control).
+    let sups = crate::domain::reporting::supervisors(inc);
+    let limit = cfg.roster.span_of_control;
+    let ic_note = inc.ic().and_then(|ic| {
+        let n = sups.iter().find(|s| s.name == ic.name)?.reports.len();
+        Some(if n > limit {
+            format!("{n} report to the IC (limit {limit}): form ops groups")
+        } else {
+            format!("{n} report to the IC")
+        })
+    });
     let mut out = vec![RosterLine::Heading {
         text: "Command".into(),
-        note: None,
+        note: ic_note,
     }];
     let mut placed: Vec<&str> = Vec::new();
     for role in [Role::Ic, Role::Comms, Role::Deputy, Role::Scribe] {
@@ -111,7 +123,14 @@ pub fn lines(inc: &Incident, cfg: &Config) -> Vec<RosterLine> {
     if !loose.is_empty() {
         out.push(RosterLine::Heading {
             text: "Responders".into(),
-            note: None,
+            note: Some(
+                if inc.ic().is_some() {
+                    "no group: report to the IC"
+                } else {
+                    "no group"
+                }
+                .into(),
+            ),
         });
         for n in loose {
             out.push(RosterLine::Person {

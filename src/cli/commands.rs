@@ -129,7 +129,15 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
     match cli.command {
         None => cockpit(ctx, false),
         Some(Command::Demo) => cockpit(ctx, true),
-        Some(cmd) => Ok(dispatch(&ctx, cmd)?),
+        Some(cmd) => {
+            // A synced incident: pull before the command reads or decides, push after.
+            let synced = syncs(&cmd).then(|| super::sync::before(&ctx)).flatten();
+            let done = dispatch(&ctx, cmd);
+            if let Some(h) = synced {
+                super::sync::after(h, ctx.wait);
+            }
+            Ok(done?)
+        }
     }
 }
 
@@ -211,6 +219,22 @@ pub(super) fn act(
         deliver::send(ctx, &inc.id, vec![msg], None)?;
     }
     Ok(())
+}
+
+/// Whether a command acts on an incident that may be synced (and so pulls and pushes).
+fn syncs(cmd: &Command) -> bool {
+    !matches!(
+        cmd,
+        Command::Sync(_)
+            | Command::New { .. }
+            | Command::List { .. }
+            | Command::Lint { .. }
+            | Command::Config(_)
+            | Command::Completions { .. }
+            | Command::Demo
+            | Command::Report { .. }
+            | Command::Drill(_)
+    )
 }
 
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
@@ -318,18 +342,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
                     .map_err(|e| Fail(e.to_string())),
             }
         }
-        Command::Backends(BackendsCmd::List) => {
-            for b in deliver::backend_configs(ctx)? {
-                let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
-                super::out::line(format!(
-                    "{:<20} {:<11} sends {}",
-                    b.name,
-                    b.kind.as_str(),
-                    sends.join(", ")
-                ));
-            }
-            Ok(())
-        }
+        Command::Backends(BackendsCmd::List) => backends_list(ctx),
         Command::Backends(BackendsCmd::Test { name }) => {
             let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
             let (_j, inc) = open(
@@ -361,10 +374,28 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         }
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
-        Command::Lint { file, json } => super::writing::lint(ctx, file.as_deref(), json),
+        Command::Lint {
+            explain: Some(rule),
+            ..
+        } => super::writing::lint_explain(ctx, &rule),
+        Command::Lint { file, json, .. } => super::writing::lint(ctx, file.as_deref(), json),
         Command::Drill(args) => super::drill::run(ctx, args),
+        Command::Sync(c) => super::sync::run(ctx, c),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
+}
+
+fn backends_list(ctx: &Ctx) -> Result<(), Fail> {
+    for b in deliver::backend_configs(ctx)? {
+        let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
+        super::out::line(format!(
+            "{:<20} {:<11} sends {}",
+            b.name,
+            b.kind.as_str(),
+            sends.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {

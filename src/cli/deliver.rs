@@ -46,9 +46,20 @@ pub fn send(
 ) -> Result<(), Fail> {
     let rt = runtime()?;
     let ob = outbox(ctx, id)?;
+    let in_room = synced_room_backends(ctx, id);
     for m in msgs {
         let queued = match &only {
             Some(names) => ob.queue_to(m, names.clone()),
+            // The room's own notice carries it: its Matrix backend would post it twice.
+            None if !in_room.is_empty() && crate::sync::envelope::carried_by_notices(m.kind) => {
+                let names: Vec<String> = ob
+                    .backends()
+                    .iter()
+                    .filter(|b| b.accepts(m.kind) && !in_room.iter().any(|n| n == b.name()))
+                    .map(|b| b.name().to_string())
+                    .collect();
+                ob.queue_to(m, names)
+            }
             None => ob.queue(m),
         };
         queued.map_err(|e| Fail(e.to_string()))?;
@@ -74,6 +85,22 @@ fn flush_with(ctx: &Ctx, rt: &tokio::runtime::Runtime, ob: &Outbox) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// The Matrix backends posting to the room incident `id` is synced through, if it is.
+fn synced_room_backends(ctx: &Ctx, id: &str) -> Vec<String> {
+    let path = ctx.store.sidecar_path(id);
+    let Ok((side, _)) = crate::sync::sidecar::Sidecar::load(&path, None) else {
+        return Vec::new();
+    };
+    let Some(room_id) = side.room_id.as_deref() else {
+        return Vec::new();
+    };
+    let alias = side.extra.get("room_alias").and_then(|v| v.as_str());
+    match backend_configs(ctx) {
+        Ok(cfgs) => crate::sync::envelope::backends_in_room(&cfgs, room_id, alias),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// `outbox flush`: deliver what is pending.

@@ -36,6 +36,7 @@ pub fn summary(inc: &Incident, now: Timestamp) -> String {
         );
     }
     let _ = writeln!(s, "\non duty:");
+    let sups = crate::domain::reporting::supervisors(inc);
     for p in inc.on_duty() {
         let since = p
             .on_duty_since()
@@ -46,7 +47,10 @@ pub fn summary(inc: &Incident, now: Timestamp) -> String {
             .map(|g| format!(" ops:{g}"))
             .unwrap_or_default();
         let brk = if p.on_break() { " [on break]" } else { "" };
-        let _ = writeln!(s, "  {} on shift {since}{group}{brk}", pad(&p.name, 22));
+        let to = crate::domain::reporting::supervisor_of(&sups, &p.name)
+            .map(|sup| format!(", reports to {} ({})", sup.name, sup.role))
+            .unwrap_or_default();
+        let _ = writeln!(s, "  {} on shift {since}{group}{brk}{to}", pad(&p.name, 22));
     }
     let _ = writeln!(
         s,

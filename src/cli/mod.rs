@@ -6,6 +6,7 @@ mod drill;
 mod export;
 mod followup;
 pub mod out;
+mod sync;
 mod writing;
 
 pub use writing::{Input, SitrepCmd, StatusCmd, apply_sitrep_input, apply_status_input};
@@ -154,9 +155,12 @@ pub enum Command {
         /// The text to check (default: stdin; - for stdin)
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
-        /// Print the warnings as JSON
+        /// Print the warnings as JSON (each with its suggested rewrite)
         #[arg(long)]
         json: bool,
+        /// Print what a rule looks for, with real examples from the corpus, and exit
+        #[arg(long, value_name = "RULE", conflicts_with_all = ["file", "json"])]
+        explain: Option<String>,
     },
     /// Page the on-call (backends that send pages); resolving the incident resolves it
     Page {
@@ -182,6 +186,9 @@ pub enum Command {
     },
     /// Practise on a scenario: check it, play it with a scripted IC, list past scores
     Drill(drill::DrillArgs),
+    /// Several cockpits, one incident: sync the journal through the incident's Matrix room
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
     /// Configuration: write the default, check a file, show paths
     #[command(subcommand)]
     Config(ConfigCmd),

@@ -31,6 +31,11 @@ pub fn text(s: impl std::fmt::Display) {
     write(std::io::stdout().lock(), s, false);
 }
 
+/// Text on standard error (no newline added), e.g. a prompt.
+pub fn err_text(s: impl std::fmt::Display) {
+    write(std::io::stderr().lock(), s, false);
+}
+
 /// A line on standard error.
 pub fn err(s: impl std::fmt::Display) {
     write(std::io::stderr().lock(), s, true);

@@ -423,6 +423,8 @@ struct JsonWarning<'a> {
     rule: &'a str,
     reason: &'a str,
     excerpt: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<&'a str>,
 }
 
 /// Lints plain text with the text rules (ETA, root cause, blame). Warnings make the command
@@ -447,6 +449,7 @@ pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
                     rule: &w.rule,
                     reason: &w.reason,
                     excerpt: &w.excerpt,
+                    suggestion: w.suggestion.as_deref(),
                 }
             })
             .collect();
@@ -458,6 +461,9 @@ pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
                 "{line}:{col}: {}: {}: {:?}",
                 w.rule, w.reason, w.excerpt
             ));
+            if let Some(s) = &w.suggestion {
+                super::out::line(format!("{line}:{col}: {}: suggest: {s}", w.rule));
+            }
         }
     }
     if warnings.is_empty() {
@@ -465,4 +471,114 @@ pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
     } else {
         Err(Fail(String::new()))
     }
+}
+
+/// `lint --explain RULE`: what the rule looks for, with real examples from the corpus of public
+/// status-page updates the built-in rules are measured on.
+pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
+    use crate::domain::lint::{Linter, MISSING_WORKAROUND, corpus};
+
+    let linter = ctx.config.linter().map_err(|e| Fail(e.to_string()))?;
+    let Some(ex) = Linter::explain(rule) else {
+        if rule == MISSING_WORKAROUND {
+            println!(
+                "{MISSING_WORKAROUND}: warns on a public status update whose workaround is empty \
+                 while the stage is not `resolved`: tell customers what they can do meanwhile."
+            );
+            return Ok(());
+        }
+        if let Some(spec) = ctx.config.lint.rules.iter().find(|r| r.id == rule) {
+            println!("{}: {} (a rule from config)", spec.id, spec.reason);
+            for p in &spec.patterns {
+                println!("  pattern:   {p}");
+            }
+            for e in &spec.exceptions {
+                println!("  exception: {e}");
+            }
+            if let Some(s) = &spec.suggestion {
+                println!("  suggests:  {s}");
+            }
+            return Ok(());
+        }
+        return Err(Fail(format!(
+            "unknown lint rule `{rule}` (rules: {})",
+            linter.rule_ids().join(", ")
+        )));
+    };
+    println!("{} — {}\n", ex.id, ex.reason);
+    println!("{}\n", ex.text);
+    println!("Suggested rewrite: {}", ex.suggestion);
+    if !linter.rule_ids().contains(&ex.id.as_str()) {
+        println!("\n(disabled in this config: [lint] disable)");
+    }
+    let entries = corpus::embedded().map_err(|e| Fail(format!("the lint corpus: {e}")))?;
+    let label = corpus::LABELS
+        .iter()
+        .find(|(_, r)| *r == ex.id)
+        .map(|(l, _)| *l)
+        .unwrap_or("");
+    let builtin = Linter::shared().map_err(|e| Fail(e.to_string()))?;
+    let mut flagged: Vec<(&corpus::Entry, crate::domain::lint::Warning)> = Vec::new();
+    let mut fine: Vec<&corpus::Entry> = Vec::new();
+    let mut shortest: Vec<&corpus::Entry> =
+        entries.iter().filter(|e| e.text.len() <= 240).collect();
+    shortest.sort_by_key(|e| (e.text.len(), e.id.clone()));
+    let mut orgs = std::collections::BTreeSet::new();
+    for e in &shortest {
+        let warnings = builtin.with_own_names(&e.own_names()).lint_text(&e.text);
+        let hit = warnings.into_iter().find(|w| w.rule == ex.id);
+        match hit {
+            Some(w) if e.has(label) && flagged.len() < 4 && orgs.insert(e.org.clone()) => {
+                flagged.push((e, w));
+            }
+            None if !e.breaks()
+                && fine.len() < 3
+                && e.note.as_deref().is_some_and(|n| note_is_about(n, label)) =>
+            {
+                fine.push(e);
+            }
+            _ => {}
+        }
+    }
+    println!("\nReal updates it warns on (tests/data/status-updates/corpus.toml):");
+    for (e, w) in &flagged {
+        println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
+        println!("  warns on: {:?}", w.excerpt);
+        if let Some(s) = &w.suggestion {
+            println!("  suggests: {s}");
+        }
+    }
+    if !fine.is_empty() {
+        println!("\nReal updates it leaves alone, by the doctrine:");
+        for e in &fine {
+            println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
+            if let Some(n) = &e.note {
+                println!("  why: {n}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a corpus note explains a decision about `label`.
+fn note_is_about(note: &str, label: &str) -> bool {
+    let keys: &[&str] = match label {
+        "eta" => &["next-update", "past", "vague", "shortly", "update promise"],
+        "cause" => &[
+            "no cause",
+            "not named",
+            "names no cause",
+            "condition",
+            "symptom",
+        ],
+        "blame" => &[
+            "not blame",
+            "working with",
+            "region",
+            "integration",
+            "product",
+        ],
+        _ => &[],
+    };
+    keys.iter().any(|k| note.contains(k))
 }

@@ -11,7 +11,7 @@ use super::diagnostic::{
 };
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
-use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::lint::{LintConfigError, RuleSpec};
 use crate::domain::template::{Template, TemplateKind, TemplateSpec};
 use crate::domain::{duration, text};
 use jiff::SignedDuration;
@@ -50,7 +50,7 @@ pub const ROSTER_KEYS: &[&str] = &["span_of_control"];
 /// Keys of `[templates]`.
 pub const TEMPLATES_KEYS: &[&str] = &["sitrep", "status"];
 /// Keys of `[lint]`.
-pub const LINT_KEYS: &[&str] = &["disable", "rules"];
+pub const LINT_KEYS: &[&str] = &["disable", "rules", "third_parties", "own_names"];
 /// Keys of a `[[people]]` entry.
 pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"];
 /// Keys of `[sync]`.
@@ -583,6 +583,20 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
+                "third_parties" | "own_names" => {
+                    let Some(items) = self.array(&key_path, value, "an array of names") else {
+                        continue;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(name) = self.string(&format!("{key_path}[{i}]"), item) {
+                            if field == "third_parties" {
+                                self.view.lint.third_parties.push(name.to_string());
+                            } else {
+                                self.view.lint.own_names.push(name.to_string());
+                            }
+                        }
+                    }
+                }
                 "rules" => {
                     let expected = "an array of tables ([[lint.rules]])";
                     let Some(items) = self.array(&key_path, value, expected) else {
@@ -604,7 +618,18 @@ impl<'a> Checker<'a> {
             }
         }
         let lint = self.view.lint.clone();
-        if let Err(e) = Linter::with_overrides(&lint.rules, &lint.disable) {
+        // Nothing overridden: the built-in rules are valid (tested) and are not compiled here,
+        // so that loading the configuration never builds the linter. Overrides are compiled
+        // (with the built-in rules) to report their mistakes; the result is kept for
+        // `Config::linter`.
+        if lint.rules.is_empty()
+            && lint.disable.is_empty()
+            && lint.third_parties.is_empty()
+            && lint.own_names.is_empty()
+        {
+            return;
+        }
+        if let Err(e) = super::linter_for(&lint) {
             let rule_index = |id: &str| lint.rules.iter().rposition(|r| r.id == id);
             let key_path = match &e {
                 LintConfigError::UnknownRule(id) => lint
@@ -612,6 +637,17 @@ impl<'a> Checker<'a> {
                     .iter()
                     .position(|d| d == id)
                     .map(|i| format!("lint.disable[{i}]")),
+                LintConfigError::BadThirdParty(name) => lint
+                    .third_parties
+                    .iter()
+                    .position(|n| n == name)
+                    .map(|i| format!("lint.third_parties[{i}]"))
+                    .or_else(|| {
+                        lint.own_names
+                            .iter()
+                            .position(|n| n == name)
+                            .map(|i| format!("lint.own_names[{i}]"))
+                    }),
                 LintConfigError::BadRegex { rule, .. }
                 | LintConfigError::UnknownDefinition { rule, .. }
                 | LintConfigError::NoPatterns(rule)

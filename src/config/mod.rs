@@ -19,7 +19,7 @@ pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
 pub use secret::{SECRET_KEYS, SecretError, SecretRef};
 
-use crate::domain::lint::{LintConfigError, Linter, RuleSpec};
+use crate::domain::lint::{LintConfigError, LintOptions, Linter, RuleSpec};
 use crate::domain::policy::{DEFAULT_SPAN_OF_CONTROL, Policy};
 use crate::domain::template::{Template, TemplateError, TemplateKind};
 use serde::{Deserialize, Serialize};
@@ -125,6 +125,10 @@ pub struct RotationConfig {
 pub struct LintSettings {
     pub disable: Vec<String>,
     pub rules: Vec<RuleSpec>,
+    /// More third parties the `blame` rule knows by name (beyond assets/lint/third-parties.txt).
+    pub third_parties: Vec<String>,
+    /// Your own company's names: never taken for a third party ("Acme is investigating").
+    pub own_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +216,42 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "commandpost")
 }
 
+static LINTER_BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many times this process compiled lint rules (tests check the start path builds none).
+pub fn linter_builds() -> usize {
+    LINTER_BUILDS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The linter for `lint`, built on first use and kept for the life of the process (one entry
+/// per distinct `[lint]`; a process rarely sees more than one). Nothing on the start path
+/// calls this: commands that never lint never build it, and the cockpit warms it on a
+/// background thread after its first frame.
+pub fn linter_for(lint: &LintSettings) -> Result<Linter, LintConfigError> {
+    type Built = (LintSettings, Result<Linter, LintConfigError>);
+    use std::sync::atomic::Ordering;
+    static BUILT: std::sync::Mutex<Vec<Built>> = std::sync::Mutex::new(Vec::new());
+    // Held while building: a second caller waits for the first build instead of repeating it.
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, l)) = built.iter().find(|(k, _)| k == lint) {
+        return l.clone();
+    }
+    LINTER_BUILDS.fetch_add(1, Ordering::Relaxed);
+    let l = Linter::with_options(&LintOptions {
+        extra: &lint.rules,
+        disabled: &lint.disable,
+        third_parties: &lint.third_parties,
+        own_names: &lint.own_names,
+    });
+    if built.len() >= 4 {
+        let _evicted = built.remove(0);
+    }
+    built.push((lint.clone(), l.clone()));
+    l
+}
+
 /// The path diagnostics name for the embedded default.
 pub const EMBEDDED_PATH: &str = "<embedded default>";
 
@@ -256,9 +296,11 @@ impl Config {
         )
     }
 
-    /// The built-in lint rules with `[lint]` applied.
+    /// The built-in lint rules with `[lint]` applied. Compiling them is the costly part of
+    /// the linter, so it happens once per distinct `[lint]` (see [`linter_for`]): the first
+    /// caller builds, later ones (and concurrent ones, which wait) get a cheap clone.
     pub fn linter(&self) -> Result<Linter, LintConfigError> {
-        Linter::with_overrides(&self.lint.rules, &self.lint.disable)
+        linter_for(&self.lint)
     }
 
     /// Parses a configuration text. Any error gives [`ConfigError::Invalid`] with every
@@ -288,7 +330,8 @@ impl Config {
         let path = match (explicit, default_path) {
             (Some(p), _) => p,
             (None, Some(p)) if p.exists() => p,
-            _ => return Config::load_text_with(DEFAULT_TOML, Path::new(EMBEDDED_PATH), extra),
+            // The embedded default is `Config::default()` (a test checks it): no parsing.
+            _ => return Ok((Config::default(), Vec::new())),
         };
         let text = crate::files::read_text(path, crate::files::MAX_CONFIG, "configuration file")?;
         Config::load_text_with(&text, path, extra)

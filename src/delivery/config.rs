@@ -359,10 +359,28 @@ impl BackendConfig {
     /// resolves secrets (that happens when the backend is built) and never quotes them.
     pub fn validate(&self) -> Result<(), Vec<ConfigIssue>> {
         let mut issues: Vec<ConfigIssue> = Vec::new();
-        let kind = self.kind;
         if self.name.trim().is_empty() {
             issues.push(("name", "must not be empty".into()));
         }
+        self.check_keys(&mut issues);
+        self.check_sends(&mut issues);
+        self.check_values(&mut issues);
+        if self.kind == BackendKind::Email {
+            self.check_email(&mut issues);
+        }
+        if self.kind == BackendKind::Ntfy && self.password.is_some() && self.username.is_none() {
+            issues.push(("username", "password given without username".into()));
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(issues)
+        }
+    }
+
+    /// Keys the kind requires but are missing, and keys it does not use.
+    fn check_keys(&self, issues: &mut Vec<ConfigIssue>) {
+        let kind = self.kind;
         let (required, optional) = kind.keys();
         let present = self.present_keys();
         for key in required {
@@ -375,24 +393,33 @@ impl BackendConfig {
                 issues.push((key, format!("not used by kind {kind}")));
             }
         }
-        if let Some(sends) = &self.sends {
-            if sends.is_empty() {
-                issues.push(("sends", "is empty: this backend would never be used".into()));
-            }
-            for k in sends {
-                if !kind.supported_kinds().contains(k) {
-                    let ok: Vec<&str> = kind.supported_kinds().iter().map(|k| k.as_str()).collect();
-                    issues.push((
-                        "sends",
-                        format!("kind {kind} cannot send {k} (only {})", ok.join(", ")),
-                    ));
-                }
+    }
+
+    /// `sends`: not empty, and only message kinds this backend kind can carry.
+    fn check_sends(&self, issues: &mut Vec<ConfigIssue>) {
+        let Some(sends) = &self.sends else {
+            return;
+        };
+        let kind = self.kind;
+        if sends.is_empty() {
+            issues.push(("sends", "is empty: this backend would never be used".into()));
+        }
+        for k in sends {
+            if !kind.supported_kinds().contains(k) {
+                let ok: Vec<&str> = kind.supported_kinds().iter().map(|k| k.as_str()).collect();
+                issues.push((
+                    "sends",
+                    format!("kind {kind} cannot send {k} (only {})", ok.join(", ")),
+                ));
             }
         }
+    }
+
+    /// Values that are not secrets, checked now as the backend will read them.
+    fn check_values(&self, issues: &mut Vec<ConfigIssue>) {
         if let Err(e) = self.timeout() {
             issues.push(("timeout", e));
         }
-        // Values that are not secrets can be checked now, as the backend will read them.
         for (key, understood) in self.understood_urls() {
             if let Err(e) = understood {
                 issues.push((key, e));
@@ -408,32 +435,26 @@ impl BackendConfig {
         {
             issues.push(("argv", "needs at least the program to run".into()));
         }
-        if kind == BackendKind::Email {
-            if self.smtp_url.is_some()
-                && (self.host.is_some() || self.port.is_some() || self.tls.is_some())
-            {
-                issues.push((
-                    "smtp_url",
-                    "give either smtp_url or host/port/tls, not both".into(),
-                ));
-            }
-            if self.smtp_url.is_none() && self.host.is_none() {
-                issues.push(("host", "email needs smtp_url or host".into()));
-            }
-            if self.to.as_ref().is_some_and(|t| t.is_empty()) {
-                issues.push(("to", "needs at least one recipient".into()));
-            }
-            if self.password.is_some() && self.username.is_none() {
-                issues.push(("username", "password given without username".into()));
-            }
+    }
+
+    /// An email backend: one way to reach the server, a recipient, a username with a password.
+    fn check_email(&self, issues: &mut Vec<ConfigIssue>) {
+        if self.smtp_url.is_some()
+            && (self.host.is_some() || self.port.is_some() || self.tls.is_some())
+        {
+            issues.push((
+                "smtp_url",
+                "give either smtp_url or host/port/tls, not both".into(),
+            ));
         }
-        if kind == BackendKind::Ntfy && self.password.is_some() && self.username.is_none() {
+        if self.smtp_url.is_none() && self.host.is_none() {
+            issues.push(("host", "email needs smtp_url or host".into()));
+        }
+        if self.to.as_ref().is_some_and(|t| t.is_empty()) {
+            issues.push(("to", "needs at least one recipient".into()));
+        }
+        if self.password.is_some() && self.username.is_none() {
             issues.push(("username", "password given without username".into()));
-        }
-        if issues.is_empty() {
-            Ok(())
-        } else {
-            Err(issues)
         }
     }
 }

@@ -10,6 +10,7 @@
 //!   problem that starts later (someone crosses 8 hours) shows again;
 //! - a state change clears reviews and snoozes (done by the replay).
 
+use crate::domain::Role;
 use crate::domain::duration::short;
 use crate::domain::event::{LoopQuestion, Payload, Severity};
 use crate::domain::incident::{DomainError, Incident};
@@ -245,32 +246,56 @@ fn last_state_change(inc: &Incident) -> Timestamp {
     inc.state_changes.last().map_or(inc.opened_at, |c| c.at)
 }
 
+/// Anyone (the IC included) with more than `span_of_control` people reporting directly (see
+/// [`crate::domain::reporting`]), and groups without a lead: the IC first, then group by group.
 fn support(inc: &Incident, policy: &Policy) -> Vec<Finding> {
+    use crate::domain::reporting::supervisors;
     let limit = policy.span_of_control;
+    let sups = supervisors(inc);
+    let over = |name: &str| {
+        sups.iter()
+            .find(|s| s.name == name && s.reports.len() > limit)
+    };
     let mut out = Vec::new();
+    if let Some(ic) = inc.ic()
+        && let Some(s) = over(&ic.name)
+    {
+        out.push(Finding {
+            status: Status::Due,
+            text: format!(
+                "IC {} has {} people reporting directly (limit {limit}): form operations \
+                 groups, each with its own lead",
+                s.name,
+                s.reports.len()
+            ),
+            // The span last grew when the latest of them came on duty: a review before that
+            // does not cover it.
+            since: s.grew_at(inc),
+        });
+    }
+    let mut told: Vec<&str> = inc.ic().map(|h| h.name.as_str()).into_iter().collect();
     for g in inc.groups.values() {
-        let lead = inc
-            .holder(&crate::domain::Role::OpsLead(g.name.clone()))
-            .map(|h| h.name.as_str());
-        let reports = g
-            .members
-            .iter()
-            .filter(|m| Some(m.as_str()) != lead)
-            .count();
-        match lead {
+        match inc.holder(&Role::OpsLead(g.name.clone())) {
             None if !g.members.is_empty() => out.push(Finding {
                 status: Status::Due,
                 text: format!("ops:{} has no lead", g.name),
                 since: Some(g.formed_at),
             }),
-            Some(_) if reports > limit => out.push(Finding {
-                status: Status::Due,
-                text: format!(
-                    "ops:{} has {} people under one lead (limit {limit})",
-                    g.name, reports
-                ),
-                since: None,
-            }),
+            Some(lead) if !told.contains(&lead.name.as_str()) => {
+                if let Some(s) = over(&lead.name) {
+                    told.push(&lead.name);
+                    out.push(Finding {
+                        status: Status::Due,
+                        text: format!(
+                            "ops:{} has {} people under one lead (limit {limit}): split it \
+                             into smaller groups",
+                            g.name,
+                            s.reports.len()
+                        ),
+                        since: s.grew_at(inc),
+                    });
+                }
+            }
             _ => {}
         }
     }
@@ -790,6 +815,102 @@ mod tests {
         );
         let r = row(&b.inc(), 13, LoopQuestion::Impact);
         assert_eq!(r.status, Status::Due, "{}", r.reason);
+    }
+
+    fn join(b: &mut B, min: i64, name: &str, group: Option<&str>) {
+        b.at(
+            min,
+            Payload::PersonJoined {
+                name: name.into(),
+                handle: None,
+                contact: None,
+                team: None,
+                group: group.map(str::to_string),
+            },
+        );
+    }
+
+    /// Issue 16: 50 responders on duty and no operations group all report to the IC; that is
+    /// flagged like an overloaded group lead, with what to do about it.
+    #[test]
+    fn span_of_control_counts_the_ics_direct_reports_too() {
+        let mut b = B::new();
+        for i in 0..50 {
+            join(&mut b, 1, &format!("R{i}"), None);
+        }
+        let r = row(&b.inc(), 5, LoopQuestion::Support);
+        assert_eq!(r.status, Status::Due, "{}", r.reason);
+        assert_eq!(
+            r.reason,
+            "IC Alice has 50 people reporting directly (limit 7): form operations groups, \
+             each with its own lead"
+        );
+        // A review covers it until someone else reports to the IC.
+        b.at(
+            6,
+            Payload::QuestionReviewed {
+                question: LoopQuestion::Support,
+            },
+        );
+        assert_eq!(row(&b.inc(), 7, LoopQuestion::Support).status, Status::Ok);
+        join(&mut b, 8, "R50", None);
+        let r = row(&b.inc(), 9, LoopQuestion::Support);
+        assert_eq!(r.status, Status::Due, "{}", r.reason);
+        assert!(
+            r.reason.starts_with("IC Alice has 51 people"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn groups_with_leads_take_people_off_the_ics_span() {
+        let mut b = B::new();
+        for i in 0..6 {
+            join(&mut b, 1, &format!("D{i}"), Some("database"));
+            join(&mut b, 1, &format!("N{i}"), Some("network"));
+        }
+        for (g, lead) in [("database", "D0"), ("network", "N0")] {
+            b.at(
+                2,
+                Payload::RoleHandedOff {
+                    role: Role::OpsLead(g.into()),
+                    from: None,
+                    to: lead.into(),
+                },
+            );
+        }
+        b.at(
+            2,
+            Payload::RoleHandedOff {
+                role: Role::Comms,
+                from: None,
+                to: "Cam".into(),
+            },
+        );
+        join(&mut b, 3, "Loose", None);
+        let inc = b.inc();
+        let sups = crate::domain::reporting::supervisors(&inc);
+        let got: Vec<(&str, Vec<&str>)> = sups
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    s.reports.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Alice", vec!["Cam", "D0", "N0", "Loose"]),
+                ("D0", vec!["D1", "D2", "D3", "D4", "D5"]),
+                ("N0", vec!["N1", "N2", "N3", "N4", "N5"]),
+            ]
+        );
+        // Within the limit everywhere: only a human can say whether groups need support.
+        let r = row(&inc, 5, LoopQuestion::Support);
+        assert_eq!(r.status, Status::Unknown, "{}", r.reason);
     }
 
     #[test]

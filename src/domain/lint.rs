@@ -1,29 +1,54 @@
 //! The status-update linter (doctrine section 6).
 //!
 //! A public status update SHOULD NOT give an explicit ETA for the fix, presume the root cause, or
-//! shift blame, and it should tell customers how to work around the problem. This module checks a
-//! text against rules loaded from `assets/lint/rules.toml` (embedded at build time), plus the
-//! structural `missing-workaround` rule for status updates.
+//! shift blame, and it should tell customers how to work around the problem. The three built-in
+//! rules (`eta`, `root-cause`, `blame`) are detectors in code (`lint/detect.rs`) checked against
+//! real public status-page updates (`tests/data/status-updates/corpus.toml`); their ids, reasons,
+//! suggested rewrites and explanations are in `assets/lint/rules.toml` (embedded at build time),
+//! the third parties known by name in `assets/lint/third-parties.txt`. Rules added in config are
+//! regexes, as before; the structural `missing-workaround` rule checks status updates.
 //!
 //! Pure: no IO, no clock. Warnings never block; the caller decides what to do with them.
 //!
-//! Rule semantics, in short (the rules file documents them in full):
+//! Cost: building a `Linter` parses two small embedded files (once per process) and compiles only
+//! rules from config. The built-in detectors are compiled on the first lint (or
+//! [`Linter::warm_up`]), once per process, and shared by every `Linter`; [`Linter::shared`] is a
+//! ready-made linter with the built-in rules.
+//!
+//! Custom rule semantics, in short:
 //! - every pattern is case-insensitive; `{{name}}` expands a named fragment from `[definitions]`;
 //!   `\b` is an ASCII word boundary (keeps the fast regex engines usable on non-ASCII text);
 //! - a pattern hit is dropped when an exception of the same rule matches a span overlapping it;
 //! - overlapping hits of one rule are merged into one warning;
 //! - `applies_to = "text"` rules run on any text, `"status"` rules on status updates only.
 
+mod detect;
+mod text;
+
+pub mod corpus;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
+use detect::{Engine, Hit, Kind};
+use text::Prepared;
+
 /// The embedded built-in rules.
 const BUILTIN_RULES: &str = include_str!("../../assets/lint/rules.toml");
+
+/// The embedded list of third parties known by name.
+const THIRD_PARTIES: &str = include_str!("../../assets/lint/third-parties.txt");
+
+/// Ids of the built-in rules.
+pub const ETA: &str = "eta";
+pub const ROOT_CAUSE: &str = "root-cause";
+pub const BLAME: &str = "blame";
 
 /// Id of the structural rule warning on an empty workaround while the stage is not resolved.
 pub const MISSING_WORKAROUND: &str = "missing-workaround";
@@ -110,6 +135,9 @@ pub struct RuleSpec {
     pub exceptions: Vec<String>,
     #[serde(default)]
     pub applies_to: AppliesTo,
+    /// A rewrite to suggest with each warning (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 /// Which text a warning's span points into.
@@ -138,6 +166,9 @@ pub struct Warning {
     /// The text of the span.
     pub excerpt: String,
     pub field: Field,
+    /// A rewrite that follows the doctrine, e.g. `Next update by 16:00 UTC.` for an ETA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 /// Invalid rules (built-in or from config).
@@ -161,6 +192,8 @@ pub enum LintConfigError {
     DuplicateRule(String),
     #[error("cannot disable unknown lint rule `{0}`")]
     UnknownRule(String),
+    #[error("lint: third party name `{0}` is empty or not plain text")]
+    BadThirdParty(String),
 }
 
 /// The rules file.
@@ -170,9 +203,19 @@ struct RulesFile {
     #[serde(default)]
     definitions: BTreeMap<String, String>,
     #[serde(default)]
-    rule: Vec<RuleSpec>,
+    builtin: Vec<BuiltinSpec>,
     #[serde(default)]
     structural: Vec<StructuralSpec>,
+}
+
+/// A built-in rule as described in `assets/lint/rules.toml`.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+struct BuiltinSpec {
+    id: String,
+    reason: String,
+    suggestion: String,
+    explain: String,
 }
 
 #[derive(Deserialize)]
@@ -189,11 +232,106 @@ struct CompiledRule {
     patterns: Vec<Regex>,
     exceptions: Vec<Regex>,
     applies_to: AppliesTo,
+    suggestion: Option<String>,
 }
 
-/// Compiled lint rules.
+/// The parsed rules file and the third-party list, parsed once per process.
+struct Builtins {
+    file: RulesFile,
+    third_parties: Vec<String>,
+}
+
+static BUILTINS: LazyLock<Result<Builtins, LintConfigError>> = LazyLock::new(|| {
+    let file: RulesFile =
+        toml::from_str(BUILTIN_RULES).map_err(|e| LintConfigError::Builtin(e.to_string()))?;
+    for id in [ETA, ROOT_CAUSE, BLAME] {
+        if !file.builtin.iter().any(|b| b.id == id) {
+            return Err(LintConfigError::Builtin(format!("no built-in rule `{id}`")));
+        }
+    }
+    Ok(Builtins {
+        file,
+        third_parties: parse_name_list(THIRD_PARTIES),
+    })
+});
+
+/// The detectors, compiled on first use (not when a `Linter` is built) and then kept.
+#[derive(Debug)]
+struct LazyEngine {
+    names: Vec<String>,
+    cell: OnceLock<Option<Engine>>,
+}
+
+impl LazyEngine {
+    fn new(names: Vec<String>) -> LazyEngine {
+        LazyEngine {
+            names,
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The compiled detectors; `None` only if the built-in patterns do not compile (a bug that
+    /// the unit tests catch): then the built-in rules stay silent.
+    fn get(&self) -> Option<&Engine> {
+        self.cell
+            .get_or_init(|| Engine::new(&self.names).ok())
+            .as_ref()
+    }
+}
+
+/// The detectors for the built-in third-party list, shared by every `Linter` of the process.
+static ENGINE: LazyLock<Arc<LazyEngine>> = LazyLock::new(|| {
+    let names = BUILTINS
+        .as_ref()
+        .map(|b| b.third_parties.clone())
+        .unwrap_or_default();
+    Arc::new(LazyEngine::new(names))
+});
+
+static SHARED: LazyLock<Result<Linter, LintConfigError>> = LazyLock::new(Linter::builtin);
+
+/// Names from a list file: one a line, `#` starts a comment, lower case.
+fn parse_name_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// What to build a [`Linter`] from, beyond the built-in rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions<'a> {
+    /// Extra rules (`[[lint.rules]]`).
+    pub extra: &'a [RuleSpec],
+    /// Rule ids to disable (`[lint] disable`).
+    pub disabled: &'a [String],
+    /// More third parties the `blame` rule knows by name (`[lint] third_parties`).
+    pub third_parties: &'a [String],
+    /// The writer's own names (`[lint] own_names`): never taken for a third party.
+    pub own_names: &'a [String],
+}
+
+/// One enabled built-in rule.
+#[derive(Debug, Clone)]
+struct BuiltinRule {
+    kind: Kind,
+    id: &'static str,
+    reason: String,
+    suggestion: String,
+}
+
+/// Compiled lint rules. Cheap to clone (the built-in detectors are shared).
 #[derive(Debug, Clone)]
 pub struct Linter {
+    builtins: Vec<BuiltinRule>,
+    engine: Arc<LazyEngine>,
+    own_names: Vec<String>,
     rules: Vec<CompiledRule>,
     /// Reason of the enabled `missing-workaround` rule.
     missing_workaround: Option<String>,
@@ -201,10 +339,27 @@ pub struct Linter {
     ids: Vec<String>,
 }
 
+/// What a built-in rule looks for, for `lint --explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub id: String,
+    pub reason: String,
+    /// Several lines.
+    pub text: String,
+    /// The suggestion template (`{time}`, `{party}` are filled in per warning).
+    pub suggestion: String,
+}
+
 impl Linter {
     /// The built-in rules, all enabled.
     pub fn builtin() -> Result<Linter, LintConfigError> {
-        Linter::with_overrides(&[], &[])
+        Linter::with_options(&LintOptions::default())
+    }
+
+    /// A linter with the built-in rules, built once per process and shared: the cheap handle
+    /// for callers that do not apply `[lint]` config.
+    pub fn shared() -> Result<&'static Linter, LintConfigError> {
+        SHARED.as_ref().map_err(Clone::clone)
     }
 
     /// The built-in rules plus `extra`, minus the rules whose id is in `disabled`.
@@ -215,13 +370,28 @@ impl Linter {
         extra: &[RuleSpec],
         disabled: &[String],
     ) -> Result<Linter, LintConfigError> {
-        let file: RulesFile =
-            toml::from_str(BUILTIN_RULES).map_err(|e| LintConfigError::Builtin(e.to_string()))?;
+        Linter::with_options(&LintOptions {
+            extra,
+            disabled,
+            ..LintOptions::default()
+        })
+    }
+
+    /// The built-in rules with `[lint]` config applied (see [`LintOptions`]).
+    pub fn with_options(options: &LintOptions<'_>) -> Result<Linter, LintConfigError> {
+        let builtins = BUILTINS.as_ref().map_err(Clone::clone)?;
+        let file = &builtins.file;
+        let LintOptions {
+            extra,
+            disabled,
+            third_parties,
+            own_names,
+        } = *options;
 
         let mut all_ids: Vec<&str> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
         let ids_in_order = file
-            .rule
+            .builtin
             .iter()
             .map(|r| r.id.as_str())
             .chain(file.structural.iter().map(|s| s.id.as_str()))
@@ -248,9 +418,45 @@ impl Linter {
         }
         let is_enabled = |id: &str| !disabled.iter().any(|d| d == id);
 
-        // Every rule is compiled, enabled or not, so a bad config is reported either way.
+        let mut enabled_builtins = Vec::new();
+        for b in &file.builtin {
+            let (kind, id) = match b.id.as_str() {
+                ETA => (Kind::Eta, ETA),
+                ROOT_CAUSE => (Kind::Cause, ROOT_CAUSE),
+                BLAME => (Kind::Blame, BLAME),
+                other => {
+                    return Err(LintConfigError::Builtin(format!(
+                        "unknown built-in rule `{other}`"
+                    )));
+                }
+            };
+            if is_enabled(id) {
+                enabled_builtins.push(BuiltinRule {
+                    kind,
+                    id,
+                    reason: b.reason.clone(),
+                    suggestion: b.suggestion.clone(),
+                });
+            }
+        }
+        for name in third_parties.iter().chain(own_names) {
+            let plain = name.trim();
+            if plain.is_empty() || plain.chars().any(char::is_control) {
+                return Err(LintConfigError::BadThirdParty(name.clone()));
+            }
+        }
+        let engine = if third_parties.is_empty() {
+            ENGINE.clone()
+        } else {
+            let mut names = builtins.third_parties.clone();
+            names.extend(third_parties.iter().map(|n| n.trim().to_lowercase()));
+            Arc::new(LazyEngine::new(names))
+        };
+
+        // Every rule from config is compiled, enabled or not, so a bad config is reported either
+        // way.
         let mut rules = Vec::new();
-        for spec in file.rule.iter().chain(extra) {
+        for spec in extra {
             let compiled = compile_rule(spec, &file.definitions)?;
             if is_enabled(&spec.id) {
                 rules.push(compiled);
@@ -267,15 +473,50 @@ impl Linter {
             .map(str::to_string)
             .collect();
         Ok(Linter {
+            builtins: enabled_builtins,
+            engine,
+            own_names: own_names.iter().map(|n| n.trim().to_lowercase()).collect(),
             rules,
             missing_workaround,
             ids,
         })
     }
 
+    /// The same rules, with these names taken for the writer's own (never a third party).
+    pub fn with_own_names(&self, names: &[String]) -> Linter {
+        let mut linter = self.clone();
+        linter.own_names = names.iter().map(|n| n.trim().to_lowercase()).collect();
+        linter
+    }
+
+    /// What a built-in rule looks for (`lint --explain`); `None` for other ids.
+    pub fn explain(id: &str) -> Option<Explanation> {
+        let builtins = BUILTINS.as_ref().ok()?;
+        let b = builtins.file.builtin.iter().find(|b| b.id == id)?;
+        Some(Explanation {
+            id: b.id.clone(),
+            reason: b.reason.clone(),
+            text: b.explain.trim().to_string(),
+            suggestion: b.suggestion.clone(),
+        })
+    }
+
+    /// Compiles the built-in detectors now if they are not yet (they are compiled on the first
+    /// lint otherwise): for a caller that wants its first lint to be fast, e.g. from a
+    /// background thread at start.
+    pub fn warm_up(&self) {
+        let _ = self.engine.get();
+    }
+
+    /// Ids of the built-in rules, in file order.
+    pub fn builtin_ids() -> Vec<&'static str> {
+        vec![ETA, ROOT_CAUSE, BLAME]
+    }
+
     /// Lints any text with the `applies_to = "text"` rules (not the status-only ones).
     pub fn lint_text(&self, text: &str) -> Vec<Warning> {
         let mut out = Vec::new();
+        self.scan_builtins(text, Field::Text, &mut out);
         for rule in self
             .rules
             .iter()
@@ -291,6 +532,8 @@ impl Linter {
     /// `missing-workaround` rule. Sorted by field (message, workaround, structural), then by span.
     pub fn lint_status(&self, stage: Stage, message: &str, workaround: &str) -> Vec<Warning> {
         let mut out = Vec::new();
+        self.scan_builtins(message, Field::Message, &mut out);
+        self.scan_builtins(workaround, Field::Workaround, &mut out);
         for rule in &self.rules {
             scan(rule, message, Field::Message, &mut out);
             scan(rule, workaround, Field::Workaround, &mut out);
@@ -305,6 +548,7 @@ impl Linter {
                 span: 0..0,
                 excerpt: String::new(),
                 field: Field::Structural,
+                suggestion: None,
             });
         }
         sort(&mut out);
@@ -314,6 +558,88 @@ impl Linter {
     /// Ids of the enabled rules: built-in ones in file order, then those from config.
     pub fn rule_ids(&self) -> Vec<&str> {
         self.ids.iter().map(String::as_str).collect()
+    }
+
+    /// Runs the enabled built-in detectors over one text, appending their warnings.
+    fn scan_builtins(&self, text: &str, field: Field, out: &mut Vec<Warning>) {
+        if self.builtins.is_empty() || text.trim().is_empty() {
+            return;
+        }
+        let Some(engine) = self.engine.get() else {
+            return;
+        };
+        let prepared = Prepared::new(text);
+        let hits = engine.detect(&prepared, &self.own_names);
+        for rule in &self.builtins {
+            let mut mine: Vec<&Hit> = hits.iter().filter(|h| h.kind == rule.kind).collect();
+            mine.sort_by_key(|h| (h.span.start, h.span.end));
+            let mut merged: Vec<(Range<usize>, Option<Range<usize>>)> = Vec::new();
+            for hit in mine {
+                match merged.last_mut() {
+                    Some((last, _)) if hit.span.start < last.end => {
+                        last.end = last.end.max(hit.span.end);
+                    }
+                    _ => merged.push((hit.span.clone(), hit.detail.clone())),
+                }
+            }
+            for (span, detail) in merged {
+                let span = trim_span(text, prepared.original(span));
+                if span.is_empty() {
+                    continue;
+                }
+                let detail = detail
+                    .map(|d| prepared.original(d))
+                    .and_then(|d| text.get(d))
+                    .map(|d| d.trim().to_string());
+                out.push(Warning {
+                    rule: rule.id.to_string(),
+                    reason: rule.reason.clone(),
+                    excerpt: text.get(span.clone()).unwrap_or_default().to_string(),
+                    span,
+                    field,
+                    suggestion: Some(suggest(rule, detail.as_deref())),
+                });
+            }
+        }
+    }
+}
+
+/// The suggested rewrite of a built-in rule's warning.
+fn suggest(rule: &BuiltinRule, detail: Option<&str>) -> String {
+    match rule.kind {
+        Kind::Eta => {
+            let time = detail.unwrap_or("");
+            let is_clock = time.chars().any(|c| c.is_ascii_digit())
+                && (time.contains(':')
+                    || time.to_ascii_lowercase().contains("utc")
+                    || time.to_ascii_lowercase().contains("am")
+                    || time.to_ascii_lowercase().contains("pm")
+                    || time.chars().filter(char::is_ascii_digit).count() >= 3);
+            let is_duration = !is_clock
+                && ["minute", "min", "hour", "hr", "day", "week", "the hour"]
+                    .iter()
+                    .any(|u| time.to_ascii_lowercase().contains(u))
+                && !time.to_ascii_lowercase().contains("end of");
+            if is_clock {
+                rule.suggestion.replace("{time}", time)
+            } else if is_duration {
+                let d = time
+                    .trim_start_matches(|c: char| c == '~' || c.is_whitespace())
+                    .to_string();
+                format!("Next update in {d}.")
+            } else {
+                rule.suggestion.replace("{time}", "15:30 UTC")
+            }
+        }
+        Kind::Blame => {
+            let party = detail
+                .filter(|p| !p.is_empty())
+                .unwrap_or("our provider")
+                .trim_end_matches("'s")
+                .trim_end_matches("’s");
+            rule.suggestion.replace("{party}", party)
+        }
+        Kind::Cause => rule.suggestion.clone(),
     }
 }
 
@@ -364,6 +690,7 @@ fn scan(rule: &CompiledRule, text: &str, field: Field, out: &mut Vec<Warning>) {
         excerpt: text.get(span.clone()).unwrap_or_default().to_string(),
         span,
         field,
+        suggestion: rule.suggestion.clone(),
     }));
 }
 
@@ -406,6 +733,7 @@ fn compile_rule(
         patterns: compile_all(&spec.patterns)?,
         exceptions: compile_all(&spec.exceptions)?,
         applies_to: spec.applies_to,
+        suggestion: spec.suggestion.clone(),
     })
 }
 
@@ -549,6 +877,13 @@ mod tests {
         let text = " é ";
         assert_eq!(trim_span(text, 0..text.len()), 1..3);
         assert_eq!(trim_span(text, 0..1), 1..1);
+    }
+
+    #[test]
+    fn builtin_detectors_compile() {
+        let builtins = BUILTINS.as_ref().unwrap();
+        assert!(Engine::new(&builtins.third_parties).is_ok());
+        assert!(ENGINE.get().is_some());
     }
 
     #[test]

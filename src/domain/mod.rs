@@ -13,6 +13,7 @@ pub mod merge;
 pub mod outbound;
 pub mod policy;
 pub mod replicated;
+pub mod reporting;
 pub mod role;
 pub mod sitrep;
 pub mod status;

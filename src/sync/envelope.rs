@@ -445,6 +445,34 @@ pub fn canonical(v: &Value) -> bool {
     }
 }
 
+/// The configured Matrix backends that post to the incident's own room (by room id or by
+/// the alias it was attached with). The room's notices already carry announcements,
+/// sitreps and status updates, so these backends are left out for those kinds: one message
+/// in the room, not two.
+pub fn backends_in_room(
+    backends: &[crate::delivery::BackendConfig],
+    room_id: &str,
+    alias: Option<&str>,
+) -> Vec<String> {
+    backends
+        .iter()
+        .filter(|b| b.kind == crate::delivery::BackendKind::Matrix)
+        .filter(|b| {
+            b.room
+                .as_deref()
+                .and_then(|r| crate::delivery::endpoint::matrix_room(r).ok())
+                .is_some_and(|r| r == room_id || Some(r.as_str()) == alias)
+        })
+        .map(|b| b.name.clone())
+        .collect()
+}
+
+/// Message kinds the room's own notices carry (see [`backends_in_room`]).
+pub fn carried_by_notices(kind: crate::domain::outbound::MessageKind) -> bool {
+    use crate::domain::outbound::MessageKind as K;
+    matches!(kind, K::Announcement | K::Sitrep | K::Status)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -18,6 +18,8 @@
 //!
 //! The transport:
 //!
+//! - [`account`]: the Matrix account (`[sync]` or the login kept by `sync login`, mode 0600).
+//! - [`follow`]: a cockpit's follower thread (parked `/sync`, push when nudged).
 //! - [`link`]: push/pull between a replica and the room (order, batching, 429, backoff, gaps).
 //! - [`matrix`]: the Matrix client-server API client (HTTP only).
 //! - [`envelope`]: room event content for the transport (batches, notices, parts of oversized
@@ -25,8 +27,11 @@
 //!
 //! Interface summary: `/work/notes/sync-interface.md`.
 
+pub mod account;
 pub mod envelope;
+pub mod follow;
 pub mod ingest;
+pub mod journaled;
 pub mod link;
 pub mod matrix;
 pub mod room;

@@ -1,0 +1,467 @@
+//! The journal-backed side of the link: own events above the sidecar's watermark go out in
+//! batches (readable notices for what people read), room events come in through the
+//! replica's idempotent ingest, people's `@all:` commands are recorded once, redactions are
+//! kept in the sidecar. The in-flight batch is written to the sidecar before its PUT, so a
+//! restart after kill -9 re-sends the same transaction id: one room event.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::envelope::{self, Incoming, Outgoing};
+use super::ingest::{self, Arrival};
+use super::link::{self, Outbound, Received};
+use super::matrix::RoomEvent;
+use super::sidecar::{self, InFlight, Redaction, Sidecar};
+use super::wire::WireEvent;
+use crate::domain::event::Event;
+use crate::domain::identity::Origin;
+use crate::domain::policy::KnownPerson;
+use crate::journal::{Journal, Store};
+
+/// One incident's journal and sidecar, as the link sees them.
+pub struct Journaled {
+    pub store: Store,
+    pub id: String,
+    pub home: Origin,
+    journal: Journal,
+    /// Every event of the journal, in journal order.
+    events: Vec<Event>,
+    pub sidecar: Sidecar,
+    sidecar_path: PathBuf,
+    people: Vec<KnownPerson>,
+    actor: String,
+    /// Events appended since [`Journaled::take_new`] (received or recorded here).
+    new: Vec<Event>,
+    /// This journal lacks own events the room holds (restored from an old backup): nothing
+    /// is published until that is sorted out.
+    pub own_missing: Vec<u64>,
+    /// Why the last ingest refused some events.
+    pub refused: Vec<String>,
+    parts: envelope::Parts,
+}
+
+fn s<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+impl Journaled {
+    /// Opens incident `id` of `store` for syncing.
+    pub fn open(
+        store: &Store,
+        id: &str,
+        people: Vec<KnownPerson>,
+        actor: &str,
+    ) -> Result<Journaled, String> {
+        let home = store.ensure_origin().map_err(s)?;
+        let opened = Journal::open(&store.journal_path(id)).map_err(s)?;
+        let sidecar_path = store.sidecar_path(id);
+        let (mut sidecar, warning) =
+            Sidecar::load(&sidecar_path, Some(home.as_str())).map_err(s)?;
+        if let Some(w) = warning {
+            tracing::warn!("{w}");
+        }
+        sidecar.origin = Some(home.as_str().to_string());
+        Ok(Journaled {
+            store: store.clone(),
+            id: id.to_string(),
+            home,
+            journal: opened.journal,
+            events: opened.events,
+            sidecar,
+            sidecar_path,
+            people,
+            actor: actor.to_string(),
+            new: Vec::new(),
+            own_missing: Vec::new(),
+            refused: Vec::new(),
+            parts: envelope::Parts::default(),
+        })
+    }
+
+    /// Whether the incident is attached to a room.
+    pub fn room_id(&self) -> Option<&str> {
+        self.sidecar.room_id.as_deref()
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn save(&self) -> Result<(), String> {
+        self.sidecar.save(&self.sidecar_path).map_err(s)
+    }
+
+    /// Reads what other writers appended to the journal.
+    pub fn refresh(&mut self) -> Result<(), String> {
+        let got = self.journal.poll().map_err(s)?;
+        self.events.extend(got);
+        Ok(())
+    }
+
+    /// Events appended since the last call (for a cockpit to show).
+    pub fn take_new(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.new)
+    }
+
+    /// Records a contact with the homeserver (`sync status` says live or offline from it).
+    pub fn contact(&mut self, result: Result<(), &str>) {
+        let now = Timestamp::now();
+        match result {
+            Ok(()) => self.sidecar.contact.ok_at = Some(now),
+            Err(e) => {
+                self.sidecar.contact.error_at = Some(now);
+                self.sidecar.contact.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Own events the room does not hold yet, ready for the envelope.
+    fn pending(&self) -> Result<Vec<Outgoing>, String> {
+        let wires = ingest::unsent(&self.events, &self.home, self.sidecar.watermark).map_err(s)?;
+        let notices: std::collections::HashMap<u64, envelope::Notice> = self
+            .events
+            .iter()
+            .filter(|e| e.is_local() && e.seq > self.sidecar.watermark)
+            .filter_map(|e| envelope::notice_for(&e.payload).map(|n| (e.seq, n)))
+            .collect();
+        wires
+            .into_iter()
+            .map(|w| {
+                let line = serde_json::to_string(&w).map_err(s)?;
+                Ok(Outgoing {
+                    oseq: w.oseq,
+                    notice: notices.get(&w.oseq).cloned(),
+                    line,
+                })
+            })
+            .collect()
+    }
+
+    fn arrivals(&mut self, lines: Vec<String>, eid: &str) -> Vec<Arrival> {
+        let mut out = Vec::new();
+        for l in lines {
+            match serde_json::from_str::<WireEvent>(&l) {
+                Ok(event) => out.push(Arrival {
+                    event,
+                    eid: Some(eid.to_string()),
+                }),
+                Err(e) => self
+                    .refused
+                    .push(format!("{eid}: an event that does not decode: {e}")),
+            }
+        }
+        out
+    }
+
+    /// Receives one room event.
+    fn receive_one(&mut self, ev: &RoomEvent, got: &mut Received) -> Result<(), String> {
+        let arrivals = match envelope::classify(ev, &self.id) {
+            Incoming::Lines {
+                event_id, lines, ..
+            } => self.arrivals(lines, &event_id),
+            Incoming::Part {
+                event_id,
+                origin,
+                oseq,
+                index,
+                total,
+                text,
+                ..
+            } => match self.parts.add(&origin, oseq, index, total, text) {
+                Some(line) => self.arrivals(vec![line], &event_id),
+                None => Vec::new(),
+            },
+            Incoming::Human {
+                event_id,
+                sender,
+                body,
+                ..
+            } => {
+                let msgtype = ev
+                    .content
+                    .get("msgtype")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                let text = super::room::RoomText {
+                    event_id: &event_id,
+                    sender: &sender,
+                    msgtype,
+                    body: &body,
+                };
+                let inc = self.store.replay(&self.events).map_err(s)?;
+                if let Some(p) = super::room::translate(&text, &self.people, &inc) {
+                    let appended = self
+                        .journal
+                        .append(&self.actor, Timestamp::now(), p)
+                        .map_err(s)?;
+                    got.new_events += 1;
+                    self.events.extend(appended.iter().cloned());
+                    self.new.extend(appended);
+                }
+                Vec::new()
+            }
+            Incoming::Redaction {
+                sender, redacts, ..
+            } => {
+                if !self.sidecar.redactions.iter().any(|x| x.eid == redacts) {
+                    self.sidecar.redactions.push(Redaction {
+                        eid: redacts,
+                        by: sender,
+                        at: Timestamp::now(),
+                    });
+                }
+                Vec::new()
+            }
+            Incoming::Redacted { event_id, sender } => {
+                if !self.sidecar.redactions.iter().any(|x| x.eid == event_id) {
+                    self.sidecar.redactions.push(Redaction {
+                        eid: event_id,
+                        by: sender,
+                        at: Timestamp::now(),
+                    });
+                }
+                Vec::new()
+            }
+            Incoming::Encrypted { event_id } => {
+                self.refused.push(format!(
+                    "the room was made end-to-end encrypted ({event_id}): commandpost stops publishing"
+                ));
+                Vec::new()
+            }
+            Incoming::Ignored => Vec::new(),
+        };
+        if arrivals.is_empty() {
+            return Ok(());
+        }
+        let res = ingest::ingest(&mut self.journal, &self.home, &arrivals).map_err(s)?;
+        self.own_missing.extend(res.own_missing.iter().copied());
+        self.refused.extend(res.refused.iter().cloned());
+        got.new_events += res.appended.len();
+        got.duplicates += res.duplicates + res.own;
+        if let Some(last) = res.appended.last() {
+            self.sidecar.last_received = Some(sidecar::Received {
+                at: Timestamp::now(),
+                origin: last.origin_or(self.home.as_str()).to_string(),
+                oseq: last.oseq(),
+                actor: last.actor.clone(),
+                kind: last.payload.kind(),
+                eid: Some(ev.event_id.clone()),
+            });
+        }
+        self.events.extend(res.foreign.iter().cloned());
+        self.events.extend(res.appended.iter().cloned());
+        self.new.extend(res.foreign);
+        self.new.extend(res.appended);
+        Ok(())
+    }
+
+    /// Whether the room turned encrypted (nothing more is published then).
+    pub fn encrypted(&self) -> bool {
+        self.refused
+            .iter()
+            .any(|r| r.contains("end-to-end encrypted"))
+    }
+}
+
+impl link::Replica for Journaled {
+    fn next_outbound(&mut self) -> Result<Option<Outbound>, String> {
+        self.refresh()?;
+        if !self.own_missing.is_empty() {
+            return Err(format!(
+                "this journal lacks own events {:?} that the room holds (restored from an older \
+                 copy?): nothing is published until the journal is complete",
+                self.own_missing
+            ));
+        }
+        if self.encrypted() {
+            return Err(
+                "the room is end-to-end encrypted now: commandpost does not publish to it".into(),
+            );
+        }
+        let pending = self.pending()?;
+        let mut from = 0;
+        let mut max = usize::MAX;
+        let mut txn = None;
+        if let Some(f) = self.sidecar.in_flight.clone() {
+            // The same events again, under the same txnId: one room event after a crash.
+            if let Some(i) = pending.iter().position(|o| o.oseq == f.first)
+                && pending.iter().any(|o| o.oseq == f.last)
+            {
+                from = i;
+                max = pending[i..].iter().take_while(|o| o.oseq <= f.last).count();
+                txn = Some(f.txn);
+            } else {
+                self.sidecar.in_flight = None;
+            }
+        }
+        let Some(b) = envelope::next_batch(&self.id, self.home.as_str(), &pending[from..], max, 0)
+        else {
+            return Ok(None);
+        };
+        if b.part.is_some() {
+            return Err(format!(
+                "event {} is larger than one room event (~64 KB): it cannot be sent yet",
+                b.first
+            ));
+        }
+        let out = Outbound {
+            first: b.first,
+            last: b.last,
+            count: b.count,
+            event_type: b.event_type.to_string(),
+            txn_id: txn.unwrap_or(b.txn_id),
+            content: b.content,
+        };
+        self.sidecar.in_flight = Some(InFlight {
+            first: out.first,
+            last: out.last,
+            txn: out.txn_id.clone(),
+        });
+        self.save()?;
+        Ok(Some(out))
+    }
+
+    fn delivered(&mut self, out: &Outbound, _event_id: &str) -> Result<(), String> {
+        self.sidecar.acknowledge(out.last);
+        self.sidecar.in_flight = None;
+        self.contact(Ok(()));
+        self.save()
+    }
+
+    fn refused(&mut self, _out: &Outbound) -> Result<(), String> {
+        self.sidecar.in_flight = None;
+        self.save()
+    }
+
+    fn unsent(&self) -> usize {
+        ingest::unsent_count(&self.events, self.sidecar.watermark)
+    }
+
+    fn receive(&mut self, events: &[RoomEvent]) -> Result<Received, String> {
+        let mut got = Received::default();
+        for ev in events {
+            self.receive_one(ev, &mut got)?;
+        }
+        Ok(got)
+    }
+
+    fn cursor(&self) -> Option<String> {
+        self.sidecar.since.clone()
+    }
+
+    fn set_cursor(&mut self, next_batch: &str) -> Result<(), String> {
+        self.sidecar.since = Some(next_batch.to_string());
+        self.contact(Ok(()));
+        self.save()
+    }
+}
+
+/// Room events collected by a late joiner before its journal exists.
+#[derive(Default)]
+pub struct Collect {
+    pub events: Vec<RoomEvent>,
+    pub cursor: Option<String>,
+}
+
+impl link::Replica for Collect {
+    fn next_outbound(&mut self) -> Result<Option<Outbound>, String> {
+        Ok(None)
+    }
+    fn delivered(&mut self, _: &Outbound, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn refused(&mut self, _: &Outbound) -> Result<(), String> {
+        Ok(())
+    }
+    fn unsent(&self) -> usize {
+        0
+    }
+    fn receive(&mut self, events: &[RoomEvent]) -> Result<Received, String> {
+        self.events.extend(events.iter().cloned());
+        Ok(Received {
+            new_events: events.len(),
+            duplicates: 0,
+        })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.cursor.clone()
+    }
+    fn set_cursor(&mut self, next_batch: &str) -> Result<(), String> {
+        self.cursor = Some(next_batch.to_string());
+        Ok(())
+    }
+}
+
+impl Collect {
+    /// The replicated events of `incident` (or, with `None`, of the one incident the room
+    /// carries) as arrivals, and the redactions seen.
+    pub fn arrivals(&self, incident: Option<&str>) -> (Vec<Arrival>, Vec<String>) {
+        let mut out = Vec::new();
+        let mut notes = Vec::new();
+        let mut parts = envelope::Parts::default();
+        let incident = incident.map(str::to_string).or_else(|| self.incident());
+        let Some(incident) = incident else {
+            return (out, notes);
+        };
+        for ev in &self.events {
+            let (eid, lines) = match envelope::classify(ev, &incident) {
+                Incoming::Lines {
+                    event_id, lines, ..
+                } => (event_id, lines),
+                Incoming::Part {
+                    event_id,
+                    origin,
+                    oseq,
+                    index,
+                    total,
+                    text,
+                    ..
+                } => match parts.add(&origin, oseq, index, total, text) {
+                    Some(l) => (event_id, vec![l]),
+                    None => continue,
+                },
+                Incoming::Redacted { event_id, sender } => {
+                    notes.push(format!(
+                        "{sender} redacted event {event_id} in the room: what it carried is not readable from the room"
+                    ));
+                    continue;
+                }
+                _ => continue,
+            };
+            for l in lines {
+                match serde_json::from_str::<WireEvent>(&l) {
+                    Ok(event) => out.push(Arrival {
+                        event,
+                        eid: Some(eid.clone()),
+                    }),
+                    Err(e) => notes.push(format!("{eid}: an event that does not decode: {e}")),
+                }
+            }
+        }
+        (out, notes)
+    }
+
+    /// The incident the room's machine events are about (the first one seen).
+    pub fn incident(&self) -> Option<String> {
+        self.events.iter().find_map(|e| {
+            e.content
+                .get(envelope::KEY)
+                .and_then(|m| m.get("incident"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        })
+    }
+}
+
+impl super::follow::Followed for Journaled {
+    fn take_new(&mut self) -> Vec<Event> {
+        Journaled::take_new(self)
+    }
+    fn contact(&mut self, result: Result<(), &str>) {
+        Journaled::contact(self, result);
+    }
+    fn persist(&mut self) -> Result<(), String> {
+        self.save()
+    }
+}

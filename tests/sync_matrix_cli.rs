@@ -1,0 +1,378 @@
+//! Two machines, one incident, through a real Synapse on 127.0.0.1: two data dirs with two
+//! Matrix users and the real binary. `sync login`, `attach`, `join`, hand-offs seen on the
+//! other machine, room commands typed by people, an encrypted and a history-hidden room
+//! refused, offline commands queued and sent later, a late join of 2,000 events, and a crash
+//! between a send and its acknowledgement.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli_common;
+mod synapse_common;
+
+use cli_common::cp;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use synapse_common::*;
+
+/// One machine: a data dir with a config naming the homeserver and the people.
+struct Machine {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    actor: String,
+}
+
+impl Machine {
+    fn new(s: &Synapse, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        let mut text = format!("[sync]\nhomeserver = \"{}\"\n", s.base);
+        if let Some(t) = token {
+            let tf = dir.path().join("token");
+            std::fs::write(&tf, t).unwrap();
+            text.push_str(&format!("access_token = \"file:{}\"\n", tf.display()));
+        }
+        for (name, mxid) in people {
+            text.push_str(&format!(
+                "[[people]]\nname = \"{name}\"\nmatrix = \"{mxid}\"\n"
+            ));
+        }
+        std::fs::write(&config, text).unwrap();
+        Machine {
+            dir,
+            config,
+            actor: actor.to_string(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cmd(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        cp(self.path())
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--as")
+            .arg(&self.actor)
+            .args(args)
+            .assert()
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let out = self.cmd(args).get_output().clone();
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(out.status.success(), "{args:?} failed:\n{o}\n{e}");
+        (o, e)
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).get_output().clone();
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn show(&self) -> Value {
+        let (o, _) = self.ok(&["show", "--json"]);
+        serde_json::from_str(&o).unwrap()
+    }
+}
+
+/// The state both machines must agree on (`show --json` minus what is per machine).
+fn state(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("last_seq");
+    }
+    v
+}
+
+fn note_texts(v: &Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn ic(v: &Value) -> String {
+    let roles = &v["roles"];
+    // `roles` is a map or a list of holders depending on the version: find IC either way.
+    if let Some(h) = roles.get("ic") {
+        return h["name"].as_str().unwrap_or_default().to_string();
+    }
+    if let Some(list) = roles.as_array() {
+        for r in list {
+            if r["role"] == "ic" {
+                return r["holder"]["name"]
+                    .as_str()
+                    .or(r["name"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        }
+    }
+    panic!("no IC in {roles}")
+}
+
+#[test]
+fn login_attach_join_and_a_hand_off_on_a_shows_on_b() {
+    let Some(s) = shared("login_attach_join_and_a_hand_off_on_a_shows_on_b") else {
+        return;
+    };
+    let (alice_id, alice_tok) = s.register("alice-cli");
+    let (bob_id, bob_tok) = s.register("bob-cli");
+    let (mallory_id, mallory_tok) = s.register("mallory-cli");
+    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
+    let room = s.create_room(&alice_tok, "inc-cli", vec![]);
+    s.join(&bob_tok, &room);
+    s.join(&mallory_tok, &room);
+
+    // A logs in with a password (kept, mode 0600, never printed); B uses a token file.
+    let a = Machine::new(s, "alice", &people, None);
+    let pw = a.path().join("pw");
+    std::fs::write(&pw, password("alice-cli")).unwrap();
+    let (out, err) = a.ok(&[
+        "sync",
+        "login",
+        "--homeserver",
+        &s.base,
+        "--user",
+        "alice-cli",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert!(out.contains("logged in as @alice-cli:localhost"), "{out}");
+    assert!(!out.contains(&password("alice-cli")) && !err.contains(&password("alice-cli")));
+    let creds = std::fs::read_to_string(a.path().join("sync/credentials.json")).unwrap();
+    assert!(!out.contains(&creds), "the token is never printed");
+    let b = Machine::new(s, "bob", &people, Some(&bob_tok));
+
+    let (id, _) = a.ok(&["new", "API errors in EU"]);
+    let id = id.trim().to_string();
+    a.ok(&["note", "checked the load balancer"]);
+    let (out, _) = a.ok(&["sync", "attach", "#inc-cli:localhost"]);
+    assert!(out.contains("attached"), "{out}");
+    let (out, _) = b.ok(&["sync", "join", "#inc-cli:localhost"]);
+    assert!(out.contains(&id), "{out}");
+    assert_eq!(state(&a.show()), state(&b.show()));
+
+    // A hand-off made on A is on B at B's next command.
+    a.ok(&["handoff", "ic", "bob"]);
+    assert_eq!(ic(&b.show()), "bob");
+    assert_eq!(state(&a.show()), state(&b.show()));
+
+    // Room commands: a member who is not the IC is rejected on both machines; the IC's
+    // mapped user moves the role on both.
+    s.say(&mallory_tok, &room, "@all: IC -> Mallory");
+    assert_eq!(ic(&a.show()), "bob");
+    assert_eq!(ic(&b.show()), "bob");
+    let (st, _) = b.ok(&["sync", "status"]);
+    assert!(st.to_lowercase().contains("reject"), "{st}");
+    let _ = mallory_id;
+    s.say(&bob_tok, &room, "@all: IC -> Carol");
+    assert_eq!(ic(&b.show()), "Carol");
+    assert_eq!(ic(&a.show()), "Carol");
+    assert_eq!(state(&a.show()), state(&b.show()));
+
+    // The room shows the hand-off once, as a readable notice.
+    let notices: Vec<String> = s
+        .room_events(&alice_tok, &room)
+        .iter()
+        .filter(|e| e["content"]["msgtype"] == "m.notice")
+        .map(|e| {
+            e["content"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        notices.iter().filter(|b| b.contains("IC -> bob")).count(),
+        1,
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn encrypted_and_history_hidden_rooms_are_refused_by_attach_and_join() {
+    let Some(s) = shared("encrypted_and_history_hidden_rooms_are_refused_by_attach_and_join")
+    else {
+        return;
+    };
+    let (_, tok) = s.register("carol-cli");
+    s.create_room(
+        &tok,
+        "enc-cli",
+        vec![json!({"type": "m.room.encryption", "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"}})],
+    );
+    s.create_room(
+        &tok,
+        "hid-cli",
+        vec![json!({"type": "m.room.history_visibility", "state_key": "",
+                    "content": {"history_visibility": "joined"}})],
+    );
+    let m = Machine::new(s, "carol", &[], Some(&tok));
+    m.ok(&["new", "DB failover"]);
+    let e = m.fails(&["sync", "attach", "#enc-cli:localhost"]);
+    assert!(e.contains("end-to-end encrypted"), "{e}");
+    let e = m.fails(&["sync", "join", "#enc-cli:localhost"]);
+    assert!(e.contains("end-to-end encrypted"), "{e}");
+    let e = m.fails(&["sync", "attach", "#hid-cli:localhost"]);
+    assert!(
+        e.contains("history visibility") && e.contains("\"shared\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn offline_commands_say_queued_and_their_events_arrive_later_once() {
+    let Some(venv) = test_venv("offline_commands_say_queued_and_their_events_arrive_later_once")
+    else {
+        return;
+    };
+    let hs = tempfile::tempdir().unwrap();
+    let mut s = Synapse::start_in(&venv, hs.path(), Limits::Raised);
+    let (a_id, a_tok) = s.register("alice-off");
+    let (b_id, b_tok) = s.register("bob-off");
+    let room = s.create_room(&a_tok, "inc-off", vec![]);
+    s.join(&b_tok, &room);
+    let people = [("alice", a_id.as_str()), ("bob", b_id.as_str())];
+    let a = Machine::new(&s, "alice", &people, Some(&a_tok));
+    let b = Machine::new(&s, "bob", &people, Some(&b_tok));
+    a.ok(&["new", "Payments down"]);
+    a.ok(&["sync", "attach", &room]);
+    b.ok(&["sync", "join", &room]);
+
+    s.stop();
+    for i in 0..20 {
+        let (_, err) = a.ok(&["note", &format!("offline note {i}")]);
+        assert!(err.contains("queued, offline"), "{err}");
+    }
+    s.start();
+    // A's next command sends the queued events; B's next command receives them.
+    a.ok(&["show"]);
+    let shown = b.show();
+    assert_eq!(state(&a.show()), state(&shown));
+    let texts = note_texts(&shown);
+    let offline: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.starts_with("offline note"))
+        .collect();
+    let expected: Vec<String> = (0..20).map(|i| format!("offline note {i}")).collect();
+    assert_eq!(
+        offline,
+        expected.iter().collect::<Vec<_>>(),
+        "each once, in order"
+    );
+}
+
+#[test]
+fn a_late_join_of_2000_events_rebuilds_the_same_state() {
+    let Some(s) = shared("a_late_join_of_2000_events_rebuilds_the_same_state") else {
+        return;
+    };
+    let (_, a_tok) = s.register("alice-2k");
+    let (_, b_tok) = s.register("bob-2k");
+    let room = s.create_room(&a_tok, "inc-2k", vec![]);
+    let a = Machine::new(s, "alice", &[], Some(&a_tok));
+    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let (id, _) = a.ok(&["new", "Late join"]);
+    let store = commandpost::journal::Store::new(a.path());
+    let (mut j, _, _) = store.open_replayed(id.trim()).unwrap();
+    for i in 0..2000 {
+        j.append(
+            "alice",
+            jiff::Timestamp::now(),
+            commandpost::domain::event::Payload::NoteAdded {
+                text: format!("note {i}"),
+            },
+        )
+        .unwrap();
+    }
+    a.ok(&["--wait", "120s", "sync", "attach", &room]);
+    s.join(&b_tok, &room);
+    b.ok(&["sync", "join", "#inc-2k:localhost"]);
+    assert_eq!(state(&a.show()), state(&b.show()));
+    assert_eq!(b.show()["notes"].as_array().unwrap().len(), 2000);
+}
+
+#[test]
+fn a_crash_between_send_and_ack_leaves_one_room_event_and_one_line_per_journal() {
+    use commandpost::sync::journaled::Journaled;
+    use commandpost::sync::link::{Backoff, Link, Replica};
+    let Some(s) = shared("a_crash_between_send_and_ack_leaves_one_room_event") else {
+        return;
+    };
+    let (_, a_tok) = s.register("alice-k9");
+    let (_, b_tok) = s.register("bob-k9");
+    let room = s.create_room(&a_tok, "inc-k9", vec![]);
+    s.join(&b_tok, &room);
+    let a = Machine::new(s, "alice", &[], Some(&a_tok));
+    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let (id, _) = a.ok(&["new", "Crash"]);
+    a.ok(&["sync", "attach", &room]);
+    b.ok(&["sync", "join", &room]);
+    a.ok(&["--wait", "0s", "note", "before the crash"]);
+    // The note may have been sent by the command; make one that is not: append directly.
+    let store = commandpost::journal::Store::new(a.path());
+    let (mut j, _, _) = store.open_replayed(id.trim()).unwrap();
+    j.append(
+        "alice",
+        jiff::Timestamp::now(),
+        commandpost::domain::event::Payload::NoteAdded {
+            text: "sent, never acknowledged".into(),
+        },
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = commandpost::sync::matrix::Client::new(
+        commandpost::delivery::http::build_client().unwrap(),
+        commandpost::sync::matrix::parse_homeserver(&s.base).unwrap(),
+        secrecy::SecretString::from(a_tok.clone()),
+    );
+    // What the cockpit does up to the PUT, then kill -9: the in-flight batch is on disk.
+    {
+        let mut r = Journaled::open(&store, id.trim(), vec![], "alice").unwrap();
+        let out = r.next_outbound().unwrap().unwrap();
+        rt.block_on(client.send(&room, &out.event_type, &out.txn_id, &out.content))
+            .unwrap();
+    }
+    // Restart: the same batch goes again with the same txnId.
+    let r = std::sync::Mutex::new(Journaled::open(&store, id.trim(), vec![], "alice").unwrap());
+    let link = Link::new(client, &room);
+    let p = rt.block_on(link.push(
+        &r,
+        tokio::time::Instant::now() + std::time::Duration::from_secs(10),
+        &mut Backoff::default(),
+    ));
+    assert_eq!(p.left, 0, "{:?}", p.stopped);
+    let carrying: usize = s
+        .room_events(&a_tok, &room)
+        .iter()
+        .filter(|e| {
+            e["content"]["org.commandpost"]["events"]
+                .as_array()
+                .is_some_and(|l| {
+                    l.iter()
+                        .any(|x| x.as_str().unwrap_or("").contains("never acknowledged"))
+                })
+        })
+        .count();
+    assert_eq!(carrying, 1, "one room event");
+    for m in [&a, &b] {
+        assert_eq!(
+            note_texts(&m.show())
+                .iter()
+                .filter(|t| *t == "sent, never acknowledged")
+                .count(),
+            1
+        );
+    }
+}
