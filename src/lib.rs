@@ -11,6 +11,7 @@ pub mod files;
 pub mod journal;
 pub mod logging;
 pub mod sandbox;
+pub mod shell;
 pub mod sync;
 pub mod term;
 pub mod ui;

@@ -4,7 +4,7 @@
 //! as `file:line:col: message`. Rendering goes through the same templates and domain functions
 //! as the cockpit ([`sitrep::compose`], [`status::compose`]).
 
-use super::commands::{Ctx, Fail, clock, open, read};
+use super::ctx::{Ctx, Fail, clock, open, read};
 use crate::config::line_col;
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
@@ -230,8 +230,12 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     let (version, rendered) = (*version, rendered.clone());
     super::out::line(format!("{rendered}\n"));
     super::out::line(format!("sitrep v{version} sent"));
-    let msg = crate::delivery::setup::sitrep_message(&inc, version, &rendered);
-    super::deliver::send(ctx, &inc.id, vec![msg], None)
+    let msgs = events
+        .last()
+        .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
+        .into_iter()
+        .collect();
+    super::deliver::send(ctx, &inc.id, msgs, None)
 }
 
 fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
@@ -381,7 +385,11 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     for w in status::lint(&linter, &fields) {
         super::out::err(format!("warning: {}", status_warning(&fields, &w)));
     }
-    let msg = crate::delivery::setup::status_message(&inc, &fields, &rendered);
+    let msgs = events
+        .last()
+        .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
+        .into_iter()
+        .collect();
     super::out::line(format!("{rendered}\n"));
     match fields.next_update_at {
         Some(t) => super::out::line(format!(
@@ -391,7 +399,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         )),
         None => super::out::line(format!("status update posted ({})", fields.stage)),
     }
-    super::deliver::send(ctx, &inc.id, vec![msg], None)
+    super::deliver::send(ctx, &inc.id, msgs, None)
 }
 
 /// `message:1:27: eta: reason: "excerpt"`, or `missing-workaround: reason`.
@@ -481,22 +489,22 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
     let linter = ctx.config.linter().map_err(|e| Fail(e.to_string()))?;
     let Some(ex) = Linter::explain(rule) else {
         if rule == MISSING_WORKAROUND {
-            println!(
+            super::out::line(format!(
                 "{MISSING_WORKAROUND}: warns on a public status update whose workaround is empty \
                  while the stage is not `resolved`: tell customers what they can do meanwhile."
-            );
+            ));
             return Ok(());
         }
         if let Some(spec) = ctx.config.lint.rules.iter().find(|r| r.id == rule) {
-            println!("{}: {} (a rule from config)", spec.id, spec.reason);
+            super::out::line(format!("{}: {} (a rule from config)", spec.id, spec.reason));
             for p in &spec.patterns {
-                println!("  pattern:   {p}");
+                super::out::line(format!("  pattern:   {p}"));
             }
             for e in &spec.exceptions {
-                println!("  exception: {e}");
+                super::out::line(format!("  exception: {e}"));
             }
             if let Some(s) = &spec.suggestion {
-                println!("  suggests:  {s}");
+                super::out::line(format!("  suggests:  {s}"));
             }
             return Ok(());
         }
@@ -505,11 +513,11 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
             linter.rule_ids().join(", ")
         )));
     };
-    println!("{} — {}\n", ex.id, ex.reason);
-    println!("{}\n", ex.text);
-    println!("Suggested rewrite: {}", ex.suggestion);
+    super::out::line(format!("{} — {}\n", ex.id, ex.reason));
+    super::out::line(format!("{}\n", ex.text));
+    super::out::line(format!("Suggested rewrite: {}", ex.suggestion));
     if !linter.rule_ids().contains(&ex.id.as_str()) {
-        println!("\n(disabled in this config: [lint] disable)");
+        super::out::line("\n(disabled in this config: [lint] disable)");
     }
     let entries = corpus::embedded().map_err(|e| Fail(format!("the lint corpus: {e}")))?;
     let label = corpus::LABELS
@@ -540,20 +548,20 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
             _ => {}
         }
     }
-    println!("\nReal updates it warns on (tests/data/status-updates/corpus.toml):");
+    super::out::line("\nReal updates it warns on (tests/data/status-updates/corpus.toml):");
     for (e, w) in &flagged {
-        println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
-        println!("  warns on: {:?}", w.excerpt);
+        super::out::line(format!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim()));
+        super::out::line(format!("  warns on: {:?}", w.excerpt));
         if let Some(s) = &w.suggestion {
-            println!("  suggests: {s}");
+            super::out::line(format!("  suggests: {s}"));
         }
     }
     if !fine.is_empty() {
-        println!("\nReal updates it leaves alone, by the doctrine:");
+        super::out::line("\nReal updates it leaves alone, by the doctrine:");
         for e in &fine {
-            println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
+            super::out::line(format!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim()));
             if let Some(n) = &e.note {
-                println!("  why: {n}");
+                super::out::line(format!("  why: {n}"));
             }
         }
     }
