@@ -207,8 +207,14 @@ fn the_cockpit_draws_no_control_or_bidi_character() {
     );
     let m = ui_common::model(s.events.clone(), "alice");
     for (w, h) in [(120, 40), (80, 24), (200, 60)] {
-        let t = ui_common::draw(&m, commandpost::ui::Theme::colored(), w, h);
-        let buf = t.backend().buffer();
+        // As the cockpit's screen draws: through the terminal backend's filter.
+        let mut t = ratatui::Terminal::new(commandpost::term::Scrubbed(
+            ratatui::backend::TestBackend::new(w, h),
+        ))
+        .unwrap();
+        let theme = commandpost::ui::Theme::colored();
+        t.draw(|f| commandpost::ui::render(&m, &theme, f)).unwrap();
+        let buf = t.backend().inner().buffer();
         let mut shown = String::new();
         for cell in &buf.content {
             assert_eq!(raw(cell.symbol()), None, "{w}x{h}: {:?}", cell.symbol());

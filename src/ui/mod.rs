@@ -29,28 +29,9 @@ pub fn render(m: &Model, theme: &Theme, frame: &mut ratatui::Frame) {
     draw(m, theme, frame.buffer_mut());
 }
 
-/// Draws the whole cockpit into a buffer (the area is the screen). Every cell then goes
-/// through the one sanitiser: whatever a widget let through, no control or bidi character
-/// reaches the terminal.
+/// Draws the whole cockpit into a buffer (the area is the screen). What reaches the terminal
+/// then goes through the one sanitiser ([`crate::term::Scrubbed`]).
 pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
-    draw_regions(m, theme, f);
-    scrub(f);
-}
-
-/// Blanks every cell whose symbol holds an unsafe character ([`crate::domain::text::is_unsafe`]).
-fn scrub(f: &mut Buffer) {
-    for cell in &mut f.content {
-        if cell.symbol().chars().any(crate::domain::text::is_unsafe) {
-            let kept: String = crate::domain::text::safe(cell.symbol())
-                .chars()
-                .filter(|&c| c != '\n')
-                .collect();
-            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
-        }
-    }
-}
-
-fn draw_regions(m: &Model, theme: &Theme, f: &mut Buffer) {
     let area = f.screen();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, theme, f);
