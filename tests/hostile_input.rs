@@ -195,3 +195,28 @@ fn invalid_utf8_in_config_and_scenario_is_reported_with_line_and_column() {
     assert_ne!(code, Some(0));
     assert!(err.contains("drill.toml:2:3: not valid UTF-8"), "{err}");
 }
+
+/// On main a bad `[keys]` table was reported by `config check`, ignored by headless commands
+/// (which then acted on the incident) and made the cockpit exit without a file or line. Now
+/// every entry point runs the same check and refuses alike, with file:line:col, before acting.
+#[test]
+fn a_bad_keys_table_is_refused_alike_by_every_entry_point() {
+    let d = tempfile::tempdir().unwrap();
+    let id = new_incident(d.path());
+    let before = journal(d.path(), &id);
+    let config = d.path().join("config.toml");
+    std::fs::write(&config, "[roster]\nspan_of_control = 6\n\n[keys]\nhandoff = \"ctrl-\"\n")
+        .unwrap();
+    let cfg = config.to_str().unwrap();
+    for args in [
+        &["--config", cfg, "note", "written with a bad keymap"][..],
+        &["--config", cfg, "show"],
+        &["--config", cfg, "config", "check"],
+    ] {
+        let (code, _, err) = run(d.path(), args);
+        assert_ne!(code, Some(0), "{args:?}");
+        assert!(err.contains("config.toml:5:11:"), "{args:?}: {err}");
+        assert!(err.contains("keys.handoff"), "{args:?}: {err}");
+    }
+    assert_eq!(journal(d.path(), &id), before, "nothing journaled");
+}
