@@ -205,8 +205,11 @@ fn a_bad_keys_table_is_refused_alike_by_every_entry_point() {
     let id = new_incident(d.path());
     let before = journal(d.path(), &id);
     let config = d.path().join("config.toml");
-    std::fs::write(&config, "[roster]\nspan_of_control = 6\n\n[keys]\nhandoff = \"ctrl-\"\n")
-        .unwrap();
+    std::fs::write(
+        &config,
+        "[roster]\nspan_of_control = 6\n\n[keys]\nhandoff = \"ctrl-\"\n",
+    )
+    .unwrap();
     let cfg = config.to_str().unwrap();
     for args in [
         &["--config", cfg, "note", "written with a bad keymap"][..],
