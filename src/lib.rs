@@ -9,6 +9,7 @@ pub mod domain;
 pub mod drill;
 pub mod journal;
 pub mod logging;
+pub mod replay;
 pub mod sync;
 pub mod term;
 pub mod ui;

@@ -13,6 +13,7 @@ use crate::domain::text::clean_name;
 use crate::journal::{Journal, Store, store::record_with};
 use jiff::Timestamp;
 use std::fmt;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 /// A one-line error for the user, with the exit status to use.
@@ -151,12 +152,14 @@ fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
 /// Opens the incident to act on and replays it.
 pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
-    for w in &warnings {
+    let opened = crate::replay::open(&ctx.store, &id)?;
+    for w in &opened.warnings {
         eprintln!("commandpost: warning: {w}");
         tracing::warn!("{w}");
     }
-    Ok((journal, inc))
+    // A writer keeps the snapshot up to date.
+    opened.save_if_long();
+    Ok((opened.journal, opened.state.incident))
 }
 
 /// Reads the incident to act on without changing anything (read-only
@@ -166,15 +169,35 @@ pub(super) fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Inciden
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (events, inc, torn) = ctx.store.read(&id)?;
     if torn {
-        let path = ctx.store.journal_path(&id);
-        eprintln!(
-            "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
-             under way); the next change moves it to {}",
-            path.display(),
-            Journal::torn_path(&path).display()
-        );
+        torn_note(&ctx.store.journal_path(&id));
     }
     Ok((events, inc))
+}
+
+/// Like [`read`] for commands that need the incident alone: from the journal's snapshot when
+/// that one checks out (see `journal::snapshot`), never keeping the events. Writes nothing.
+pub(super) fn read_incident(ctx: &Ctx, allow_closed: bool) -> Result<Incident, Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
+    let path = ctx.store.existing_journal(&id)?;
+    let (read, _, torn) = crate::journal::snapshot::read::<crate::journal::snapshot::IncidentOnly>(
+        &path,
+        &id,
+        &ctx.store.home(),
+    )
+    .map_err(crate::journal::StoreError::from)?;
+    if torn {
+        torn_note(&path);
+    }
+    Ok(read.state.0)
+}
+
+fn torn_note(path: &std::path::Path) {
+    eprintln!(
+        "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
+         under way); the next change moves it to {}",
+        path.display(),
+        Journal::torn_path(path).display()
+    );
 }
 
 /// The clock for journaled changes: read under the journal's lock.
@@ -455,9 +478,13 @@ fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
         incident: Some(id.to_string()),
         ..ctx.clone()
     };
-    let (_events, inc) = read(&ctx, true)?;
+    let inc = read_incident(&ctx, true)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&inc)?);
+        // Streamed: a long incident's JSON is never held whole in memory.
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &inc)?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         print!("{}", super::export::summary(&inc, ctx.now));
     }

@@ -239,6 +239,17 @@ impl OutboxState {
         }
     }
 
+    /// Rebuilds the index by message id, which is not serialised (after deserialising).
+    pub fn reindexed(mut self) -> Self {
+        self.index = self
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.message.id.clone(), i))
+            .collect();
+        self
+    }
+
     fn delivery_mut(&mut self, message: &str, backend: &str) -> Option<&mut Delivery> {
         let i = *self.index.get(message)?;
         self.messages.get_mut(i)?.deliveries.get_mut(backend)
