@@ -113,7 +113,9 @@ def refs(f, s):
     for m in re.finditer(r"\buse\s+([^;]+);", s):
         for p in expand(m.group(1).replace("\n", " ")):
             out.append(resolve(p, base))
-    for m in re.finditer(r"\b((?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+)", s):
+    # Paths in code (`use` trees are expanded above: `crate::app::{a, b}` is a and b).
+    code = re.sub(r"\buse\s+[^;]+;", "", s)
+    for m in re.finditer(r"\b((?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+)", code):
         out.append(resolve(m.group(1).split("::"), base))
     # Child modules used by a bare path (`header::render` in a mod.rs).
     kids = set(re.findall(r"\bmod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;", s))

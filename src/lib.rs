@@ -10,6 +10,7 @@ pub mod drill;
 pub mod journal;
 pub mod logging;
 pub mod replay;
+pub mod shell;
 pub mod sync;
 pub mod term;
 pub mod ui;

@@ -7,7 +7,7 @@
 mod ui_common;
 
 use commandpost::app::composer::{self, Kind};
-use commandpost::app::drafts;
+use commandpost::app::deliveries::OutboxCmd;
 use commandpost::app::intent::{Intent, Tone};
 use commandpost::app::overlay::Overlay;
 use commandpost::app::overlay::compose::Compose;
@@ -19,6 +19,7 @@ use commandpost::domain::checklist::Status as RowStatus;
 use commandpost::domain::event::{FORMAT_VERSION, LoopQuestion, SitrepFields};
 use commandpost::domain::outbound::MessageKind;
 use commandpost::domain::{Event, Payload, Role};
+use commandpost::shell::drafts;
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
@@ -309,7 +310,7 @@ fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
             kind: Kind::Sitrep,
             content: None,
         },
-        Cmd::Send(msg),
+        Cmd::Outbox(OutboxCmd::Send { msg, only: None }),
     ] = cmds.as_slice()
     else {
         panic!("expected the draft deleted and the sitrep queued: {cmds:?}")
@@ -457,7 +458,7 @@ fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
     let p = p.clone();
     let msg = journaled(&m, p);
     let cmds = feed(&mut m, [msg]);
-    let Some(Cmd::Send(msg)) = cmds.last() else {
+    let Some(Cmd::Outbox(OutboxCmd::Send { msg, .. })) = cmds.last() else {
         panic!("{cmds:?}")
     };
     assert_eq!(msg.kind, MessageKind::Status);

@@ -6,7 +6,8 @@
 mod ui_common;
 
 use commandpost::app::cmd::Cmd;
-use commandpost::app::drill::{DrillExit, DrillView, execute};
+use commandpost::app::deliveries::OutboxCmd;
+use commandpost::app::drill::DrillView;
 use commandpost::app::intent::Intent;
 use commandpost::app::keymap::Keymap;
 use commandpost::app::model::Model;
@@ -16,6 +17,7 @@ use commandpost::app::{Msg, update};
 use commandpost::config::Config;
 use commandpost::domain::Payload;
 use commandpost::drill::{DrillClock, DrillSession, Scenario};
+use commandpost::shell::drill::{DrillExit, execute};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
@@ -105,10 +107,13 @@ impl Exec {
                     self.cmds.send(c).unwrap();
                 }
             }
+            let marker =
+                commandpost::delivery::setup::announcement(m.inc.as_ref().unwrap(), "MARKER", "");
             self.cmds
-                .send(Cmd::Announce {
-                    text: "MARKER".into(),
-                })
+                .send(Cmd::Outbox(OutboxCmd::Send {
+                    msg: marker,
+                    only: None,
+                }))
                 .unwrap();
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             loop {
@@ -457,7 +462,7 @@ fn only_drill_backends_are_real_and_drill_keys_remap() {
         table("name = \"practice\"\nkind = \"webhook\"\ndrill = true"),
         table("name = \"status\"\nkind = \"statuspage\"\ndrill = false"),
     ];
-    let real: Vec<&str> = commandpost::app::drill::real_backends(&cfg)
+    let real: Vec<&str> = commandpost::shell::drill::real_backends(&cfg)
         .iter()
         .filter_map(|b| b.get("name").and_then(|v| v.as_str()))
         .collect();

@@ -91,6 +91,22 @@ fn appends(cmds: &[Cmd]) -> Vec<Payload> {
         .collect()
 }
 
+/// The one road to the outbox: an announcement as the cockpit queues it.
+fn announce(m: &Model, text: &str) -> Cmd {
+    Cmd::Outbox(OutboxCmd::Send {
+        msg: commandpost::delivery::setup::announcement(m.inc.as_ref().unwrap(), text, ""),
+        only: None,
+    })
+}
+
+/// The pages among the messages queued.
+fn pages(cmds: &[Cmd]) -> Vec<OutboundMessage> {
+    sends(cmds)
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::Page)
+        .collect()
+}
+
 fn sends(cmds: &[Cmd]) -> Vec<OutboundMessage> {
     cmds.iter()
         .filter_map(|c| match c {
@@ -428,12 +444,7 @@ fn announcements_go_through_the_outbox() {
     let cmds = feed(&mut m, [k('y')]);
     let after = answer(&mut m, cmds);
     // The executor queues it in the outbox (see the e2e tests and the courier test).
-    assert_eq!(
-        after,
-        [Cmd::Announce {
-            text: "@all: Incident Major".into()
-        }]
-    );
+    assert_eq!(after, [announce(&m, "@all: Incident Major")]);
 }
 
 #[test]
@@ -455,13 +466,8 @@ fn resolve_opens_cleanup_resolves_the_page_and_ticks_to_closed() {
     );
     let after = answer(&mut m, cmds);
     // The state change is announced, the page resolved, the cleanup list journaled.
-    assert_eq!(
-        after[0],
-        Cmd::Announce {
-            text: "@all: Incident Resolved".into()
-        }
-    );
-    let msgs = sends(&after);
+    assert_eq!(after[0], announce(&m, "@all: Incident Resolved"));
+    let msgs = pages(&after);
     let heads: Vec<&str> = msgs.iter().map(|m| m.headline.as_str()).collect();
     assert_eq!(heads, ["Page resolved"]);
     assert_eq!(msgs[0].page, Some(PageAction::Resolve));
@@ -523,8 +529,8 @@ fn resolving_without_a_page_sends_no_page_and_uses_configured_items() {
     feed(&mut m, [k('R')]);
     let cmds = feed(&mut m, [k('y')]);
     let after = answer(&mut m, cmds);
-    assert!(sends(&after).is_empty(), "no page to resolve");
-    assert!(matches!(after.as_slice(), [Cmd::Announce { .. }]));
+    assert!(pages(&after).is_empty(), "no page to resolve");
+    assert_eq!(after, [announce(&m, "@all: Incident Resolved")]);
     assert_eq!(
         m.inc.as_ref().unwrap().followup.cleanup.items,
         ["Feature flag off", "Status page closed"]
@@ -785,9 +791,9 @@ fn snapshot_pending_handoff() {
 
 mod courier {
     use super::*;
-    use commandpost::app::deliveries::Courier;
     use commandpost::delivery::outbox::DeliveryStatus;
     use commandpost::journal::Store;
+    use commandpost::shell::courier::Courier;
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
 
@@ -867,7 +873,7 @@ mod courier {
         let mut c = Courier::new(rt.handle().clone(), &cfg, dir.path(), "Alice", tx);
         c.open(&store.journal_path(&id));
         let inc = m.inc.clone().unwrap();
-        let msg = commandpost::app::deliveries::announcement(&inc, "@all: Incident Major", "");
+        let msg = commandpost::delivery::setup::announcement(&inc, "@all: Incident Major", "");
         let done = c.run(OutboxCmd::Send { msg, only: None });
         assert_eq!(
             done,
@@ -948,7 +954,7 @@ mod courier {
         let ob = commandpost::delivery::Outbox::open(&store.journal_path(&id), Vec::new(), "Alice")
             .unwrap();
         let (_, inc) = store.open(&id).unwrap();
-        let msg = commandpost::app::deliveries::announcement(&inc, "@all: Incident Confirmed", "");
+        let msg = commandpost::delivery::setup::announcement(&inc, "@all: Incident Confirmed", "");
         ob.queue_to(msg, vec!["outbox-file".into()]).unwrap();
         drop(ob);
         let (opened, _) = store.open(&id).unwrap();
@@ -1000,7 +1006,7 @@ mod courier {
         assert!(why.starts_with("delivery is off"), "{why}");
         assert!(!why.contains("hooks.slack"), "no secret in {why}");
         let inc = m.inc.clone().unwrap();
-        let msg = commandpost::app::deliveries::announcement(&inc, "@all: Incident Major", "");
+        let msg = commandpost::delivery::setup::announcement(&inc, "@all: Incident Major", "");
         let done = c.run(OutboxCmd::Send { msg, only: None });
         assert_eq!(
             done,

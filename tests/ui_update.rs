@@ -113,11 +113,18 @@ fn handoff_by_keys_is_confirmed_journaled_then_shown_and_announced() {
 
     let msg = journaled(&m, "Alice", p, true);
     let cmds = feed(&mut m, [msg]);
+    // The one road to the outbox, the message built by the one builder.
+    let announce = commandpost::delivery::setup::announcement(
+        m.inc.as_ref().unwrap(),
+        "@all: IC -> Ricardo",
+        "",
+    );
     assert_eq!(
         cmds,
-        vec![Cmd::Announce {
-            text: "@all: IC -> Ricardo".into()
-        }]
+        vec![Cmd::Outbox(commandpost::app::deliveries::OutboxCmd::Send {
+            msg: announce,
+            only: None
+        })]
     );
     assert_eq!(
         m.inc.as_ref().and_then(|i| i.ic()).map(|h| h.name.as_str()),

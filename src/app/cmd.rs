@@ -12,15 +12,6 @@ pub enum Cmd {
     },
     /// Journals a validated change (fsync); answered by `Msg::Journaled`.
     Append(Payload),
-    /// Queues an `@all:` announcement in the delivery outbox (addressed with
-    /// the incident as the executor knows it after the change).
-    Announce {
-        text: String,
-    },
-    /// Queues a message (a sent sitrep, a posted status update) for
-    /// delivery, after its event is journaled. (The delivery branch's
-    /// `Cmd::Outbox(OutboxCmd::Send { msg, only: None })` is the same.)
-    Send(crate::domain::outbound::OutboundMessage),
     /// Writes (`Some`, TOML) or deletes (`None`) a composer's draft in
     /// `<incident dir>/drafts/`.
     Draft {
@@ -36,7 +27,9 @@ pub enum Cmd {
     /// Drill only: score the drill as of now and save the card (then quit).
     DrillEnd,
     Quit,
-    /// Queues, retries or drops an outbound message (`app::deliveries`).
+    /// Queues (announcements, sent sitreps and status updates, pages), retries or drops an
+    /// outbound message: the one road to the outbox. Every message is built by
+    /// `delivery::setup`.
     Outbox(crate::app::deliveries::OutboxCmd),
     /// Drafts the post-mortem from the journal into `<incident dir>/postmortem.md`; local
     /// times in `tz` next to UTC when given. Answered by `Msg::Postmortem`.

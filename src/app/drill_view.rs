@@ -1,20 +1,12 @@
 //! The drill as the model sees it: the drill clock and what the screen shows. (What the
-//! drill keys do is in `app::drill`; the drill's executor in `app::drill::execute`.)
+//! drill keys do is in `app::drill`; the drill's effects in `shell::drill`.)
 
 use crate::app::flash::Flash;
 use crate::domain::duration::short;
 use crate::drill::clock::add;
-use crate::drill::{DrillClock, DrillSession, Scenario};
+use crate::drill::{DrillClock, DrillSession};
 use jiff::{SignedDuration, Timestamp};
 use std::path::PathBuf;
-
-/// What `commandpost drill <scenario> [--speed N]` asks the cockpit for.
-#[derive(Debug, Clone)]
-pub struct DrillOptions {
-    pub scenario: Scenario,
-    /// 1 to 60 times real time.
-    pub speed: u32,
-}
 
 /// The drill as the model sees it.
 #[derive(Debug, Clone, PartialEq)]

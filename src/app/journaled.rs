@@ -5,7 +5,7 @@
 //! writer's answers.
 
 use crate::app::cmd::Cmd;
-use crate::app::deliveries::{self, OutboxCmd, OutboxMsg};
+use crate::app::deliveries::{OutboxCmd, OutboxMsg};
 use crate::app::drill;
 use crate::app::model::Model;
 use crate::app::overlay::Overlay;
@@ -18,6 +18,7 @@ use crate::domain::describe::describe;
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::followup::same_name;
 use crate::domain::incident::{Incident, announcement};
+use crate::domain::outbound::OutboundMessage;
 
 /// Events read from or written to the journal, in order; with `own`, the last one is the
 /// change this cockpit asked for.
@@ -102,36 +103,19 @@ fn incident_changed(m: &mut Model) {
 /// A sent sitrep or status update is queued for delivery once it is journaled.
 fn sent_message(m: &Model, payload: &Payload) -> Option<Cmd> {
     let inc = m.inc.as_ref()?;
-    let (kind, headline, body, status) = match payload {
-        Payload::SitrepSent {
-            version, rendered, ..
-        } => (
-            crate::domain::outbound::MessageKind::Sitrep,
-            format!("Sitrep v{version}"),
-            rendered.clone(),
-            None,
-        ),
-        Payload::StatusPosted { fields, rendered } => (
-            crate::domain::outbound::MessageKind::Status,
-            format!(
-                "Status update: {}",
-                crate::domain::text::capitalised(&fields.stage)
-            ),
-            rendered.clone(),
-            Some(crate::app::composer::form::status_payload(fields)),
-        ),
-        _ => return None,
-    };
-    let mut msg = setup::message(inc, kind, &headline, &body);
-    msg.status = status;
-    Some(Cmd::Send(msg))
+    setup::sent(inc, payload).map(send)
+}
+
+/// The one road to the outbox.
+fn send(msg: OutboundMessage) -> Cmd {
+    Cmd::Outbox(OutboxCmd::Send { msg, only: None })
 }
 
 /// The announcement of a change this cockpit journaled (after it is applied: it names the
-/// new state): `Cmd::Announce`, except an acknowledged hand-off, whose announcement carries
-/// the brief as its body.
+/// new state); an acknowledged hand-off's carries the brief as its body.
 fn announce(m: &Model, payload: &Payload) -> Option<Cmd> {
     let text = announcement(payload)?;
+    let inc = m.inc.as_ref()?;
     let brief = match payload {
         Payload::HandoffAcknowledged { role, .. } => {
             m.events.iter().rev().find_map(|e| match &e.payload {
@@ -141,13 +125,11 @@ fn announce(m: &Model, payload: &Payload) -> Option<Cmd> {
         }
         _ => None,
     };
-    match (brief, &m.inc) {
-        (Some(body), Some(inc)) => Some(Cmd::Outbox(OutboxCmd::Send {
-            msg: deliveries::announcement(inc, &text, &body),
-            only: None,
-        })),
-        _ => Some(Cmd::Announce { text }),
-    }
+    Some(send(setup::announcement(
+        inc,
+        &text,
+        brief.as_deref().unwrap_or_default(),
+    )))
 }
 
 /// What follows a change of ours: resolving opens the cleanup checklist and resolves an
@@ -162,14 +144,9 @@ fn after_own(m: &mut Model) -> Vec<Cmd> {
             to: Severity::Resolved,
             ..
         } => {
-            let items = m.config.cleanup.items.clone();
-            cmds.extend(m.append(inc.cmd_open_cleanup(&items)));
-            if m.deliveries.page_open() {
-                cmds.push(Cmd::Outbox(OutboxCmd::Send {
-                    msg: setup::page_resolve(&inc),
-                    only: None,
-                }));
-            }
+            let r = setup::resolution(&inc, &m.config.cleanup.items, &m.deliveries.state);
+            cmds.extend(m.append(r.cleanup));
+            cmds.extend(r.page.map(send));
             m.overlay = Some(Cleanup::at(0).into());
         }
         Payload::HandoffProposed {

@@ -1,70 +1,32 @@
 //! Headless commands: each acts on one incident and exits.
 
-use super::{
-    BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd, deliver, followup,
-};
+use super::act::act;
+use super::args::{BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd};
+pub use super::ctx::{Ctx, Fail, state_text};
+use super::ctx::{open, read, read_incident};
+use super::{deliver, followup};
 use crate::config::{self, Config};
-use crate::domain::Event;
+use crate::delivery::setup;
 use crate::domain::event::{Payload, Severity};
-use crate::domain::incident::{Incident, announcement};
 use crate::domain::outbound::MessageKind;
 use crate::domain::role::Role;
 use crate::domain::text::clean_name;
-use crate::journal::{Journal, Store, store::record_with};
+use crate::journal::Store;
 use jiff::Timestamp;
-use std::fmt;
 use std::io::Write as _;
 use std::path::PathBuf;
-
-/// A one-line error for the user, with the exit status to use.
-#[derive(Debug)]
-pub struct Fail(pub String);
 
 /// The cockpit's own failure (its exit status may be 128 + signal).
 #[derive(Debug)]
 pub enum Outcome {
     Fail(Fail),
-    Cockpit(crate::app::AppError),
+    Cockpit(crate::shell::AppError),
 }
 
 impl From<Fail> for Outcome {
     fn from(f: Fail) -> Self {
         Outcome::Fail(f)
     }
-}
-
-impl fmt::Display for Fail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-macro_rules! fail_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Fail {
-            fn from(e: $t) -> Self { Fail(e.to_string()) }
-        }
-    )*};
-}
-fail_from!(
-    crate::journal::StoreError,
-    crate::journal::JournalError,
-    crate::domain::incident::DomainError,
-    crate::config::ConfigError,
-    std::io::Error,
-    serde_json::Error
-);
-
-/// Everything a command needs, resolved once.
-#[derive(Clone)]
-pub struct Ctx {
-    pub store: Store,
-    pub config: Config,
-    pub actor: String,
-    pub incident: Option<String>,
-    pub now: Timestamp,
-    /// How long to wait for deliveries before exiting.
-    pub wait: std::time::Duration,
 }
 
 /// Extra configuration checks owned by other modules (the cockpit's keymap).
@@ -138,7 +100,7 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
 
 /// Opens the full-screen cockpit (logs go to the file only).
 fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
-    let opts = crate::app::RunOptions {
+    let opts = crate::shell::RunOptions {
         store: ctx.store,
         config: ctx.config,
         actor: ctx.actor,
@@ -146,96 +108,7 @@ fn cockpit(ctx: Ctx, demo: bool) -> Result<(), Outcome> {
         demo,
         drill: None,
     };
-    crate::app::run(opts).map_err(Outcome::Cockpit)
-}
-
-/// Opens the incident to act on and replays it.
-pub(super) fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
-    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let opened = crate::replay::open(&ctx.store, &id)?;
-    for w in &opened.warnings {
-        eprintln!("commandpost: warning: {w}");
-        tracing::warn!("{w}");
-    }
-    // A writer keeps the snapshot up to date.
-    opened.save_if_long();
-    Ok((opened.journal, opened.state.incident))
-}
-
-/// Reads the incident to act on without changing anything (read-only
-/// commands): its events and their replay. An incomplete last line (an
-/// interrupted write) is left for the next writer, and said.
-pub(super) fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Incident), Fail> {
-    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let (events, inc, torn) = ctx.store.read(&id)?;
-    if torn {
-        torn_note(&ctx.store.journal_path(&id));
-    }
-    Ok((events, inc))
-}
-
-/// Like [`read`] for commands that need the incident alone: from the journal's snapshot when
-/// that one checks out (see `journal::snapshot`), never keeping the events. Writes nothing.
-pub(super) fn read_incident(ctx: &Ctx, allow_closed: bool) -> Result<Incident, Fail> {
-    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let path = ctx.store.existing_journal(&id)?;
-    let (read, _, torn) = crate::journal::snapshot::read::<crate::journal::snapshot::IncidentOnly>(
-        &path,
-        &id,
-        &ctx.store.home(),
-    )
-    .map_err(crate::journal::StoreError::from)?;
-    if torn {
-        torn_note(&path);
-    }
-    Ok(read.state.0)
-}
-
-fn torn_note(path: &std::path::Path) {
-    eprintln!(
-        "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
-         under way); the next change moves it to {}",
-        path.display(),
-        Journal::torn_path(path).display()
-    );
-}
-
-/// The clock for journaled changes: read under the journal's lock.
-pub(super) fn clock() -> Timestamp {
-    Timestamp::now()
-}
-
-/// Journals the payload `payload` makes from the incident as it is under the
-/// journal's lock (so ids and versions are never shared with a parallel
-/// writer) and, if it announces something, queues the announcement.
-pub(super) fn act(
-    ctx: &Ctx,
-    payload: impl FnOnce(&Incident) -> Result<Payload, crate::domain::incident::DomainError>,
-) -> Result<(), Fail> {
-    let (mut journal, mut inc) = open(ctx, false)?;
-    let mut body = String::new();
-    let events = record_with(
-        &mut journal,
-        &mut inc,
-        &ctx.actor,
-        clock,
-        |inc, _now| -> Result<Payload, Fail> {
-            let p = payload(inc)?;
-            body = crate::domain::followup::announcement_body(inc, &p);
-            Ok(p)
-        },
-    )?;
-    let Some(own) = events.last() else {
-        return Err(Fail("internal error: nothing journaled".into()));
-    };
-    let text = announcement(&own.payload);
-    println!("{}", crate::domain::describe::describe(&own.payload));
-    if let Some(text) = text {
-        println!("{text}");
-        let msg = deliver::message(&inc, MessageKind::Announcement, &text, &body);
-        deliver::send(ctx, &inc.id, vec![msg], None)?;
-    }
-    Ok(())
+    crate::shell::run(opts).map_err(Outcome::Cockpit)
 }
 
 /// Whether a command acts on an incident that may be synced (and so pulls and pushes).
@@ -256,48 +129,14 @@ fn syncs(cmd: &Command) -> bool {
 
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
     match cmd {
-        Command::New { title } => {
-            let (_j, ev) = ctx.store.create(&title, &ctx.actor, ctx.now)?;
-            if let Payload::IncidentOpened { id, .. } = &ev.payload {
-                println!("{id}");
-            }
-            Ok(())
-        }
+        Command::New { title } => new(ctx, &title),
         Command::List { json } => list(ctx, json),
         Command::Show { json } => {
             let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
             show(ctx, &id, json)
         }
-        Command::State { state } => {
-            let to: Severity = state.parse().map_err(Fail)?;
-            // With no open incident this acts on the latest: re-opening it
-            // is allowed, anything else is refused with the reason.
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            let ctx = Ctx {
-                incident: Some(id.clone()),
-                ..ctx.clone()
-            };
-            act(&ctx, |inc| inc.cmd_set_state(to))?;
-            if to == Severity::Resolved {
-                // Resolving opens the cleanup checklist (doctrine section 8)
-                // and resolves the page, if one was sent.
-                act(&ctx, |inc| inc.cmd_open_cleanup(&ctx.config.cleanup.items))?;
-                if deliver::page_open(&deliver::state(&ctx, &id)?) {
-                    let (_j, inc) = open(&ctx, true)?;
-                    let msg = crate::delivery::setup::page_resolve(&inc);
-                    deliver::send(&ctx, &id, vec![msg], None)?;
-                }
-            }
-            Ok(())
-        }
-        Command::Handoff { role, person } => {
-            let role: Role = role.parse().map_err(Fail)?;
-            if ctx.config.handoff.require_ack {
-                followup::propose_handoff(ctx, &role, &person)
-            } else {
-                act(ctx, |inc| inc.cmd_handoff(&role, &person))
-            }
-        }
+        Command::State { state } => set_state(ctx, &state),
+        Command::Handoff { role, person } => handoff(ctx, &role, &person),
         Command::Rotation { json } => followup::rotation(ctx, json),
         Command::Ack { role } => followup::ack(ctx, role),
         Command::Cleanup(c) => followup::cleanup(ctx, c),
@@ -330,76 +169,11 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
             act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
         }
-        Command::Export { format } => {
-            let (events, inc) = read(ctx, true)?;
-            let out = match format {
-                ExportFormat::Json => super::export::json(&inc, &events)?,
-                ExportFormat::Md => super::export::markdown(&inc, &events, ctx.now),
-            };
-            println!("{out}");
-            Ok(())
-        }
-        Command::Page { summary, backend } => {
-            let (_j, inc) = open(ctx, false)?;
-            let msg = crate::delivery::setup::page_trigger(&inc, &summary).map_err(Fail)?;
-            println!("paging: {}", msg.headline);
-            deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
-        }
-        Command::Outbox { cmd, json } => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            match cmd {
-                None => outbox_list(ctx, &id, json),
-                Some(OutboxCmd::Flush) => deliver::flush(ctx, &id),
-                Some(OutboxCmd::Retry { message, backend }) => deliver::outbox(ctx, &id)?
-                    .requeue(&message, &backend)
-                    .map_err(|e| Fail(e.to_string()))
-                    .and_then(|()| deliver::flush(ctx, &id)),
-                Some(OutboxCmd::Drop { message, backend }) => deliver::outbox(ctx, &id)?
-                    .drop_delivery(&message, &backend)
-                    .map_err(|e| Fail(e.to_string())),
-            }
-        }
-        Command::Backends(BackendsCmd::List) => {
-            for b in deliver::backend_configs(ctx)? {
-                let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
-                println!(
-                    "{:<20} {:<11} sends {}",
-                    b.name,
-                    b.kind.as_str(),
-                    sends.join(", ")
-                );
-            }
-            Ok(())
-        }
-        Command::Backends(BackendsCmd::Test { name }) => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            let (_j, inc) = open(
-                &Ctx {
-                    incident: Some(id.clone()),
-                    ..ctx.clone()
-                },
-                true,
-            )?;
-            let names: Vec<String> = deliver::backend_configs(ctx)?
-                .into_iter()
-                .map(|b| b.name)
-                .filter(|n| name.as_ref().is_none_or(|want| want == n))
-                .collect();
-            if names.is_empty() {
-                return Err(Fail(format!(
-                    "no backend named {:?} (see `commandpost backends list`)",
-                    name.unwrap_or_default()
-                )));
-            }
-            let mut msg = deliver::message(
-                &inc,
-                MessageKind::Announcement,
-                "commandpost test message",
-                "This is a test of commandpost delivery. No action needed.",
-            );
-            msg.test = true;
-            deliver::send(ctx, &id, vec![msg], Some(names))
-        }
+        Command::Export { format } => export(ctx, format),
+        Command::Page { summary, backend } => page(ctx, &summary, backend),
+        Command::Outbox { cmd, json } => outbox(ctx, cmd, json),
+        Command::Backends(BackendsCmd::List) => backends_list(ctx),
+        Command::Backends(BackendsCmd::Test { name }) => backends_test(ctx, name),
         Command::Sitrep(c) => super::writing::sitrep(ctx, c),
         Command::Status(c) => super::writing::status(ctx, c),
         Command::Lint {
@@ -411,6 +185,121 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Sync(c) => super::sync::run(ctx, c),
         Command::Config(_) | Command::Completions { .. } | Command::Demo => Ok(()),
     }
+}
+
+fn new(ctx: &Ctx, title: &str) -> Result<(), Fail> {
+    let (_j, ev) = ctx.store.create(title, &ctx.actor, ctx.now)?;
+    if let Payload::IncidentOpened { id, .. } = &ev.payload {
+        println!("{id}");
+    }
+    Ok(())
+}
+
+fn set_state(ctx: &Ctx, state: &str) -> Result<(), Fail> {
+    let to: Severity = state.parse().map_err(Fail)?;
+    // With no open incident this acts on the latest: re-opening it
+    // is allowed, anything else is refused with the reason.
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let ctx = Ctx {
+        incident: Some(id.clone()),
+        ..ctx.clone()
+    };
+    act(&ctx, |inc| inc.cmd_set_state(to))?;
+    if to == Severity::Resolved {
+        // What resolving brings with it (`setup::resolution`), as in the cockpit.
+        let outbox = deliver::state(&ctx, &id)?;
+        let items = &ctx.config.cleanup.items;
+        act(&ctx, |inc| setup::resolution(inc, items, &outbox).cleanup)?;
+        let (_j, inc) = open(&ctx, true)?;
+        if let Some(msg) = setup::resolution(&inc, items, &outbox).page {
+            deliver::send(&ctx, &id, vec![msg], None)?;
+        }
+    }
+    Ok(())
+}
+
+fn handoff(ctx: &Ctx, role: &str, person: &str) -> Result<(), Fail> {
+    let role: Role = role.parse().map_err(Fail)?;
+    if ctx.config.handoff.require_ack {
+        followup::propose_handoff(ctx, &role, person)
+    } else {
+        act(ctx, |inc| inc.cmd_handoff(&role, person))
+    }
+}
+
+fn export(ctx: &Ctx, format: ExportFormat) -> Result<(), Fail> {
+    let (events, inc) = read(ctx, true)?;
+    let out = match format {
+        ExportFormat::Json => super::export::json(&inc, &events)?,
+        ExportFormat::Md => super::export::markdown(&inc, &events, ctx.now),
+    };
+    println!("{out}");
+    Ok(())
+}
+
+fn page(ctx: &Ctx, summary: &str, backend: Option<String>) -> Result<(), Fail> {
+    let (_j, inc) = open(ctx, false)?;
+    let msg = setup::page_trigger(&inc, summary).map_err(Fail)?;
+    println!("paging: {}", msg.headline);
+    deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
+}
+
+fn outbox(ctx: &Ctx, cmd: Option<OutboxCmd>, json: bool) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    match cmd {
+        None => outbox_list(ctx, &id, json),
+        Some(OutboxCmd::Flush) => deliver::flush(ctx, &id),
+        Some(OutboxCmd::Retry { message, backend }) => deliver::outbox(ctx, &id)?
+            .requeue(&message, &backend)
+            .map_err(|e| Fail(e.to_string()))
+            .and_then(|()| deliver::flush(ctx, &id)),
+        Some(OutboxCmd::Drop { message, backend }) => deliver::outbox(ctx, &id)?
+            .drop_delivery(&message, &backend)
+            .map_err(|e| Fail(e.to_string())),
+    }
+}
+
+fn backends_list(ctx: &Ctx) -> Result<(), Fail> {
+    for b in deliver::backend_configs(ctx)? {
+        let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
+        println!(
+            "{:<20} {:<11} sends {}",
+            b.name,
+            b.kind.as_str(),
+            sends.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn backends_test(ctx: &Ctx, name: Option<String>) -> Result<(), Fail> {
+    let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
+    let (_j, inc) = open(
+        &Ctx {
+            incident: Some(id.clone()),
+            ..ctx.clone()
+        },
+        true,
+    )?;
+    let names: Vec<String> = deliver::backend_configs(ctx)?
+        .into_iter()
+        .map(|b| b.name)
+        .filter(|n| name.as_ref().is_none_or(|want| want == n))
+        .collect();
+    if names.is_empty() {
+        return Err(Fail(format!(
+            "no backend named {:?} (see `commandpost backends list`)",
+            name.unwrap_or_default()
+        )));
+    }
+    let mut msg = deliver::message(
+        &inc,
+        MessageKind::Announcement,
+        "commandpost test message",
+        "This is a test of commandpost delivery. No action needed.",
+    );
+    msg.test = true;
+    deliver::send(ctx, &id, vec![msg], Some(names))
 }
 
 fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
@@ -464,13 +353,6 @@ fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
         );
     }
     Ok(())
-}
-
-pub fn state_text(s: Severity) -> String {
-    match s.level() {
-        Some(n) => format!("{n} {}", s.label()),
-        None => s.label().to_string(),
-    }
 }
 
 fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {

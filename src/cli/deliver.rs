@@ -1,7 +1,7 @@
 //! Headless delivery: queue outbound messages in the journal's outbox, deliver
 //! them before the command exits (at most `--wait`), report per backend.
 
-use super::commands::{Ctx, Fail};
+use super::ctx::{Ctx, Fail};
 use crate::delivery::config::BackendConfig;
 use crate::delivery::outbox::Outbox;
 use crate::delivery::setup;
@@ -19,7 +19,7 @@ pub fn build(ctx: &Ctx) -> Result<Vec<Arc<dyn Backend>>, Fail> {
     setup::build(&ctx.config, ctx.store.root()).map_err(Fail)
 }
 
-pub use crate::delivery::setup::{message, page_open};
+pub use crate::delivery::setup::message;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
     tokio::runtime::Builder::new_multi_thread()

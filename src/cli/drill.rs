@@ -1,7 +1,7 @@
 //! `commandpost drill`: check a scenario, play it headless with a scripted IC,
 //! list past drills, or open the cockpit on a drill.
 
-use super::commands::{Ctx, Fail};
+use super::ctx::{Ctx, Fail};
 use crate::drill::{self, Scenario, ScenarioError};
 use clap::Args;
 use std::path::PathBuf;
@@ -86,15 +86,15 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
 /// Opens the cockpit on a new drill of `scenario`; the score card is printed
 /// when it ends.
 fn interactive(ctx: &Ctx, scenario: Scenario, speed: u32) -> Result<(), Fail> {
-    let opts = crate::app::RunOptions {
+    let opts = crate::shell::RunOptions {
         store: ctx.store.clone(),
         config: ctx.config.clone(),
         actor: ctx.actor.clone(),
         incident: None,
         demo: false,
-        drill: Some(crate::app::drill::DrillOptions { scenario, speed }),
+        drill: Some(crate::shell::drill::DrillOptions { scenario, speed }),
     };
-    crate::app::run(opts).map_err(|e| Fail(e.to_string()))
+    crate::shell::run(opts).map_err(|e| Fail(e.to_string()))
 }
 
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {

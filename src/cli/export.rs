@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use std::fmt::Write;
 
 fn state_line(inc: &Incident) -> String {
-    super::commands::state_text(inc.state)
+    super::ctx::state_text(inc.state)
 }
 
 /// The `show` text: state, roles, roster, impact.

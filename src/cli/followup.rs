@@ -1,7 +1,8 @@
 //! Headless follow-up commands: rotation, acknowledgement, cleanup,
 //! remediation, post-mortem and the cross-incident report.
 
-use super::commands::{Ctx, Fail, act, open, read, read_incident};
+use super::act::act;
+use super::ctx::{Ctx, Fail, open, read, read_incident};
 use crate::domain::duration::{self, short};
 use crate::domain::followup::{self, PostmortemData, open_remediations, propose_all, report};
 use crate::domain::incident::Incident;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use secrecy::SecretString;
 
-use super::commands::{Ctx, Fail};
+use super::ctx::{Ctx, Fail};
 use crate::sync::journaled::{Collect, Journaled};
 use crate::sync::link::{Backoff, Link, Replica};
 use crate::sync::{account, matrix};

@@ -4,7 +4,7 @@
 //! as `file:line:col: message`. Rendering goes through the same templates and domain functions
 //! as the cockpit ([`sitrep::compose`], [`status::compose`]).
 
-use super::commands::{Ctx, Fail, clock, open, read_incident};
+use super::ctx::{Ctx, Fail, clock, open, read_incident};
 use crate::config::line_col;
 use crate::domain::event::{Link, Payload, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
@@ -180,8 +180,12 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     let (version, rendered) = (*version, rendered.clone());
     println!("{rendered}\n");
     println!("sitrep v{version} sent");
-    let msg = crate::delivery::setup::sitrep_message(&inc, version, &rendered);
-    super::deliver::send(ctx, &inc.id, vec![msg], None)
+    let msgs = events
+        .last()
+        .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
+        .into_iter()
+        .collect();
+    super::deliver::send(ctx, &inc.id, msgs, None)
 }
 
 fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
@@ -352,7 +356,11 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     for w in status::lint(&linter, &fields) {
         eprintln!("warning: {}", status_warning(&fields, &w));
     }
-    let msg = crate::delivery::setup::status_message(&inc, &fields, &rendered);
+    let msgs = events
+        .last()
+        .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
+        .into_iter()
+        .collect();
     println!("{rendered}\n");
     match fields.next_update_at {
         Some(t) => println!(
@@ -362,7 +370,7 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         ),
         None => println!("status update posted ({})", fields.stage),
     }
-    super::deliver::send(ctx, &inc.id, vec![msg], None)
+    super::deliver::send(ctx, &inc.id, msgs, None)
 }
 
 /// `message:1:27: eta: reason: "excerpt"`, or `missing-workaround: reason`.

@@ -110,11 +110,7 @@ pub fn apply_mention(headline: &str, mention_all: bool, token: &str) -> String {
 
 /// Human name for a status stage.
 pub fn stage_label(stage: &str) -> String {
-    let mut c = stage.trim().chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+    crate::domain::text::capitalised(stage.trim())
 }
 
 /// The kind-specific part of the message in Markdown-light (no title, no headline), saying

@@ -1,6 +1,8 @@
 //! What the headless commands and the cockpit share to deliver: the configured backends (or
-//! the embedded default file backend), the message about an incident, pages and whether one
-//! is open. One copy, used by `cli::deliver` and `app::deliveries`.
+//! the embedded default file backend), every message about an incident (built here only:
+//! announcements, sent sitreps and status updates, pages), and what a change brings with it
+//! (resolving opens the cleanup checklist and resolves the page). One copy, used by the
+//! cockpit (`app`) and the headless commands (`cli`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,9 +13,10 @@ use super::config::{BackendConfig, BackendKind};
 use super::outbox::OutboxState;
 use crate::config::Config;
 use crate::config::Finding;
-use crate::domain::event::Severity;
-use crate::domain::incident::Incident;
-use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction};
+use crate::domain::event::{Payload, Severity, StatusFields};
+use crate::domain::incident::{DomainError, Incident};
+use crate::domain::outbound::{MessageKind, OutboundMessage, PageAction, StatusPayload};
+use crate::domain::text::capitalised;
 use secrecy::ExposeSecret;
 
 /// The configured backends, or the embedded default (Markdown to the incident's `outbox.md`
@@ -58,40 +61,86 @@ pub fn message(inc: &Incident, kind: MessageKind, headline: &str, body: &str) ->
     }
 }
 
+/// An announcement about `inc` (`@all: IC -> Ricardo`), with an optional body (the hand-off
+/// brief).
+pub fn announcement(inc: &Incident, text: &str, body: &str) -> OutboundMessage {
+    message(inc, MessageKind::Announcement, text, body)
+}
+
+/// The headline of sitrep `version`: `Sitrep v3`.
+pub fn sitrep_headline(version: u32) -> String {
+    format!("Sitrep v{version}")
+}
+
+/// The headline of a status update at `stage`: `Status update: Identified`.
+pub fn status_headline(stage: &str) -> String {
+    format!("Status update: {}", capitalised(stage.trim()))
+}
+
+/// What status page backends get of a status update.
+pub fn status_payload(f: &StatusFields) -> StatusPayload {
+    StatusPayload {
+        stage: f.stage.clone(),
+        message: f.message.clone(),
+        workaround: Some(f.workaround.clone()).filter(|w| !w.trim().is_empty()),
+        components: f.components.clone(),
+        next_update: f
+            .next_update_at
+            .map(|t| t.strftime("%H:%M UTC").to_string()),
+    }
+}
+
 /// A sent sitrep (version `version`, its rendered text) about `inc`.
 pub fn sitrep_message(inc: &Incident, version: u32, rendered: &str) -> OutboundMessage {
     message(
         inc,
         MessageKind::Sitrep,
-        &format!("Sitrep v{version}"),
+        &sitrep_headline(version),
         rendered,
     )
 }
 
 /// A posted public status update about `inc`: the rendered text as body, the fields as the
 /// structured payload (Statuspage builds its incident from them).
-pub fn status_message(
-    inc: &Incident,
-    fields: &crate::domain::event::StatusFields,
-    rendered: &str,
-) -> OutboundMessage {
-    let stage = crate::delivery::render::stage_label(&fields.stage);
+pub fn status_message(inc: &Incident, fields: &StatusFields, rendered: &str) -> OutboundMessage {
     let mut msg = message(
         inc,
         MessageKind::Status,
-        &format!("Status update: {stage}"),
+        &status_headline(&fields.stage),
         rendered,
     );
-    msg.status = Some(crate::domain::outbound::StatusPayload {
-        stage: fields.stage.clone(),
-        message: fields.message.clone(),
-        workaround: Some(fields.workaround.clone()).filter(|w| !w.trim().is_empty()),
-        components: fields.components.clone(),
-        next_update: fields
-            .next_update_at
-            .map(|t| t.strftime("%H:%M UTC").to_string()),
-    });
+    msg.status = Some(status_payload(fields));
     msg
+}
+
+/// The message a journaled change sends, if it sends one: a sent sitrep or a posted status
+/// update becomes this message (`inc` as it is after the change). The cockpit and the
+/// headless commands both send through here.
+pub fn sent(inc: &Incident, payload: &Payload) -> Option<OutboundMessage> {
+    match payload {
+        Payload::SitrepSent {
+            version, rendered, ..
+        } => Some(sitrep_message(inc, *version, rendered)),
+        Payload::StatusPosted { fields, rendered } => Some(status_message(inc, fields, rendered)),
+        _ => None,
+    }
+}
+
+/// What resolving brings with it (doctrine section 8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    /// The cleanup checklist opens (from the configured items).
+    pub cleanup: Result<Payload, DomainError>,
+    /// The page, if one was triggered and not resolved yet, is resolved.
+    pub page: Option<OutboundMessage>,
+}
+
+/// What follows resolving `inc` (as it is after the change), given its outbox.
+pub fn resolution(inc: &Incident, cleanup_items: &[String], outbox: &OutboxState) -> Resolution {
+    Resolution {
+        cleanup: inc.cmd_open_cleanup(cleanup_items),
+        page: page_open(outbox).then(|| page_resolve(inc)),
+    }
 }
 
 /// A page about `inc`: headline `Page: <summary>`, the summary as typed (the title line

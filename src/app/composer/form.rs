@@ -5,13 +5,13 @@
 
 use crate::app::composer::kind::{FieldSpec, Kind, NEXT_UPDATE};
 use crate::config::Config;
-use crate::delivery::Backend;
+use crate::delivery::{Backend, setup};
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Field, Linter, Stage, Warning};
-use crate::domain::outbound::{MessageKind, OutboundMessage, StatusPayload};
+use crate::domain::outbound::{MessageKind, StatusPayload};
 use crate::domain::template::Template;
-use crate::domain::text::{capitalised, one_line, strip_control};
+use crate::domain::text::{one_line, strip_control};
 use crate::domain::{duration, sitrep, status};
 use jiff::Timestamp;
 use ratatui::style::{Modifier, Style};
@@ -324,7 +324,12 @@ impl Form {
                     Ok(t) => status::preview(inc, &fields, t, now).map_err(|e| e.to_string()),
                     Err(e) => Err(e.clone()),
                 };
-                (body, warnings, problems, Some(status_payload(&fields)))
+                (
+                    body,
+                    warnings,
+                    problems,
+                    Some(setup::status_payload(&fields)),
+                )
             }
         };
         // Highlight each warning's text where it stands.
@@ -374,19 +379,13 @@ impl Form {
         let Some(b) = list.get(self.preview_sel) else {
             return Preview::default();
         };
-        let msg = OutboundMessage {
-            id: "preview".into(),
-            incident_id: inc.id.clone(),
-            incident_title: inc.title.clone(),
-            severity: inc.state.label().to_string(),
-            kind,
-            headline: headline(self.kind, inc, self.stage),
-            body: text,
-            mention_all: false,
-            status,
-            page: None,
-            test: false,
+        let headline = match self.kind {
+            Kind::Sitrep => setup::sitrep_headline(sitrep::next_version(inc)),
+            Kind::Status => setup::status_headline(self.stage.as_str()),
         };
+        let mut msg = setup::message(inc, kind, &headline, &text);
+        msg.id = "preview".into();
+        msg.status = status;
         Preview {
             title: format!(
                 "{} ({}) {}/{}",
@@ -398,26 +397,6 @@ impl Form {
             text: b.render(&msg).join("\n\n────────\n\n"),
             error: false,
         }
-    }
-}
-
-/// The one-line headline of what is sent.
-pub fn headline(kind: Kind, inc: &Incident, stage: Stage) -> String {
-    match kind {
-        Kind::Sitrep => format!("Sitrep v{}", sitrep::next_version(inc)),
-        Kind::Status => format!("Status update: {}", capitalised(stage.as_str())),
-    }
-}
-
-pub fn status_payload(f: &StatusFields) -> StatusPayload {
-    StatusPayload {
-        stage: f.stage.clone(),
-        message: f.message.clone(),
-        workaround: Some(f.workaround.clone()).filter(|w| !w.trim().is_empty()),
-        components: f.components.clone(),
-        next_update: f
-            .next_update_at
-            .map(|t| t.strftime("%H:%M UTC").to_string()),
     }
 }
 

@@ -1,0 +1,147 @@
+//! The effects of a real incident: its journal (every change fsynced before it shows),
+//! the delivery outbox, drafts next to the journal, the post-mortem writer.
+
+use crate::app::composer::kind::Kind;
+use crate::app::deliveries::{OutboxCmd, OutboxMsg};
+use crate::app::msg::Msg;
+use crate::config::Config;
+use crate::domain::incident::{DomainError, Incident};
+use crate::domain::{Event, Payload};
+use crate::journal::{Journal, JournalError, Store};
+use crate::shell::courier::Courier;
+use crate::shell::effects::{Effects, Refused};
+use crate::shell::{drafts, postmortem};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use tokio::sync::mpsc;
+
+/// What the executor owns for a real incident.
+pub struct RealEffects {
+    pub store: Store,
+    pub journal: Option<Journal>,
+    /// The open incident's id (`None` until one is created).
+    pub id: Option<String>,
+    pub actor: String,
+    /// The incident as the journal has it: appends are numbered against it under the lock.
+    pub inc: Option<Incident>,
+    pub config: Config,
+    pub courier: Courier,
+}
+
+/// Folds events into the executor's view of the incident.
+fn fold(inc: &mut Option<Incident>, events: &[Event]) {
+    for e in events {
+        match inc {
+            Some(i) => i.apply(e),
+            None => *inc = Incident::replay(std::slice::from_ref(e)).ok(),
+        }
+    }
+}
+
+/// Why a locked append wrote nothing.
+#[derive(Debug, thiserror::Error)]
+enum Locked {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Domain(DomainError),
+}
+
+impl Effects for RealEffects {
+    fn start(&mut self) {
+        if let Some(id) = &self.id {
+            // Undelivered messages resume now.
+            self.courier.open(&self.store.journal_path(id));
+        }
+    }
+
+    fn create(&mut self, title: &str) -> Result<Vec<Event>, Refused> {
+        let (j, ev) = self
+            .store
+            .create(title, &self.actor, Timestamp::now())
+            .map_err(|e| Refused::new(e.to_string()))?;
+        self.journal = Some(j);
+        if let Payload::IncidentOpened { id, .. } = &ev.payload {
+            self.id = Some(id.clone());
+            self.courier.open(&self.store.journal_path(id));
+        }
+        fold(&mut self.inc, std::slice::from_ref(&ev));
+        Ok(vec![ev])
+    }
+
+    fn append(&mut self, p: Payload) -> Result<Vec<Event>, Refused> {
+        let Some(j) = self.journal.as_mut() else {
+            return Err(Refused::new("no incident is open"));
+        };
+        // Numbered under the journal's lock against the incident as it is then (another
+        // cockpit or a script may have added items meanwhile).
+        let inc = &mut self.inc;
+        let mut seen = Vec::new();
+        let appended = j.append_with(&self.actor, Timestamp::now, |new, _now| {
+            fold(inc, new);
+            seen.extend_from_slice(new);
+            match inc.as_ref() {
+                Some(i) => i.renumber(p).map_err(Locked::Domain),
+                None => Ok(p),
+            }
+        });
+        match appended {
+            Ok(events) => {
+                fold(
+                    &mut self.inc,
+                    events.last().map(std::slice::from_ref).unwrap_or_default(),
+                );
+                Ok(events)
+            }
+            Err(e) => Err(Refused {
+                error: e.to_string(),
+                seen,
+            }),
+        }
+    }
+
+    fn outbox(&mut self, c: OutboxCmd) -> OutboxMsg {
+        self.courier.run(c)
+    }
+
+    fn draft(&mut self, kind: Kind, content: Option<&str>) -> Result<(), String> {
+        match self.id.as_deref() {
+            Some(id) => drafts::write_draft(&self.store.incident_dir(id), kind, content)
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    fn postmortem(
+        &mut self,
+        tz: Option<TimeZone>,
+        reply: &mpsc::UnboundedSender<Msg>,
+    ) -> Option<Msg> {
+        let Some(id) = &self.id else {
+            return Some(Msg::Postmortem(Err("no incident is open".into())));
+        };
+        let (store, id, cfg, tx) = (
+            self.store.clone(),
+            id.clone(),
+            self.config.clone(),
+            reply.clone(),
+        );
+        // Off the executor: a long journal must not hold up appends.
+        let spawned = std::thread::Builder::new()
+            .name("postmortem".into())
+            .spawn(move || {
+                let r = postmortem::write_postmortem(&store, &id, &cfg, tz.as_ref());
+                let _ = tx.send(Msg::Postmortem(r));
+            });
+        spawned.err().map(|e| Msg::Postmortem(Err(e.to_string())))
+    }
+
+    fn poll(&mut self) -> Result<Vec<Event>, String> {
+        let Some(j) = self.journal.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let events = j.poll().map_err(|e| e.to_string())?;
+        fold(&mut self.inc, &events);
+        Ok(events)
+    }
+}
