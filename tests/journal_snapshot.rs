@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 const ID: &str = "INC-20261121-0300";
 
 /// Journal lines (without newline) covering every event type, `n` of them.
+#[expect(
+    clippy::too_many_lines,
+    reason = "test data: one push per event type, read top to bottom"
+)]
 fn lines(n: usize) -> Vec<String> {
     let t0: jiff::Timestamp = "2026-11-21T03:00:00Z".parse().unwrap();
     let mut out: Vec<String> = Vec::new();

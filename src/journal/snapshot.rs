@@ -359,9 +359,12 @@ pub struct Replayed<S> {
 /// that sorts before the last one, a remote identity seen twice, a remote event under this
 /// data dir's own origin, a first event that does not open the incident) stops the stream
 /// fold: the journal is then replayed whole in merge order ([`Fold::full`]).
+/// A snapshot's state with its last merge key and the remote identities of its prefix.
+type Start<S> = (Key, HashSet<(String, u64)>, S);
+
 struct Folder<S> {
     home: String,
-    restored: Option<(Key, HashSet<(String, u64)>, S)>,
+    restored: Option<Start<S>>,
     state: Option<S>,
     last_key: Option<Key>,
     remote: HashSet<(String, u64)>,
@@ -371,7 +374,7 @@ struct Folder<S> {
 }
 
 impl<S: Fold> Folder<S> {
-    fn new(home: &str, restored: Option<(Key, HashSet<(String, u64)>, S)>) -> Self {
+    fn new(home: &str, restored: Option<Start<S>>) -> Self {
         Folder {
             home: home.to_string(),
             restored,
@@ -461,7 +464,7 @@ pub enum OpenError {
 }
 
 /// The snapshot of `path`, if it checks out this far, as the folder's restored state.
-type Restored<S> = (Option<Resume>, Option<(Key, HashSet<(String, u64)>, S)>);
+type Restored<S> = (Option<Resume>, Option<Start<S>>);
 
 fn restore<S: DeserializeOwned + Fold>(
     path: &Path,
