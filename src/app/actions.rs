@@ -31,8 +31,10 @@ pub enum Scope {
     PickPerson,
     PickGroup,
     Snooze,
-    /// A one-line text field (title, impact, note, page summary, skip reason, remediation).
+    /// A one-line text field (title, impact, note, skip reason, remediation).
     Field,
+    /// The page dialog: the summary is typed, the backend chosen from a list.
+    Page,
     SitrepLog,
     SitrepDiff,
     Decision,
@@ -55,7 +57,10 @@ impl Scope {
 
     /// Whether plain keys type text here (only command keys act).
     pub fn is_text(self) -> bool {
-        matches!(self, Scope::Composer | Scope::PickPerson | Scope::Field)
+        matches!(
+            self,
+            Scope::Composer | Scope::PickPerson | Scope::Field | Scope::Page
+        )
     }
 
     /// For error messages: "in the deliveries overlay".
@@ -70,6 +75,7 @@ impl Scope {
             Scope::PickGroup => "in the group picker",
             Scope::Snooze => "in the snooze picker",
             Scope::Field => "in a text field",
+            Scope::Page => "in the page dialog",
             Scope::SitrepLog => "in the sitrep log",
             Scope::SitrepDiff => "in a sitrep's diff",
             Scope::Decision => "in a drill decision",
@@ -83,6 +89,11 @@ impl Scope {
         }
     }
 }
+
+/// The main screen's actions placed up to here in the status line (help, sitrep, status
+/// update) come before the focused region's own keys: they are what the IC needs whatever
+/// has the focus, and must fit at 80 columns.
+pub const FIRST_IN_BAR: u8 = 3;
 
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,15 +142,15 @@ actions! {
     /// Next region; next entry in a list; next field in a composer.
     FocusNext "focus_next" ["Tab"]
         [Global, Composer, PickRole, PickPerson, PickGroup, Snooze, Decision, Deliveries,
-         Cleanup, Remediation] 4 "focus" "next region";
-    FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer] 0 "back" "previous region";
+         Cleanup, Remediation, Page] 6 "focus" "next region";
+    FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer, Page] 0 "back" "previous region";
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page]
         0 "move" "move up";
     Down "down" ["Down", "j", "Ctrl-n"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
@@ -147,22 +158,22 @@ actions! {
     PageDown "page_down" ["PageDown"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
         1 "page" "page down";
-    Handoff "handoff" ["h"] [Global] 2 "hand off" "hand off a role";
+    Handoff "handoff" ["h"] [Global] 4 "hand off" "hand off a role";
     AddPerson "add_person" ["a"] [Roster] 3 "add" "add a person";
     Break "break" ["b"] [Roster] 1 "break" "break start/end (roster)";
     Release "release" ["r"] [Roster] 2 "release" "release person (roster)";
-    StateInvestigating "state_investigating" ["1"] [Global] 3 "state" "state 1 investigating";
-    StateConfirmed "state_confirmed" ["2"] [Global] 3 "state" "state 2 confirmed";
-    StateMajor "state_major" ["3"] [Global] 3 "state" "state 3 major";
-    Resolve "resolve" ["R"] [Global] 6 "resolve" "resolve the incident";
+    StateInvestigating "state_investigating" ["1"] [Global] 5 "state" "state 1 investigating";
+    StateConfirmed "state_confirmed" ["2"] [Global] 5 "state" "state 2 confirmed";
+    StateMajor "state_major" ["3"] [Global] 5 "state" "state 3 major";
+    Resolve "resolve" ["R"] [Global] 8 "resolve" "resolve the incident";
     Review "review" ["Space"] [Checklist] 1 "review" "question reviewed";
     Snooze "snooze" ["z"] [Checklist] 2 "snooze" "snooze 30m/1h/2h";
-    Impact "impact" ["i"] [Global] 7 "impact" "edit impact";
-    Note "note" ["n"] [Global] 8 "note" "add a note";
+    Impact "impact" ["i"] [Global] 9 "impact" "edit impact";
+    Note "note" ["n"] [Global] 10 "note" "add a note";
     Redraw "redraw" ["Ctrl-l"] [Global] 0 "redraw" "redraw screen";
-    Quit "quit" ["q"] [Global] 5 "quit" "quit; incident stays open";
-    Sitrep "sitrep" ["s"] [Global] 0 "sitrep" "write a sitrep (draft kept)";
-    StatusUpdate "status_update" ["u"] [Global] 0 "status" "public status update";
+    Quit "quit" ["q"] [Global] 7 "quit" "quit; incident stays open";
+    Sitrep "sitrep" ["s"] [Global] 2 "sitrep" "write a sitrep (draft kept)";
+    StatusUpdate "status_update" ["u"] [Global] 3 "status" "public status update";
     /// Opens the sitrep log; closes it again.
     SitrepLog "sitrep_log" ["L"] [Global, SitrepLog] 0 "sitreps" "sitrep log and diffs";
     Send "send" ["Ctrl-s"] [Composer, Global] 0 "send" "composer: send (asks first)";
@@ -176,7 +187,8 @@ actions! {
     DrillEnd "drill_end" ["Q"] [Drill] 0 "end drill" "drill: end it and score";
     /// Opens the deliveries overlay; closes it again.
     Deliveries "deliveries" ["D"] [Global, Deliveries] 0 "deliveries" "deliveries: retry/drop";
-    Page "page" ["p"] [Global] 0 "page" "page someone";
+    /// The dialog lets the IC choose every page backend or one (as `page --backend`).
+    Page "page" ["p"] [Global] 0 "page" "page: all backends or one";
     /// Opens the rotation view; closes it again.
     Rotation "rotation" ["o"] [Global, Rotation] 0 "rotation" "rotation: who is next";
     /// Opens the first hand-off brief; in an incoming brief, takes the role over.
@@ -220,16 +232,17 @@ actions! {
     // Reserved: the same everywhere, not remappable.
     Cancel "cancel" ["Esc"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
-         SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+         SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+         Page]
         0 "cancel" "cancel a dialog, close an overlay";
     Confirm "confirm" ["Enter"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
-         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem]
+         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem, Page]
         0 "confirm" "confirm a dialog";
     Interrupt "interrupt" ["Ctrl-c"]
         [Global, Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field,
          SitrepLog, SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem] 0 "quit" "quit (asks first)";
+         Postmortem, Page] 0 "quit" "quit (asks first)";
     Suspend "suspend" ["Ctrl-z"] [Global] 0 "suspend" "suspend (fg resumes)";
 }
 
