@@ -1096,3 +1096,75 @@ proptest! {
         });
     }
 }
+
+/// The cockpit's executor keeps the snapshot (`shell::keep`): what it saves on exit is the
+/// full replay, the next open uses it; a remote event stops the keeping.
+#[test]
+fn the_cockpit_keeper_saves_a_snapshot_equal_to_the_full_replay() {
+    use commandpost::shell::keep::Keeper;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let home = store.ensure_origin().unwrap().as_str().to_string();
+    let path = store.journal_path(ID);
+    write_journal(&path, &lines(2_500));
+    let mut o = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Missing));
+    let mut keeper = Keeper::new(ID, &home, o.state.outbox.clone(), o.last_key.clone(), 0);
+    let mut inc = o.state.incident.clone();
+    let t: jiff::Timestamp = "2026-11-21T06:00:00Z".parse().unwrap();
+    for i in 0..5 {
+        let evs = o
+            .journal
+            .append(
+                "Alice",
+                t,
+                commandpost::domain::Payload::NoteAdded {
+                    text: format!("from the cockpit {i}"),
+                },
+            )
+            .unwrap();
+        for e in &evs {
+            inc.apply(e);
+        }
+        keeper.fold(&evs);
+        // Not due yet (5 events since the start).
+        keeper.tick(&o.journal, &inc);
+    }
+    assert!(
+        !snapshot::path_for(&path).exists(),
+        "saved before it was due"
+    );
+    keeper.finish(&o.journal, &inc);
+    let back = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!((&back.snapshot, back.replayed), (&Ok(()), 0));
+    assert_eq!(back.state, reference(&path, &home));
+    drop(o);
+
+    // A remote event (another cockpit's, ingested): the keeper saves nothing more.
+    let mut o = back;
+    let mut keeper = Keeper::new(ID, &home, o.state.outbox.clone(), o.last_key.clone(), 0);
+    let mut inc = o.state.incident.clone();
+    append(
+        &path,
+        &[remote(
+            2_506,
+            OTHER,
+            1,
+            3_000,
+            "note_added",
+            json!({"text": "elsewhere"}),
+        )],
+    );
+    let evs = o.journal.poll().unwrap();
+    assert_eq!(evs.len(), 1);
+    for e in &evs {
+        inc.apply(e);
+    }
+    keeper.fold(&evs);
+    let before = std::fs::read(snapshot::path_for(&path)).unwrap();
+    keeper.finish(&o.journal, &inc);
+    assert_eq!(std::fs::read(snapshot::path_for(&path)).unwrap(), before);
+    // The next open extends the old snapshot by the remote event, in merge order.
+    let again = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!(again.state, reference(&path, &home));
+}

@@ -51,7 +51,7 @@ pub enum JournalError {
 
 /// Newlines in `bytes`.
 fn memchr_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'p {
@@ -354,6 +354,16 @@ impl Journal {
 
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Where the part read so far ends (a line boundary).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Events in the part read so far.
+    pub fn lines(&self) -> usize {
+        self.lines
     }
 
     /// The highest Lamport counter in the journal as read so far.

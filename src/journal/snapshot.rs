@@ -74,7 +74,8 @@ impl Key {
         }
     }
 
-    fn below(&self, e: &Event, home: &str) -> bool {
+    /// Whether `e` sorts after this key.
+    pub fn below(&self, e: &Event, home: &str) -> bool {
         let k = merge::key(e, home);
         (self.lc, self.origin.as_str(), self.oseq) < (k.lc, k.origin, k.oseq)
     }
