@@ -75,6 +75,21 @@ fn screen(m: &Model) -> String {
         .join("\n")
 }
 
+/// Answers the model's `Cmd::Older` as the executor does: the `max` events that end at
+/// `end` (here an index standing for the byte offset).
+fn answer(m: &mut Model, cmds: Vec<Cmd>, events: &[Event], asked: &mut Vec<(u64, usize)>) {
+    for c in cmds {
+        if let Cmd::Older { end, max } = c {
+            asked.push((end, max));
+            let end = end as usize;
+            let from = end.saturating_sub(max);
+            let page = events[from..end].to_vec();
+            let follow = update(m, Msg::Older(Ok((page, from as u64))));
+            assert!(follow.iter().all(|c| matches!(c, Cmd::Older { .. })));
+        }
+    }
+}
+
 #[test]
 fn the_timeline_pages_older_events_in_and_shows_what_a_full_model_shows() {
     let events = journal(3_000);
@@ -98,17 +113,7 @@ fn the_timeline_pages_older_events_in_and_shows_what_a_full_model_shows() {
     for _ in 0..20 {
         let cmds = update(&mut m, key(KeyCode::PageDown));
         update(&mut full, key(KeyCode::PageDown));
-        for c in cmds {
-            if let Cmd::Older { end, max } = c {
-                asked.push((end, max));
-                // Answer as the executor does: the `max` events that end at `end`.
-                let end = end as usize;
-                let from = end.saturating_sub(max);
-                let page = events[from..end].to_vec();
-                let follow = update(&mut m, Msg::Older(Ok((page, from as u64))));
-                assert!(follow.iter().all(|c| matches!(c, Cmd::Older { .. })));
-            }
-        }
+        answer(&mut m, cmds, &events, &mut asked);
         assert_eq!(screen(&m), screen(&full), "after {} pages", asked.len());
     }
     // One page asked when the scroll came near the 200 loaded, none while one was loading.

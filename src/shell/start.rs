@@ -100,6 +100,10 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
     })
 }
 
+/// A restored cockpit, its journal, who keeps the snapshot with the outbox's reader, and
+/// the recovery warnings.
+type Restored = (Cockpit, Journal, Option<(Keeper, Journal)>, Vec<String>);
+
 /// The cockpit on incident `id`: replayed through its journal's snapshot (`replay::open`),
 /// its timeline holding the newest [`OLDER_PAGE`] events (older ones are read from the
 /// journal when scrolled back to); the journal, and what keeps its snapshot.
@@ -110,7 +114,7 @@ fn restore(
     config: crate::config::Config,
     keymap: Keymap,
     now: Timestamp,
-) -> Result<(Cockpit, Journal, Option<(Keeper, Journal)>, Vec<String>), AppError> {
+) -> Result<Restored, AppError> {
     let opened = crate::replay::open(store, id)?;
     for w in &opened.warnings {
         tracing::warn!("{w}");
