@@ -101,6 +101,17 @@ pub struct Cockpit {
     pub quit: bool,
     /// The writing desk: composer drafts, previews, backends to preview.
     pub desk: Desk,
+    /// This data dir's replication origin (`""` before it has one): local events sort
+    /// under it in the merge order (`domain::merge`).
+    pub home: String,
+    /// Opened from the journal's snapshot (`Cockpit::restored`): the incident is the
+    /// merge-order replay already, and `events` may hold only the newest.
+    pub restored: bool,
+    /// An event sorted before the tail while older events were still in the file: they are
+    /// being read (`Cmd::Older`) to fold the incident again.
+    pub refold_pending: bool,
+    /// Set when the incident is synced through a Matrix room (issue 12).
+    pub sync: Option<crate::app::sync_view::SyncView>,
 }
 
 impl Cockpit {
@@ -140,6 +151,10 @@ impl Cockpit {
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
             desk: Desk::default(),
+            home: String::new(),
+            restored: false,
+            refold_pending: false,
+            sync: None,
         };
         cx.refresh();
         cx
@@ -171,6 +186,7 @@ impl Cockpit {
         cx.inc = Some(inc);
         cx.events = recent;
         cx.older = older;
+        cx.restored = true;
         cx.refresh();
         cx
     }
@@ -178,6 +194,19 @@ impl Cockpit {
     /// Every event of the journal so far, in memory or not.
     pub fn event_count(&self) -> usize {
         self.older.count + self.events.len()
+    }
+
+    /// Folds the incident in the merge order of this data dir (`home`: its origin), as
+    /// every replica of a synced incident does. For a journal of local events only, the
+    /// order is the journal's.
+    pub fn set_home(&mut self, home: &str) {
+        self.home = home.to_string();
+        // A cockpit restored from the snapshot (`restored`) holds the merge-order replay
+        // already, and maybe only the newest events: nothing to fold again.
+        if !self.restored && !self.events.iter().all(Event::is_local) {
+            self.inc = crate::domain::merge::replay(&self.events, home).ok();
+            self.refresh();
+        }
     }
 
     /// Re-derives what depends on the incident and the clock.

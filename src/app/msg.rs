@@ -40,4 +40,6 @@ pub enum Msg {
     Outbox(crate::app::deliveries::OutboxMsg),
     /// The post-mortem draft was written: (path, text), or why not.
     Postmortem(Result<(String, String), String>),
+    /// From the thread following the incident's Matrix room (`app::sync_view`).
+    Sync(crate::app::sync_view::SyncMsg),
 }

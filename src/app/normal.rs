@@ -85,6 +85,7 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Cleanup => cleanup(m),
         Action::Postmortem => postmortem(m),
         Action::Remediation => remediation(m),
+        Action::SyncView => open(m, crate::app::overlay::sync::SyncPanel::default()),
         // The overlays' own and the reserved actions are not bound on the main screen.
         _ => Vec::new(),
     }
@@ -142,12 +143,23 @@ pub fn on_older(m: &mut Model, r: Result<(Vec<Event>, u64), String>) -> Vec<Cmd>
             let n = events.len().min(m.older.count);
             if n == 0 {
                 m.cx.older.count = 0;
+                if m.cx.refold_pending {
+                    let cmds = crate::app::journaled::refold_all(m);
+                    m.refresh();
+                    return cmds;
+                }
                 return Vec::new();
             }
             let skip = events.len() - n;
             m.cx.events.splice(0..0, events.into_iter().skip(skip));
             m.cx.older.count -= n;
             m.cx.older.end = start;
+            if m.cx.refold_pending {
+                // Every event is needed to fold again (or the next part of them).
+                let cmds = crate::app::journaled::refold_all(m);
+                m.refresh();
+                return cmds;
+            }
             // Still close to the oldest: the next page.
             older_page(m)
         }

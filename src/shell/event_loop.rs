@@ -198,6 +198,12 @@ fn effects_for(
         msg_tx.clone(),
     );
     let (keeper, outbox_reader) = kept.map_or((None, None), |(k, r)| (Some(k), Some(r)));
+    // A synced incident follows its room on a thread of its own; what it reports comes in
+    // on the loop's channel like the courier's answers.
+    let follower = match (&model.sync, &id) {
+        (Some(_), Some(id)) => crate::shell::sync::start(&store, id, &config, &actor, msg_tx),
+        _ => None,
+    };
     let fx = RealEffects {
         store,
         journal,
@@ -208,6 +214,7 @@ fn effects_for(
         courier,
         keeper,
         outbox_reader,
+        follower,
     };
     (None, Box::new(fx))
 }

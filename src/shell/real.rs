@@ -12,6 +12,7 @@ use crate::shell::courier::Courier;
 use crate::shell::effects::{Effects, Refused};
 use crate::shell::keep::Keeper;
 use crate::shell::{drafts, postmortem};
+use crate::sync::follow::Follower;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tokio::sync::mpsc;
@@ -32,6 +33,19 @@ pub struct RealEffects {
     /// A second reader of the journal standing where the cockpit's replay ended, for the
     /// outbox (which then reads nothing again).
     pub outbox_reader: Option<Journal>,
+    /// The follower of a synced incident's room (`shell::sync`): nudged after own appends.
+    pub follower: Option<Follower>,
+}
+
+impl RealEffects {
+    /// Own events are in the journal: the follower sends them now.
+    fn nudge(&self, events: &[Event]) {
+        if let Some(f) = &self.follower
+            && events.iter().any(Event::is_local)
+        {
+            f.nudge();
+        }
+    }
 }
 
 /// Folds events into the executor's view of the incident.
@@ -100,6 +114,7 @@ impl Effects for RealEffects {
                     events.last().map(std::slice::from_ref).unwrap_or_default(),
                 );
                 self.keep(&events);
+                self.nudge(&events);
                 Ok(events)
             }
             Err(e) => {
@@ -155,6 +170,9 @@ impl Effects for RealEffects {
         let events = j.poll().map_err(|e| e.to_string())?;
         fold(&mut self.inc, &events);
         self.keep(&events);
+        // Own events another writer put there (the courier's delivery records, a headless
+        // command): the room gets them too.
+        self.nudge(&events);
         Ok(events)
     }
 

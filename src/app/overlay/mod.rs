@@ -24,6 +24,7 @@ pub mod rotation;
 pub mod sitrep_log;
 pub mod snooze;
 pub mod step;
+pub mod sync;
 
 use crate::app::actions::{Foot, Scope};
 use crate::app::cmd::Cmd;
@@ -93,6 +94,8 @@ overlays! {
     Remediation(remediation::Remediation),
     /// The post-mortem draft just written.
     Postmortem(postmortem::Postmortem),
+    /// The sync view: room, conflicts, rejected room commands (`T`).
+    Sync(sync::SyncPanel),
 }
 
 impl Overlay {

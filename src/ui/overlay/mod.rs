@@ -18,6 +18,7 @@ mod remediation;
 pub mod rotation;
 mod sitrep_log;
 mod snooze;
+mod sync;
 
 use crate::app::model::Model;
 use crate::app::overlay::Overlay;
@@ -49,5 +50,6 @@ pub fn render(m: &Model, theme: &Theme, o: &Overlay, f: &mut Buffer) {
         Overlay::Brief(b) => brief::render(m, theme, b, f),
         Overlay::Remediation(r) => remediation::render(m, theme, r, f),
         Overlay::Postmortem(p) => postmortem::render(m, theme, p, f),
+        Overlay::Sync(p) => sync::render(m, theme, p, f),
     }
 }
