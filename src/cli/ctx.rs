@@ -52,7 +52,7 @@ pub fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> 
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let opened = crate::replay::open(&ctx.store, &id)?;
     for w in &opened.warnings {
-        eprintln!("commandpost: warning: {w}");
+        super::out::err(format!("commandpost: warning: {w}"));
         tracing::warn!("{w}");
     }
     // A writer keeps the snapshot up to date.
@@ -87,12 +87,12 @@ pub fn read_incident(ctx: &Ctx, allow_closed: bool) -> Result<Incident, Fail> {
 }
 
 fn torn_note(path: &std::path::Path) {
-    eprintln!(
+    super::out::err(format!(
         "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
          under way); the next change moves it to {}",
         path.display(),
         Journal::torn_path(path).display()
-    );
+    ));
 }
 
 /// The clock for journaled changes: read under the journal's lock.
