@@ -13,7 +13,6 @@ use crate::domain::role::Role;
 use crate::domain::text::clean_name;
 use crate::journal::Store;
 use jiff::Timestamp;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 /// The cockpit's own failure (its exit status may be 128 + signal).
