@@ -336,7 +336,30 @@ impl Incident {
     pub fn with_unshown(mut self, u: Unshown) -> Incident {
         self.last_seq = u.last_seq;
         self.contest = u.contest;
+        self.index = self.rebuilt_index();
+        let mut at = std::collections::HashMap::new();
+        for (i, r) in self.followup.remediations.iter().enumerate() {
+            at.entry(r.id).or_insert(i);
+        }
+        self.followup.remediation_at = at;
         self
+    }
+
+    /// The lookups replay keeps (never serialised), rebuilt from the incident's parts.
+    fn rebuilt_index(&self) -> Index {
+        let mut ix = Index::default();
+        for (i, p) in self.people.iter().enumerate() {
+            ix.add_person(&p.name, i);
+        }
+        for (name, g) in &self.groups {
+            for m in &g.members {
+                ix.groups.entry(m.clone()).or_default().insert(name.clone());
+            }
+        }
+        for (i, h) in self.hypotheses.iter().enumerate() {
+            ix.hypotheses.entry(h.id).or_insert(i);
+        }
+        ix
     }
 
     /// Rebuilds the incident from its events, in order.
