@@ -10,6 +10,7 @@ pub mod drill;
 pub mod files;
 pub mod journal;
 pub mod logging;
+pub mod replay;
 pub mod sandbox;
 pub mod shell;
 pub mod sync;
