@@ -42,8 +42,23 @@ fn typed(s: &str) -> Vec<Msg> {
     s.chars().map(k).collect()
 }
 
+/// The messages in turn; the commands they ask for, except the template renders, which are
+/// run here at once as the executor would (on its thread) and answered.
 fn feed(m: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|msg| update(m, msg)).collect()
+    let mut out = Vec::new();
+    for msg in msgs {
+        let mut queue = update(m, msg);
+        while !queue.is_empty() {
+            for c in std::mem::take(&mut queue) {
+                match c {
+                    Cmd::Render(job) => queue.extend(update(m, Msg::Rendered(job.run()))),
+                    Cmd::CancelRender(_) => {}
+                    other => out.push(other),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What the executor answers to an append: the event on disk.
@@ -126,7 +141,7 @@ struct Sending {
 
 fn sending(m: &Model) -> Option<Sending> {
     let Some(Overlay::Confirm(Confirm {
-        intent: Intent::Send(_),
+        intent: Intent::Send { .. },
         prompt,
         detail,
         back: Some(_),
