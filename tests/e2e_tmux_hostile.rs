@@ -281,7 +281,10 @@ fn a_slow_template_renders_in_the_background_and_esc_cancels_it() {
         "a key waited for the render: {worst:?} ({times:?})"
     );
     let s = t.screen();
-    assert!(s.contains("· rendering…"), "the preview says it renders: {s}");
+    assert!(
+        s.contains("· rendering…"),
+        "the preview says it renders: {s}"
+    );
     assert!(
         within(Duration::from_secs(5), || !render_children(pid).is_empty()).is_some(),
         "no render child under way"
@@ -289,7 +292,9 @@ fn a_slow_template_renders_in_the_background_and_esc_cancels_it() {
     // Esc leaves the composer and kills the render under way (its 2 s are not waited for).
     t.keys(&["Escape"]);
     t.wait_for("Sitrep draft kept");
-    let gone = within(Duration::from_millis(1500), || render_children(pid).is_empty());
+    let gone = within(Duration::from_millis(1500), || {
+        render_children(pid).is_empty()
+    });
     eprintln!("render child gone after Esc in {gone:?}");
     assert!(
         gone.is_some_and(|d| d < Duration::from_millis(700)),

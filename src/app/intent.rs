@@ -54,7 +54,10 @@ pub enum Intent {
     RemediationDone(u32),
     /// Send the sitrep or post the status update being composed: the text of the form's
     /// render `render` (its generation), the one the preview showed when the IC asked.
-    Send { kind: Kind, render: u64 },
+    Send {
+        kind: Kind,
+        render: u64,
+    },
 }
 
 /// One line under a confirmation's question.
@@ -280,10 +283,30 @@ impl Intent {
     /// The question in front of the footer, when the prompt is not one.
     pub fn question(&self, warned: bool) -> Option<&'static str> {
         match (self, warned) {
-            (Intent::Send { kind: Kind::Sitrep, .. }, false) => Some("Send it?"),
-            (Intent::Send { kind: Kind::Status, .. }, false) => Some("Post it?"),
-            (Intent::Send { kind: Kind::Sitrep, .. }, true) => Some("Send anyway?"),
-            (Intent::Send { kind: Kind::Status, .. }, true) => Some("Post anyway?"),
+            (
+                Intent::Send {
+                    kind: Kind::Sitrep, ..
+                },
+                false,
+            ) => Some("Send it?"),
+            (
+                Intent::Send {
+                    kind: Kind::Status, ..
+                },
+                false,
+            ) => Some("Post it?"),
+            (
+                Intent::Send {
+                    kind: Kind::Sitrep, ..
+                },
+                true,
+            ) => Some("Send anyway?"),
+            (
+                Intent::Send {
+                    kind: Kind::Status, ..
+                },
+                true,
+            ) => Some("Post anyway?"),
             _ => None,
         }
     }

@@ -32,14 +32,12 @@ impl Renders {
         } else {
             job
         };
-        let spawned = std::thread::Builder::new()
-            .name("render".into())
-            .spawn({
-                let (job, tx) = (job.clone(), tx.clone());
-                move || {
-                    let _ = tx.send(Msg::Rendered(job.run()));
-                }
-            });
+        let spawned = std::thread::Builder::new().name("render".into()).spawn({
+            let (job, tx) = (job.clone(), tx.clone());
+            move || {
+                let _ = tx.send(Msg::Rendered(job.run()));
+            }
+        });
         if spawned.is_err() {
             // No thread to spare: render here (still bounded by fuel and the child).
             let _ = tx.send(Msg::Rendered(job.run()));

@@ -4,13 +4,13 @@
 //! preview pane).
 
 use crate::app::composer::kind::{FieldSpec, Kind, NEXT_UPDATE};
+use crate::app::composer::render::{RenderJob, Rendered};
 use crate::config::Config;
 use crate::delivery::{Backend, setup};
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Field, Linter, Stage, Warning};
 use crate::domain::outbound::{MessageKind, StatusPayload};
-use crate::app::composer::render::{RenderJob, Rendered};
 use crate::domain::template::{Prepared, Template};
 use crate::domain::text::{one_line, strip_control};
 use crate::domain::{duration, sitrep, status};
