@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod drill;
+pub mod health;
 pub mod journal;
 pub mod logging;
 pub mod shell;

@@ -234,6 +234,20 @@ pub struct Incident {
     /// Who last changed what, for the conflict sentences (derived).
     #[serde(skip)]
     pub(crate) contest: crate::domain::replicated::Contest,
+    /// Product health figures as the IC saw them (domain::health::observe).
+    #[serde(skip_serializing_if = "crate::domain::health::observe::Journaled::is_empty")]
+    pub health: crate::domain::health::observe::Journaled,
+    /// Firing alerts attached to the incident, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Attached>,
+}
+
+/// An alert attached to the incident: when, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attached {
+    pub at: Timestamp,
+    pub by: String,
+    pub alert: crate::domain::alert::AttachedAlert,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
@@ -367,6 +381,8 @@ impl Incident {
             followup: Default::default(),
             conflicts: Vec::new(),
             room_commands: Vec::new(),
+            health: Default::default(),
+            alerts: Vec::new(),
             contest,
         })
     }
@@ -737,6 +753,18 @@ impl Incident {
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
             Payload::RoomCommand(c) => self.apply_room_command(e, c),
+            Payload::MetricsObserved { why, values } => {
+                self.health.0.push(crate::domain::health::observe::Seen {
+                    at,
+                    why: *why,
+                    values: values.clone(),
+                });
+            }
+            Payload::AlertAttached(a) => self.alerts.push(Attached {
+                at,
+                by: e.actor.clone(),
+                alert: a.clone(),
+            }),
             Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
         }
     }
