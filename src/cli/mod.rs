@@ -8,6 +8,7 @@ mod deliver;
 mod drill;
 mod export;
 mod followup;
+mod health;
 mod sync;
 mod writing;
 

@@ -577,6 +577,25 @@ impl Incident {
         })
     }
 
+    /// Attaches a firing alert (journal and timeline); refused when it already is.
+    pub fn cmd_attach_alert(
+        &self,
+        alert: &crate::domain::alert::Alert,
+    ) -> Result<Payload, DomainError> {
+        let a = alert.attached();
+        if self
+            .alerts
+            .iter()
+            .any(|x| x.alert.fingerprint == a.fingerprint)
+        {
+            return Err(invalid(
+                "alert",
+                format!("alert {} ({}) is already attached", a.name, a.fingerprint),
+            ));
+        }
+        Ok(Payload::AlertAttached(a))
+    }
+
     pub fn cmd_link(&self, label: &str, url: &str) -> Result<Payload, DomainError> {
         let label = text_field("label", &one_line(label), 200)?;
         let url = one_line(url);

@@ -42,10 +42,24 @@ pub(crate) fn transport(peer: &Peer, e: &reqwest::Error, timeout: Duration) -> S
     } else {
         format!(
             "network error: {}",
-            io_cause(e).unwrap_or_else(|| "request failed".into())
+            io_cause(e)
+                .or_else(|| innermost(e))
+                .unwrap_or_else(|| "request failed".into())
         )
     };
     peer.scrub(&what)
+}
+
+/// The deepest cause of a reqwest error in words (hyper's "connection closed before message
+/// completed"); reqwest's own text is not used, it carries the URL.
+fn innermost(e: &reqwest::Error) -> Option<String> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = src {
+        last = Some(s.to_string());
+        src = s.source();
+    }
+    last.filter(|s| !s.contains("://"))
 }
 
 /// The URL of `path` under a base URL that may have a path prefix of its own, with `params`
