@@ -169,6 +169,9 @@ actions! {
     PreviewNext "preview_next" ["Ctrl-o"] [Composer, Global] 0 "preview"
         "composer: next preview";
     StageNext "stage_next" ["Ctrl-t"] [Composer, Global] 0 "stage" "status composer: next stage";
+    /// Inserts the product health figures ([metrics]) at the cursor.
+    InsertFigures "insert_figures" ["Ctrl-g"] [Composer, Global] 0 "figures"
+        "composer: insert the current health figures ([metrics])";
     DrillFaster "drill_faster" ["+"] [Drill] 0 "faster" "drill: clock faster (to 60x)";
     DrillSlower "drill_slower" ["-"] [Drill] 0 "slower" "drill: clock slower (to 1x)";
     DrillPause "drill_pause" ["."] [Drill] 0 "pause" "drill: pause/resume the clock";

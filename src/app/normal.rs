@@ -71,7 +71,9 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Sitrep => compose(m, Kind::Sitrep),
         Action::StatusUpdate => compose(m, Kind::Status),
         Action::SitrepLog => sitrep_log(m),
-        Action::Send | Action::PreviewNext | Action::StageNext => composer_only(m, action),
+        Action::Send | Action::PreviewNext | Action::StageNext | Action::InsertFigures => {
+            composer_only(m, action)
+        }
         Action::DrillFaster
         | Action::DrillSlower
         | Action::DrillPause

@@ -73,5 +73,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let left = format!(" open {elapsed} · {ic}");
     let left = fit(&left, w.saturating_sub(width(&clocks)));
     let line2 = Line::from(vec![Span::raw(left), Span::styled(clocks, theme.dim())]);
-    put_lines(f, area, &[line1, line2]);
+    let mut lines = vec![line1, line2];
+    if crate::ui::health::shown(m) {
+        lines.push(crate::ui::health::line(m, theme, w));
+    }
+    put_lines(f, area, &lines);
 }

@@ -60,7 +60,8 @@ pub fn changes(inc: &Incident, policy: &HealthPolicy, current: &[Option<Sample>]
             at: s.at,
         };
         match inc.health.at(&spec.name, reviewed) {
-            None if level > Level::Ok => out.push(change(None, true)),
+            // Nothing journaled of it yet: the figure being journaled now is the baseline
+            // (`Journaled::at` takes the first after a review), so it is no news.
             None => {}
             Some(b) if b.level != level => out.push(change(Some(b.shown.clone()), true)),
             Some(b) => {

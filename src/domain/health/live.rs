@@ -212,7 +212,9 @@ impl Live {
         };
         let window = WINDOW.as_secs_f64();
         for s in series.history.iter().filter(|s| s.value.is_finite()) {
-            let age = now.duration_since(s.at).as_secs_f64();
+            // A sample a little ahead of `now` (the cockpit's clock ticks once a second) is
+            // the latest.
+            let age = now.duration_since(s.at).as_secs_f64().max(0.0);
             if !(0.0..window).contains(&age) || buckets == 0 {
                 continue;
             }
