@@ -180,3 +180,56 @@ fn a_draft_survives_kill_9_and_a_restart() {
             .contains("EU customers")
     );
 }
+
+/// Issue 16: at 80x24 a long impact line showed only its tail ("fixed by 15:00.") while the
+/// summary took most of the height. Every multi-line field soft-wraps and the height is shared
+/// by content: every field shows all that was typed, focused or not.
+#[test]
+fn long_fields_wrap_and_every_field_shows_what_was_typed_at_80x24() {
+    let Some(t) = Tmux::start("wrap") else {
+        return;
+    };
+    t.tmux(&["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let _ = incident(&data);
+    t.cockpit(&data, "Alice");
+    t.wait_for("Checkout API returns 502");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    let summary = "Checkout returns 502 for a third of requests since 14:02 UTC; the payment \
+                   provider's EU endpoint times out and our retries pile up behind it.";
+    let impact = "EU customers cannot pay: about a third of card payments fail at checkout; \
+                  login and browsing work; the vendor says it will be fixed by 15:00.";
+    let actions = "Failing over to the US endpoint; rate-limiting retries.";
+    t.text(summary);
+    t.keys(&["Tab"]);
+    t.wait_for("▶ Impact");
+    t.text(impact);
+    t.keys(&["Tab"]);
+    t.wait_for("▶ Actions");
+    t.text(actions);
+    t.wait_for("rate-limiting retries.");
+    // Every field's whole text is on screen, in order (compared without whitespace: wrapping
+    // turns a space into a line break).
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let shows_all = |s: &str, fields: &[&str]| {
+        let screen = squeeze(s);
+        fields.iter().all(|f| screen.contains(&squeeze(f)))
+    };
+    let s = t.wait_until("every field in full", |s| {
+        shows_all(s, &[summary, impact, actions])
+    });
+    assert!(s.contains("15:00.") && s.contains("EU customers"), "{s}");
+    // And back on the summary (the impact unfocused, its cursor at its end): still all there.
+    t.keys(&["BTab", "BTab"]);
+    t.wait_for("▶ Summary");
+    let s = t.screen();
+    assert!(shows_all(&s, &[summary, impact, actions]), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_gone("Sitrep v1 (draft)");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+}

@@ -22,9 +22,14 @@ struct Machine {
 
 impl Machine {
     fn new(s: &Synapse, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
+        Machine::at(&s.base, actor, people, token)
+    }
+
+    /// A machine reaching the homeserver at `base` (e.g. through a proxy).
+    fn at(base: &str, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        let mut text = format!("[sync]\nhomeserver = \"{}\"\n", s.base);
+        let mut text = format!("[sync]\nhomeserver = \"{base}\"\n");
         if let Some(t) = token {
             let tf = dir.path().join("token");
             std::fs::write(&tf, t).unwrap();
@@ -55,6 +60,26 @@ impl Machine {
             .arg(&self.actor)
             .args(args)
             .assert()
+    }
+
+    /// The real binary as a child process (to be killed).
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_commandpost"))
+            .env("COMMANDPOST_DATA_DIR", self.path())
+            .env_remove("COMMANDPOST_CONFIG")
+            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
+            .env("HOME", self.path())
+            .env_remove("RUST_LOG")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--as")
+            .arg(&self.actor)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> (String, String) {
@@ -375,4 +400,177 @@ fn a_crash_between_send_and_ack_leaves_one_room_event_and_one_line_per_journal()
             1
         );
     }
+}
+
+#[test]
+fn an_oversized_sitrep_goes_out_in_parts_and_arrives_whole() {
+    let Some(s) = shared("an_oversized_sitrep_goes_out_in_parts_and_arrives_whole") else {
+        return;
+    };
+    let (_, a_tok) = s.register("alice-big");
+    let (_, b_tok) = s.register("bob-big");
+    let room = s.create_room(&a_tok, "inc-big", vec![]);
+    s.join(&b_tok, &room);
+    let a = Machine::new(s, "alice", &[], Some(&a_tok));
+    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    a.ok(&["new", "Huge sitrep"]);
+    a.ok(&["sync", "attach", &room]);
+    b.ok(&["sync", "join", &room]);
+    // Four fields of 12,000 two-byte characters (quotes too: they double when escaped), and
+    // the rendered text repeating them: far over one room event (~64 KB).
+    let field = |c: &str| format!("{}\"end of {c}\"", "é".repeat(6_000) + &"\"".repeat(6_000));
+    let toml = format!(
+        "summary = '''{}'''\nimpact = '''{}'''\nactions = '''{}'''\nneeds = '''{}'''\n",
+        field("summary"),
+        field("impact"),
+        field("actions"),
+        field("needs")
+    );
+    let file = a.path().join("big.toml");
+    std::fs::write(&file, toml).unwrap();
+    let (_, err) = a.ok(&[
+        "--wait",
+        "30s",
+        "sitrep",
+        "send",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!err.contains("queued"), "{err}");
+    a.ok(&["note", "after the big one"]);
+
+    // The room holds it in parts under 60 KB each, the last one a readable notice.
+    let events = s.room_events(&a_tok, &room);
+    let parts: Vec<&Value> = events
+        .iter()
+        .filter(|e| !e["content"]["org.commandpost"]["part"].is_null())
+        .collect();
+    assert!(parts.len() >= 4, "{} parts", parts.len());
+    for p in &parts {
+        assert!(p["content"].to_string().len() <= 60_000);
+    }
+    // The sitrep's last part is the readable notice (the outbox's copy of the message to
+    // deliver is oversized too, and goes as hidden parts).
+    let notices: Vec<&&Value> = parts
+        .iter()
+        .filter(|p| p["content"]["msgtype"] == "m.notice")
+        .collect();
+    assert_eq!(notices.len(), 1);
+    let part = &notices[0]["content"]["org.commandpost"]["part"];
+    assert_eq!(part["i"].as_u64().unwrap() + 1, part["n"].as_u64().unwrap());
+    assert!(
+        notices[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sitrep v1"),
+        "{}",
+        notices[0]["content"]["body"]
+    );
+    // Each part once (no re-send under a new transaction id).
+    let mut seen = std::collections::HashSet::new();
+    for p in &parts {
+        let part = &p["content"]["org.commandpost"]["part"];
+        assert!(
+            seen.insert((part["oseq"].as_u64(), part["i"].as_u64())),
+            "{part}"
+        );
+    }
+
+    // B puts it together: the same sitrep, and the note after it.
+    let (shown, _) = b.ok(&["sitrep", "show"]);
+    assert!(
+        shown.contains("end of needs"),
+        "{}",
+        &shown[..shown.len().min(300)]
+    );
+    assert_eq!(state(&a.show()), state(&b.show()));
+    assert!(note_texts(&b.show()).contains(&"after the big one".to_string()));
+}
+
+/// Room events carrying a replicated event whose line contains `needle`.
+fn carrying(s: &Synapse, token: &str, room: &str, needle: &str) -> usize {
+    s.room_events(token, room)
+        .iter()
+        .filter(|e| {
+            e["content"]["org.commandpost"]["events"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|x| x.as_str().unwrap_or("").contains(needle)))
+        })
+        .count()
+}
+
+#[test]
+fn kill_9_between_a_send_and_its_acknowledgement_leaves_one_room_event_and_one_line_each() {
+    let Some(s) = shared("kill_9_between_a_send_and_its_acknowledgement") else {
+        return;
+    };
+    let (_, a_tok) = s.register("alice-kill");
+    let (_, b_tok) = s.register("bob-kill");
+    let room = s.create_room(&a_tok, "inc-kill", vec![]);
+    s.join(&b_tok, &room);
+    // A reaches the homeserver through a proxy that can hold the answers to its sends.
+    let proxy = Proxy::start(s.port());
+    let a = Machine::at(&proxy.base, "alice", &[], Some(&a_tok));
+    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    a.ok(&["new", "Kill -9"]);
+    a.ok(&["sync", "attach", &room]);
+    b.ok(&["sync", "join", &room]);
+
+    // 1. The homeserver stored the event and answered; the process dies before it hears.
+    proxy.hold(true);
+    let held = proxy.held();
+    let mut child = a.spawn(&["note", "held then killed"]);
+    assert!(
+        proxy.wait_held(held + 1, std::time::Duration::from_secs(30)),
+        "the note was never sent"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    proxy.hold(false);
+    assert_eq!(
+        carrying(s, &a_tok, &room, "held then killed"),
+        1,
+        "it is in the room"
+    );
+
+    // 2. Killed at random points around its send (before the PUT is answered, after, while
+    //    the sidecar is written), several times.
+    let mut rng = 0x9e3779b97f4a7c15_u64;
+    for i in 0..8 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let puts = proxy.puts();
+        let mut child = a.spawn(&["note", &format!("random kill {i}")]);
+        if proxy.wait_puts(puts + 1, std::time::Duration::from_secs(30)) {
+            std::thread::sleep(std::time::Duration::from_micros(rng % 60_000));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    // Restarted: the next command sends what was in flight, under the same transaction id.
+    a.ok(&["note", "after the restart"]);
+    let a_notes = note_texts(&a.show());
+    let b_notes = note_texts(&b.show());
+    assert!(a_notes.contains(&"held then killed".to_string()));
+    assert!(a_notes.contains(&"after the restart".to_string()));
+    for text in &a_notes {
+        assert_eq!(
+            a_notes.iter().filter(|t| *t == text).count(),
+            1,
+            "{text} in A"
+        );
+        assert_eq!(
+            b_notes.iter().filter(|t| *t == text).count(),
+            1,
+            "{text} in B"
+        );
+        assert_eq!(
+            carrying(s, &a_tok, &room, text),
+            1,
+            "{text}: one room event"
+        );
+    }
+    assert_eq!(state(&a.show()), state(&b.show()));
 }

@@ -86,6 +86,7 @@ impl Replica for Mem {
             event_type: b.event_type.to_string(),
             txn_id: b.txn_id,
             content: b.content,
+            part: b.part,
         };
         self.inflight = Some(out.clone());
         Ok(Some(out))

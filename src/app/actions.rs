@@ -84,6 +84,11 @@ impl Scope {
     }
 }
 
+/// The main screen's actions placed up to here in the status line (help, sitrep, status
+/// update) come before the focused region's own keys: they are what the IC needs whatever
+/// has the focus, and must fit at 80 columns.
+pub const FIRST_IN_BAR: u8 = 3;
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
@@ -131,7 +136,7 @@ actions! {
     /// Next region; next entry in a list; next field in a composer.
     FocusNext "focus_next" ["Tab"]
         [Global, Composer, PickRole, PickPerson, PickGroup, Snooze, Decision, Deliveries,
-         Cleanup, Remediation] 4 "focus" "next region";
+         Cleanup, Remediation] 6 "focus" "next region";
     FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer] 0 "back" "previous region";
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
@@ -147,22 +152,22 @@ actions! {
     PageDown "page_down" ["PageDown"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
         1 "page" "page down";
-    Handoff "handoff" ["h"] [Global] 2 "hand off" "hand off a role";
+    Handoff "handoff" ["h"] [Global] 4 "hand off" "hand off a role";
     AddPerson "add_person" ["a"] [Roster] 3 "add" "add a person";
     Break "break" ["b"] [Roster] 1 "break" "break start/end (roster)";
     Release "release" ["r"] [Roster] 2 "release" "release person (roster)";
-    StateInvestigating "state_investigating" ["1"] [Global] 3 "state" "state 1 investigating";
-    StateConfirmed "state_confirmed" ["2"] [Global] 3 "state" "state 2 confirmed";
-    StateMajor "state_major" ["3"] [Global] 3 "state" "state 3 major";
-    Resolve "resolve" ["R"] [Global] 6 "resolve" "resolve the incident";
+    StateInvestigating "state_investigating" ["1"] [Global] 5 "state" "state 1 investigating";
+    StateConfirmed "state_confirmed" ["2"] [Global] 5 "state" "state 2 confirmed";
+    StateMajor "state_major" ["3"] [Global] 5 "state" "state 3 major";
+    Resolve "resolve" ["R"] [Global] 8 "resolve" "resolve the incident";
     Review "review" ["Space"] [Checklist] 1 "review" "question reviewed";
     Snooze "snooze" ["z"] [Checklist] 2 "snooze" "snooze 30m/1h/2h";
-    Impact "impact" ["i"] [Global] 7 "impact" "edit impact";
-    Note "note" ["n"] [Global] 8 "note" "add a note";
+    Impact "impact" ["i"] [Global] 9 "impact" "edit impact";
+    Note "note" ["n"] [Global] 10 "note" "add a note";
     Redraw "redraw" ["Ctrl-l"] [Global] 0 "redraw" "redraw screen";
-    Quit "quit" ["q"] [Global] 5 "quit" "quit; incident stays open";
-    Sitrep "sitrep" ["s"] [Global] 0 "sitrep" "write a sitrep (draft kept)";
-    StatusUpdate "status_update" ["u"] [Global] 0 "status" "public status update";
+    Quit "quit" ["q"] [Global] 7 "quit" "quit; incident stays open";
+    Sitrep "sitrep" ["s"] [Global] 2 "sitrep" "write a sitrep (draft kept)";
+    StatusUpdate "status_update" ["u"] [Global] 3 "status" "public status update";
     /// Opens the sitrep log; closes it again.
     SitrepLog "sitrep_log" ["L"] [Global, SitrepLog] 0 "sitreps" "sitrep log and diffs";
     Send "send" ["Ctrl-s"] [Composer, Global] 0 "send" "composer: send (asks first)";

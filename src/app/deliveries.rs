@@ -56,11 +56,12 @@ impl Deliveries {
         }
     }
 
-    /// (pending, failed) deliveries.
+    /// (pending, failed) deliveries of this cockpit (another cockpit's, in a replicated
+    /// incident, are its own to deliver).
     pub fn counts(&self) -> (u32, u32) {
         let mut pending = 0;
         let mut failed = 0;
-        for m in &self.state.messages {
+        for m in self.state.local() {
             for d in m.deliveries.values() {
                 if d.status.is_pending() {
                     pending += 1;
@@ -81,6 +82,7 @@ impl Deliveries {
                     queued_at: m.queued_at,
                     row: OutboxRow {
                         message: m.message.id.clone(),
+                        origin: m.origin.clone(),
                         kind: m.message.kind,
                         headline: m.message.headline.clone(),
                         backend: b.clone(),

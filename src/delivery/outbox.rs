@@ -96,6 +96,10 @@ pub struct Delivery {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct QueuedMessage {
     pub seq: u64,
+    /// The cockpit that queued it, if not this one (a replicated incident, issue 12): it
+    /// is shown here, and delivered only by that cockpit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub queued_at: Timestamp,
     pub message: OutboundMessage,
     pub deliveries: BTreeMap<String, Delivery>,
@@ -108,14 +112,19 @@ pub struct OutboxState {
     pub messages: Vec<QueuedMessage>,
     /// The latest backend reference per backend (e.g. the Statuspage incident id).
     pub remote_refs: BTreeMap<String, String>,
+    /// (origin of the queuing cockpit, `None` for this one; message id) -> position.
+    /// Outbox events name messages of their own origin, so each origin has its ids.
     #[serde(skip)]
-    index: BTreeMap<String, usize>,
+    index: BTreeMap<(Option<String>, String), usize>,
 }
 
 /// One row of `commandpost outbox [--json]` and of a run's report.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct OutboxRow {
     pub message: String,
+    /// The cockpit that queued (and delivers) it, if not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub kind: MessageKind,
     pub headline: String,
     pub backend: String,
@@ -134,15 +143,20 @@ impl OutboxState {
         s
     }
 
-    /// Folds one journal event in (events that are not the outbox's are ignored).
+    /// Folds one journal event in (events that are not the outbox's are ignored). Events
+    /// from another cockpit (replicated) are folded in that cockpit's namespace: shown,
+    /// never delivered here.
     pub fn apply(&mut self, e: &Event) {
         let Payload::Outbox(o) = &e.payload else {
             return;
         };
+        let origin = e.rep.origin.clone();
         match o {
             OutboxEvent::Queued { message, backends } => {
-                let id = message_id_for(message, e.seq);
-                if self.index.contains_key(&id) {
+                // A derived id uses the seq in the queuing cockpit's journal.
+                let id = message_id_for(message, e.oseq());
+                let key = (origin.clone(), id.clone());
+                if self.index.contains_key(&key) {
                     return;
                 }
                 let mut message = OutboundMessage::clone(message);
@@ -161,9 +175,10 @@ impl OutboxState {
                         )
                     })
                     .collect();
-                self.index.insert(id, self.messages.len());
+                self.index.insert(key, self.messages.len());
                 self.messages.push(QueuedMessage {
                     seq: e.seq,
+                    origin,
                     queued_at: e.ts,
                     message,
                     deliveries,
@@ -174,7 +189,7 @@ impl OutboxState {
                 backend,
                 attempt,
             } => {
-                if let Some(d) = self.delivery_mut(message, backend) {
+                if let Some(d) = self.delivery_mut(&origin, message, backend) {
                     d.status = DeliveryStatus::Sending { attempt: *attempt };
                     d.attempts = d.attempts.max(*attempt);
                     d.updated_at = e.ts;
@@ -190,10 +205,11 @@ impl OutboxState {
                     remote_ref: Some(r),
                     ..
                 } = result
+                    && origin.is_none()
                 {
                     self.remote_refs.insert(backend.clone(), r.clone());
                 }
-                if let Some(d) = self.delivery_mut(message, backend) {
+                if let Some(d) = self.delivery_mut(&origin, message, backend) {
                     d.attempts = d.attempts.max(*attempt);
                     d.updated_at = e.ts;
                     d.status = match result {
@@ -218,7 +234,7 @@ impl OutboxState {
                 }
             }
             OutboxEvent::Dropped { message, backend } => {
-                if let Some(d) = self.delivery_mut(message, backend)
+                if let Some(d) = self.delivery_mut(&origin, message, backend)
                     && !matches!(d.status, DeliveryStatus::Delivered { .. })
                 {
                     d.status = DeliveryStatus::Dropped;
@@ -226,7 +242,7 @@ impl OutboxState {
                 }
             }
             OutboxEvent::Requeued { message, backend } => {
-                if let Some(d) = self.delivery_mut(message, backend)
+                if let Some(d) = self.delivery_mut(&origin, message, backend)
                     && matches!(
                         d.status,
                         DeliveryStatus::Failed { .. } | DeliveryStatus::Dropped
@@ -239,13 +255,26 @@ impl OutboxState {
         }
     }
 
-    fn delivery_mut(&mut self, message: &str, backend: &str) -> Option<&mut Delivery> {
-        let i = *self.index.get(message)?;
+    fn delivery_mut(
+        &mut self,
+        origin: &Option<String>,
+        message: &str,
+        backend: &str,
+    ) -> Option<&mut Delivery> {
+        let i = *self.index.get(&(origin.clone(), message.to_string()))?;
         self.messages.get_mut(i)?.deliveries.get_mut(backend)
     }
 
+    /// A message this cockpit queued.
     pub fn message(&self, id: &str) -> Option<&QueuedMessage> {
-        self.index.get(id).and_then(|i| self.messages.get(*i))
+        self.index
+            .get(&(None, id.to_string()))
+            .and_then(|i| self.messages.get(*i))
+    }
+
+    /// Messages this cockpit queued (and delivers), in queue order.
+    pub fn local(&self) -> impl Iterator<Item = &QueuedMessage> {
+        self.messages.iter().filter(|m| m.origin.is_none())
     }
 
     pub fn delivery(&self, message: &str, backend: &str) -> Option<&Delivery> {
@@ -254,8 +283,7 @@ impl OutboxState {
 
     /// Backends with something still to deliver.
     pub fn pending_backends(&self) -> BTreeSet<String> {
-        self.messages
-            .iter()
+        self.local()
             .flat_map(|m| m.deliveries.iter())
             .filter(|(_, d)| d.status.is_pending())
             .map(|(b, _)| b.clone())
@@ -264,8 +292,7 @@ impl OutboxState {
 
     /// (message id, backend) of every delivery still to be made.
     pub fn pending(&self) -> Vec<(String, String)> {
-        self.messages
-            .iter()
+        self.local()
             .flat_map(|m| {
                 m.deliveries
                     .iter()
@@ -277,7 +304,7 @@ impl OutboxState {
 
     /// The next delivery for `backend`, in queue order (a backend gets its messages in order).
     pub fn next_for(&self, backend: &str) -> Option<(&QueuedMessage, &Delivery)> {
-        self.messages.iter().find_map(|m| {
+        self.local().find_map(|m| {
             m.deliveries
                 .get(backend)
                 .filter(|d| d.status.is_pending())
@@ -292,6 +319,7 @@ impl OutboxState {
             .flat_map(|m| {
                 m.deliveries.iter().map(|(b, d)| OutboxRow {
                     message: m.message.id.clone(),
+                    origin: m.origin.clone(),
                     kind: m.message.kind,
                     headline: m.message.headline.clone(),
                     backend: b.clone(),
@@ -796,6 +824,73 @@ mod tests {
             payload: Payload::Outbox(o),
             rep: Default::default(),
         }
+    }
+
+    /// A replicated incident (issue 12): another cockpit's messages are shown with their
+    /// deliveries as that cockpit reports them, never delivered here, and their derived
+    /// ids (from their own journal's seq) never collide with this cockpit's.
+    #[test]
+    fn another_cockpits_messages_are_shown_never_delivered() {
+        let remote = |seq: u64, oseq: u64, o: OutboxEvent| {
+            let mut e = ev(seq, o);
+            e.rep = crate::domain::event::Rep {
+                origin: Some("laptopa".into()),
+                oseq: Some(oseq),
+                lc: Some(oseq),
+                eid: None,
+            };
+            e
+        };
+        let mut m = msg(MessageKind::Page);
+        m.id = String::new();
+        let queued = |m: &OutboundMessage| OutboxEvent::Queued {
+            message: Box::new(m.clone()),
+            backends: vec!["pagerduty".into()],
+        };
+        let events = [
+            // Laptop A queued a page as its event 5; it arrives here as line 3.
+            remote(3, 5, queued(&m)),
+            // This cockpit queues its own page as line 5: same derived id `INC-42.m5`.
+            ev(5, queued(&m)),
+            remote(
+                6,
+                6,
+                OutboxEvent::Outcome {
+                    message: "INC-42.m5".into(),
+                    backend: "pagerduty".into(),
+                    attempt: 1,
+                    result: AttemptResult::Delivered {
+                        detail: "202".into(),
+                        remote_ref: Some("dedup-a".into()),
+                    },
+                },
+            ),
+        ];
+        let st = OutboxState::replay(&events);
+        assert_eq!(st.messages.len(), 2);
+        assert_eq!(st.messages[0].origin.as_deref(), Some("laptopa"));
+        assert!(matches!(
+            st.messages[0].deliveries["pagerduty"].status,
+            DeliveryStatus::Delivered { .. }
+        ));
+        // Ours is still queued and is the only one this cockpit delivers.
+        assert_eq!(
+            st.pending(),
+            vec![("INC-42.m5".to_string(), "pagerduty".to_string())]
+        );
+        assert_eq!(
+            st.message("INC-42.m5").map(|q| q.origin.clone()),
+            Some(None)
+        );
+        assert!(
+            st.next_for("pagerduty")
+                .is_some_and(|(q, _)| q.origin.is_none())
+        );
+        // Another cockpit's backend reference is not ours to reuse.
+        assert!(st.remote_refs.is_empty());
+        let rows = st.rows();
+        assert_eq!(rows[0].origin.as_deref(), Some("laptopa"));
+        assert_eq!(rows[1].origin, None);
     }
 
     #[test]

@@ -681,6 +681,12 @@ impl Payload {
     }
 }
 
+/// One payload of every known type (tests across modules walk them all).
+#[cfg(test)]
+pub(crate) fn sample_payloads() -> Vec<Payload> {
+    tests::samples()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,7 +695,7 @@ mod tests {
         "2026-11-21T14:00:00Z".parse().unwrap_or_default()
     }
 
-    fn samples() -> Vec<Payload> {
+    pub(super) fn samples() -> Vec<Payload> {
         let t = ts();
         vec![
             Payload::IncidentOpened {

@@ -250,6 +250,10 @@ impl Incident {
         if self.holder_is(role, from) {
             return true;
         }
+        if self.holder(role).is_some_and(|h| same_name(&h.name, to)) {
+            // Another cockpit already did the same: nothing to apply, nothing lost.
+            return false;
+        }
         match self.foreign_role_change(role, e) {
             Some(won) => {
                 let what = format!("hand-off of {} to {to}", role.title());
@@ -287,6 +291,8 @@ impl Incident {
             return true;
         }
         match self.contest.state.clone() {
+            // Another cockpit already declared the same state: nothing lost.
+            Some(won) if won.origin != e.rep.origin && self.state == to => false,
             Some(won) if won.origin != e.rep.origin => {
                 let what = format!("change to {to}");
                 self.conflict(e, None, what, &won);
@@ -873,6 +879,31 @@ mod tests {
                 .as_deref(),
             Some("Chris is neither the IC (Carol) nor the Comms holder (Keiko)")
         );
+    }
+
+    #[test]
+    fn the_same_change_twice_is_no_conflict() {
+        let mut l = Log::new();
+        for o in ["bbbb", "cccc"] {
+            l.push(
+                Some(o),
+                "2026-11-21T15:00:00Z",
+                "x",
+                handoff(Role::Ic, Some("Alice"), "Ricardo"),
+            );
+            l.push(
+                Some(o),
+                "2026-11-21T15:00:01Z",
+                "x",
+                Payload::StateChanged {
+                    from: Severity::Investigating,
+                    to: Severity::Major,
+                },
+            );
+        }
+        assert_eq!(l.ic(), "Ricardo");
+        assert_eq!((l.inc.handoffs.len(), l.inc.state_changes.len()), (1, 1));
+        assert!(l.inc.conflicts.is_empty(), "{:?}", l.inc.conflicts);
     }
 
     #[test]

@@ -230,25 +230,78 @@ pub fn next_batch(
     })
 }
 
-fn part_batch(incident: &str, origin: &str, o: &Outgoing, part: usize) -> Batch {
-    let mut pieces = Vec::new();
-    let mut rest = o.line.as_str();
-    while !rest.is_empty() {
-        let piece = cut(rest, PART_BYTES);
-        pieces.push(piece);
-        rest = &rest[piece.len()..];
+/// JSON-escaped bytes of one char (what it costs inside a JSON string).
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
     }
+}
+
+/// The pieces an oversized line is cut into: each at most [`PART_BYTES`] once escaped as a
+/// JSON string, cut on char boundaries. Deterministic (a function of the line only), so a
+/// restart re-sends the same part under the same transaction id.
+pub fn pieces(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    for (i, c) in line.char_indices() {
+        let n = escaped_len(c);
+        if used + n > PART_BYTES && i > start {
+            out.push(&line[start..i]);
+            start = i;
+            used = 0;
+        }
+        used += n;
+    }
+    if start < line.len() || out.is_empty() {
+        out.push(&line[start..]);
+    }
+    out
+}
+
+/// Part `part` of an oversized event. The last part also carries the event's readable
+/// notice, if it has one (shortened to fit): people read it once the event is whole.
+fn part_batch(incident: &str, origin: &str, o: &Outgoing, part: usize) -> Batch {
+    let pieces = pieces(&o.line);
     let n = pieces.len();
     let i = part.min(n - 1);
-    let content = json!({ KEY: {
+    let machine = json!({
         "v": VERSION, "incident": incident, "origin": origin,
         "part": {"oseq": o.oseq, "i": i, "n": n, "text": pieces[i]},
-    }});
+    });
+    let mut event_type = EVENT_TYPE;
+    let mut content = json!({ KEY: machine.clone() });
+    if let (Some(notice), true) = (&o.notice, i + 1 == n) {
+        for limit in [MAX_NOTICE_TEXT, 8_000, 4_000, 1_000, 200] {
+            let mut body = cut(notice.text.trim(), limit).to_string();
+            if body.len() < notice.text.trim().len() {
+                body.push_str(" [...] (the whole text is in the cockpit)");
+            }
+            if let (true, Some(rest)) = (notice.mention_room, body.strip_prefix("@all")) {
+                body = format!("@room{rest}");
+            }
+            let c = json!({
+                "msgtype": "m.notice",
+                "body": body,
+                "format": "org.matrix.custom.html",
+                "formatted_body": escape_html(&body),
+                "m.mentions": if notice.mention_room { json!({"room": true}) } else { json!({}) },
+                KEY: machine.clone(),
+            });
+            if size(&c) <= MAX_CONTENT_BYTES {
+                event_type = "m.room.message";
+                content = c;
+                break;
+            }
+        }
+    }
     Batch {
         first: o.oseq,
         last: o.oseq,
         count: 1,
-        event_type: EVENT_TYPE,
+        event_type,
         txn_id: format!("{}-p{i}", txn_id(incident, origin, o.oseq, o.oseq)),
         content,
         part: Some((i, n)),
@@ -383,8 +436,10 @@ pub fn classify(ev: &RoomEvent, incident: &str) -> Incoming {
     }
 }
 
-/// Puts the parts of oversized events back together.
-#[derive(Debug, Default)]
+/// Puts the parts of oversized events back together. The parts waiting for the rest can be
+/// kept ([`Parts::to_json`], [`Parts::from_json`]): a cockpit restarted between two parts
+/// still puts the event together.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Parts {
     /// (origin, oseq) -> parts received.
     open: std::collections::BTreeMap<(String, u64), Vec<Option<String>>>,
@@ -422,6 +477,47 @@ impl Parts {
             return Some(whole);
         }
         None
+    }
+
+    /// Whether no event waits for more parts.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// The parts waiting for the rest, as JSON (for the sidecar).
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.open
+                .iter()
+                .map(
+                    |((origin, oseq), slot)| json!({"origin": origin, "oseq": oseq, "parts": slot}),
+                )
+                .collect(),
+        )
+    }
+
+    /// Parts kept by [`Parts::to_json`]; anything malformed is left out (the room still
+    /// holds every part: losing them costs a re-read).
+    pub fn from_json(v: &Value) -> Parts {
+        let mut open = std::collections::BTreeMap::new();
+        for item in v.as_array().into_iter().flatten() {
+            let (Some(origin), Some(oseq), Some(parts)) = (
+                item.get("origin").and_then(Value::as_str),
+                item.get("oseq").and_then(Value::as_u64),
+                item.get("parts").and_then(Value::as_array),
+            ) else {
+                continue;
+            };
+            if parts.is_empty() || parts.len() > 10_000 {
+                continue;
+            }
+            let slot: Vec<Option<String>> = parts
+                .iter()
+                .map(|p| p.as_str().map(str::to_string))
+                .collect();
+            open.insert((origin.to_string(), oseq), slot);
+        }
+        Parts { open }
     }
 }
 
@@ -626,6 +722,75 @@ mod tests {
             }
         }
         assert_eq!(whole.as_deref(), Some(huge.line.as_str()));
+    }
+
+    #[test]
+    fn parts_stay_under_the_limit_whatever_escaping_costs_and_the_notice_rides_the_last() {
+        // Quotes and control characters cost 2 and 6 bytes once escaped.
+        let nasty = format!("{}{}", "\"".repeat(40_000), "\u{1}".repeat(20_000));
+        let o = note(7, &nasty);
+        assert_eq!(pieces(&o.line).concat(), o.line);
+        let (_, n) = next_batch("INC-1", "o1", std::slice::from_ref(&o), 10, 0)
+            .unwrap()
+            .part
+            .unwrap();
+        for i in 0..n {
+            let b = next_batch("INC-1", "o1", std::slice::from_ref(&o), 10, i).unwrap();
+            assert!(
+                size(&b.content) <= MAX_CONTENT_BYTES,
+                "part {i}: {}",
+                size(&b.content)
+            );
+            assert_eq!(b.event_type, EVENT_TYPE);
+        }
+        let sitrep = Outgoing::new(
+            8,
+            line(
+                8,
+                Payload::SitrepSent {
+                    version: 3,
+                    fields: Default::default(),
+                    rendered: "<b>".repeat(30_000),
+                    ic: None,
+                    comms: None,
+                    responders: vec![],
+                    groups: vec![],
+                },
+            ),
+        );
+        let (_, n) = next_batch("INC-1", "o1", std::slice::from_ref(&sitrep), 10, 0)
+            .unwrap()
+            .part
+            .unwrap();
+        let last = next_batch("INC-1", "o1", std::slice::from_ref(&sitrep), 10, n - 1).unwrap();
+        assert!(size(&last.content) <= MAX_CONTENT_BYTES);
+        assert_eq!(last.event_type, "m.room.message");
+        assert!(
+            last.content["body"]
+                .as_str()
+                .unwrap()
+                .starts_with("Sitrep v3")
+        );
+        let first = next_batch("INC-1", "o1", std::slice::from_ref(&sitrep), 10, 0).unwrap();
+        assert_eq!(
+            first.event_type, EVENT_TYPE,
+            "only the last part is read by people"
+        );
+    }
+
+    #[test]
+    fn parts_waiting_for_the_rest_survive_a_restart() {
+        let mut p = Parts::default();
+        assert_eq!(p.add("o1", 4, 0, 3, "ab".into()), None);
+        assert_eq!(p.add("o1", 4, 2, 3, "ef".into()), None);
+        let mut again = Parts::from_json(&p.to_json());
+        assert_eq!(again, p);
+        assert_eq!(
+            again.add("o1", 4, 1, 3, "cd".into()).as_deref(),
+            Some("abcdef")
+        );
+        assert!(again.is_empty());
+        assert!(Parts::from_json(&json!([{"origin": 1}, "x"])).is_empty());
     }
 
     #[test]

@@ -41,6 +41,17 @@ pub struct Journaled {
     parts: envelope::Parts,
 }
 
+/// Sidecar key: parts of oversized events received, waiting for the rest.
+const PARTS_OPEN: &str = "parts_open";
+/// Sidecar key: the next part to send of an own oversized event, `{"oseq": N, "next": I}`.
+const PART_NEXT: &str = "part_next";
+
+/// The part index of a part's transaction id (`...-p3`).
+fn part_of_txn(txn: &str) -> Option<usize> {
+    let (_, i) = txn.rsplit_once("-p")?;
+    i.parse().ok()
+}
+
 fn s<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
@@ -62,6 +73,11 @@ impl Journaled {
             tracing::warn!("{w}");
         }
         sidecar.origin = Some(home.as_str().to_string());
+        let parts = sidecar
+            .extra
+            .get(PARTS_OPEN)
+            .map(envelope::Parts::from_json)
+            .unwrap_or_default();
         Ok(Journaled {
             store: store.clone(),
             id: id.to_string(),
@@ -75,7 +91,7 @@ impl Journaled {
             new: Vec::new(),
             own_missing: Vec::new(),
             refused: Vec::new(),
-            parts: envelope::Parts::default(),
+            parts,
         })
     }
 
@@ -168,10 +184,20 @@ impl Journaled {
                 total,
                 text,
                 ..
-            } => match self.parts.add(&origin, oseq, index, total, text) {
-                Some(line) => self.arrivals(vec![line], &event_id),
-                None => Vec::new(),
-            },
+            } => {
+                let whole = self.parts.add(&origin, oseq, index, total, text);
+                if self.parts.is_empty() {
+                    self.sidecar.extra.remove(PARTS_OPEN);
+                } else {
+                    self.sidecar
+                        .extra
+                        .insert(PARTS_OPEN.into(), self.parts.to_json());
+                }
+                match whole {
+                    Some(line) => self.arrivals(vec![line], &event_id),
+                    None => Vec::new(),
+                }
+            }
             Incoming::Human {
                 event_id,
                 sender,
@@ -256,6 +282,20 @@ impl Journaled {
         Ok(())
     }
 
+    /// The next part to send of own event `oseq` if it is an oversized one being sent.
+    fn part_next(&self, oseq: Option<u64>) -> usize {
+        let Some(p) = self.sidecar.extra.get(PART_NEXT) else {
+            return 0;
+        };
+        match (p.get("oseq").and_then(serde_json::Value::as_u64), oseq) {
+            (Some(a), Some(b)) if a == b => p
+                .get("next")
+                .and_then(serde_json::Value::as_u64)
+                .map_or(0, |n| n as usize),
+            _ => 0,
+        }
+    }
+
     /// Whether the room turned encrypted (nothing more is published then).
     pub fn encrypted(&self) -> bool {
         self.refused
@@ -283,6 +323,7 @@ impl link::Replica for Journaled {
         let mut from = 0;
         let mut max = usize::MAX;
         let mut txn = None;
+        let mut part = self.part_next(pending.first().map(|o| o.oseq));
         if let Some(f) = self.sidecar.in_flight.clone() {
             // The same events again, under the same txnId: one room event after a crash.
             if let Some(i) = pending.iter().position(|o| o.oseq == f.first)
@@ -290,28 +331,32 @@ impl link::Replica for Journaled {
             {
                 from = i;
                 max = pending[i..].iter().take_while(|o| o.oseq <= f.last).count();
+                if let Some(p) = part_of_txn(&f.txn) {
+                    part = p;
+                }
                 txn = Some(f.txn);
             } else {
                 self.sidecar.in_flight = None;
             }
         }
-        let Some(b) = envelope::next_batch(&self.id, self.home.as_str(), &pending[from..], max, 0)
+        let Some(b) =
+            envelope::next_batch(&self.id, self.home.as_str(), &pending[from..], max, part)
         else {
             return Ok(None);
         };
-        if b.part.is_some() {
-            return Err(format!(
-                "event {} is larger than one room event (~64 KB): it cannot be sent yet",
-                b.first
-            ));
-        }
+        // A part counts as an event sent only when it is the last one.
+        let count = match b.part {
+            Some((i, n)) if i + 1 < n => 0,
+            _ => b.count,
+        };
         let out = Outbound {
             first: b.first,
             last: b.last,
-            count: b.count,
+            count,
             event_type: b.event_type.to_string(),
             txn_id: txn.unwrap_or(b.txn_id),
             content: b.content,
+            part: b.part,
         };
         self.sidecar.in_flight = Some(InFlight {
             first: out.first,
@@ -323,8 +368,19 @@ impl link::Replica for Journaled {
     }
 
     fn delivered(&mut self, out: &Outbound, _event_id: &str) -> Result<(), String> {
-        self.sidecar.acknowledge(out.last);
         self.sidecar.in_flight = None;
+        match out.part {
+            Some((i, n)) if i + 1 < n => {
+                self.sidecar.extra.insert(
+                    PART_NEXT.into(),
+                    serde_json::json!({"oseq": out.first, "next": i + 1}),
+                );
+            }
+            _ => {
+                self.sidecar.extra.remove(PART_NEXT);
+                self.sidecar.acknowledge(out.last);
+            }
+        }
         self.contact(Ok(()));
         self.save()
     }
@@ -463,5 +519,82 @@ impl super::follow::Followed for Journaled {
     }
     fn persist(&mut self) -> Result<(), String> {
         self.save()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Payload;
+    use crate::sync::link::Replica as _;
+
+    fn room_event(n: usize, content: serde_json::Value) -> RoomEvent {
+        RoomEvent {
+            event_id: format!("$e{n}"),
+            kind: super::super::matrix::EVENT_TYPE.into(),
+            sender: "@a:x".into(),
+            origin_server_ts: 1,
+            content,
+            state_key: None,
+            redacts: None,
+            unsigned: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_receiver_restarted_between_parts_still_puts_the_event_together() {
+        let (ta, tb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b) = (Store::new(ta.path()), Store::new(tb.path()));
+        let (mut j, _) = a.create("Big", "alice", Timestamp::now()).unwrap();
+        // Bigger than any note the cockpit lets through: the wire does not care.
+        j.append(
+            "alice",
+            Timestamp::now(),
+            Payload::NoteAdded {
+                text: "x".repeat(150_000),
+            },
+        )
+        .unwrap();
+        let home_a = a.ensure_origin().unwrap();
+        let events = Journal::open(j.path()).unwrap().events;
+        let wires = ingest::unsent(&events, &home_a, 0).unwrap();
+        let id = match &events[0].payload {
+            Payload::IncidentOpened { id, .. } => id.clone(),
+            _ => panic!(),
+        };
+        let opening = Arrival {
+            event: wires[0].clone(),
+            eid: None,
+        };
+        let home_b = b.ensure_origin().unwrap();
+        ingest::join(&b, &home_b, &[opening]).unwrap();
+        let big = Outgoing::new(2, serde_json::to_string(&wires[1]).unwrap());
+        let n = envelope::next_batch(&id, home_a.as_str(), std::slice::from_ref(&big), 1, 0)
+            .unwrap()
+            .part
+            .unwrap()
+            .1;
+        assert!(n >= 3);
+        let part = |i| {
+            room_event(
+                i,
+                envelope::next_batch(&id, home_a.as_str(), std::slice::from_ref(&big), 1, i)
+                    .unwrap()
+                    .content,
+            )
+        };
+        {
+            let mut r = Journaled::open(&b, &id, vec![], "bob").unwrap();
+            let got = r.receive(&[part(0), part(1)]).unwrap();
+            assert_eq!(got.new_events, 0);
+            r.save().unwrap();
+        }
+        let mut r = Journaled::open(&b, &id, vec![], "bob").unwrap();
+        let rest: Vec<RoomEvent> = (2..n).map(part).collect();
+        assert_eq!(r.receive(&rest).unwrap().new_events, 1);
+        let inc = b.replay(r.events()).unwrap();
+        assert_eq!(inc.notes.last().unwrap().text.len(), 150_000);
+        assert!(!r.sidecar.extra.contains_key(PARTS_OPEN));
     }
 }

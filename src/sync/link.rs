@@ -29,6 +29,8 @@ pub struct Outbound {
     /// Deterministic: a re-send after a crash is the same room event.
     pub txn_id: String,
     pub content: Value,
+    /// For a part of an oversized event: (index, total). Only the last part delivers it.
+    pub part: Option<(usize, usize)>,
 }
 
 /// What receiving some room events did.

@@ -238,6 +238,89 @@ mod tests {
         assert!(check_canonical(&json!({"n": -9007199254740992i64})).is_err());
     }
 
+    /// Every payload type is canonical-JSON safe (no floats, no big integers) and crosses
+    /// the wire unchanged, as serialised with large values in its numeric fields.
+    #[test]
+    fn every_payload_is_canonical_and_round_trips() {
+        use crate::domain::outbound::{
+            AttemptResult, MessageKind, OutboundMessage, OutboxEvent, PageAction, StatusPayload,
+        };
+        let mut payloads = crate::domain::event::sample_payloads();
+        assert_eq!(payloads.len(), crate::domain::event::KNOWN_TYPES.len());
+        // Every outbox event, with every optional part filled.
+        let message = OutboundMessage {
+            id: String::new(),
+            incident_id: "INC-1".into(),
+            incident_title: "API".into(),
+            severity: "major".into(),
+            kind: MessageKind::Status,
+            headline: "h".into(),
+            body: "b".into(),
+            mention_all: true,
+            status: Some(StatusPayload {
+                stage: "identified".into(),
+                message: "m".into(),
+                workaround: Some("w".into()),
+                components: vec![("api".into(), "major_outage".into())],
+                next_update: Some("15:00".into()),
+            }),
+            page: Some(PageAction::Trigger {
+                summary: "s".into(),
+                severity: "critical".into(),
+            }),
+            test: false,
+        };
+        let m = || "INC-1.m2".to_string();
+        let b = || "slack".to_string();
+        payloads.extend(
+            [
+                OutboxEvent::Queued {
+                    message: Box::new(message),
+                    backends: vec!["slack".into()],
+                },
+                OutboxEvent::Attempt {
+                    message: m(),
+                    backend: b(),
+                    attempt: u32::MAX,
+                },
+                OutboxEvent::Outcome {
+                    message: m(),
+                    backend: b(),
+                    attempt: 2,
+                    result: AttemptResult::Retrying {
+                        reason: "502".into(),
+                        retry_at: ts(),
+                        parts_done: 3,
+                    },
+                },
+                OutboxEvent::Outcome {
+                    message: m(),
+                    backend: b(),
+                    attempt: 3,
+                    result: AttemptResult::Delivered {
+                        detail: "200".into(),
+                        remote_ref: Some("r".into()),
+                    },
+                },
+                OutboxEvent::Requeued {
+                    message: m(),
+                    backend: b(),
+                },
+            ]
+            .map(Payload::Outbox),
+        );
+        for (i, p) in payloads.into_iter().enumerate() {
+            let seq = i as u64 + 2;
+            let e = Event::new(seq, ts(), "Alice", p);
+            let w = WireEvent::from_event(&e, &home(), seq - 1)
+                .unwrap_or_else(|err| panic!("{}: {err}", e.payload.kind()));
+            let line = serde_json::to_string(&w).unwrap();
+            let back: WireEvent = serde_json::from_str(&line).unwrap();
+            let there = back.to_event(seq, None).unwrap();
+            assert_eq!(there.payload, e.payload, "{line}");
+        }
+    }
+
     #[test]
     fn local_event_round_trips_through_the_wire() {
         let mut e = Event::new(

@@ -1,7 +1,7 @@
 //! Status line: the last message, or key hints for the focused region;
 //! pending/failed deliveries on the right.
 
-use crate::app::actions::{Scope, TABLE};
+use crate::app::actions::{FIRST_IN_BAR, Scope, TABLE};
 use crate::app::model::{Model, Region};
 use crate::ui::text::put_lines;
 use crate::ui::text::{fit, width};
@@ -11,9 +11,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// Hints for the focused region, from the action table and the live keymap: the
-/// region's own keys first, then the main screen's, each in their status line order; keys
-/// with the same hint side by side share it (`1/2/3 state`).
+/// Hints for the focused region, from the action table and the live keymap: the main
+/// screen's first keys (help, sitrep, status update: up to [`FIRST_IN_BAR`]), the region's
+/// own keys, then the rest of the main screen's, each in their status line order; keys with
+/// the same hint side by side share it (`1/2/3 state`).
 pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
     let region = match m.focus {
         Region::Checklist => Scope::Checklist,
@@ -21,10 +22,16 @@ pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
         Region::Timeline => Scope::Timeline,
     };
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    for scope in [region, Scope::Global] {
+    let first = |bar: u8| (1..=FIRST_IN_BAR).contains(&bar);
+    let parts: [(Scope, &dyn Fn(u8) -> bool); 3] = [
+        (Scope::Global, &first),
+        (region, &|bar| bar > 0),
+        (Scope::Global, &|bar| bar > FIRST_IN_BAR),
+    ];
+    for (scope, shown) in parts {
         let mut specs: Vec<_> = TABLE
             .iter()
-            .filter(|s| s.bar > 0 && s.scopes.first() == Some(&scope))
+            .filter(|s| shown(s.bar) && s.scopes.first() == Some(&scope))
             .collect();
         specs.sort_by_key(|s| s.bar);
         let mut last: Option<&str> = None;

@@ -72,6 +72,48 @@ pub fn tail(s: &str, w: usize) -> String {
     s[start..].to_string()
 }
 
+/// How many screen rows `lines` take when soft-wrapped at `width` columns the way the text
+/// areas wrap ([`ratatui_textarea::WrapMode::WordOrGlyph`]): at word boundaries, a word wider
+/// than the field split by graphemes. At least one row per line.
+pub fn wrapped_rows(lines: &[String], width: usize) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
+    let width = width.max(1);
+    let w = |s: &str| s.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>();
+    let mut rows = 0;
+    for line in lines {
+        let mut line_rows = 1;
+        let mut used = 0;
+        for word in line.split_word_bounds() {
+            let ww = w(word);
+            if used + ww <= width {
+                used += ww;
+                continue;
+            }
+            if used > 0 {
+                line_rows += 1;
+                used = 0;
+            }
+            if ww <= width {
+                used = ww;
+                continue;
+            }
+            // Wider than the field: split by graphemes, on rows of its own (what follows
+            // starts a new row).
+            for g in word.graphemes(true) {
+                let gw = w(g);
+                if used + gw > width && used > 0 {
+                    line_rows += 1;
+                    used = 0;
+                }
+                used += gw;
+            }
+            used = width;
+        }
+        rows += line_rows;
+    }
+    rows.max(1)
+}
+
 /// Draws lines top to bottom in `area`, clipped at its edges: an unwrapped
 /// `Paragraph` without the per-character grapheme work for ASCII text (most
 /// of a frame). Other text goes through ratatui's width-aware path.
@@ -122,5 +164,53 @@ mod tests {
         assert_eq!(fit("a\u{1b}[31mb", 8), "a[31mb  ");
         assert_eq!(fit_right("7h", 4), "  7h");
         assert_eq!(tail("abc渡辺", 4), "渡辺");
+    }
+
+    /// The rows the text areas really draw, read back from a buffer.
+    fn drawn_rows(lines: &[&str], width: u16) -> usize {
+        use ratatui::widgets::Widget;
+        use ratatui_textarea::{TextArea, WrapMode};
+        let mut ta = TextArea::from(lines.iter().map(|l| l.to_string()));
+        ta.set_wrap_mode(WrapMode::WordOrGlyph);
+        let area = Rect::new(0, 0, width, 60);
+        let mut buf = Buffer::empty(area);
+        (&ta).render(area, &mut buf);
+        (0..60u16)
+            .rev()
+            .find(|&y| (0..width).any(|x| buf[(x, y)].symbol().trim() != ""))
+            .map_or(0, |y| y as usize + 1)
+    }
+
+    #[test]
+    fn wrapped_rows_count_what_the_text_area_draws() {
+        let cases: &[&[&str]] = &[
+            &["short"],
+            &[
+                "EU customers cannot pay: about a third of card payments fail at checkout; login and browsing work; the vendor says it will be fixed by 15:00.",
+            ],
+            &[
+                "https://status.example.com/incidents/0123456789abcdefghijklmnopqrstuvwxyz/updates see",
+                "two",
+            ],
+            &[
+                "渡辺 健 は 決済 の 障害 を 調査 中 です。 渡辺 健 は 決済 の 障害 を 調査 中 です。 終わり",
+            ],
+            &[
+                "a line",
+                "",
+                "another line that is a little longer than the field is wide x",
+            ],
+            &["word word word word word word word word word word word word word word wordy"],
+        ];
+        for lines in cases {
+            for width in [10u16, 17, 38, 76] {
+                let owned: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                assert_eq!(
+                    wrapped_rows(&owned, width as usize),
+                    drawn_rows(lines, width),
+                    "{lines:?} at {width}"
+                );
+            }
+        }
     }
 }

@@ -387,3 +387,145 @@ fn dechunk(mut s: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// A TCP proxy on 127.0.0.1 in front of a homeserver that can hold the answers to sends
+/// (`PUT .../send/...`): the homeserver has stored the event, the client never hears so.
+/// Lets a test kill a process between a send and its acknowledgement, for real.
+pub struct Proxy {
+    pub base: String,
+    state: std::sync::Arc<ProxyState>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    hold: std::sync::atomic::AtomicBool,
+    /// Sends forwarded to the homeserver.
+    puts: std::sync::atomic::AtomicUsize,
+    /// Answers to sends held back.
+    held: std::sync::atomic::AtomicUsize,
+}
+
+impl Proxy {
+    pub fn start(upstream: u16) -> Proxy {
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(ProxyState::default());
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let st = st.clone();
+                std::thread::spawn(move || relay(client, server, st));
+            }
+        });
+        Proxy {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+        }
+    }
+
+    /// From now on, answers to sends are held (`true`) or passed on (`false`).
+    pub fn hold(&self, on: bool) {
+        self.state
+            .hold
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn puts(&self) -> usize {
+        self.state.puts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn held(&self) -> usize {
+        self.state.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until `n` sends were forwarded (or `limit` passes); whether they were.
+    pub fn wait_puts(&self, n: usize, limit: Duration) -> bool {
+        let t = Instant::now();
+        while self.puts() < n {
+            if t.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
+    }
+
+    /// Waits until `n` answers are held (or `limit` passes); whether they are.
+    pub fn wait_held(&self, n: usize, limit: Duration) -> bool {
+        let t = Instant::now();
+        while self.held() < n {
+            if t.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+}
+
+fn relay(client: TcpStream, server: TcpStream, st: std::sync::Arc<ProxyState>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let put_pending = Arc::new(AtomicBool::new(false));
+    let closed = Arc::new(AtomicBool::new(false));
+    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let (pp, cl, st2) = (put_pending.clone(), closed.clone(), st.clone());
+    // Client to homeserver: note when a send goes up.
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        let mut window = String::new();
+        loop {
+            match c_read.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    window.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    if window.contains("PUT /_matrix/client/v3/rooms/") && window.contains("/send/")
+                    {
+                        window.clear();
+                        pp.store(true, SeqCst);
+                        st2.puts.fetch_add(1, SeqCst);
+                    } else if window.len() > 8192 {
+                        let cut = window.len() - 4096;
+                        let cut = (cut..window.len())
+                            .find(|i| window.is_char_boundary(*i))
+                            .unwrap_or(window.len());
+                        window.drain(..cut);
+                    }
+                    if s_write.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        cl.store(true, SeqCst);
+        let _ = s_write.shutdown(std::net::Shutdown::Write);
+    });
+    // Homeserver to client: hold the answer to a send while asked to.
+    let (mut s_read, mut c_write) = (server, client);
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = match s_read.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if put_pending.swap(false, SeqCst) && st.hold.load(SeqCst) {
+            st.held.fetch_add(1, SeqCst);
+            // Until the client is gone (killed) or holding stops.
+            while !closed.load(SeqCst) && st.hold.load(SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if closed.load(SeqCst) {
+                break;
+            }
+        }
+        if c_write.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = c_write.shutdown(std::net::Shutdown::Both);
+}

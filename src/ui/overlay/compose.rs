@@ -9,7 +9,7 @@ use crate::app::overlay::step::Layer;
 use crate::domain::lint::Stage;
 use crate::domain::sitrep::{SitrepPeople, next_version};
 use crate::domain::text::capitalised;
-use crate::ui::text::{fit, put_lines, truncate, width};
+use crate::ui::text::{fit, put_lines, truncate, width, wrapped_rows};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, bar, foot_items, heading};
 use ratatui::buffer::Buffer;
@@ -121,47 +121,75 @@ fn stage_line(theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
     put_lines(f, area, &[Line::from(spans)]);
 }
 
-/// Rows for each field's text: the focused one gets the room, the others
-/// up to three lines (one at least).
-fn heights(form: &Form, avail: u16) -> Vec<u16> {
+/// Rows for each field's text, shared by content: each field gets the rows its text takes
+/// soft-wrapped at `text_w` columns; when they do not all fit, every field is capped at the
+/// same height, the largest that fits (so a long field cannot squeeze the others to one
+/// line), the focused field served first with what is left; spare rows go to the focused
+/// field (room to type), or on the stage or a one-line field to the first multi-line one.
+pub fn heights(form: &Form, avail: u16, text_w: u16) -> Vec<u16> {
     let focused = form.focused_field();
-    let mut h: Vec<u16> = form
+    let need: Vec<u16> = form
         .areas
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let one = form.specs().get(i).is_some_and(|s| s.one_line);
-            if one || Some(i) == focused {
+            if form.specs().get(i).is_some_and(|s| s.one_line) {
                 1
             } else {
-                (a.lines().len() as u16).clamp(1, 3)
+                u16::try_from(wrapped_rows(a.lines(), text_w as usize)).unwrap_or(u16::MAX)
             }
         })
         .collect();
-    let used: u16 = h.iter().sum();
-    let mut spare = avail.saturating_sub(used);
-    // The focused field (or, on the stage, the first) takes what is left,
-    // after taking it back from the others down to one line each.
-    let grow = focused.unwrap_or(0);
-    let one_line = form.specs().get(grow).is_some_and(|s| s.one_line);
-    if !one_line {
-        while spare < 3 {
-            let Some((j, _)) = h
-                .iter()
-                .enumerate()
-                .filter(|(j, v)| *j != grow && **v > 1)
-                .max_by_key(|(_, v)| **v)
-            else {
-                break;
-            };
-            if let Some(v) = h.get_mut(j) {
-                *v -= 1;
+    share(&need, avail, focused, |i| {
+        form.specs().get(i).is_some_and(|s| s.one_line)
+    })
+}
+
+/// [`heights`] on the rows each field needs.
+fn share(
+    need: &[u16],
+    avail: u16,
+    focused: Option<usize>,
+    one_line: impl Fn(usize) -> bool,
+) -> Vec<u16> {
+    let total: u32 = need.iter().map(|&n| u32::from(n)).sum();
+    let mut h: Vec<u16> = if total <= u32::from(avail) {
+        need.to_vec()
+    } else {
+        // The largest common cap that fits (at least one row each).
+        let fits = |cap: u16| -> bool {
+            need.iter()
+                .map(|&n| u32::from(n.min(cap).max(1)))
+                .sum::<u32>()
+                <= u32::from(avail)
+        };
+        let most = need.iter().copied().max().unwrap_or(1);
+        let mut cap = 1;
+        while cap < most && fits(cap + 1) {
+            cap += 1;
+        }
+        let mut h: Vec<u16> = need.iter().map(|&n| n.min(cap).max(1)).collect();
+        // What is left under the cap, to the focused field first, then in order.
+        let mut left = u32::from(avail).saturating_sub(h.iter().map(|&v| u32::from(v)).sum());
+        let order = focused.into_iter().chain(0..need.len());
+        for i in order {
+            while left > 0 && h[i] < need[i] {
+                h[i] += 1;
+                left -= 1;
             }
-            spare += 1;
         }
-        if let Some(v) = h.get_mut(grow) {
-            *v += spare;
-        }
+        h
+    };
+    let used: u32 = h.iter().map(|&v| u32::from(v)).sum();
+    let spare = u16::try_from(u32::from(avail).saturating_sub(used)).unwrap_or(0);
+    // To the focused field, else (the stage, or a one-line field) the first multi-line one.
+    let grow = focused
+        .filter(|&i| !one_line(i))
+        .or_else(|| (0..need.len()).find(|&i| !one_line(i)));
+    if spare > 0
+        && let Some(v) = grow.and_then(|i| h.get_mut(i))
+    {
+        *v += spare;
     }
     h
 }
@@ -169,7 +197,7 @@ fn heights(form: &Form, avail: u16) -> Vec<u16> {
 fn fields(theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
     let n = form.areas.len() as u16;
     let avail = area.height.saturating_sub(n);
-    let hs = heights(form, avail);
+    let hs = heights(form, avail, area.width.saturating_sub(2));
     let mut y = area.y;
     let bottom = area.y + area.height;
     let focused = form.focused_field();
@@ -308,4 +336,32 @@ fn footer(m: &Model, theme: &Theme, c: &Compose, area: Rect, f: &mut Buffer) {
         fitting.push((k, label));
     }
     put_lines(f, area, &[Line::from(bar(theme, &fitting, w).0)]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn height_is_shared_by_content() {
+        let none = |_| false;
+        // Everything fits: each its rows, the rest to the focused field.
+        assert_eq!(share(&[3, 2, 1, 1, 1], 16, Some(2), none), [3, 2, 9, 1, 1]);
+        // On the stage (no field focused) the rest goes to the first field.
+        assert_eq!(share(&[1, 1, 1], 5, None, none), [3, 1, 1]);
+        // Too much: a common cap, so a long field cannot squeeze the others to a line.
+        assert_eq!(
+            share(&[10, 10, 1, 1, 1], 12, Some(2), none),
+            [5, 4, 1, 1, 1]
+        );
+        // The focused field is served first from what is left under the cap.
+        assert_eq!(
+            share(&[10, 10, 1, 1, 1], 12, Some(1), none),
+            [4, 5, 1, 1, 1]
+        );
+        // Never below one row each, even when that overflows (the caller clips).
+        assert_eq!(share(&[5, 5, 5], 2, Some(0), none), [1, 1, 1]);
+        // A one-line focused field does not grow: the first multi-line one does.
+        assert_eq!(share(&[1, 2], 6, Some(0), |i| i == 0), [1, 5]);
+    }
 }
