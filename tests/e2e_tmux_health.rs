@@ -214,3 +214,56 @@ fn a_hanging_prometheus_never_delays_a_frame_or_a_key() {
     );
     assert!(quit < Duration::from_secs(3), "quit took {quit:?}");
 }
+
+#[test]
+fn an_alert_pushed_to_alertmanager_shows_and_is_attached_by_key() {
+    let Some(am) = health_common::alertmanager("an_alert_pushed_to_alertmanager") else {
+        return;
+    };
+    let Some(t) = Tmux::start("health-alerts") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (store, id) = incident(&data);
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[alerts]\nalertmanager = \"{}\"\nrefresh = \"1s\"\ntimeout = \"1s\"\nmatchers = ['service=\"api\"']\n",
+            am.url()
+        ),
+    )
+    .unwrap();
+    cockpit(&t, &data, &cfg);
+    t.wait_for("alerts: 0 firing");
+    health_common::push_alerts(
+        &am,
+        r#"[{"labels":{"alertname":"HighErrorRate","service":"api","severity":"critical"},"annotations":{"summary":"API 5xx above 5% in eu-west"}},
+            {"labels":{"alertname":"DiskFilling","service":"db","severity":"warning"},"annotations":{"summary":"Disk 90% full"}}]"#,
+    );
+    t.wait_for("alerts: 1 firing (!)");
+    t.text("!");
+    let s = t.wait_for("Alerts · 1 firing");
+    assert!(s.contains("HighErrorRate [critical]"), "{s}");
+    assert!(s.contains("API 5xx above 5% in eu-west"), "{s}");
+    assert!(!s.contains("DiskFilling"), "scoped out by the matcher: {s}");
+    t.text("n");
+    t.wait_for("· attached");
+    t.keys(&["Escape"]);
+    t.wait_for("alert attached: HighErrorRate (critical): API 5xx above 5% in eu-west");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+    let (opened, _) = store.open(&id).unwrap();
+    let attached: Vec<String> = opened
+        .events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::AlertAttached(a) => Some(a.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attached, ["HighErrorRate"]);
+}

@@ -246,3 +246,89 @@ fn without_metrics_the_header_is_unchanged() {
     assert!(!text.contains("metrics:"), "{text}");
     assert!(!text.contains("API 5xx"), "{text}");
 }
+
+fn alert(fp: &str, name: &str, severity: &str, summary: &str) -> commandpost::domain::alert::Alert {
+    commandpost::domain::alert::Alert {
+        fingerprint: fp.into(),
+        labels: [
+            ("alertname".to_string(), name.to_string()),
+            ("severity".to_string(), severity.to_string()),
+            ("service".to_string(), "api".to_string()),
+        ]
+        .into(),
+        annotations: [("summary".to_string(), summary.to_string())].into(),
+        starts_at: at(-5),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn the_alerts_view_lists_them_and_n_attaches_one_to_the_incident() {
+    let mut cfg = config();
+    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
+    let mut s = Script::open(2, "API errors", "Alice");
+    s.at(1, "Alice", Payload::NoteAdded { text: "x".into() });
+    let mut m = model_with(s.events.clone(), "Alice", cfg);
+    update(
+        &mut m,
+        Msg::Alerts(commandpost::domain::alert::AlertsUpdate {
+            at: at(0),
+            result: Ok(vec![
+                alert("aaaa1111", "HighErrorRate", "critical", "API 5xx above 5%"),
+                alert("bbbb2222", "DiskFilling", "warning", "Disk 90% full"),
+            ]),
+        }),
+    );
+    let text = screen(&m, Theme::colored());
+    assert!(text.contains("alerts: 2 firing (!)"), "{text}");
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('!'), KeyModifiers::NONE)),
+    );
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("Alerts · 2 firing"), "{text}");
+    assert!(text.contains("› HighErrorRate [critical]"), "{text}");
+    assert!(text.contains("API 5xx above 5%"), "{text}");
+    // The second one, attached.
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+    );
+    let cmds = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)),
+    );
+    let p = match &appended(&cmds)[..] {
+        [p @ Payload::AlertAttached(a)] if a.fingerprint == "bbbb2222" => p.clone(),
+        other => panic!("{other:?}"),
+    };
+    let msg = on_disk(&m, p);
+    update(&mut m, msg);
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("attached"), "{text}");
+    // Twice is refused, with the reason.
+    let cmds = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)),
+    );
+    assert!(appended(&cmds).is_empty());
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("already attached"), "{text}");
+    // Alertmanager down: said in the header.
+    update(
+        &mut m,
+        Msg::Alerts(commandpost::domain::alert::AlertsUpdate {
+            at: at(1),
+            result: Err("cannot connect: connection refused".into()),
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    let text = screen(&m, Theme::no_color());
+    assert!(
+        text.contains("alerts: unreachable (cannot connect: connection refused)"),
+        "{text}"
+    );
+}

@@ -42,6 +42,8 @@ pub enum Scope {
     Brief,
     Remediation,
     Postmortem,
+    /// The firing alerts (Alertmanager).
+    Alerts,
 }
 
 impl Scope {
@@ -79,6 +81,7 @@ impl Scope {
             Scope::Brief => "in a hand-off brief",
             Scope::Remediation => "in the remediation list",
             Scope::Postmortem => "in the post-mortem view",
+            Scope::Alerts => "in the alerts view",
             _ => "",
         }
     }
@@ -140,11 +143,11 @@ actions! {
     FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer] 0 "back" "previous region";
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Alerts]
         0 "move" "move up";
     Down "down" ["Down", "j", "Ctrl-n"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Alerts]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
@@ -194,6 +197,8 @@ actions! {
     Postmortem "postmortem" ["P"] [Global] 0 "post-mortem" "post-mortem draft";
     /// Opens the remediation list; closes it again.
     Remediation "remediation" ["M"] [Global, Remediation] 0 "remediation" "remediation items";
+    /// Opens the firing alerts ([alerts]); closes them again.
+    Alerts "alerts" ["!"] [Global, Alerts] 0 "alerts" "firing alerts (Alertmanager)";
 
     // Overlays.
     Yes "yes" ["y", "Y"] [Confirm] 0 "yes" "confirm a dialog";
@@ -216,7 +221,7 @@ actions! {
     Back "back" ["Backspace"] [SitrepDiff] 0 "back" "back to the list";
     Close "close" ["q"]
         [Help, SitrepLog, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem] 0 "close" "close the overlay";
+         Postmortem, Alerts] 0 "close" "close the overlay";
     Retry "retry" ["r"] [Deliveries] 0 "retry a failed one" "retry a delivery";
     Drop "drop" ["x"] [Deliveries] 0 "drop" "drop a delivery";
     Done "done" ["Space", "x"] [Cleanup, Remediation] 0 "done" "mark an item done";
@@ -224,12 +229,14 @@ actions! {
     Add "add" ["a"] [Remediation] 0 "add" "add a remediation item";
     Assign "assign" ["o"] [Remediation] 0 "assign" "assign a remediation item";
     Withdraw "withdraw" ["x"] [Brief] 0 "withdraw" "withdraw a proposed hand-off";
+    AttachAlert "attach_alert" ["n"] [Alerts] 0 "attach to the incident"
+        "alerts: attach the selected alert to the incident (journal, timeline)";
 
     // Reserved: the same everywhere, not remappable.
     Cancel "cancel" ["Esc"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
-         SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
-        0 "cancel" "cancel a dialog, close an overlay";
+         SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+         Alerts] 0 "cancel" "cancel a dialog, close an overlay";
     Confirm "confirm" ["Enter"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
          SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem]
@@ -237,7 +244,7 @@ actions! {
     Interrupt "interrupt" ["Ctrl-c"]
         [Global, Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field,
          SitrepLog, SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem] 0 "quit" "quit (asks first)";
+         Postmortem, Alerts] 0 "quit" "quit (asks first)";
     Suspend "suspend" ["Ctrl-z"] [Global] 0 "suspend" "suspend (fg resumes)";
 }
 

@@ -82,6 +82,7 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Deliveries => open(m, DeliveryList { sel: 0 }),
         Action::Page => page(m),
         Action::Rotation => open(m, Rotation::default()),
+        Action::Alerts => open(m, crate::app::overlay::alerts::Alerts::default()),
         Action::Acknowledge => acknowledge(m),
         Action::Cleanup => cleanup(m),
         Action::Postmortem => postmortem(m),

@@ -14,9 +14,36 @@ use ratatui::text::{Line, Span};
 /// Buckets of the sparkline (five minutes each over the hour).
 pub const SPARK_BUCKETS: usize = 12;
 
-/// Whether the header has a health line.
+/// Whether the header has a health line (`[metrics]` series or `[alerts]`).
 pub fn shown(m: &Model) -> bool {
-    !m.config.metrics.series.is_empty()
+    !m.config.metrics.series.is_empty() || m.config.alerts.enabled()
+}
+
+/// `alerts: 2 firing (!)`, `alerts: unreachable (reason)`; `None` without `[alerts]`.
+fn alerts_text(m: &Model, theme: &Theme) -> Option<(String, Style)> {
+    if !m.config.alerts.enabled() {
+        return None;
+    }
+    let key = m.keymap.label(crate::app::actions::Action::Alerts);
+    Some(match m.alerts.as_ref().map(|a| &a.result) {
+        None => ("alerts: asking…".into(), theme.dim()),
+        Some(Err(reason)) => (
+            format!("alerts: unreachable ({})", clean(reason)),
+            theme.bad(),
+        ),
+        Some(Ok(list)) => {
+            let active = list
+                .iter()
+                .filter(|a| a.state == crate::domain::alert::AlertState::Active)
+                .count();
+            let style = if active > 0 {
+                theme.bad()
+            } else {
+                theme.plain()
+            };
+            (format!("alerts: {active} firing ({key})"), style)
+        }
+    })
 }
 
 /// The health line, `w` columns wide.
@@ -59,6 +86,12 @@ pub fn line(m: &Model, theme: &Theme, w: usize) -> Line<'static> {
         _ => {}
     }
     let stale = matches!(live.reach, Reach::Down { .. });
+    let alerts = alerts_text(m, theme);
+    if let Some((text, style)) = &alerts
+        && policy.series.is_empty()
+    {
+        push(&mut spans, text.clone(), *style);
+    }
     for (i, spec) in policy.series.iter().enumerate() {
         if i > 0 {
             push(&mut spans, " · ".into(), theme.dim());
@@ -69,6 +102,12 @@ pub fn line(m: &Model, theme: &Theme, w: usize) -> Line<'static> {
         for (text, style) in series_spans(m, &policy, live, i, spec, s, theme, stale) {
             push(&mut spans, text, style);
         }
+    }
+    if let Some((text, style)) = alerts
+        && !policy.series.is_empty()
+    {
+        push(&mut spans, " · ".into(), theme.dim());
+        push(&mut spans, text, style);
     }
     Line::from(spans)
 }

@@ -6,6 +6,7 @@
 //! the `overlays!` list below, its drawing in `ui::overlay` (one arm there), and a
 //! `Scope` with its actions' rows in `app::actions` if it has keys of its own.
 
+pub mod alerts;
 pub mod brief;
 pub mod cleanup;
 pub mod compose;
@@ -93,6 +94,8 @@ overlays! {
     Remediation(remediation::Remediation),
     /// The post-mortem draft just written.
     Postmortem(postmortem::Postmortem),
+    /// The firing alerts (Alertmanager).
+    Alerts(alerts::Alerts),
 }
 
 impl Overlay {

@@ -56,7 +56,9 @@ impl Why {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observed {
     pub series: String,
-    /// Always finite.
+    /// Always finite. Journaled as a string (`"0.094"`): events replicate through Matrix,
+    /// whose canonical JSON has no floats.
+    #[serde(with = "float_text")]
     pub value: f64,
     /// The sample's time (Prometheus'), not when it was journaled.
     pub at: Timestamp,
@@ -65,6 +67,37 @@ pub struct Observed {
     pub level: Level,
     #[serde(default, skip_serializing_if = "is_higher")]
     pub worse: Worse,
+}
+
+/// An `f64` as its shortest round-tripping decimal text; read back from text or a number.
+mod float_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(f64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let v = match Raw::deserialize(d)? {
+            Raw::Text(t) => t
+                .trim()
+                .parse::<f64>()
+                .map_err(|e| D::Error::custom(format!("value {t:?}: {e}")))?,
+            Raw::Number(n) => n,
+        };
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(D::Error::custom("value: not a finite number"))
+        }
+    }
 }
 
 fn is_higher(w: &Worse) -> bool {
