@@ -75,11 +75,30 @@ struct Exec {
 
 impl Exec {
     fn start(session: DrillSession, m: &Model) -> Exec {
+        Exec::with_delivery(session, m, None)
+    }
+
+    /// With the courier of the backends marked `drill = true`, on `rt` (`None`: no courier).
+    fn with_delivery(
+        session: DrillSession,
+        m: &Model,
+        rt: Option<(&tokio::runtime::Runtime, &Path)>,
+    ) -> Exec {
         let (cmds, rx) = std_mpsc::channel();
         let (tx, msgs) = mpsc::unbounded_channel();
         let (clock, clock_rx) = watch::channel(self::clock(m));
         let config = m.config.clone();
-        let thread = std::thread::spawn(move || execute(session, config, clock_rx, rx, tx));
+        let courier = rt.and_then(|(rt, data_dir)| {
+            commandpost::shell::drill::courier(
+                rt.handle().clone(),
+                &config,
+                data_dir,
+                "Sam",
+                tx.clone(),
+            )
+        });
+        let thread =
+            std::thread::spawn(move || execute(session, config, clock_rx, courier, rx, tx));
         Exec {
             cmds,
             msgs,
@@ -109,10 +128,11 @@ impl Exec {
             }
             let marker =
                 commandpost::delivery::setup::announcement(m.inc.as_ref().unwrap(), "MARKER", "");
+            // To no backend: a marker reaches nobody, whatever is configured.
             self.cmds
                 .send(Cmd::Outbox(OutboxCmd::Send {
                     msg: marker,
-                    only: None,
+                    only: Some(Vec::new()),
                 }))
                 .unwrap();
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -479,4 +499,168 @@ fn only_drill_backends_are_real_and_drill_keys_remap() {
         Some(Action::DrillPause)
     );
     assert_eq!(km.action(Key::plain('.')), None);
+}
+
+/// `practice` is marked `drill = true`, `oncall` is not; both ntfy, both send pages and
+/// announcements.
+fn two_backends(practice: &str, oncall: &str) -> Config {
+    let text = format!(
+        "[[backends]]\nname = \"practice\"\nkind = \"ntfy\"\nurl = \"{practice}/drills\"\n\
+         sends = [\"page\", \"announcement\", \"sitrep\"]\ndrill = true\n\n\
+         [[backends]]\nname = \"oncall\"\nkind = \"ntfy\"\nurl = \"{oncall}/incidents\"\n\
+         sends = [\"page\", \"announcement\", \"sitrep\"]\n"
+    );
+    let t: toml::Table = toml::from_str(&text).unwrap();
+    Config {
+        backends: t["backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_table().unwrap().clone())
+            .collect(),
+        ..Config::default()
+    }
+}
+
+/// The bodies `server` received once it has `n` (or after 10 s).
+fn bodies(rt: &tokio::runtime::Runtime, server: &wiremock::MockServer, n: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let reqs = rt.block_on(server.received_requests()).unwrap();
+        if reqs.len() >= n || std::time::Instant::now() > deadline {
+            return reqs
+                .iter()
+                .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+                .collect();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `p`, Tab `tabs` times, the summary, Enter: the confirmation's question.
+fn page(m: &mut Model, tabs: usize, summary: &str) -> String {
+    update(m, key('p'));
+    for _ in 0..tabs {
+        update(m, code(KeyCode::Tab));
+    }
+    for c in summary.chars() {
+        update(m, key(c));
+    }
+    update(m, code(KeyCode::Enter));
+    match &m.overlay {
+        Some(Overlay::Confirm(Confirm { prompt, .. })) => prompt.clone(),
+        other => panic!("no confirmation: {other:?}"),
+    }
+}
+
+/// The page and the announcement a `drill = true` backend got: marked, to its topic.
+fn assert_marked(got: &[String]) {
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let sent: Vec<serde_json::Value> = got
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    assert!(sent.iter().all(|v| v["topic"] == "drills"), "{sent:#?}");
+    let texts: Vec<&str> = sent
+        .iter()
+        .map(|v| v["message"].as_str().unwrap())
+        .collect();
+    let page = texts
+        .iter()
+        .find(|t| t.starts_with("Page:"))
+        .unwrap_or_else(|| panic!("no page: {texts:#?}"));
+    assert!(page.starts_with("Page: [DRILL] primary db down"), "{page}");
+    assert!(page.contains("This is a drill (DRILL-"), "{page}");
+    assert!(
+        texts.iter().any(|t| t.contains("[DRILL] Incident Major")),
+        "{texts:#?}"
+    );
+}
+
+/// Issue 16, item 6: in a drill, the backends marked `drill = true` receive the drill's
+/// messages for real, marked "[DRILL]", and the others get nothing (their copy goes to the
+/// drill's sink.md). Two real HTTP servers on 127.0.0.1 (ntfy backends), the drill's
+/// executor with its courier as the cockpit runs it, keys through `update()`: a page to every
+/// page backend, a state change's announcement, then a page to the one not marked.
+#[test]
+fn a_drill_reaches_only_the_backends_marked_drill_and_marks_what_they_get() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (practice, oncall) = rt.block_on(async {
+        let (p, o) = (MockServer::start().await, MockServer::start().await);
+        for s in [&p, &o] {
+            Mock::given(method("POST"))
+                .respond_with(ResponseTemplate::new(200).set_body_string("{\"id\":\"n1\"}"))
+                .mount(s)
+                .await;
+        }
+        (p, o)
+    });
+    assert!(practice.uri().starts_with("http://127.0.0.1:"));
+    let cfg = two_backends(&practice.uri(), &oncall.uri());
+    let dir = tempfile::tempdir().unwrap();
+    let session = DrillSession::start(&scenario(), &cfg, dir.path(), now()).unwrap();
+    let sink = session.sink().path().to_path_buf();
+    let keymap = Keymap::build(&cfg).unwrap();
+    let mut m = Model::new("Sam", cfg, keymap, session.events.clone(), now());
+    m.drill = Some(DrillView::new(&session, 1, now()));
+    let mut exec = Exec::with_delivery(session, &m, Some((&rt, dir.path())));
+    exec.freeze_at(&m, mins(5));
+
+    // p: a page to every page backend: practice for real (marked), oncall's copy to the sink.
+    assert_eq!(
+        page(&mut m, 0, "primary db down"),
+        "Page through practice for real, marked [DRILL]; the drill's sink.md?"
+    );
+    let cmds = update(&mut m, key('y'));
+    exec.run(&mut m, cmds);
+    let flash = m.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(
+        flash.contains("sent for real, marked [DRILL], to practice"),
+        "{flash}"
+    );
+
+    // 3, y: the state change's announcement takes the same road.
+    update(&mut m, key('3'));
+    let cmds = update(&mut m, key('y'));
+    exec.run(&mut m, cmds);
+
+    assert_marked(&bodies(&rt, &practice, 2));
+    // What was sent for real is in the deliveries view, as in an incident.
+    let rows = m.deliveries.rows();
+    assert!(
+        rows.iter().any(|r| r.row.headline.contains("[DRILL]"))
+            && rows.iter().all(|r| r.row.backend == "practice"),
+        "{rows:?}"
+    );
+
+    // p, Tab, Tab: "oncall only" is not marked drill = true, so nothing real; the sink has it.
+    assert_eq!(
+        page(&mut m, 2, "second page"),
+        "Page through the drill's sink.md?"
+    );
+    let cmds = update(&mut m, key('y'));
+    assert!(matches!(
+        &cmds[..],
+        [Cmd::Outbox(OutboxCmd::Send { only: Some(o), .. })] if o == &["oncall".to_string()]
+    ));
+    exec.run(&mut m, cmds);
+
+    // A stray delivery would have arrived by now: none to oncall, no third to practice.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(rt.block_on(practice.received_requests()).unwrap().len(), 2);
+    assert!(
+        rt.block_on(oncall.received_requests()).unwrap().is_empty(),
+        "a backend not marked drill = true got a drill's message"
+    );
+    let sink = std::fs::read_to_string(&sink).unwrap();
+    assert!(sink.contains("page to oncall"), "{sink}");
+    assert!(sink.contains("Page: second page"), "{sink}");
+    assert!(sink.contains("Page: primary db down"), "{sink}");
+    assert!(matches!(exec.finish(), DrillExit::Left { .. }));
 }

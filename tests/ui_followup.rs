@@ -1018,3 +1018,78 @@ mod courier {
         rt.shutdown_timeout(Duration::from_millis(200));
     }
 }
+
+/// Issue 16, item 6: the page dialog offers every page backend or one (as `page --backend`);
+/// Tab / ↑↓ choose, the footer says so, the confirmation names the one chosen and the page is
+/// queued to it only.
+#[test]
+fn page_can_go_to_one_backend() {
+    let mut cfg = Config::default();
+    for name in ["pd", "phone"] {
+        let t: toml::Table = toml::from_str(&format!(
+            "name = \"{name}\"\nkind = \"file\"\npath = \"/tmp/unused-{name}.md\"\nsends = [\"page\"]"
+        ))
+        .unwrap();
+        cfg.backends.push(t);
+    }
+    let mut m = model_with(new_incident(), "Alice", cfg);
+    feed(&mut m, [k('p')]);
+    let only = |m: &Model| match &m.overlay {
+        Some(Overlay::Page(p)) => p.only.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(only(&m), None, "every page backend by default");
+    let footer = commandpost::ui::widgets::foot_items(
+        &m.keymap,
+        &commandpost::app::overlay::step::Layer::footer(
+            match &m.overlay {
+                Some(Overlay::Page(p)) => p,
+                _ => unreachable!(),
+            },
+            &m.cx,
+        ),
+    );
+    assert!(
+        footer.contains(&("Tab/↑↓".to_string(), "choose backend".to_string())),
+        "{footer:?}"
+    );
+    feed(&mut m, [code(KeyCode::Tab)]);
+    assert_eq!(only(&m).as_deref(), Some("pd"));
+    feed(&mut m, [code(KeyCode::Down)]);
+    assert_eq!(only(&m).as_deref(), Some("phone"));
+    feed(&mut m, [code(KeyCode::Down)]);
+    assert_eq!(only(&m), None, "wraps to all");
+    feed(&mut m, [code(KeyCode::Up)]);
+    assert_eq!(only(&m).as_deref(), Some("phone"));
+    // j and k are text here.
+    feed(&mut m, typed("jk db down"));
+    assert_eq!(only(&m).as_deref(), Some("phone"));
+    feed(&mut m, [code(KeyCode::Enter)]);
+    let Some(Overlay::Confirm(Confirm { prompt, detail, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(prompt, "Page through phone only?");
+    assert_eq!(detail[0], "Page: jk db down");
+    let cmds = feed(&mut m, [k('y')]);
+    assert!(
+        matches!(
+            &cmds[..],
+            [Cmd::Outbox(OutboxCmd::Send { msg, only: Some(o) })]
+                if msg.kind == MessageKind::Page && o == &["phone".to_string()]
+        ),
+        "{cmds:?}"
+    );
+    // Back to every backend: the confirmation lists them and nothing narrows the send.
+    feed(&mut m, [k('p')]);
+    feed(&mut m, typed("again"));
+    feed(&mut m, [code(KeyCode::Enter)]);
+    let Some(Overlay::Confirm(Confirm { prompt, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(prompt, "Page through pd, phone?");
+    let cmds = feed(&mut m, [k('y')]);
+    assert!(matches!(
+        &cmds[..],
+        [Cmd::Outbox(OutboxCmd::Send { only: None, .. })]
+    ));
+}

@@ -31,8 +31,10 @@ pub enum Scope {
     PickPerson,
     PickGroup,
     Snooze,
-    /// A one-line text field (title, impact, note, page summary, skip reason, remediation).
+    /// A one-line text field (title, impact, note, skip reason, remediation).
     Field,
+    /// The page dialog: the summary is typed, the backend chosen from a list.
+    Page,
     SitrepLog,
     SitrepDiff,
     Decision,
@@ -57,7 +59,10 @@ impl Scope {
 
     /// Whether plain keys type text here (only command keys act).
     pub fn is_text(self) -> bool {
-        matches!(self, Scope::Composer | Scope::PickPerson | Scope::Field)
+        matches!(
+            self,
+            Scope::Composer | Scope::PickPerson | Scope::Field | Scope::Page
+        )
     }
 
     /// For error messages: "in the deliveries overlay".
@@ -72,6 +77,7 @@ impl Scope {
             Scope::PickGroup => "in the group picker",
             Scope::Snooze => "in the snooze picker",
             Scope::Field => "in a text field",
+            Scope::Page => "in the page dialog",
             Scope::SitrepLog => "in the sitrep log",
             Scope::SitrepDiff => "in a sitrep's diff",
             Scope::Decision => "in a drill decision",
@@ -139,15 +145,15 @@ actions! {
     /// Next region; next entry in a list; next field in a composer.
     FocusNext "focus_next" ["Tab"]
         [Global, Composer, PickRole, PickPerson, PickGroup, Snooze, Decision, Deliveries,
-         Cleanup, Remediation] 6 "focus" "next region";
-    FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer] 0 "back" "previous region";
+         Cleanup, Remediation, Page] 6 "focus" "next region";
+    FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer, Page] 0 "back" "previous region";
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Alerts]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page, Alerts]
         0 "move" "move up";
     Down "down" ["Down", "j", "Ctrl-n"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Alerts]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page, Alerts]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
@@ -187,7 +193,8 @@ actions! {
     DrillEnd "drill_end" ["Q"] [Drill] 0 "end drill" "drill: end it and score";
     /// Opens the deliveries overlay; closes it again.
     Deliveries "deliveries" ["D"] [Global, Deliveries] 0 "deliveries" "deliveries: retry/drop";
-    Page "page" ["p"] [Global] 0 "page" "page someone";
+    /// The dialog lets the IC choose every page backend or one (as `page --backend`).
+    Page "page" ["p"] [Global] 0 "page" "page: all backends or one";
     /// Opens the rotation view; closes it again.
     Rotation "rotation" ["o"] [Global, Rotation] 0 "rotation" "rotation: who is next";
     /// Opens the first hand-off brief; in an incoming brief, takes the role over.
@@ -236,15 +243,16 @@ actions! {
     Cancel "cancel" ["Esc"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
          SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
-         Alerts] 0 "cancel" "cancel a dialog, close an overlay";
+         Page, Alerts]
+        0 "cancel" "cancel a dialog, close an overlay";
     Confirm "confirm" ["Enter"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
-         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem]
+         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem, Page]
         0 "confirm" "confirm a dialog";
     Interrupt "interrupt" ["Ctrl-c"]
         [Global, Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field,
          SitrepLog, SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem, Alerts] 0 "quit" "quit (asks first)";
+         Postmortem, Page, Alerts] 0 "quit" "quit (asks first)";
     Suspend "suspend" ["Ctrl-z"] [Global] 0 "suspend" "suspend (fg resumes)";
 }
 

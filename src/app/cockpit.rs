@@ -247,10 +247,13 @@ impl Cockpit {
         self.append(p)
     }
 
-    /// Names of the configured backends that send pages.
+    /// Names of the configured backends that send pages: what `p` offers (all of them, or
+    /// one). In a drill, every configured one (those marked `drill = true` get the page for
+    /// real, marked as a drill; the others' copy goes to the sink).
     pub fn page_backends(&self) -> Vec<String> {
         if self.drill.is_some() {
-            return vec!["the drill's sink.md (a drill sends nothing)".into()];
+            let r = crate::drill::sink::routes(&self.config, MessageKind::Page, None);
+            return r.real.into_iter().chain(r.sink).collect();
         }
         if !self.desk.backends.list.is_empty() {
             return self
@@ -266,6 +269,30 @@ impl Cockpit {
             .filter(|(_, sends)| sends.contains(&MessageKind::Page))
             .map(|(n, _)| n)
             .collect()
+    }
+
+    /// Where a page goes, in words: to every page backend (`only` is `None`) or one.
+    pub fn page_route(&self, only: Option<&str>) -> String {
+        let names: Vec<String> = match only {
+            Some(n) => vec![n.to_string()],
+            None => self.page_backends(),
+        };
+        if self.drill.is_none() {
+            return match only {
+                Some(n) => format!("{n} only"),
+                None => names.join(", "),
+            };
+        }
+        let only = only.map(|n| vec![n.to_string()]);
+        let r = crate::drill::sink::routes(&self.config, MessageKind::Page, only.as_deref());
+        let mut parts = Vec::new();
+        if !r.real.is_empty() {
+            parts.push(format!("{} for real, marked [DRILL]", r.real.join(", ")));
+        }
+        if !r.sink.is_empty() || r.real.is_empty() {
+            parts.push("the drill's sink.md".to_string());
+        }
+        parts.join("; ")
     }
 
     /// Moves the focus to the next (`by` 1) or previous (-1) region.

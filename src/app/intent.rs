@@ -31,8 +31,11 @@ pub enum Intent {
     Quit,
     /// Drill only: end the drill and score it.
     EndDrill,
-    /// Page through the backends that send pages.
-    Page(Box<OutboundMessage>),
+    /// Page through the backends that send pages, or `only` this one.
+    Page {
+        msg: Box<OutboundMessage>,
+        only: Option<String>,
+    },
     /// Requeue a failed (or dropped) delivery.
     Retry {
         message: String,
@@ -138,8 +141,8 @@ impl Intent {
             ),
             Intent::Quit => (quit_prompt(cx), Vec::new()),
             Intent::EndDrill => ("End the drill now and score it?".into(), Vec::new()),
-            Intent::Page(msg) => (
-                format!("Page through {}?", cx.page_backends().join(", ")),
+            Intent::Page { msg, only } => (
+                format!("Page through {}?", cx.page_route(only.as_deref())),
                 vec![Detail::warn(msg.headline.clone())],
             ),
             Intent::Retry { message, backend } => {
@@ -193,7 +196,7 @@ impl Intent {
             Intent::Send(kind) => return send_payload(cx, inc, *kind).map(Some),
             Intent::Quit
             | Intent::EndDrill
-            | Intent::Page(_)
+            | Intent::Page { .. }
             | Intent::Retry { .. }
             | Intent::Drop { .. } => return Ok(None),
         };
@@ -205,10 +208,10 @@ impl Intent {
         match self {
             Intent::Quit => (cx.quit(), After::Close),
             Intent::EndDrill => (end_drill(cx), After::Close),
-            Intent::Page(msg) => (
+            Intent::Page { msg, only } => (
                 vec![Cmd::Outbox(OutboxCmd::Send {
                     msg: *msg,
-                    only: None,
+                    only: only.map(|n| vec![n]),
                 })],
                 After::Close,
             ),

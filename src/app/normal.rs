@@ -226,7 +226,8 @@ fn page(m: &mut Model) -> Vec<Cmd> {
     if !open_incident(m) {
         return Vec::new();
     }
-    if m.page_backends().is_empty() {
+    // A drill always has its sink.
+    if m.drill.is_none() && m.page_backends().is_empty() {
         m.flash_error("no backend sends pages: add \"page\" to `sends` of a [[backends]] entry");
         return Vec::new();
     }

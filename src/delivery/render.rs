@@ -43,12 +43,14 @@ pub fn title_line(msg: &OutboundMessage) -> String {
 }
 
 /// What a page says, as typed: a leading `[state] INC-…:` (which the title line already says,
-/// and which messages queued by earlier versions carry) is removed.
+/// and which messages queued by earlier versions carry) is removed; a drill's `[DRILL]` stays.
 pub fn page_summary(msg: &OutboundMessage, summary: &str) -> String {
     let mut s = summary.trim();
     if let Some(rest) = s.strip_prefix('[')
         && let Some((tag, after)) = rest.split_once(']')
         && !tag.contains(' ')
+        // A drill's mark is not a state: it stays.
+        && !tag.eq_ignore_ascii_case("drill")
     {
         s = after.trim_start();
     }

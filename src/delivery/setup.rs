@@ -164,6 +164,50 @@ pub fn page_trigger(inc: &Incident, summary: &str) -> Result<OutboundMessage, St
     Ok(msg)
 }
 
+/// What marks a drill's message wherever it is read.
+pub const DRILL_MARK: &str = "[DRILL]";
+
+/// A drill's message as a backend marked `drill = true` receives it: the headline, the page
+/// summary and the public status text start with [`DRILL_MARK`] (after a leading `@all:`,
+/// which stays the mention), and the body opens with a line saying it is a drill, so that
+/// nobody who reads it anywhere mistakes it for a real incident. Marking twice changes
+/// nothing.
+pub fn drill_message(msg: OutboundMessage, drill_id: &str) -> OutboundMessage {
+    let mut msg = msg;
+    msg.headline = drill_line(&msg.headline);
+    let note = format!("{DRILL_MARK} This is a drill ({drill_id}), not a real incident.");
+    if !msg.body.starts_with(DRILL_MARK) {
+        msg.body = if msg.body.trim().is_empty() {
+            note
+        } else {
+            format!("{note}\n\n{}", msg.body)
+        };
+    }
+    if let Some(PageAction::Trigger { summary, .. } | PageAction::Change { summary }) =
+        &mut msg.page
+    {
+        *summary = drill_line(summary);
+    }
+    if let Some(st) = &mut msg.status {
+        st.message = drill_line(&st.message);
+    }
+    msg
+}
+
+/// `[DRILL] text`; `@all: [DRILL] text` keeps the mention first.
+fn drill_line(text: &str) -> String {
+    if text.contains(DRILL_MARK) {
+        return text.to_string();
+    }
+    match text.strip_prefix("@all") {
+        Some(rest) => {
+            let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+            format!("@all: {DRILL_MARK} {rest}")
+        }
+        None => format!("{DRILL_MARK} {}", text.trim_start()),
+    }
+}
+
 /// The page resolution sent when the incident is resolved.
 pub fn page_resolve(inc: &Incident) -> OutboundMessage {
     let mut msg = message(inc, MessageKind::Page, "Page resolved", "");
@@ -267,4 +311,77 @@ pub fn check_backends(cfg: &Config) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(kind: MessageKind, headline: &str, body: &str) -> OutboundMessage {
+        OutboundMessage {
+            id: String::new(),
+            incident_id: "DRILL-20261206-030000".into(),
+            incident_title: "DRILL: Database failover".into(),
+            severity: "major".into(),
+            kind,
+            headline: headline.into(),
+            body: body.into(),
+            mention_all: headline.starts_with("@all"),
+            status: None,
+            page: None,
+            test: false,
+        }
+    }
+
+    #[test]
+    fn a_drill_message_is_marked_in_headline_body_page_and_status() {
+        let id = "DRILL-20261206-030000";
+        let m = drill_message(msg(MessageKind::Sitrep, "Sitrep v2", "Summary: x"), id);
+        assert_eq!(m.headline, "[DRILL] Sitrep v2");
+        assert_eq!(
+            m.body,
+            "[DRILL] This is a drill (DRILL-20261206-030000), not a real incident.\n\nSummary: x"
+        );
+        // The mention stays first: `@all` still pings.
+        let m = drill_message(msg(MessageKind::Announcement, "@all: IC -> Ola", ""), id);
+        assert_eq!(m.headline, "@all: [DRILL] IC -> Ola");
+        assert!(m.mention_all);
+        assert!(m.body.starts_with("[DRILL] This is a drill"));
+        let mut page = msg(MessageKind::Page, "Page: db down", "");
+        page.page = Some(PageAction::Trigger {
+            summary: "db down".into(),
+            severity: "critical".into(),
+        });
+        let m = drill_message(page, id);
+        assert_eq!(
+            m.page,
+            Some(PageAction::Trigger {
+                summary: "[DRILL] db down".into(),
+                severity: "critical".into()
+            })
+        );
+        // What a page backend renders keeps the mark.
+        assert_eq!(
+            crate::delivery::render::headline(&m),
+            "Page: [DRILL] db down"
+        );
+        let mut st = msg(
+            MessageKind::Status,
+            "Status update: Identified",
+            "We found it.",
+        );
+        st.status = Some(StatusPayload {
+            stage: "identified".into(),
+            message: "We found it.".into(),
+            ..StatusPayload::default()
+        });
+        let m = drill_message(st, id);
+        assert_eq!(
+            m.status.map(|s| s.message).unwrap_or_default(),
+            "[DRILL] We found it."
+        );
+        // Twice is once.
+        let once = drill_message(msg(MessageKind::Sitrep, "Sitrep v2", "x"), id);
+        assert_eq!(drill_message(once.clone(), id), once);
+    }
 }

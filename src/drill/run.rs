@@ -236,10 +236,11 @@ impl DrillSession {
             inc,
             events: vec![first],
             journal,
-            sink_to: if sink_names.is_empty() {
-                "every backend".to_string()
-            } else {
-                sink_names.join(", ")
+            sink_to: match (sink_names.is_empty(), cfg.backends.is_empty()) {
+                (false, _) => sink_names.join(", "),
+                (true, true) => "every backend".to_string(),
+                // Each one gets it for real, marked as a drill: kept here for the record.
+                (true, false) => "no backend (each is drill = true: sent for real)".to_string(),
             },
             fired_until: NOT_STARTED,
         };
@@ -326,13 +327,25 @@ impl DrillSession {
 
     /// Writes a message to the drill's sink (what a drill "sends").
     pub fn to_sink(&self, now: Timestamp, kind: &str, text: &str) -> Result<(), DrillError> {
+        self.to_sink_for(now, kind, None, text)
+    }
+
+    /// [`DrillSession::to_sink`] naming the backends it would have gone to (`None`: every
+    /// backend not marked `drill = true`).
+    pub fn to_sink_for(
+        &self,
+        now: Timestamp,
+        kind: &str,
+        to: Option<&str>,
+        text: &str,
+    ) -> Result<(), DrillError> {
         let down = backends_down(&self.scenario, self.elapsed(now));
         let why = (!down.is_empty()).then(|| format!("down in this drill: {}", down.join(", ")));
         let entry = SinkEntry {
             at: now,
             offset: format!("+{}", duration::short(self.elapsed(now))),
             kind,
-            to: &self.sink_to,
+            to: to.unwrap_or(&self.sink_to),
             undelivered: why.as_deref(),
             text,
         };

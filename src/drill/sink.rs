@@ -32,6 +32,45 @@ pub fn backend_is_drill(backend: &toml::Table) -> bool {
         .unwrap_or(false)
 }
 
+/// Where one drill message goes: the backends it reaches for real (marked
+/// `drill = true`) and the backends whose copy goes to the sink instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routes {
+    pub real: Vec<String>,
+    pub sink: Vec<String>,
+}
+
+/// The routes of a message of `kind`: to `only` these backends when given (a page to
+/// one backend, as `page --backend`), else to every configured backend that sends `kind`.
+/// A backend whose entry does not parse is routed to the sink (never reached for real).
+pub fn routes(
+    cfg: &crate::config::Config,
+    kind: crate::domain::outbound::MessageKind,
+    only: Option<&[String]>,
+) -> Routes {
+    let mut out = Routes::default();
+    for t in &cfg.backends {
+        let parsed = crate::delivery::BackendConfig::from_table(t).ok();
+        let name = match (&parsed, t.get("name").and_then(toml::Value::as_str)) {
+            (Some(b), _) => b.name.clone(),
+            (None, Some(n)) => n.to_string(),
+            (None, None) => continue,
+        };
+        let wanted = match only {
+            Some(names) => names.contains(&name),
+            None => parsed.as_ref().is_some_and(|b| b.sends().contains(&kind)),
+        };
+        if !wanted {
+            continue;
+        }
+        match (drill_filter(backend_is_drill(t)), parsed.is_some()) {
+            (Route::Real, true) => out.real.push(name),
+            _ => out.sink.push(name),
+        }
+    }
+    out
+}
+
 /// One message as the sink records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SinkEntry<'a> {
@@ -95,5 +134,66 @@ impl DrillSink {
             .open(&self.path)?;
         f.write_all(entry.markdown().as_bytes())?;
         f.sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::outbound::MessageKind;
+
+    fn config(tables: &[&str]) -> Config {
+        Config {
+            backends: tables
+                .iter()
+                .map(|t| toml::from_str(t).unwrap_or_default())
+                .collect(),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn only_backends_marked_drill_are_real_and_only_narrows() {
+        let cfg = config(&[
+            "name = \"practice\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nsends = [\"page\", \"sitrep\"]\ndrill = true",
+            "name = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"k\"\nsends = [\"page\"]",
+            "name = \"chat\"\nkind = \"slack\"\nurl = \"https://hooks.slack.com/services/x\"\nsends = [\"sitrep\"]\ndrill = false",
+        ]);
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            routes(&cfg, MessageKind::Page, None),
+            Routes {
+                real: names(&["practice"]),
+                sink: names(&["pd"])
+            }
+        );
+        assert_eq!(
+            routes(&cfg, MessageKind::Sitrep, None),
+            Routes {
+                real: names(&["practice"]),
+                sink: names(&["chat"])
+            }
+        );
+        // One backend chosen: only it, real or sink as marked.
+        assert_eq!(
+            routes(&cfg, MessageKind::Page, Some(&names(&["pd"]))),
+            Routes {
+                real: vec![],
+                sink: names(&["pd"])
+            }
+        );
+        assert_eq!(
+            routes(&cfg, MessageKind::Page, Some(&names(&["practice"]))),
+            Routes {
+                real: names(&["practice"]),
+                sink: vec![]
+            }
+        );
+        // Nothing configured: nothing is real.
+        assert_eq!(
+            routes(&Config::default(), MessageKind::Page, None),
+            Routes::default()
+        );
     }
 }

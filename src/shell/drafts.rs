@@ -80,12 +80,28 @@ pub fn read_drafts(incident_dir: &Path) -> (BTreeMap<Kind, BTreeMap<String, Stri
 
 /// At start-up: the backends to preview and the incident's saved drafts.
 pub fn load(m: &mut Cockpit, store: &crate::journal::Store, id: Option<&str>) {
-    // A drill sends nothing (its executor writes the sink); the demo only
-    // to its throwaway outbox file.
+    // A drill sends only to the backends marked `drill = true` (marked as a drill; the
+    // others' copy goes to the drill's sink); the demo only to its throwaway outbox file.
     m.desk.backends = if m.drill.is_some() {
-        Backends {
-            instead: Some("drill: written to the drill's sink.md, nothing is sent".into()),
-            ..Backends::default()
+        let real: Vec<toml::Table> = crate::shell::drill::real_backends(&m.config)
+            .into_iter()
+            .cloned()
+            .collect();
+        let instead = Some("drill: written to the drill's sink.md, nothing is sent".into());
+        if real.is_empty() {
+            Backends {
+                instead,
+                ..Backends::default()
+            }
+        } else {
+            let only_real = Config {
+                backends: real,
+                ..m.config.clone()
+            };
+            Backends {
+                instead,
+                ..build_backends(&only_real, store.root())
+            }
         }
     } else if m.demo {
         build_backends(&Config::default(), store.root())

@@ -2,13 +2,14 @@
 //! and its effects. Every append is stamped with the drill clock's simulated time (the loop
 //! mirrors the model's clock here), each poll fires the injects due, the end scores.
 //!
-//! **Outgoing messages (the seam for delivery).** In a drill nothing reaches a real backend
-//! unless the backend is marked `drill = true`: `DrillSession::record` journals a change and
-//! writes announcements, sitreps and status updates to `sink.md`; what it did not write in
-//! full (a page, an announcement with the hand-off brief) is written to the sink by
-//! [`DrillEffects::outbox`]; retries and drops are refused. A command that would deliver
-//! goes through that one method and, there, may only reach the backends [`real_backends`]
-//! returns (marked `drill = true`).
+//! **Outgoing messages.** Every message of a drill comes through the one road,
+//! [`DrillEffects::outbox`] (`Cmd::Outbox`, built by `delivery::setup`), and is routed there
+//! ([`crate::drill::sink::routes`]): backends marked `drill = true` receive it for real,
+//! marked as a drill ([`crate::delivery::setup::drill_message`]), through a courier of
+//! their own on the drill's journal (retries, drops and the deliveries overlay work as in an
+//! incident); every other backend's copy is written to the drill's `sink.md`
+//! (`DrillSession::record` writes sitreps, status updates and announcements when they are
+//! journaled; pages and announcements with a brief are written here).
 
 use crate::app::cmd::Cmd;
 use crate::app::composer::kind::Kind;
@@ -16,10 +17,13 @@ use crate::app::deliveries::{OutboxCmd, OutboxMsg};
 use crate::app::drill_view::DrillView;
 use crate::app::msg::Msg;
 use crate::config::Config;
-use crate::domain::outbound::MessageKind;
+use crate::delivery::setup::drill_message;
+use crate::domain::outbound::{MessageKind, OutboundMessage};
 use crate::domain::{Event, Payload};
 use crate::drill::clock::add;
+use crate::drill::sink::{Routes, routes};
 use crate::drill::{DrillClock, DrillSession, ScoreCard};
+use crate::shell::courier::Courier;
 use crate::shell::effects::{self, Effects, Refused};
 use crate::shell::options::AppError;
 pub use crate::shell::options::DrillOptions;
@@ -94,6 +98,27 @@ impl DrillExit {
     }
 }
 
+/// The courier of a drill: the backends marked `drill = true` only (`None` when there are
+/// none: then nothing is sent for real). Opened on the drill's journal by
+/// [`DrillEffects::start`].
+pub fn courier(
+    handle: tokio::runtime::Handle,
+    config: &Config,
+    data_dir: &Path,
+    actor: &str,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> Option<Courier> {
+    let real: Vec<toml::Table> = real_backends(config).into_iter().cloned().collect();
+    if real.is_empty() {
+        return None;
+    }
+    let only_real = Config {
+        backends: real,
+        ..config.clone()
+    };
+    Some(Courier::new(handle, &only_real, data_dir, actor, tx))
+}
+
 /// The effects of a drill: its session on the drill clock.
 pub struct DrillEffects {
     pub session: DrillSession,
@@ -102,6 +127,10 @@ pub struct DrillEffects {
     pub clock: watch::Receiver<DrillClock>,
     /// How it ended so far (left, until scored).
     pub exit: DrillExit,
+    /// Delivers to the backends marked `drill = true` (`None`: there are none).
+    pub courier: Option<Courier>,
+    /// What the last message queued did, said after its headline.
+    note: String,
 }
 
 impl DrillEffects {
@@ -115,6 +144,48 @@ impl DrillEffects {
             config,
             clock,
             exit,
+            courier: None,
+            note: String::new(),
+        }
+    }
+
+    /// With a courier for the backends marked `drill = true` (see [`courier`]).
+    pub fn with_courier(mut self, courier: Option<Courier>) -> Self {
+        self.courier = courier;
+        self
+    }
+
+    /// Writes what the sink did not get yet: a page, an announcement with the hand-off brief
+    /// (`record` wrote sitreps, status updates and plain announcements when journaled).
+    fn to_sink(&self, msg: &OutboundMessage, sink: &[String]) -> Result<(), String> {
+        let recorded = msg.kind != MessageKind::Page
+            && (msg.kind != MessageKind::Announcement || msg.body.trim().is_empty());
+        if recorded {
+            return Ok(());
+        }
+        let text = if msg.body.trim().is_empty() {
+            msg.headline.clone()
+        } else {
+            format!("{}\n\n{}", msg.headline, msg.body)
+        };
+        let to = (!sink.is_empty()).then(|| sink.join(", "));
+        self.session
+            .to_sink_for(self.at(), msg.kind.as_str(), to.as_deref(), &text)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Queues the drill-marked message for the real backends.
+    fn deliver(&mut self, msg: OutboundMessage, real: Vec<String>) -> OutboxMsg {
+        let marked = drill_message(msg, &self.session.id);
+        match &mut self.courier {
+            Some(c) => c.run(OutboxCmd::Send {
+                msg: marked,
+                only: Some(real),
+            }),
+            None => OutboxMsg::Failed(format!(
+                "drill: {} NOT sent: the backends marked drill = true could not be set up",
+                real.join(", ")
+            )),
         }
     }
 
@@ -124,9 +195,6 @@ impl DrillEffects {
         self.clock.borrow().now_sim(Timestamp::now()).min(end)
     }
 }
-
-/// What the sink says was written instead of sent.
-const IN_THE_SINK: &str = " (drill: written to sink.md)";
 
 impl Effects for DrillEffects {
     fn create(&mut self, _title: &str) -> Result<Vec<Event>, Refused> {
@@ -144,30 +212,57 @@ impl Effects for DrillEffects {
             .map_err(|e| Refused::new(e.to_string()))
     }
 
-    /// Nothing is sent: what `record` did not write to the sink in full (a page, an
-    /// announcement with the hand-off brief) is written now; retries and drops are refused.
-    fn outbox(&mut self, c: OutboxCmd) -> OutboxMsg {
-        let OutboxCmd::Send { msg, .. } = c else {
-            return OutboxMsg::Failed("a drill delivers nothing: nothing to retry or drop".into());
-        };
-        let recorded = msg.kind != MessageKind::Page
-            && (msg.kind != MessageKind::Announcement || msg.body.trim().is_empty());
-        if recorded {
-            return OutboxMsg::Done(format!("{}{IN_THE_SINK}", msg.headline));
-        }
-        let text = if msg.body.trim().is_empty() {
-            msg.headline.clone()
-        } else {
-            format!("{}\n\n{}", msg.headline, msg.body)
-        };
-        match self.session.to_sink(self.at(), msg.kind.as_str(), &text) {
-            Ok(()) => OutboxMsg::Done(format!("{}{IN_THE_SINK}", msg.headline)),
-            Err(e) => OutboxMsg::Failed(e.to_string()),
+    fn start(&mut self) {
+        let path = self.session.journal_path().to_path_buf();
+        if let Some(c) = &mut self.courier {
+            c.open(&path);
         }
     }
 
-    fn queued_note(&self) -> &'static str {
-        IN_THE_SINK
+    /// Routes a message: the backends marked `drill = true` get it for real, marked as a
+    /// drill; the others' copy goes to the sink. A retry or a drop concerns a real delivery.
+    fn outbox(&mut self, c: OutboxCmd) -> OutboxMsg {
+        let (msg, only) = match c {
+            OutboxCmd::Send { msg, only } => (msg, only),
+            other => {
+                return match &mut self.courier {
+                    Some(courier) => courier.run(other),
+                    None => OutboxMsg::Failed(
+                        "a drill delivered nothing for real: nothing to retry or drop".into(),
+                    ),
+                };
+            }
+        };
+        let Routes { real, sink } = routes(&self.config, msg.kind, only.as_deref());
+        let headline = msg.headline.clone();
+        let mut said = Vec::new();
+        // Nothing real (or a copy for the others): the sink has it.
+        if !sink.is_empty() || real.is_empty() {
+            if let Err(e) = self.to_sink(&msg, &sink) {
+                self.note.clear();
+                return OutboxMsg::Failed(e);
+            }
+            said.push("written to sink.md".to_string());
+        }
+        let mut failed = None;
+        if !real.is_empty() {
+            match self.deliver(msg, real.clone()) {
+                OutboxMsg::Failed(e) => failed = Some(e),
+                _ => said.push(format!(
+                    "sent for real, marked [DRILL], to {}",
+                    real.join(", ")
+                )),
+            }
+        }
+        self.note = format!(" (drill: {})", said.join("; "));
+        match failed {
+            Some(e) => OutboxMsg::Failed(e),
+            None => OutboxMsg::Done(format!("{headline}{}", self.note)),
+        }
+    }
+
+    fn queued_note(&self) -> String {
+        self.note.clone()
     }
 
     /// A drill is not resumed: its drafts are not kept.
@@ -220,15 +315,16 @@ impl Effects for DrillEffects {
 }
 
 /// Runs a drill's commands in order against its session until the loop hangs up; how it
-/// ended.
+/// ended. `courier` delivers to the backends marked `drill = true` ([`courier`]).
 pub fn execute(
     session: DrillSession,
     config: Config,
     clock: watch::Receiver<DrillClock>,
+    courier: Option<Courier>,
     rx: std_mpsc::Receiver<Cmd>,
     tx: mpsc::UnboundedSender<Msg>,
 ) -> DrillExit {
-    let mut fx = DrillEffects::new(session, config, clock);
+    let mut fx = DrillEffects::new(session, config, clock).with_courier(courier);
     effects::execute(&mut fx, rx, tx);
     fx.exit
 }

@@ -49,9 +49,9 @@ pub trait Effects: Send {
     /// Queues, retries or drops an outbound message.
     fn outbox(&mut self, c: OutboxCmd) -> OutboxMsg;
 
-    /// Said after a queued announcement, sitrep or status update.
-    fn queued_note(&self) -> &'static str {
-        ""
+    /// Said after a queued announcement, sitrep or status update (a drill says where it went).
+    fn queued_note(&self) -> String {
+        String::new()
     }
 
     /// Writes (`Some`) or deletes (`None`) a composer's draft.

@@ -145,7 +145,16 @@ fn effects_for(
     let config = model.config.clone();
     if let (Some(session), Some(d)) = (session, &model.drill) {
         let (tx, rx) = watch::channel(d.clock);
-        return (Some(tx), Box::new(DrillEffects::new(session, config, rx)));
+        // The backends marked `drill = true` get the drill's messages for real, marked.
+        let courier = crate::shell::drill::courier(
+            tokio::runtime::Handle::current(),
+            &config,
+            store.root(),
+            &actor,
+            msg_tx.clone(),
+        );
+        let fx = DrillEffects::new(session, config, rx).with_courier(courier);
+        return (Some(tx), Box::new(fx));
     }
     // The backends the composer previews are the ones delivered to (a demo's are its
     // throwaway file).
