@@ -6,6 +6,12 @@
   scripts/arch-metrics.py cycles       import cycles between the files of each folder of src/
                                        (strongly connected components of `crate::` references)
   scripts/arch-metrics.py imports DIR  the file-level import graph of src/DIR
+  scripts/arch-metrics.py modules      what each top-level module of src/ uses (tests left out)
+  scripts/arch-metrics.py road         the road of one key press to the outbox (`p`, page
+                                       someone: `p`, the summary and Enter, then `y`): each
+                                       hop a function in a file, checked to call the next
+                                       (the hop fails loudly when the code moved), and the
+                                       number of files it crosses, in all and per key press
 
 A function is `fn name` up to its matching closing brace; `#[cfg(test)]` items, `mod tests`
 and demo data (src/demo.rs) are left out. References are `crate::a::b` paths and `use
@@ -230,15 +236,98 @@ def cmd_cycles():
             print(f"between folders: {' '.join(sorted(comp))}")
     print(f"cycles: {total}")
 
+def cmd_modules():
+    g = graph()
+    top = lambda f: f.split("/")[0] if "/" in f else f[:-3]
+    fg = {}
+    for f, deps in g.items():
+        fg.setdefault(top(f), set()).update(top(x) for x in deps)
+    for a in sorted(fg):
+        print(f"{a:9} -> {' '.join(sorted(fg[a] - {a})) or '(nothing)'}")
+
 def cmd_imports(d):
     g = graph()
     for f in sorted(g):
         if f.startswith(d + "/"):
             print(f"{f}: {' '.join(sorted(x for x in g[f]))}")
 
+
+# The road of `p` (page someone) to the outbox: (key press, file, function, what its body
+# must contain: the call to the next hop). Three presses: `p` opens the page overlay, Enter
+# (after the summary) builds the message and asks, `y` queues it. Every function that runs
+# on the way counts, lookups (the keymap) and small constructors (`Outcome::go`) too.
+ROAD = [
+    ("p",     "shell/event_loop.rs",  "looped",      "update(model, msg)"),
+    ("p",     "app/update.rs",        "update",      "on_key(m, &k)"),
+    ("p",     "app/update.rs",        "on_key",      "normal::key(m, k)"),
+    ("p",     "app/normal.rs",        "key",         "m.keymap.action(key)"),
+    ("p",     "app/keymap.rs",        "action",      "self.action_in(Scope::Global, key)"),
+    ("p",     "app/normal.rs",        "act",         "Action::Page => page(m)"),
+    ("p",     "app/normal.rs",        "page",        "Page"),
+    ("Enter", "shell/event_loop.rs",  "looped",      "update(model, msg)"),
+    ("Enter", "app/update.rs",        "on_key",      "o.key(&mut m.cx, k)"),
+    ("Enter", "app/overlay/mod.rs",   "key",         "cx.keymap.action_in("),
+    ("Enter", "app/keymap.rs",        "action_in",   "self.lookup.get("),
+    ("Enter", "app/overlay/mod.rs",   "key",         "self.layer_mut().key(cx, action, k)"),
+    ("Enter", "app/overlay/page.rs",  "key",         "setup::page_trigger("),
+    ("Enter", "delivery/setup.rs",    "page_trigger", "OutboundMessage"),
+    ("Enter", "app/overlay/page.rs",  "key",         "Outcome::go(Goto::ConfirmInstead("),
+    ("Enter", "app/overlay/step.rs",  "go",          "Step::Go"),
+    ("Enter", "app/overlay/mod.rs",   "settle",      "open(cx, to, self)"),
+    ("Enter", "app/overlay/mod.rs",   "open",        "Goto::ConfirmInstead(intent) => ask(cx, intent)"),
+    ("Enter", "app/overlay/mod.rs",   "ask",         "confirm::Confirm::ask(intent, cx, None)"),
+    ("Enter", "app/overlay/confirm.rs", "ask",       "intent.ask(cx)"),
+    ("Enter", "app/intent.rs",        "ask",         "Intent::Page {"),
+    ("y",     "shell/event_loop.rs",  "looped",      "update(model, msg)"),
+    ("y",     "app/update.rs",        "on_key",      "o.key(&mut m.cx, k)"),
+    ("y",     "app/overlay/mod.rs",   "key",         "cx.keymap.action_in("),
+    ("y",     "app/keymap.rs",        "action_in",   "self.lookup.get("),
+    ("y",     "app/overlay/mod.rs",   "key",         "self.layer_mut().key(cx, action, k)"),
+    ("y",     "app/overlay/confirm.rs", "key",       ".run(cx)"),
+    ("y",     "app/intent.rs",        "run",         "Cmd::Outbox(OutboxCmd::Send"),
+    ("y",     "shell/event_loop.rs",  "carry_out",   "executor.send(other)"),
+    ("y",     "shell/effects.rs",     "execute",     "Cmd::Outbox(c) => Some(outbox(fx, c))"),
+    ("y",     "shell/effects.rs",     "outbox",      "fx.outbox(c)"),
+    ("y",     "shell/real.rs",        "outbox",      "self.courier.run(c)"),
+    ("y",     "shell/courier.rs",     "run",         "ob.queue(msg)"),
+    ("y",     "delivery/outbox.rs",   "queue",       "self.queue_to("),
+]
+
+def bodies(f, name):
+    """The raw texts of every `fn name` in src/f (comments and strings kept)."""
+    raw = open(os.path.join(ROOT, f), encoding="utf-8").read()
+    s = strip(raw)
+    out = []
+    for m in re.finditer(r"\bfn\s+" + re.escape(name) + r"\b", s):
+        k = s.find("{", m.end())
+        if k < 0:
+            continue
+        out.append(raw[m.start():match_brace(s, k) + 1])
+    return out
+
+def cmd_road():
+    files, per_key, broken = [], {}, 0
+    for key, f, name, call in ROAD:
+        ok = any(call in b for b in bodies(f, name))
+        broken += not ok
+        print(f"{key:6} {f:26} {name:14} {'->' if ok else 'MISSING:'} {call}")
+        if f not in files:
+            files.append(f)
+        per_key.setdefault(key, [])
+        if f not in per_key[key]:
+            per_key[key].append(f)
+    for key, fs in per_key.items():
+        print(f"files crossed by {key}: {len(fs)}")
+    print(f"files crossed from `p` to the outbox: {len(files)}")
+    if broken:
+        print(f"{broken} hop(s) not found: the road moved, update ROAD")
+        sys.exit(1)
+
 if __name__ == "__main__":
     a = sys.argv[1:] or ["fns"]
     if a[0] == "fns": cmd_fns(int(a[1]) if len(a) > 1 else 15)
     elif a[0] == "cycles": cmd_cycles()
     elif a[0] == "imports": cmd_imports(a[1])
+    elif a[0] == "road": cmd_road()
+    elif a[0] == "modules": cmd_modules()
     else: print(__doc__)

@@ -977,71 +977,59 @@ impl ScoreCard {
             "- **Score: {}/{} checks passed**\n\n",
             self.passed, self.total
         ));
-        out.push_str("| Check | Result | Detail |\n|---|---|---|\n");
-        for c in &self.checks {
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
+        let checks = self.checks.iter().map(|c| {
+            vec![
                 cell(&c.name),
-                if c.passed { "PASS" } else { "FAIL" },
-                cell(&c.detail)
-            ));
-        }
-        let late_table = |out: &mut String, title: &str, rows: &[Lateness]| {
-            out.push_str(&format!("\n## {title}\n\n"));
-            if rows.is_empty() {
-                out.push_str("Never late.\n");
-                return;
-            }
-            out.push_str("| Due | Sent | Late by |\n|---|---|---|\n");
-            for l in rows {
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
+                (if c.passed { "PASS" } else { "FAIL" }).to_string(),
+                cell(&c.detail),
+            ]
+        });
+        table(&mut out, &["Check", "Result", "Detail"], checks);
+        for (title, rows) in [
+            ("Sitreps: lateness", &self.sitrep_lateness),
+            ("Status updates: lateness", &self.status_lateness),
+            ("Impact reviews: lateness", &self.impact_lateness),
+        ] {
+            let rows = rows.iter().map(|l| {
+                vec![
                     o(l.due),
                     l.sent.map_or_else(|| "not by the end".to_string(), o),
-                    duration::short(l.late_by)
-                ));
-            }
-        };
-        late_table(&mut out, "Sitreps: lateness", &self.sitrep_lateness);
-        late_table(&mut out, "Status updates: lateness", &self.status_lateness);
-        late_table(&mut out, "Impact reviews: lateness", &self.impact_lateness);
-
-        let responses = |out: &mut String, title: &str, rows: &[Response]| {
-            if rows.is_empty() {
-                return;
-            }
-            out.push_str(&format!(
-                "\n## {title}\n\n| At | What | Answered | How |\n|---|---|---|---|\n"
-            ));
-            for r in rows {
-                let answered = match r.after {
-                    Some(a) => format!(
-                        "after {}{}",
-                        duration::short(a),
-                        if r.in_time { "" } else { " (late)" }
-                    ),
-                    None => "never".to_string(),
-                };
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
-                    o(r.at),
-                    cell(&r.what),
-                    answered,
-                    cell(r.how.as_deref().unwrap_or(""))
-                ));
-            }
-        };
-        responses(&mut out, "Impact changes", &self.impact_changes);
-
-        out.push_str("\n## Hand-offs\n\n");
-        if self.handoffs.is_empty() {
-            out.push_str("None.\n");
-        } else {
-            out.push_str("| At | Announcement |\n|---|---|\n");
-            for h in &self.handoffs {
-                out.push_str(&format!("| {} | `{}` |\n", o(h.at), cell(&h.announcement)));
-            }
+                    duration::short(l.late_by),
+                ]
+            });
+            section(
+                &mut out,
+                title,
+                Some("Never late."),
+                &["Due", "Sent", "Late by"],
+                rows,
+            );
         }
+        responses(&mut out, "Impact changes", &self.impact_changes);
+        self.people(&mut out);
+        self.messages(&mut out);
+        out.push_str(&format!(
+            "\n## Checklist\n\n{} complete pass(es) of the IC event loop; {} expected.\n",
+            self.loop_passes, self.loop_target
+        ));
+        out
+    }
+
+    /// Hand-offs, roles left vacant, quiet holders, shifts, relief requests, state hints.
+    fn people(&self, out: &mut String) {
+        let o = |d: SignedDuration| offset_text(d);
+
+        let handoffs = self
+            .handoffs
+            .iter()
+            .map(|h| vec![o(h.at), format!("`{}`", cell(&h.announcement))]);
+        section(
+            out,
+            "Hand-offs",
+            Some("None."),
+            &["At", "Announcement"],
+            handoffs,
+        );
         if !self.vacated.is_empty() {
             out.push_str("\nRoles left vacant without a hand-off:\n\n");
             for v in &self.vacated {
@@ -1053,60 +1041,106 @@ impl ScoreCard {
                 ));
             }
         }
-        responses(&mut out, "Quiet role holders", &self.quiet_holders);
+        responses(out, "Quiet role holders", &self.quiet_holders);
 
-        out.push_str("\n## Shifts\n\n");
-        if self.overruns.is_empty() {
-            out.push_str("Nobody past the shift length.\n");
-        } else {
-            out.push_str("| Person | On duty since | Past the limit at | Until | Over by |\n|---|---|---|---|---|\n");
-            for v in &self.overruns {
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} |\n",
-                    cell(&v.person),
-                    v.on_duty_since,
-                    o(v.past_limit_at),
-                    v.until.map_or_else(|| "still on duty".to_string(), o),
-                    duration::short(v.over_by)
-                ));
-            }
-        }
-        responses(&mut out, "Relief requests", &self.relief_requests);
-        responses(&mut out, "State hints", &self.state_hints);
+        let overruns = self.overruns.iter().map(|v| {
+            vec![
+                cell(&v.person),
+                v.on_duty_since.clone(),
+                o(v.past_limit_at),
+                v.until.map_or_else(|| "still on duty".to_string(), o),
+                duration::short(v.over_by),
+            ]
+        });
+        let header = [
+            "Person",
+            "On duty since",
+            "Past the limit at",
+            "Until",
+            "Over by",
+        ];
+        section(
+            out,
+            "Shifts",
+            Some("Nobody past the shift length."),
+            &header,
+            overruns,
+        );
+        responses(out, "Relief requests", &self.relief_requests);
+        responses(out, "State hints", &self.state_hints);
+    }
 
-        out.push_str("\n## Linter warnings sent anyway\n\n");
-        if self.lint_sent_anyway.is_empty() {
-            out.push_str("None.\n");
-        } else {
-            out.push_str("| At | Rule | Excerpt |\n|---|---|---|\n");
-            for l in &self.lint_sent_anyway {
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
-                    o(l.at),
-                    l.rule,
-                    cell(&l.excerpt)
-                ));
-            }
+    /// Linter warnings sent anyway, decisions.
+    fn messages(&self, out: &mut String) {
+        let o = |d: SignedDuration| offset_text(d);
+        let lint = self
+            .lint_sent_anyway
+            .iter()
+            .map(|l| vec![o(l.at), l.rule.clone(), cell(&l.excerpt)]);
+        let title = "Linter warnings sent anyway";
+        section(out, title, Some("None."), &["At", "Rule", "Excerpt"], lint);
+        let decisions = self.decisions.iter().map(|d| {
+            vec![
+                o(d.at),
+                cell(&d.question),
+                cell(d.answer.as_deref().unwrap_or("(none)")),
+                d.after.map_or_else(|| "-".to_string(), duration::short),
+            ]
+        });
+        let header = ["At", "Question", "Answer", "After"];
+        section(out, "Decisions", None, &header, decisions);
+    }
+}
+
+/// `## title` and a table of what was asked and how it was answered (no section when empty).
+fn responses(out: &mut String, title: &str, rows: &[Response]) {
+    let rows = rows.iter().map(|r| {
+        let answered = match r.after {
+            Some(a) => format!(
+                "after {}{}",
+                duration::short(a),
+                if r.in_time { "" } else { " (late)" }
+            ),
+            None => "never".to_string(),
+        };
+        vec![
+            offset_text(r.at),
+            cell(&r.what),
+            answered,
+            cell(r.how.as_deref().unwrap_or("")),
+        ]
+    });
+    section(out, title, None, &["At", "What", "Answered", "How"], rows);
+}
+
+/// A Markdown table: the header, its rule, a line per row.
+fn table(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    out.push_str(&format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    ));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+}
+
+/// `## title` and its table; with no rows, `empty` in its place (`None`: no section).
+fn section(
+    out: &mut String,
+    title: &str,
+    empty: Option<&str>,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) {
+    let mut rows = rows.peekable();
+    match (rows.peek(), empty) {
+        (None, None) => {}
+        (None, Some(empty)) => out.push_str(&format!("\n## {title}\n\n{empty}\n")),
+        (Some(_), _) => {
+            out.push_str(&format!("\n## {title}\n\n"));
+            table(out, header, rows);
         }
-        if !self.decisions.is_empty() {
-            out.push_str(
-                "\n## Decisions\n\n| At | Question | Answer | After |\n|---|---|---|---|\n",
-            );
-            for d in &self.decisions {
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
-                    o(d.at),
-                    cell(&d.question),
-                    cell(d.answer.as_deref().unwrap_or("(none)")),
-                    d.after.map_or_else(|| "-".to_string(), duration::short)
-                ));
-            }
-        }
-        out.push_str(&format!(
-            "\n## Checklist\n\n{} complete pass(es) of the IC event loop; {} expected.\n",
-            self.loop_passes, self.loop_target
-        ));
-        out
     }
 }
 

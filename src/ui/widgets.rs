@@ -138,16 +138,12 @@ pub fn bar<'a>(theme: &Theme, items: &[(String, String)], room: usize) -> (Vec<S
     (spans, used)
 }
 
-/// Fits `lines` to the `body_h` rows above a footer (padding or cutting),
-/// then adds the footer of key hints.
-pub fn fit_with_footer<'a>(
-    mut lines: Vec<Line<'a>>,
-    body_h: usize,
-    footer: Line<'a>,
-) -> Vec<Line<'a>> {
-    lines.resize(body_h, Line::raw(""));
+/// Draws `lines` in `area` with the footer of key hints on its last row (the lines padded
+/// or cut to the rows above it).
+pub fn with_footer<'a>(f: &mut Buffer, area: Rect, mut lines: Vec<Line<'a>>, footer: Line<'a>) {
+    lines.resize(area.height.saturating_sub(1) as usize, Line::raw(""));
     lines.push(footer);
-    lines
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 /// A text field: `> text` with a reversed cell at the cursor.

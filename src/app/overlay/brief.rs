@@ -4,7 +4,7 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, scroll};
+use crate::app::overlay::step::{Goto, Layer, Outcome, read};
 use crate::domain::followup::same_name;
 use crate::domain::role::Role;
 use crossterm::event::KeyEvent;
@@ -38,10 +38,6 @@ impl Layer for Brief {
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(s) = scroll(action, self.scroll) {
-            self.scroll = s;
-            return Outcome::stay();
-        }
         match action {
             Some(Action::Acknowledge) if self.incoming(cx) => {
                 Outcome::go(Goto::Confirm(Intent::Ack(self.role.clone())))
@@ -49,10 +45,7 @@ impl Layer for Brief {
             Some(Action::Withdraw) if !self.incoming(cx) && self.pending(cx) => {
                 Outcome::go(Goto::Confirm(Intent::Withdraw(self.role.clone())))
             }
-            Some(Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt) => {
-                Outcome::close()
-            }
-            _ => Outcome::stay(),
+            _ => read(action, &mut self.scroll, None),
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::step::{Layer, Outcome, nav};
+use crate::app::overlay::step::{Layer, Outcome, field_footer, moved};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,9 +120,7 @@ impl Layer for Cleanup {
             .inc
             .as_ref()
             .map_or(0, |i| i.followup.cleanup.items.len());
-        self.sel = self.sel.min(n.saturating_sub(1));
-        if let Some(sel) = nav(action, self.sel, n) {
-            self.sel = sel;
+        if moved(action, &mut self.sel, n) {
             return Outcome::stay();
         }
         match action {
@@ -145,10 +143,7 @@ impl Layer for Cleanup {
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
         match self.skipping {
-            Some(_) => vec![
-                Foot::label(&[Action::Confirm], "skip"),
-                Foot::keys(&[Action::Cancel]),
-            ],
+            Some(_) => field_footer("skip"),
             None => Cleanup::list_footer(),
         }
     }

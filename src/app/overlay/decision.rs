@@ -3,9 +3,9 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome};
+use crate::app::overlay::step::{Choice, Layer, Outcome, choose};
 use crate::drill::schedule::decision_note;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// The decision prompt: an inject's question and its options.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,21 +34,10 @@ impl Layer for Decision {
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
-        let n = self.options.len();
-        let chosen = match (action, key.code) {
-            // A digit is the option's number on screen (data, like typed text).
-            (_, KeyCode::Char(c @ '1'..='9')) => Some(c as usize - '1' as usize).filter(|i| *i < n),
-            (Some(Action::Confirm | Action::Select), _) => Some(self.sel),
-            (Some(Action::Up), _) => {
-                self.sel = self.sel.saturating_sub(1);
-                None
-            }
-            (Some(Action::Down | Action::FocusNext), _) => {
-                self.sel = (self.sel + 1).min(n.saturating_sub(1));
-                None
-            }
-            (Some(Action::Cancel | Action::Interrupt), _) => return self.dismiss(cx),
-            _ => None,
+        let chosen = match choose(action, key, &mut self.sel, self.options.len(), true) {
+            Choice::Chosen(i) => Some(i),
+            Choice::Cancel => return self.dismiss(cx),
+            Choice::Stay => None,
         };
         let Some(option) = chosen.and_then(|i| self.options.get(i)) else {
             return Outcome::stay();

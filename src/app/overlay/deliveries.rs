@@ -4,7 +4,7 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, nav};
+use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
 use crate::delivery::outbox::DeliveryStatus;
 use crossterm::event::KeyEvent;
 
@@ -20,9 +20,7 @@ impl Layer for DeliveryList {
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let rows = cx.deliveries.rows();
-        self.sel = self.sel.min(rows.len().saturating_sub(1));
-        if let Some(sel) = nav(action, self.sel, rows.len()) {
-            self.sel = sel;
+        if moved(action, &mut self.sel, rows.len()) {
             return Outcome::stay();
         }
         if let Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Deliveries) =

@@ -5,7 +5,7 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cmd::Cmd;
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome, PersonPurpose};
+use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome, PersonPurpose, field_footer};
 use crate::domain::Role;
 use crate::domain::incident;
 use crate::domain::role::valid_group;
@@ -94,9 +94,6 @@ impl Layer for Edit {
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
-        vec![
-            Foot::label(&[Action::Confirm], "save"),
-            Foot::keys(&[Action::Cancel]),
-        ]
+        field_footer("save")
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome};
+use crate::app::overlay::step::{Layer, Outcome, read};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,15 +17,7 @@ impl Layer for Help {
     }
 
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        match action {
-            Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
-            Some(Action::Down) => self.scroll += 1,
-            Some(
-                Action::Help | Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt,
-            ) => return Outcome::close(),
-            _ => {}
-        }
-        Outcome::stay()
+        read(action, &mut self.scroll, Some(Action::Help))
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

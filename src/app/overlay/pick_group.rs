@@ -2,7 +2,7 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome, nav, pick_footer};
+use crate::app::overlay::step::{Choice, EditKind, Goto, Layer, Outcome, choose, pick_footer};
 use crate::domain::Incident;
 use crossterm::event::KeyEvent;
 
@@ -42,13 +42,9 @@ impl Layer for PickGroup {
         Scope::PickGroup
     }
 
-    fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(sel) = nav(action, self.sel, self.choices.len()) {
-            self.sel = sel;
-            return Outcome::stay();
-        }
-        match action {
-            Some(Action::Confirm | Action::Select) => match self.choices.get(self.sel) {
+    fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
+        match choose(action, key, &mut self.sel, self.choices.len(), false) {
+            Choice::Chosen(i) => match self.choices.get(i) {
                 Some(GroupChoice::NoGroup) => Outcome::close().with(cx.join(&self.name, None)),
                 Some(GroupChoice::Group(g)) => Outcome::close().with(cx.join(&self.name, Some(g))),
                 Some(GroupChoice::NewGroup) => {
@@ -56,8 +52,8 @@ impl Layer for PickGroup {
                 }
                 None => Outcome::close(),
             },
-            Some(Action::Cancel | Action::Interrupt) => Outcome::close(),
-            _ => Outcome::stay(),
+            Choice::Cancel => Outcome::close(),
+            Choice::Stay => Outcome::stay(),
         }
     }
 

@@ -2,7 +2,9 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome, PersonPurpose, nav, pick_footer};
+use crate::app::overlay::step::{
+    Choice, EditKind, Goto, Layer, Outcome, PersonPurpose, choose, pick_footer,
+};
 use crate::domain::{Incident, Role};
 use crossterm::event::KeyEvent;
 
@@ -40,21 +42,17 @@ impl Layer for PickRole {
         Scope::PickRole
     }
 
-    fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(sel) = nav(action, self.sel, self.choices.len()) {
-            self.sel = sel;
-            return Outcome::stay();
-        }
-        match action {
-            Some(Action::Confirm | Action::Select) => match self.choices.get(self.sel) {
+    fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
+        match choose(action, key, &mut self.sel, self.choices.len(), false) {
+            Choice::Chosen(i) => match self.choices.get(i) {
                 Some(RoleChoice::Role(r)) => {
                     Outcome::go(Goto::Persons(PersonPurpose::Handoff(r.clone())))
                 }
                 Some(RoleChoice::NewGroup) => Outcome::go(Goto::Edit(EditKind::NewGroupLead)),
                 None => Outcome::close(),
             },
-            Some(Action::Cancel | Action::Interrupt) => Outcome::close(),
-            _ => Outcome::stay(),
+            Choice::Cancel => Outcome::close(),
+            Choice::Stay => Outcome::stay(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, scroll};
+use crate::app::overlay::step::{Layer, Outcome, read};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,16 +18,7 @@ impl Layer for Postmortem {
     }
 
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(s) = scroll(action, self.scroll) {
-            self.scroll = s;
-            return Outcome::stay();
-        }
-        match action {
-            Some(Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt) => {
-                Outcome::close()
-            }
-            _ => Outcome::stay(),
-        }
+        read(action, &mut self.scroll, None)
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

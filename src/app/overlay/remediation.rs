@@ -5,7 +5,7 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::{Intent, NOTHING_CHANGED};
-use crate::app::overlay::step::{Goto, Layer, Outcome, nav};
+use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -154,9 +154,7 @@ impl Layer for Remediation {
             return self.field_key(cx, action, key);
         }
         let n = cx.inc.as_ref().map_or(0, |i| i.followup.remediations.len());
-        self.sel = self.sel.min(n.saturating_sub(1));
-        if let Some(sel) = nav(action, self.sel, n) {
-            self.sel = sel;
+        if moved(action, &mut self.sel, n) {
             return Outcome::stay();
         }
         match action {

@@ -3,7 +3,7 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, scroll};
+use crate::app::overlay::step::{Layer, Outcome, read};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,20 +17,7 @@ impl Layer for Rotation {
     }
 
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(s) = scroll(action, self.scroll) {
-            self.scroll = s;
-            return Outcome::stay();
-        }
-        match action {
-            Some(
-                Action::Close
-                | Action::Cancel
-                | Action::Confirm
-                | Action::Interrupt
-                | Action::Rotation,
-            ) => Outcome::close(),
-            _ => Outcome::stay(),
-        }
+        read(action, &mut self.scroll, Some(Action::Rotation))
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

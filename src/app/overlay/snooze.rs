@@ -2,10 +2,10 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, nav};
+use crate::app::overlay::step::{Choice, Layer, Outcome, choose};
 use crate::domain::checklist;
 use crate::domain::event::LoopQuestion;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use jiff::SignedDuration;
 
 /// Snooze lengths offered, in minutes.
@@ -23,16 +23,10 @@ impl Layer for Snooze {
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
-        if let Some(sel) = nav(action, self.sel, SNOOZE_MINUTES.len()) {
-            self.sel = sel;
-            return Outcome::stay();
-        }
-        let choice = match (action, key.code) {
-            // A digit is the entry's number on screen (data, like typed text).
-            (_, KeyCode::Char(c @ '1'..='3')) => c as usize - '1' as usize,
-            (Some(Action::Confirm | Action::Select), _) => self.sel,
-            (Some(Action::Cancel | Action::Interrupt), _) => return Outcome::close(),
-            _ => return Outcome::stay(),
+        let choice = match choose(action, key, &mut self.sel, SNOOZE_MINUTES.len(), true) {
+            Choice::Chosen(i) => i,
+            Choice::Cancel => return Outcome::close(),
+            Choice::Stay => return Outcome::stay(),
         };
         let (Some(&mins), Some(inc)) = (SNOOZE_MINUTES.get(choice), &cx.inc) else {
             return Outcome::close();

@@ -9,7 +9,7 @@ use crate::app::cmd::Cmd;
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
 use crate::domain::Role;
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 /// An overlay: it takes the keys while it is open.
 pub trait Layer {
@@ -140,6 +140,60 @@ pub fn nav(action: Option<Action>, sel: usize, len: usize) -> Option<usize> {
     })
 }
 
+/// What a key did in a list to choose from (the pickers, snooze, a drill decision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Nothing chosen (the selection may have moved).
+    Stay,
+    /// This entry: Enter or Space on the selection, or its number on screen.
+    Chosen(usize),
+    /// Esc or Ctrl-c.
+    Cancel,
+}
+
+/// Moves `sel` in a list of `len` entries, or says what was chosen. With `numbered`, a digit
+/// `1`-`9` chooses the entry of that number on screen (data, like typed text).
+pub fn choose(
+    action: Option<Action>,
+    key: &KeyEvent,
+    sel: &mut usize,
+    len: usize,
+    numbered: bool,
+) -> Choice {
+    if let KeyCode::Char(c @ '1'..='9') = key.code
+        && numbered
+    {
+        let i = c as usize - '1' as usize;
+        return if i < len {
+            Choice::Chosen(i)
+        } else {
+            Choice::Stay
+        };
+    }
+    if let Some(moved) = nav(action, *sel, len) {
+        *sel = moved;
+        return Choice::Stay;
+    }
+    match action {
+        Some(Action::Confirm | Action::Select) => Choice::Chosen(*sel),
+        Some(Action::Cancel | Action::Interrupt) => Choice::Cancel,
+        _ => Choice::Stay,
+    }
+}
+
+/// Keeps `sel` inside a list of `len` entries (it may have shrunk meanwhile) and moves it
+/// if `action` does: whether it did.
+pub fn moved(action: Option<Action>, sel: &mut usize, len: usize) -> bool {
+    *sel = (*sel).min(len.saturating_sub(1));
+    match nav(action, *sel, len) {
+        Some(to) => {
+            *sel = to;
+            true
+        }
+        None => false,
+    }
+}
+
 /// The new offset of a scrolled text, if `action` scrolls it (the view clamps it).
 pub fn scroll(action: Option<Action>, scroll: u16) -> Option<u16> {
     Some(match action? {
@@ -151,6 +205,30 @@ pub fn scroll(action: Option<Action>, scroll: u16) -> Option<u16> {
         Action::Bottom => u16::MAX / 2,
         _ => return None,
     })
+}
+
+/// A text to read (help, rotation, post-mortem): the scroll keys move it; Esc, Enter,
+/// Ctrl-c and `toggle` (the key that opened it, if it closes it too) close it.
+pub fn read(action: Option<Action>, offset: &mut u16, toggle: Option<Action>) -> Outcome {
+    if let Some(s) = scroll(action, *offset) {
+        *offset = s;
+        return Outcome::stay();
+    }
+    match action {
+        Some(Action::Close | Action::Cancel | Action::Confirm | Action::Interrupt) => {
+            Outcome::close()
+        }
+        Some(a) if Some(a) == toggle => Outcome::close(),
+        _ => Outcome::stay(),
+    }
+}
+
+/// `Enter <what it does>   Esc cancel`: a text field's footer.
+pub fn field_footer(confirm: &'static str) -> Vec<Foot> {
+    vec![
+        Foot::label(&[Action::Confirm], confirm),
+        Foot::keys(&[Action::Cancel]),
+    ]
 }
 
 /// `↑↓ move   Enter choose   Esc cancel`: the pickers' footer.

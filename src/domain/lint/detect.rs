@@ -723,8 +723,34 @@ impl Engine {
                 });
             }
         }
-        // "... because SSO credential rotation was not reflected"
-        for m in at(&scan.because) {
+        self.cause_because(s, base, &at(&scan.because), out);
+        // "As a result, ..." after a sentence naming a defect or a third party's problem.
+        if let Some(m) = self.as_a_result_start.find(s).map(|m| m.range())
+            && let Some(p) = previous
+            && (self.defect.is_match(p)
+                || previous_masked
+                    .is_some_and(|pm| self.blame.iter().take(4).any(|b| b.is_match(pm))))
+        {
+            out.push(Hit {
+                kind: Kind::Cause,
+                span: base + m.start..base + m.end,
+                detail: None,
+            });
+        }
+        for m in at(&scan.cause_other) {
+            out.push(Hit {
+                kind: Kind::Cause,
+                span: base + m.start..base + m.end,
+                detail: None,
+            });
+        }
+        self.cause_responsible(s, base, &at(&scan.responsible), out);
+    }
+
+    /// "... because SSO credential rotation was not reflected": the clause after `because`
+    /// names the cause (`because of` is a post link, see [`Self::cause`]).
+    fn cause_because(&self, s: &[u8], base: usize, found: &[Range<usize>], out: &mut Vec<Hit>) {
+        for m in found {
             if s[m.clone()].ends_with(b"of") {
                 continue; // "because of" is a post link
             }
@@ -752,27 +778,11 @@ impl Engine {
                 });
             }
         }
-        // "As a result, ..." after a sentence naming a defect or a third party's problem.
-        if let Some(m) = self.as_a_result_start.find(s).map(|m| m.range())
-            && let Some(p) = previous
-            && (self.defect.is_match(p)
-                || previous_masked
-                    .is_some_and(|pm| self.blame.iter().take(4).any(|b| b.is_match(pm))))
-        {
-            out.push(Hit {
-                kind: Kind::Cause,
-                span: base + m.start..base + m.end,
-                detail: None,
-            });
-        }
-        for m in at(&scan.cause_other) {
-            out.push(Hit {
-                kind: Kind::Cause,
-                span: base + m.start..base + m.end,
-                detail: None,
-            });
-        }
-        for r in at(&scan.responsible) {
+    }
+
+    /// "the faulty router responsible": a defect named before `responsible`.
+    fn cause_responsible(&self, s: &[u8], base: usize, found: &[Range<usize>], out: &mut Vec<Hit>) {
+        for r in found {
             let Some(c) = self.responsible.captures(&s[r.clone()]) else {
                 continue;
             };

@@ -7,10 +7,9 @@ use crate::app::overlay::step::Layer;
 use crate::domain::followup::{CleanupOutcome, utc_hm};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{Canvas, big, field_popup, fit_with_footer, footer};
+use crate::ui::widgets::{big, field_popup, footer, with_footer};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const ITEM_COLS: usize = 34;
 
@@ -94,13 +93,8 @@ pub fn render(m: &Model, theme: &Theme, o: &Cleanup, f: &mut Buffer) {
             theme.dim(),
         ));
     }
-    let body_h = inner.height.saturating_sub(1) as usize;
-    let lines = fit_with_footer(
-        lines,
-        body_h,
-        footer(theme, &m.keymap, &Cleanup::list_footer()),
-    );
-    f.render_widget(Paragraph::new(lines), inner);
+    let foot = footer(theme, &m.keymap, &Cleanup::list_footer());
+    with_footer(f, inner, lines, foot);
     if let Some(skip) = &o.skipping {
         let title = format!("Skip \"{}\": why?", clean(&skip.item));
         let foot = footer(theme, &m.keymap, &o.footer(&m.cx));

@@ -88,32 +88,26 @@ pub fn render(m: &Model, theme: &Theme, h: &Help, f: &mut Buffer) {
             Span::raw(" "),
         ]
     };
-    let mut lines: Vec<Line> = Vec::new();
-    if two {
-        let half = items.len().div_ceil(2);
-        let (a, b) = items.split_at(half.min(items.len()));
-        for i in 0..half {
-            let mut spans = a.get(i).map(cell).unwrap_or_default();
-            if let Some(e) = b.get(i) {
-                spans.extend(cell(e));
-            }
-            lines.push(Line::from(spans));
+    // A list in two columns (down the left, then the right) when there is room, else one.
+    let columns = |list: &[(String, String)]| -> Vec<Line> {
+        if !two {
+            return list.iter().map(|e| Line::from(cell(e))).collect();
         }
-        lines.push(Line::styled("In dialogs and always", theme.bold()));
-        let half = fixed.len().div_ceil(2);
-        let (a, b) = fixed.split_at(half.min(fixed.len()));
-        for i in 0..half {
-            let mut spans = a.get(i).map(cell).unwrap_or_default();
-            if let Some(e) = b.get(i) {
-                spans.extend(cell(e));
-            }
-            lines.push(Line::from(spans));
-        }
-    } else {
-        lines.extend(items.iter().map(|e| Line::from(cell(e))));
-        lines.push(Line::styled("In dialogs and always", theme.bold()));
-        lines.extend(fixed.iter().map(|e| Line::from(cell(e))));
-    }
+        let half = list.len().div_ceil(2);
+        let (a, b) = list.split_at(half.min(list.len()));
+        (0..half)
+            .map(|i| {
+                let mut spans = a.get(i).map(cell).unwrap_or_default();
+                if let Some(e) = b.get(i) {
+                    spans.extend(cell(e));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    };
+    let mut lines = columns(&items);
+    lines.push(Line::styled("In dialogs and always", theme.bold()));
+    lines.extend(columns(&fixed));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         truncate(

@@ -6,10 +6,9 @@ use crate::app::overlay::remediation::{Remediation, RemediationStep};
 use crate::app::overlay::step::Layer;
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{Canvas, big, field_popup, fit_with_footer, footer};
+use crate::ui::widgets::{big, field_popup, footer, with_footer};
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const OWNER_COLS: usize = 16;
 
@@ -61,13 +60,8 @@ pub fn render(m: &Model, theme: &Theme, o: &Remediation, f: &mut Buffer) {
             theme.dim(),
         ));
     }
-    let body_h = inner.height.saturating_sub(1) as usize;
-    let lines = fit_with_footer(
-        lines,
-        body_h,
-        footer(theme, &m.keymap, &Remediation::list_footer()),
-    );
-    f.render_widget(Paragraph::new(lines), inner);
+    let foot = footer(theme, &m.keymap, &Remediation::list_footer());
+    with_footer(f, inner, lines, foot);
     if let Some(t) = &o.typing {
         let title = match &t.step {
             RemediationStep::Text => "New remediation item: what needs doing?".to_string(),
