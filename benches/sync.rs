@@ -13,13 +13,21 @@
 
 #[path = "../tests/synapse_common/mod.rs"]
 mod synapse_common;
+#[path = "../tests/tmux_common/mod.rs"]
+mod tmux_common;
 
+use commandpost::app::sync_view::{SyncMsg, SyncView};
+use commandpost::app::{Keymap, Model, Msg, update};
+use commandpost::config::Config;
 use commandpost::domain::event::Payload;
-use commandpost::journal::Store;
+use commandpost::journal::{Journal, Store};
 use commandpost::sync::follow::{News, follow};
 use commandpost::sync::journaled::{Collect, Journaled};
 use commandpost::sync::link::{Backoff, Link};
 use commandpost::sync::matrix::{self, Client};
+use commandpost::ui::{Theme, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -110,6 +118,48 @@ fn late_join(
     (took, opened.events.len())
 }
 
+/// CPU use (%) of a cockpit on `data` over 20 s once it has settled.
+fn idle_cockpit(s: &Synapse, token: &str, data: &std::path::Path) -> Option<f64> {
+    let t = tmux_common::Tmux::start("bench-idle")?;
+    let tf = data.join("token");
+    std::fs::write(&tf, token).unwrap();
+    let config = data.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sync]\nhomeserver = \"{}\"\naccess_token = \"file:{}\"\n",
+            s.base,
+            tf.display()
+        ),
+    )
+    .unwrap();
+    let d = data.display();
+    t.shell(&format!(
+        "env -u COMMANDPOST_CONFIG -u RUST_LOG HOME={d} XDG_CONFIG_HOME={d}/xdg {} --data-dir {d} \
+         --config {} --as bob; echo EXIT=$?",
+        tmux_common::BIN,
+        config.display()
+    ));
+    t.wait_for("sync: live");
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = t.child_pid()?;
+    let ticks = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or_default().to_string();
+        let f: Vec<&str> = after.split_whitespace().collect();
+        f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let (t0, c0) = (Instant::now(), ticks());
+    std::thread::sleep(Duration::from_secs(20));
+    let cpu = (ticks() - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+    Some(cpu)
+}
+
 fn main() {
     let Some(venv) = test_venv("bench sync") else {
         return;
@@ -142,20 +192,52 @@ fn main() {
     rb.sidecar.since = collected.cursor.clone();
     rb.save().unwrap();
 
+    // B's cockpit, as the shell runs it: the follower's news arrive on a channel; an arrival
+    // makes the executor poll the journal, `update` folds the events and a frame is drawn.
+    // An event counts as shown when the frame that holds it is drawn.
     let arrived: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let arr2 = arrived.clone();
+    let (news_tx, news_rx) = std::sync::mpsc::channel::<()>();
     let follower_b = follow(rb, lb.clone(), move |news| {
-        if let News::Events(evs) = news {
-            let now = Instant::now();
-            let mut m = arr2.lock().unwrap();
-            for e in evs {
-                if let Payload::NoteAdded { text } = &e.payload {
-                    m.insert(text.clone(), now);
-                }
-            }
+        if let News::Events(_) = news {
+            let _ = news_tx.send(());
         }
     })
     .unwrap();
+    let cockpit_b = {
+        let arrived = arrived.clone();
+        let path = store_b.journal_path(&id);
+        let home = store_b.home();
+        std::thread::spawn(move || {
+            let opened = Journal::open(&path).unwrap();
+            let mut journal = opened.journal;
+            let config = Config::default();
+            let keymap = Keymap::build(&config).unwrap();
+            let mut model =
+                Model::new("bob", config, keymap, opened.events, jiff::Timestamp::now());
+            model.cx.sync = Some(SyncView::new("bench"));
+            model.cx.set_home(&home);
+            let theme = Theme::no_color();
+            let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+            while news_rx.recv().is_ok() {
+                let _ = update(&mut model, Msg::Sync(SyncMsg::Arrived));
+                let events = journal.poll().unwrap();
+                let texts: Vec<String> = events
+                    .iter()
+                    .filter_map(|e| match &e.payload {
+                        Payload::NoteAdded { text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let _ = update(&mut model, Msg::Journaled { events, own: false });
+                term.draw(|f| render(&model, &theme, f)).unwrap();
+                let now = Instant::now();
+                let mut m = arrived.lock().unwrap();
+                for t in texts {
+                    m.insert(t, now);
+                }
+            }
+        })
+    };
     let ra = Journaled::open(&store_a, &id, vec![], "alice").unwrap();
     let follower_a = follow(ra, Link::new(client(&s, &ta), &room), |_| {}).unwrap();
     std::thread::sleep(Duration::from_secs(2));
@@ -186,7 +268,7 @@ fn main() {
     let (p50, p99) = (pct(&lat, 0.50), pct(&lat, 0.99));
     let verdict = |ok: bool| if ok { "ok" } else { "OVER" };
     println!(
-        "sync latency A append -> B follower: p50 {:.1} ms ({}), p99 {:.1} ms ({}), min {:.1} ms, max {:.1} ms, n={}",
+        "sync latency A append -> frame drawn by B's cockpit: p50 {:.1} ms ({}), p99 {:.1} ms ({}), min {:.1} ms, max {:.1} ms, n={}",
         p50.as_secs_f64() * 1e3,
         verdict(p50 < Duration::from_millis(100)),
         p99.as_secs_f64() * 1e3,
@@ -206,8 +288,19 @@ fn main() {
         "sync idle CPU, two followers parked on /sync, 20 s: {cpu:.2} % ({})",
         verdict(cpu < 0.3)
     );
-    drop(follower_a);
     drop(follower_b);
+    cockpit_b.join().unwrap();
+
+    // Idle CPU of a real cockpit (the release binary in tmux) following the room: B's data
+    // dir, B's token; A's follower stays parked too. Its 1 Hz clock redraw is included.
+    match idle_cockpit(&s, &tb, dir_b.path()) {
+        Some(cpu) => println!(
+            "sync idle CPU of a following cockpit (real process in tmux), 20 s: {cpu:.2} % ({})",
+            verdict(cpu < 0.3)
+        ),
+        None => println!("sync idle CPU of a following cockpit: SKIPPED (no tmux)"),
+    }
+    drop(follower_a);
 
     // Late join.
     for (n, tag) in [(2_000, "bench-2k"), (10_000, "bench-10k")] {

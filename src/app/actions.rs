@@ -46,6 +46,8 @@ pub enum Scope {
     Postmortem,
     /// The firing alerts (Alertmanager).
     Alerts,
+    /// The sync view (`T`): the room link, conflicts, rejected room commands.
+    SyncView,
 }
 
 impl Scope {
@@ -88,6 +90,7 @@ impl Scope {
             Scope::Remediation => "in the remediation list",
             Scope::Postmortem => "in the post-mortem view",
             Scope::Alerts => "in the alerts view",
+            Scope::SyncView => "in the sync view",
             _ => "",
         }
     }
@@ -149,17 +152,21 @@ actions! {
     FocusPrev "focus_prev" ["Shift-Tab"] [Global, Composer, Page] 0 "back" "previous region";
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page, Alerts]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page,
+         SyncView, Alerts]
         0 "move" "move up";
     Down "down" ["Down", "j", "Ctrl-n"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
-         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page, Alerts]
+         Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page,
+         SyncView, Alerts]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
-        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+         SyncView]
         1 "page" "page up";
     PageDown "page_down" ["PageDown"]
-        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem]
+        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+         SyncView]
         1 "page" "page down";
     Handoff "handoff" ["h"] [Global] 4 "hand off" "hand off a role";
     AddPerson "add_person" ["a"] [Roster] 3 "add" "add a person";
@@ -204,6 +211,8 @@ actions! {
     Postmortem "postmortem" ["P"] [Global] 0 "post-mortem" "post-mortem draft";
     /// Opens the remediation list; closes it again.
     Remediation "remediation" ["M"] [Global, Remediation] 0 "remediation" "remediation items";
+    /// Opens the sync view; closes it again.
+    SyncView "sync" ["T"] [Global, SyncView] 0 "sync" "sync view: room, conflicts, room commands";
     /// Opens the firing alerts ([alerts]); closes them again.
     Alerts "alerts" ["!"] [Global, Alerts] 0 "alerts" "firing alerts (Alertmanager)";
 
@@ -214,12 +223,12 @@ actions! {
         "choose the selected entry";
     Top "top" ["Home", "g"]
         [PickRole, PickGroup, Snooze, SitrepLog, Deliveries, Rotation, Cleanup, Brief,
-         Remediation, Postmortem] 0 "top" "first entry, top";
+         Remediation, Postmortem, SyncView] 0 "top" "first entry, top";
     Bottom "bottom" ["End", "G"]
         [PickRole, PickGroup, Snooze, SitrepLog, Deliveries, Rotation, Cleanup, Brief,
-         Remediation, Postmortem] 0 "bottom" "last entry, bottom";
+         Remediation, Postmortem, SyncView] 0 "bottom" "last entry, bottom";
     /// A page further down a text.
-    More "more" ["Space"] [SitrepDiff, Rotation, Brief, Postmortem] 0 "more" "page down";
+    More "more" ["Space"] [SitrepDiff, Rotation, Brief, Postmortem, SyncView] 0 "more" "page down";
     /// The older sitrep in its diff (the stage before, in the status composer).
     Left "left" ["Left", "h"] [SitrepDiff, Composer] 0 "older" "older version";
     /// The newer sitrep in its diff; shows the selected one from the log.
@@ -228,7 +237,7 @@ actions! {
     Back "back" ["Backspace"] [SitrepDiff] 0 "back" "back to the list";
     Close "close" ["q"]
         [Help, SitrepLog, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem, Alerts] 0 "close" "close the overlay";
+         Postmortem, SyncView, Alerts] 0 "close" "close the overlay";
     Retry "retry" ["r"] [Deliveries] 0 "retry a failed one" "retry a delivery";
     Drop "drop" ["x"] [Deliveries] 0 "drop" "drop a delivery";
     Done "done" ["Space", "x"] [Cleanup, Remediation] 0 "done" "mark an item done";
@@ -243,16 +252,18 @@ actions! {
     Cancel "cancel" ["Esc"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
          SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
-         Page, Alerts]
+         Page, SyncView, Alerts]
         0 "cancel" "cancel a dialog, close an overlay";
     Confirm "confirm" ["Enter"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
-         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem, Page]
+         SitrepDiff, Decision, Rotation, Cleanup, Brief, Postmortem, Page,
+         SyncView]
         0 "confirm" "confirm a dialog";
     Interrupt "interrupt" ["Ctrl-c"]
         [Global, Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field,
          SitrepLog, SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem, Page, Alerts] 0 "quit" "quit (asks first)";
+         Postmortem, Page,
+         SyncView, Alerts] 0 "quit" "quit (asks first)";
     Suspend "suspend" ["Ctrl-z"] [Global] 0 "suspend" "suspend (fg resumes)";
 }
 

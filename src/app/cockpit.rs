@@ -89,6 +89,11 @@ pub struct Cockpit {
     pub observing: u32,
     /// Firing alerts as Alertmanager last said: the alerts, or why there is no answer.
     pub alerts: Option<crate::domain::alert::AlertsUpdate>,
+    /// This data dir's replication origin (`""` before it has one): local events sort
+    /// under it in the merge order (`domain::merge`).
+    pub home: String,
+    /// Set when the incident is synced through a Matrix room (issue 12).
+    pub sync: Option<crate::app::sync_view::SyncView>,
 }
 
 impl Cockpit {
@@ -130,10 +135,23 @@ impl Cockpit {
             health: Default::default(),
             observing: 0,
             alerts: None,
+            home: String::new(),
+            sync: None,
         };
         cx.health = crate::domain::health::live::Live::new(&cx.config.metrics.policy());
         cx.refresh();
         cx
+    }
+
+    /// Folds the incident in the merge order of this data dir (`home`: its origin), as
+    /// every replica of a synced incident does. For a journal of local events only, the
+    /// order is the journal's.
+    pub fn set_home(&mut self, home: &str) {
+        self.home = home.to_string();
+        if !self.events.iter().all(Event::is_local) {
+            self.inc = crate::domain::merge::replay(&self.events, home).ok();
+            self.refresh();
+        }
     }
 
     /// Re-derives what depends on the incident and the clock.

@@ -13,6 +13,7 @@ use crate::app::overlay::brief::Brief;
 use crate::app::overlay::cleanup::Cleanup;
 use crate::app::overlay::postmortem::Postmortem;
 use crate::app::overlay::step::EditKind;
+use crate::app::sync_view;
 use crate::delivery::setup;
 use crate::domain::describe::describe;
 use crate::domain::event::{Event, Payload, Severity};
@@ -24,7 +25,9 @@ use crate::domain::outbound::OutboundMessage;
 /// change this cockpit asked for.
 pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     fold(m, &events);
-    let fresh = apply(m, events);
+    // Another cockpit's events can change what ours meant (a conflict, a lost role).
+    let before = m.cx.inc.clone().filter(|_| !own && m.cx.sync.is_some());
+    let (fresh, refold) = apply(m, events);
     let mut cmds = Vec::new();
     let ours = fresh.last().filter(|_| own).map(|e| e.payload.clone());
     if own {
@@ -48,7 +51,18 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     }
     let start = m.events.len();
     m.cx.events.extend(fresh);
+    if refold {
+        // An event from another cockpit sorts before what is folded: fold again in the
+        // merged order (every cockpit holding these events reaches this state).
+        match crate::domain::merge::replay(&m.cx.events, &m.cx.home) {
+            Ok(inc) => m.cx.inc = Some(inc),
+            Err(err) => m.flash_error(format!("journal: {err}")),
+        }
+    }
     m.refresh();
+    if let Some(before) = &before {
+        sync_view::after_remote(m, before);
+    }
     incident_changed(m);
     drill::after_journaled(m);
     if own {
@@ -60,13 +74,39 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     cmds
 }
 
-/// Applies the events not seen yet to the incident; the fresh ones.
-fn apply(m: &mut Model, events: Vec<Event>) -> Vec<Event> {
+/// Applies the events not seen yet to the incident; the fresh ones, and whether the
+/// incident must be folded again (an event sorts before the tail in merge order).
+fn apply(m: &mut Model, events: Vec<Event>) -> (Vec<Event>, bool) {
     let mut fresh = Vec::new();
+    let home = m.cx.home.clone();
+    // The merge key of the last event folded; only needed once remote events come.
+    let mut tail: Option<(u64, String, u64)> = None;
+    let mut refold = false;
+    let mut last_seq = m.cx.inc.as_ref().map_or(0, |i| i.last_seq);
     for e in events {
         match &mut m.cx.inc {
-            Some(inc) if e.seq <= inc.last_seq => continue,
-            Some(inc) => inc.apply(&e),
+            Some(_) if e.seq <= last_seq => continue,
+            Some(inc) => {
+                last_seq = e.seq;
+                if !e.is_local() || tail.is_some() {
+                    let t = tail.get_or_insert_with(|| {
+                        m.cx.events
+                            .iter()
+                            .map(|x| owned_key(x, &home))
+                            .max()
+                            .unwrap_or_default()
+                    });
+                    let k = owned_key(&e, &home);
+                    if k < *t {
+                        refold = true;
+                    } else {
+                        *t = k;
+                    }
+                }
+                if !refold {
+                    inc.apply(&e);
+                }
+            }
             None => match Incident::replay(std::slice::from_ref(&e)) {
                 Ok(inc) => {
                     m.cx.inc = Some(inc);
@@ -82,7 +122,13 @@ fn apply(m: &mut Model, events: Vec<Event>) -> Vec<Event> {
         }
         fresh.push(e);
     }
-    fresh
+    (fresh, refold)
+}
+
+/// An event's merge key, owned.
+fn owned_key(e: &Event, home: &str) -> (u64, String, u64) {
+    let k = crate::domain::merge::key(e, home);
+    (k.lc, k.origin.to_string(), k.oseq)
 }
 
 /// The incident changed (any writer): an open composer's preview follows.

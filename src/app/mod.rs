@@ -20,6 +20,7 @@ pub mod msg;
 pub mod normal;
 pub mod overlay;
 pub mod roster;
+pub mod sync_view;
 pub mod update;
 
 pub use cmd::Cmd;

@@ -41,4 +41,6 @@ pub enum Msg {
     Health(crate::domain::health::live::Update),
     /// Alertmanager's answer (`crate::health::poll`).
     Alerts(crate::domain::alert::AlertsUpdate),
+    /// From the thread following the incident's Matrix room (`app::sync_view`).
+    Sync(crate::app::sync_view::SyncMsg),
 }

@@ -87,6 +87,7 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Cleanup => cleanup(m),
         Action::Postmortem => postmortem(m),
         Action::Remediation => remediation(m),
+        Action::SyncView => open(m, crate::app::overlay::sync::SyncPanel::default()),
         // The overlays' own and the reserved actions are not bound on the main screen.
         _ => Vec::new(),
     }

@@ -172,6 +172,12 @@ fn effects_for(
         &actor,
         msg_tx.clone(),
     );
+    // A synced incident follows its room on a thread of its own; what it reports comes in
+    // on the loop's channel like the courier's answers.
+    let follower = match (&model.sync, &id) {
+        (Some(_), Some(id)) => crate::shell::sync::start(&store, id, &config, &actor, msg_tx),
+        _ => None,
+    };
     let fx = RealEffects {
         store,
         journal,
@@ -180,6 +186,7 @@ fn effects_for(
         inc: model.inc.clone(),
         config,
         courier,
+        follower,
     };
     (None, Box::new(fx))
 }

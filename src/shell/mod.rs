@@ -13,6 +13,7 @@ pub mod options;
 pub mod postmortem;
 pub mod real;
 mod start;
+pub mod sync;
 
 pub use options::{AppError, RunOptions};
 

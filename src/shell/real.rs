@@ -11,6 +11,7 @@ use crate::journal::{Journal, JournalError, Store};
 use crate::shell::courier::Courier;
 use crate::shell::effects::{Effects, Refused};
 use crate::shell::{drafts, postmortem};
+use crate::sync::follow::Follower;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tokio::sync::mpsc;
@@ -26,6 +27,19 @@ pub struct RealEffects {
     pub inc: Option<Incident>,
     pub config: Config,
     pub courier: Courier,
+    /// The follower of a synced incident's room (`shell::sync`): nudged after own appends.
+    pub follower: Option<Follower>,
+}
+
+impl RealEffects {
+    /// Own events are in the journal: the follower sends them now.
+    fn nudge(&self, events: &[Event]) {
+        if let Some(f) = &self.follower
+            && events.iter().any(Event::is_local)
+        {
+            f.nudge();
+        }
+    }
 }
 
 /// Folds events into the executor's view of the incident.
@@ -91,6 +105,7 @@ impl Effects for RealEffects {
                     &mut self.inc,
                     events.last().map(std::slice::from_ref).unwrap_or_default(),
                 );
+                self.nudge(&events);
                 Ok(events)
             }
             Err(e) => Err(Refused {
@@ -142,6 +157,9 @@ impl Effects for RealEffects {
         };
         let events = j.poll().map_err(|e| e.to_string())?;
         fold(&mut self.inc, &events);
+        // Own events another writer put there (the courier's delivery records, a headless
+        // command): the room gets them too.
+        self.nudge(&events);
         Ok(events)
     }
 }

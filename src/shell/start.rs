@@ -72,6 +72,16 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
     });
     model.tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     model.demo = opts.demo;
+    // A synced incident (issue 12): folded in the merge order every replica uses, and
+    // followed live (`shell::sync`, started with the effects).
+    if let Some(id) = &id
+        && !model.demo
+    {
+        if let Some(room) = crate::shell::sync::room(&store, id) {
+            model.cx.sync = Some(crate::app::sync_view::SyncView::new(&room));
+        }
+        model.cx.set_home(&store.home());
+    }
     drafts::load(&mut model.cx, &store, id.as_deref());
     if !warnings.is_empty() {
         model.flash = Some(crate::app::flash::Flash {

@@ -4,6 +4,7 @@
 //! are pushed as soon as the cockpit says it appended some ([`Follower::nudge`]). What
 //! arrives is reported through the callback: new journal events and the status line.
 
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ pub trait Followed: Replica + 'static {
     fn persist(&mut self) -> Result<(), String>;
 }
 
+/// How long stopping a follower waits for its thread.
+const STOP_GRACE: Duration = Duration::from_millis(500);
+
 /// What the follower tells the cockpit.
 #[derive(Debug, Clone)]
 pub enum News {
@@ -37,6 +41,8 @@ pub struct Follower {
     nudge: Arc<tokio::sync::Notify>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Closed when the thread is done (so dropping waits a bounded time).
+    done: Option<std::sync::mpsc::Receiver<()>>,
 }
 
 impl Follower {
@@ -51,7 +57,16 @@ impl Drop for Follower {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        if let Some(t) = self.thread.take() {
+        // The thread saves the sync state and ends within one request; a homeserver (or a
+        // name lookup) that hangs must not hold up quitting: wait a bounded time, then leave
+        // the thread to the process's exit.
+        let finished = self
+            .done
+            .take()
+            .is_none_or(|d| d.recv_timeout(STOP_GRACE) != Err(RecvTimeoutError::Timeout));
+        if let Some(t) = self.thread.take()
+            && finished
+        {
             let _ = t.join();
         }
     }
@@ -82,9 +97,12 @@ pub fn follow<R: Followed>(
     let nudge = Arc::new(tokio::sync::Notify::new());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
     let n2 = nudge.clone();
+    let (done_tx, done) = std::sync::mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || {
+            // Dropped when the thread ends, however it ends.
+            let _done = done_tx;
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -96,11 +114,14 @@ pub fn follow<R: Followed>(
                 }
             };
             rt.block_on(run(replica, link, n2, stop_rx, Arc::new(on_news)));
+            // A name lookup still blocked on a hanging resolver is not waited for.
+            rt.shutdown_timeout(STOP_GRACE);
         })?;
     Ok(Follower {
         nudge,
         stop: Some(stop_tx),
         thread: Some(thread),
+        done: Some(done),
     })
 }
 

@@ -70,9 +70,26 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     } else {
         format!("{utc} · {local} ")
     };
-    let left = format!(" open {elapsed} · {ic}");
-    let left = fit(&left, w.saturating_sub(width(&clocks)));
-    let line2 = Line::from(vec![Span::raw(left), Span::styled(clocks, theme.dim())]);
+    // On a synced incident, an outgoing IC (a hand-off made here, on another cockpit or in
+    // the room) sees plainly that the role is no longer theirs, and who has it.
+    let lost = m.sync.as_ref().and_then(|_| {
+        inc.standing(&m.actor)
+            .lost
+            .into_iter()
+            .find(|l| l.role == crate::domain::role::Role::Ic)
+    });
+    let room = w.saturating_sub(width(&clocks));
+    let spans = match lost {
+        Some(l) => {
+            let open = format!(" open {elapsed} · ");
+            let text = fit(&clean(&l.text()), room.saturating_sub(width(&open)));
+            vec![Span::raw(open), Span::styled(text, theme.bad())]
+        }
+        None => vec![Span::raw(fit(&format!(" open {elapsed} · {ic}"), room))],
+    };
+    let mut spans = spans;
+    spans.push(Span::styled(clocks, theme.dim()));
+    let line2 = Line::from(spans);
     let mut lines = vec![line1, line2];
     if crate::ui::health::shown(m) {
         lines.push(crate::ui::health::line(m, theme, w));

@@ -60,7 +60,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     } else {
         theme.dim()
     };
-    let room = w.saturating_sub(width(&right));
+    // The link to the incident's room: `sync: live`, `sync: offline, 7 unsent`.
+    let sync = m.sync.as_ref().map(|s| {
+        let style = if s.live() { theme.dim() } else { theme.warn() };
+        (format!(" {} ·", crate::ui::text::clean(&s.line)), style)
+    });
+    let sync_w = sync.as_ref().map_or(0, |(t, _)| width(t));
+    let room = w.saturating_sub(width(&right) + sync_w);
     let mut spans = Vec::new();
     if m.writing > 0 {
         spans.push(Span::styled(fit(" saving…", room), theme.warn()));
@@ -75,6 +81,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         let (hints, used) = bar(theme, &items, room);
         spans.extend(hints);
         spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+    }
+    if let Some((text, style)) = sync {
+        spans.push(Span::styled(text, style));
     }
     spans.push(Span::styled(right, right_style));
     put_lines(f, area, &[Line::from(spans)]);

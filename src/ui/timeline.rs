@@ -1,6 +1,7 @@
 //! The journal in words, newest first; dates shown when it spans days.
 
 use crate::app::model::{Model, Region};
+use crate::app::sync_view;
 use crate::domain::describe::describe;
 use crate::ui::text::put_lines;
 use crate::ui::text::{fit, truncate};
@@ -49,10 +50,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         } else {
             e.ts.strftime("%H:%M").to_string()
         };
-        let text = describe(&e.payload);
+        // A hand-off that lost a race, a room command and what became of it: in words.
+        let outcome = m.inc.as_ref().and_then(|inc| sync_view::outcome(inc, e));
+        let (bad, text) = outcome.unwrap_or_else(|| (false, describe(&e.payload)));
         let used = 1 + when.len() + 1 + ACTOR_COLS + 1;
         let style = if focused && i == 0 {
             theme.selected()
+        } else if bad {
+            theme.bad()
         } else {
             theme.plain()
         };

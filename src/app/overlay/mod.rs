@@ -25,6 +25,7 @@ pub mod rotation;
 pub mod sitrep_log;
 pub mod snooze;
 pub mod step;
+pub mod sync;
 
 use crate::app::actions::{Foot, Scope};
 use crate::app::cmd::Cmd;
@@ -96,6 +97,8 @@ overlays! {
     Postmortem(postmortem::Postmortem),
     /// The firing alerts (Alertmanager).
     Alerts(alerts::Alerts),
+    /// The sync view: room, conflicts, rejected room commands (`T`).
+    Sync(sync::SyncPanel),
 }
 
 impl Overlay {

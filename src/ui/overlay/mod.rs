@@ -19,6 +19,7 @@ mod remediation;
 pub mod rotation;
 mod sitrep_log;
 mod snooze;
+mod sync;
 
 use crate::app::model::Model;
 use crate::app::overlay::Overlay;
@@ -51,5 +52,6 @@ pub fn render(m: &Model, theme: &Theme, o: &Overlay, f: &mut Buffer) {
         Overlay::Remediation(r) => remediation::render(m, theme, r, f),
         Overlay::Postmortem(p) => postmortem::render(m, theme, p, f),
         Overlay::Alerts(a) => alerts::render(m, theme, a, f),
+        Overlay::Sync(p) => sync::render(m, theme, p, f),
     }
 }

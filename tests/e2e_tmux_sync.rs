@@ -1,0 +1,408 @@
+//! Two cockpits, one incident, in two real terminals (tmux) on two data dirs with two Matrix
+//! users, through a real Synapse on 127.0.0.1 (issue 12): a hand-off pressed on A shows on
+//! B's screen and A's cockpit says that its user no longer holds IC; a warm hand-off proposed
+//! on A is acknowledged in B's cockpit, and both screens agree. A homeserver that never
+//! answers does not delay a key. Skipped (loudly) without tmux; Synapse comes from the test
+//! venv (`tests/test_servers`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod synapse_common;
+mod tmux_common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use synapse_common::*;
+use tmux_common::{BIN, Tmux};
+
+/// One machine: a data dir, a config naming the homeserver, the token and the people.
+struct Machine {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    actor: String,
+}
+
+impl Machine {
+    fn new(base: &str, actor: &str, token: &str, people: &[(&str, &str)], extra: &str) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        let tf = dir.path().join("token");
+        std::fs::write(&tf, token).unwrap();
+        let mut text = format!(
+            "{extra}\n[sync]\nhomeserver = \"{base}\"\naccess_token = \"file:{}\"\n",
+            tf.display()
+        );
+        for (name, mxid) in people {
+            text.push_str(&format!(
+                "[[people]]\nname = \"{name}\"\nmatrix = \"{mxid}\"\n"
+            ));
+        }
+        std::fs::write(&config, text).unwrap();
+        Machine {
+            dir,
+            config,
+            actor: actor.to_string(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A headless command; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = Command::new(BIN)
+            .env("COMMANDPOST_DATA_DIR", self.path())
+            .env_remove("COMMANDPOST_CONFIG")
+            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
+            .env("HOME", self.path())
+            .env_remove("RUST_LOG")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--as")
+            .arg(&self.actor)
+            .args(args)
+            .output()
+            .unwrap();
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(out.status.success(), "{args:?} failed:\n{o}\n{e}");
+        o
+    }
+
+    fn show(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["show", "--json"])).unwrap()
+    }
+
+    /// The cockpit in `t`'s pane.
+    fn cockpit(&self, t: &Tmux) {
+        let d = self.path().display();
+        t.shell(&format!(
+            "env -u COMMANDPOST_CONFIG -u RUST_LOG XDG_CONFIG_HOME={d}/xdg HOME={d} \
+             COMMANDPOST_DATA_DIR={d} {BIN} --config {} --as {}; echo EXIT=$?",
+            self.config.display(),
+            self.actor
+        ));
+    }
+}
+
+/// Waits (longer than `Tmux::wait_for`: events cross a homeserver) until `ok` holds.
+fn wait_until(t: &Tmux, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let s = t.screen();
+        if ok(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what:?}; screen:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_for(t: &Tmux, needle: &str) -> String {
+    wait_until(t, needle, Duration::from_secs(30), |s| s.contains(needle))
+}
+
+/// The IC in `show --json`.
+fn ic(v: &serde_json::Value) -> String {
+    v["roles"]["ic"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Two machines on one incident: A (alice, IC) attached it to a new room, B (bob) joined.
+fn two_machines(s: &Synapse, tag: &str, extra: &str) -> (Machine, Machine) {
+    let (alice_id, alice_tok) = s.register(&format!("alice-{tag}"));
+    let (bob_id, bob_tok) = s.register(&format!("bob-{tag}"));
+    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
+    let room = s.create_room(&alice_tok, &format!("inc-{tag}"), vec![]);
+    s.join(&bob_tok, &room);
+    let a = Machine::new(&s.base, "alice", &alice_tok, &people, extra);
+    let b = Machine::new(&s.base, "bob", &bob_tok, &people, extra);
+    a.ok(&["new", "Checkout latency in EU"]);
+    a.ok(&["note", "started on A"]);
+    let alias = format!("#inc-{tag}:localhost");
+    a.ok(&["sync", "attach", &alias]);
+    b.ok(&["sync", "join", &alias]);
+    (a, b)
+}
+
+/// Synapse's default message rate limits (0.2/s, burst 10 per user): what users meet.
+#[test]
+fn a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic() {
+    let name = "a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic";
+    let Some(venv) = test_venv(name) else {
+        return;
+    };
+    let (Some(ta), Some(tb)) = (Tmux::start("sync-a"), Tmux::start("sync-b")) else {
+        return;
+    };
+    let hs = tempfile::tempdir().unwrap();
+    let s = Synapse::start_in(&venv, hs.path(), Limits::Default);
+    let (a, b) = two_machines(&s, "e2e", "");
+
+    a.cockpit(&ta);
+    b.cockpit(&tb);
+    wait_for(&ta, "IC alice for");
+    wait_for(&tb, "IC alice for");
+    wait_for(&ta, "sync: live");
+    wait_for(&tb, "sync: live");
+
+    // A hands IC to bob by keys.
+    ta.text("h");
+    ta.wait_for("Hand off which role?");
+    ta.keys(&["Enter"]);
+    ta.wait_for("Hand IC to whom?");
+    ta.text("bob");
+    ta.wait_for("› bob");
+    ta.keys(&["Enter"]);
+    ta.wait_for("Announces: @all: IC -> bob");
+    let pressed = Instant::now();
+    ta.text("y");
+
+    // B's screen shows it (within a second on one homeserver; generous under load).
+    wait_for(&tb, "IC bob for");
+    let seen = pressed.elapsed();
+    assert!(seen < Duration::from_secs(10), "took {seen:?}");
+    // A's cockpit makes it plain that alice no longer holds IC.
+    wait_for(&ta, "You are no longer IC");
+    // Nothing waits to be sent on either side.
+    wait_until(
+        &ta,
+        "A live, nothing unsent",
+        Duration::from_secs(30),
+        |s| s.contains("sync: live") && !s.contains("unsent"),
+    );
+
+    // Another event on B reaches A's screen.
+    tb.text("n");
+    tb.wait_for("note");
+    tb.text("rolled back the deploy on B");
+    tb.keys(&["Enter"]);
+    wait_for(&ta, "rolled back the deploy on B");
+
+    // Both cockpits quit; both journals agree.
+    for t in [&ta, &tb] {
+        t.text("q");
+        t.wait_for("Quit the cockpit?");
+        t.text("y");
+        t.wait_for("EXIT=0");
+    }
+    let (sa, sb) = (a.show(), b.show());
+    assert_eq!(ic(&sa), "bob");
+    assert_eq!(sa, sb);
+}
+
+#[test]
+fn a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit() {
+    let name = "a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit";
+    let Some(s) = shared(name) else {
+        return;
+    };
+    let (Some(ta), Some(tb)) = (Tmux::start("warm-a"), Tmux::start("warm-b")) else {
+        return;
+    };
+    let (a, b) = two_machines(s, "warm", "[handoff]\nrequire_ack = true\n");
+    a.cockpit(&ta);
+    b.cockpit(&tb);
+    wait_for(&ta, "sync: live");
+    wait_for(&tb, "sync: live");
+
+    // A proposes IC to bob; alice keeps command until bob acknowledges.
+    ta.text("h");
+    ta.wait_for("Hand off which role?");
+    ta.keys(&["Enter"]);
+    ta.wait_for("Hand IC to whom?");
+    ta.text("bob");
+    ta.wait_for("› bob");
+    ta.keys(&["Enter"]);
+    ta.wait_for("must acknowledge");
+    ta.text("y");
+    ta.wait_for("waiting for bob");
+    ta.keys(&["Escape"]);
+
+    // B's cockpit shows the brief; bob acknowledges there.
+    wait_for(&tb, "proposes handing IC to you");
+    tb.text("A");
+    wait_for(&tb, "Take over IC from alice?");
+    tb.text("y");
+    wait_for(&tb, "IC bob for");
+    // A sees the role move and says alice no longer holds it.
+    wait_for(&ta, "You are no longer IC");
+    for t in [&ta, &tb] {
+        t.text("q");
+        t.wait_for("Quit the cockpit?");
+        t.text("y");
+        t.wait_for("EXIT=0");
+    }
+    let (sa, sb) = (a.show(), b.show());
+    assert_eq!(ic(&sa), "bob");
+    assert_eq!(sa, sb);
+}
+
+/// The IC as the header says it: `IC bob for 2m`, or to the one who lost it, `You are no
+/// longer IC: bob has held it since ...`.
+fn ic_on_screen(s: &str) -> Option<String> {
+    let line = s.lines().nth(1)?;
+    if let Some((_, rest)) = line.split_once("You are no longer IC: ") {
+        return rest.split(" has held").next().map(str::to_string);
+    }
+    let (_, rest) = line.split_once("· IC ")?;
+    rest.split(" for ").next().map(str::to_string)
+}
+
+/// The timeline's visible lines saying a hand-off lost a race (` 07:38 alice      CONFLICT:
+/// ...`), newest first, from `CONFLICT:` on.
+fn conflict_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| {
+            l.get(3..4) == Some(":") && l.get(1..3).is_some_and(|h| h.parse::<u8>().is_ok())
+        })
+        .filter_map(|l| l.find("CONFLICT: ").map(|i| l[i..].trim_end().to_string()))
+        .collect()
+}
+
+/// Hands IC to `to` by keys in cockpit `t` (a new name when `new`).
+fn hand_ic(t: &Tmux, to: &str, new: bool) {
+    t.text("h");
+    t.wait_for("Hand off which role?");
+    t.keys(&["Enter"]);
+    t.wait_for("Hand IC to whom?");
+    t.text(to);
+    t.wait_for(&if new {
+        format!("+ {to}")
+    } else {
+        format!("› {to}")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Announces: @all: IC -> {to}"));
+    t.text("y");
+}
+
+/// Both laptops hand IC at once (the homeserver is down, so neither knows of the other's):
+/// when it is back, both cockpits show the same winner and the same conflict. Twice.
+#[test]
+fn concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens() {
+    let name = "concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens";
+    let Some(venv) = test_venv(name) else {
+        return;
+    };
+    let (Some(ta), Some(tb)) = (Tmux::start("race-a"), Tmux::start("race-b")) else {
+        return;
+    };
+    let hs = tempfile::tempdir().unwrap();
+    let mut s = Synapse::start_in(&venv, hs.path(), Limits::Raised);
+    let (a, b) = two_machines(&s, "race", "");
+    a.cockpit(&ta);
+    b.cockpit(&tb);
+    wait_for(&ta, "sync: live");
+    wait_for(&tb, "sync: live");
+    for (round, (to_a, to_b)) in [("carol", "bob"), ("dave", "erin")].into_iter().enumerate() {
+        s.stop();
+        wait_for(&ta, "sync: offline");
+        wait_for(&tb, "sync: offline");
+        hand_ic(&ta, to_a, true);
+        hand_ic(&tb, to_b, round > 0);
+        wait_for(&ta, "unsent");
+        wait_for(&tb, "unsent");
+        s.start();
+        let limit = Duration::from_secs(60);
+        let settled = |t: &Tmux| {
+            wait_until(t, "the race settled", limit, |s| {
+                s.contains("sync: live")
+                    && !s.contains("unsent")
+                    && conflict_lines(s)
+                        .first()
+                        .is_some_and(|c| c.contains(to_a) && c.contains(to_b))
+            })
+        };
+        let (sa, sb) = (settled(&ta), settled(&tb));
+        let (wa, wb) = (ic_on_screen(&sa), ic_on_screen(&sb));
+        // The header of the one who lost IC says so instead; compare the journals' view.
+        let (ja, jb) = (a.show(), b.show());
+        assert_eq!(ic(&ja), ic(&jb), "round {round}");
+        assert!(
+            [to_a, to_b].contains(&ic(&ja).as_str()),
+            "round {round}: {ja}"
+        );
+        assert_eq!(ja["conflicts"], jb["conflicts"], "round {round}");
+        assert_eq!(
+            ja["conflicts"].as_array().unwrap().len(),
+            round + 1,
+            "{}",
+            ja["conflicts"]
+        );
+        assert_eq!(wa, Some(ic(&ja)), "round {round}:\n{sa}");
+        assert_eq!(wb, Some(ic(&jb)), "round {round}:\n{sb}");
+        // This round's conflict, the newest, in the same words on both screens.
+        assert_eq!(
+            conflict_lines(&sa).first(),
+            conflict_lines(&sb).first(),
+            "{sa}\n{sb}"
+        );
+    }
+    for t in [&ta, &tb] {
+        t.text("q");
+        t.wait_for("Quit the cockpit?");
+        t.text("y");
+        t.wait_for("EXIT=0");
+    }
+    assert_eq!(a.show(), b.show());
+}
+
+/// A homeserver that accepts connections and never answers: the cockpit's keys and frames
+/// do not wait for it.
+#[test]
+fn a_hanging_homeserver_does_not_delay_a_key() {
+    let Some(t) = Tmux::start("sync-hang") else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, never answering.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let m = Machine::new(&base, "alice", "not-a-real-token", &[], "");
+    m.ok(&["new", "Hanging homeserver"]);
+    // Attach as `sync attach` would have left it (the sidecar names the room).
+    let store = commandpost::journal::Store::new(m.path());
+    let id = store.current().unwrap().unwrap();
+    let origin = store.ensure_origin().unwrap();
+    let sc = commandpost::sync::Sidecar {
+        origin: Some(origin.as_str().to_string()),
+        room_id: Some("!hanging:localhost".into()),
+        ..Default::default()
+    };
+    sc.save(&store.sidecar_path(&id)).unwrap();
+
+    m.cockpit(&t);
+    t.wait_for("IC alice for");
+    t.wait_for("sync:");
+    for _ in 0..5 {
+        let took = t.timed("?", "Keys");
+        assert!(took < Duration::from_millis(1500), "key took {took:?}");
+        t.keys(&["Escape"]);
+        t.wait_gone("Keys");
+    }
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    let quit = Instant::now();
+    t.text("y");
+    t.wait_for("EXIT=0");
+    assert!(
+        quit.elapsed() < Duration::from_secs(3),
+        "quitting waited for the homeserver: {:?}",
+        quit.elapsed()
+    );
+}
