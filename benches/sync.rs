@@ -1,14 +1,17 @@
-//! Sync through a real Synapse on 127.0.0.1 (needs COMMANDPOST_TEST_VENV, see
-//! scripts/test-servers.sh; prints SKIPPED without it):
+//! Sync through a real Synapse on 127.0.0.1 (the test venv, installed on first use, or
+//! COMMANDPOST_TEST_VENV; prints SKIPPED without it):
 //! - replication latency: an event appended on A (its follower nudged, as the cockpit's
-//!   executor does) until B's follower hands it to B's cockpit, p50/p99 over 200 events;
-//! - idle CPU of a following process (two followers parked on /sync) over 20 s;
-//! - late join: `sync join` of an incident of 2,000 and of 10,000 events (backfill and
-//!   journal build).
+//!   executor does) until B's cockpit has drawn a frame holding it (B's follower -> the
+//!   journal poll -> `update` -> `ui::render` into a TestBackend), p50/p99 over 200 events;
+//! - idle CPU: two followers parked on /sync (this process), and a real cockpit process
+//!   (the release binary in tmux) following the room, each over 20 s;
+//! - late join: backfill and journal build of an incident of 2,000 and 10,000 events
+//!   published by `attach` (batches under 60 KB), and of 2,000 events sent one by one as
+//!   they were made (one room event each, as a live cockpit sends them).
 //!
 //! Targets: p50 < 100 ms, p99 < 250 ms, idle CPU < 0.3 %. Prints OVER when one is missed.
 //!
-//!     source scripts/test-servers.sh && cargo bench --bench sync
+//!     cargo bench --bench sync
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/synapse_common/mod.rs"]
@@ -55,13 +58,16 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// A attaches a new incident with `n` notes to a new room; returns (room id, A's store).
+/// A attaches a new incident with `n` notes to a new room; returns (room id, A's store, id).
+/// `one_by_one`: each note is sent as it is made (one room event each, as a live cockpit
+/// does); otherwise attach publishes them all at once (batches under 60 KB).
 fn incident_in_room(
     rt: &tokio::runtime::Runtime,
     s: &Synapse,
     token: &str,
     tag: &str,
     n: usize,
+    one_by_one: bool,
 ) -> (String, Store, String) {
     let dir = tempfile::tempdir().unwrap().keep();
     let store = Store::new(&dir);
@@ -72,6 +78,23 @@ fn incident_in_room(
         panic!()
     };
     let id = id.clone();
+    let room = s.create_room(token, tag, vec![]);
+    let mut r = Journaled::open(&store, &id, vec![], "alice").unwrap();
+    r.sidecar.room_id = Some(room.clone());
+    r.save().unwrap();
+    let link = Link::new(client(s, token), &room);
+    let r = Mutex::new(r);
+    let push = || {
+        let p = rt.block_on(link.push(
+            &r,
+            tokio::time::Instant::now() + Duration::from_secs(600),
+            &mut Backoff::default(),
+        ));
+        assert_eq!(p.left, 0, "{:?}", p.stopped);
+    };
+    if one_by_one {
+        push();
+    }
     for i in 0..n {
         j.append(
             "alice",
@@ -81,19 +104,11 @@ fn incident_in_room(
             },
         )
         .unwrap();
+        if one_by_one {
+            push();
+        }
     }
-    let room = s.create_room(token, tag, vec![]);
-    let mut r = Journaled::open(&store, &id, vec![], "alice").unwrap();
-    r.sidecar.room_id = Some(room.clone());
-    r.save().unwrap();
-    let link = Link::new(client(s, token), &room);
-    let r = Mutex::new(r);
-    let p = rt.block_on(link.push(
-        &r,
-        tokio::time::Instant::now() + Duration::from_secs(600),
-        &mut Backoff::default(),
-    ));
-    assert_eq!(p.left, 0, "{:?}", p.stopped);
+    push();
     (room, store, id)
 }
 
@@ -175,7 +190,7 @@ fn main() {
     let (_, tb) = s.register("bench-b");
 
     // Replication latency.
-    let (room, store_a, id) = incident_in_room(&rt, &s, &ta, "bench-live", 0);
+    let (room, store_a, id) = incident_in_room(&rt, &s, &ta, "bench-live", 0, false);
     s.join(&tb, &room);
     let dir_b = tempfile::tempdir().unwrap();
     let store_b = Store::new(dir_b.path());
@@ -303,12 +318,21 @@ fn main() {
     drop(follower_a);
 
     // Late join.
-    for (n, tag) in [(2_000, "bench-2k"), (10_000, "bench-10k")] {
-        let (room, _, _) = incident_in_room(&rt, &s, &ta, tag, n);
+    for (n, tag, one_by_one) in [
+        (2_000, "bench-2k", false),
+        (10_000, "bench-10k", false),
+        (2_000, "bench-2k-live", true),
+    ] {
+        let (room, _, _) = incident_in_room(&rt, &s, &ta, tag, n, one_by_one);
         let (_, tc) = s.register(&format!("join-{tag}"));
         let (took, events) = late_join(&rt, &s, &tc, &room);
         println!(
-            "sync late join of {n} events: {:.2} s ({events} journal lines)",
+            "sync late join of {n} events ({}): {:.2} s ({events} journal lines)",
+            if one_by_one {
+                "sent one by one as made: one room event each"
+            } else {
+                "published by attach: batches under 60 KB"
+            },
             took.as_secs_f64()
         );
     }

@@ -1,12 +1,41 @@
 //! File logging with `tracing`. Never to the terminal the TUI owns; headless
 //! commands add stderr output with `--verbose`.
 
+use std::io::Write;
 use std::path::Path;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 /// Lines the background log writer queues before dropping (never blocking the caller).
 const LOG_QUEUE_LINES: usize = 4096;
+
+/// A log writer whose every line goes through the one sanitiser
+/// ([`crate::domain::text::safe`]): a name or message with control or bidi characters cannot
+/// reach a terminal that shows the log (`--verbose`, `tail -f`).
+#[derive(Clone)]
+struct Scrubbed<M>(M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Scrubbed<M> {
+    type Writer = ScrubbedWriter<M::Writer>;
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbedWriter(self.0.make_writer())
+    }
+}
+
+struct ScrubbedWriter<W>(W);
+
+impl<W: Write> Write for ScrubbedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(crate::domain::text::safe(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
 
 /// Keeps the background log writer alive; drop it last to flush.
 pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
@@ -35,13 +64,13 @@ pub fn init(data_dir: &Path, verbose_stderr: bool) -> LogGuard {
                 tracing_subscriber::fmt()
                     .with_env_filter(filter)
                     .with_ansi(false)
-                    .with_writer(writer.and(std::io::stderr))
+                    .with_writer(Scrubbed(writer.and(std::io::stderr)))
                     .try_init()
             } else {
                 tracing_subscriber::fmt()
                     .with_env_filter(filter)
                     .with_ansi(false)
-                    .with_writer(writer)
+                    .with_writer(Scrubbed(writer))
                     .try_init()
             };
             drop(result);

@@ -309,15 +309,18 @@ fn script_errors_name_the_action_and_the_offset() {
     )
     .unwrap_err();
     assert_eq!(errors.len(), 3, "{errors:#?}");
+    // Each names the line and column of its [[action]] (issue 15).
     assert!(
-        errors[0].starts_with("action[0]: unknown field `mesage`"),
+        errors[0].starts_with("1:1: action[0]: unknown field `mesage`"),
         "{errors:#?}"
     );
-    assert_eq!(errors[1], "action[1]: missing required key `at`");
+    assert_eq!(errors[1], "6:1: action[1]: missing required key `at`");
     assert!(
-        errors[2].starts_with("action[2]: unknown variant `dance`"),
+        errors[2].starts_with("8:1: action[2]: unknown variant `dance`"),
         "{errors:#?}"
     );
+    let syntax = parse_script("[[action]]\nat = \"5m\"\ndo = \n").unwrap_err();
+    assert!(syntax[0].starts_with("3:"), "{syntax:#?}");
 
     let dir = tempfile::tempdir().unwrap();
     let bad = vec![act(

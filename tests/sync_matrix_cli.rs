@@ -416,9 +416,10 @@ fn an_oversized_sitrep_goes_out_in_parts_and_arrives_whole() {
     a.ok(&["new", "Huge sitrep"]);
     a.ok(&["sync", "attach", &room]);
     b.ok(&["sync", "join", &room]);
-    // Four fields of 12,000 two-byte characters (quotes too: they double when escaped), and
-    // the rendered text repeating them: far over one room event (~64 KB).
-    let field = |c: &str| format!("{}\"end of {c}\"", "é".repeat(6_000) + &"\"".repeat(6_000));
+    // Four fields of 9,000 two-byte characters (quotes too: they double when escaped), and
+    // the rendered text repeating them: far over one room event (~64 KB), yet within the
+    // 40,000 characters a sitrep may have (what chat backends accept).
+    let field = |c: &str| format!("{}\"end of {c}\"", "é".repeat(4_500) + &"\"".repeat(4_500));
     let toml = format!(
         "summary = '''{}'''\nimpact = '''{}'''\nactions = '''{}'''\nneeds = '''{}'''\n",
         field("summary"),

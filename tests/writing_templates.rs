@@ -217,8 +217,16 @@ fn very_long_text_is_rendered_whole() {
     assert!(text.contains(f.impact.as_str()));
     assert!(text.contains("- step 1\n- step 2\n"));
     assert!(text.contains("- step 500\n"));
-    // And through compose (validated), at the limit.
+    // Every field at its limit renders more than a chat backend accepts: refused, saying so
+    // (issue 15: the rendered text is capped at what the backends take).
     f.summary = "x".repeat(sitrep::MAX_FIELD_CHARS);
+    let e = sitrep::compose(&inc, &f, &Template::sitrep_default(), at(30)).unwrap_err();
+    assert!(
+        e.to_string().contains("longer than 40000 characters"),
+        "{e}"
+    );
+    // And through compose (validated), a field at its limit.
+    f.impact = "EU checkout fails".into();
     assert!(sitrep::compose(&inc, &f, &Template::sitrep_default(), at(30)).is_ok());
     f.summary.push('x');
     assert!(matches!(

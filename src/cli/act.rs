@@ -30,9 +30,9 @@ pub fn act(
         return Err(Fail("internal error: nothing journaled".into()));
     };
     let text = announcement(&own.payload);
-    println!("{}", crate::domain::describe::describe(&own.payload));
+    super::out::line(crate::domain::describe::describe(&own.payload));
     if let Some(text) = text {
-        println!("{text}");
+        super::out::line(&text);
         let msg = crate::delivery::setup::announcement(&inc, &text, &body);
         deliver::send(ctx, &inc.id, vec![msg], None)?;
     }

@@ -28,9 +28,14 @@ impl From<Fail> for Outcome {
     }
 }
 
-/// Extra configuration checks owned by other modules (the cockpit's keymap).
-fn key_check(cfg: &Config) -> Vec<(String, String)> {
+/// The configuration checks owned by other modules that every entry point runs when it loads
+/// the configuration (headless commands, the cockpit, `config check`): the cockpit's `[keys]`.
+/// One function, so a bad key binding is reported alike, with file:line:col, everywhere.
+pub fn load_checks(cfg: &Config) -> Vec<config::Finding> {
     crate::app::validate_keys(cfg)
+        .into_iter()
+        .map(|(k, m)| config::Finding::error(k, m))
+        .collect()
 }
 
 pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf, Fail> {
@@ -60,9 +65,10 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
         return Ok(config_cmd(c, g.config.clone(), config_path, &data)?);
     }
     let (config, warnings) =
-        Config::load(g.config.as_deref(), config_path.as_deref()).map_err(Fail::from)?;
+        Config::load_with(g.config.as_deref(), config_path.as_deref(), &load_checks)
+            .map_err(Fail::from)?;
     for w in &warnings {
-        eprintln!("commandpost: {w}");
+        super::out::err(format!("commandpost: {w}"));
         tracing::warn!("{w}");
     }
     let ctx = Ctx {
@@ -195,7 +201,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
 fn new(ctx: &Ctx, title: &str) -> Result<(), Fail> {
     let (_j, ev) = ctx.store.create(title, &ctx.actor, ctx.now)?;
     if let Payload::IncidentOpened { id, .. } = &ev.payload {
-        println!("{id}");
+        super::out::line(id);
     }
     Ok(())
 }
@@ -238,14 +244,14 @@ fn export(ctx: &Ctx, format: ExportFormat) -> Result<(), Fail> {
         ExportFormat::Json => super::export::json(&inc, &events)?,
         ExportFormat::Md => super::export::markdown(&inc, &events, ctx.now),
     };
-    println!("{out}");
+    super::out::line(&out);
     Ok(())
 }
 
 fn page(ctx: &Ctx, summary: &str, backend: Option<String>) -> Result<(), Fail> {
     let (_j, inc) = open(ctx, false)?;
     let msg = setup::page_trigger(&inc, summary).map_err(Fail)?;
-    println!("paging: {}", msg.headline);
+    super::out::line(format!("paging: {}", msg.headline));
     deliver::send(ctx, &inc.id, vec![msg], backend.map(|b| vec![b]))
 }
 
@@ -267,12 +273,12 @@ fn outbox(ctx: &Ctx, cmd: Option<OutboxCmd>, json: bool) -> Result<(), Fail> {
 fn backends_list(ctx: &Ctx) -> Result<(), Fail> {
     for b in deliver::backend_configs(ctx)? {
         let sends: Vec<&str> = b.sends().iter().map(|k| k.as_str()).collect();
-        println!(
+        super::out::line(format!(
             "{:<20} {:<11} sends {}",
             b.name,
             b.kind.as_str(),
             sends.join(", ")
-        );
+        ));
     }
     Ok(())
 }
@@ -311,21 +317,21 @@ fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
     let st = deliver::state(ctx, id)?;
     let rows = st.rows();
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        super::out::json(&rows)?;
         return Ok(());
     }
     if rows.is_empty() {
-        println!("{id}: nothing sent yet");
+        super::out::line(format!("{id}: nothing sent yet"));
     }
     for r in rows {
-        println!(
+        super::out::line(format!(
             "{:<28} {:<18} {:<12} {:<40} {}",
             r.message,
             r.backend,
             r.kind.as_str(),
             crate::domain::text::one_line(&r.headline),
             r.status.label(ctx.now)
-        );
+        ));
     }
     Ok(())
 }
@@ -333,29 +339,29 @@ fn outbox_list(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
     let (list, errors) = ctx.store.list()?;
     for e in &errors {
-        eprintln!("commandpost: warning: {e}");
+        super::out::err(format!("commandpost: warning: {e}"));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::out::json(&list)?;
         return Ok(());
     }
     if list.is_empty() {
-        println!("No incidents in {}.", ctx.store.root().display());
+        super::out::line(format!("No incidents in {}.", ctx.store.root().display()));
         return Ok(());
     }
-    println!(
+    super::out::line(format!(
         "{:<22} {:<14} {:<17} {:<16} TITLE",
         "ID", "STATE", "OPENED (UTC)", "IC"
-    );
+    ));
     for s in list {
-        println!(
+        super::out::line(format!(
             "{:<22} {:<14} {:<17} {} {}",
             s.id,
             state_text(s.state),
             s.opened_at.strftime("%Y-%m-%d %H:%M"),
             crate::domain::text::pad(&s.ic.unwrap_or_default(), 16),
             s.title
-        );
+        ));
     }
     Ok(())
 }
@@ -367,9 +373,9 @@ fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
     };
     let (_events, inc) = read(&ctx, true)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&inc)?);
+        super::out::json(&inc)?;
     } else {
-        print!("{}", super::export::summary(&inc, ctx.now));
+        super::out::text(super::export::summary(&inc, ctx.now));
     }
     Ok(())
 }
@@ -383,7 +389,7 @@ fn config_cmd(
     match c {
         ConfigCmd::Path => {
             match &path {
-                Some(p) => println!(
+                Some(p) => super::out::line(format!(
                     "config: {}{}",
                     p.display(),
                     if p.exists() {
@@ -391,21 +397,21 @@ fn config_cmd(
                     } else {
                         " (not present: built-in defaults in use)"
                     }
-                ),
-                None => println!("config: (none: built-in defaults in use)"),
+                )),
+                None => super::out::line("config: (none: built-in defaults in use)"),
             }
-            println!("data:   {}", data.display());
-            println!(
+            super::out::line(format!("data:   {}", data.display()));
+            super::out::line(format!(
                 "logs:   {}",
                 data.join("logs").join("commandpost.log").display()
-            );
+            ));
             Ok(())
         }
         ConfigCmd::Init { force } => {
             let p = path
                 .ok_or_else(|| Fail("cannot determine a config path: pass --config FILE".into()))?;
             config::write_init(&p, *force)?;
-            println!("wrote {}", p.display());
+            super::out::line(format!("wrote {}", p.display()));
             Ok(())
         }
         ConfigCmd::Check => {
@@ -413,18 +419,15 @@ fn config_cmd(
                 (Some(p), _) => p.clone(),
                 (None, Some(p)) if p.exists() => p.clone(),
                 _ => {
-                    println!("no config file: built-in defaults in use (they are valid)");
+                    super::out::line("no config file: built-in defaults in use (they are valid)");
                     return Ok(());
                 }
             };
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+            let text = crate::files::read_text(&p, crate::files::MAX_CONFIG, "configuration file")
+                .map_err(|e| Fail(e.to_string()))?;
             // Keys, and every backend entry against its kind with what its URLs mean.
             let extra = |c: &Config| {
-                let mut found: Vec<config::Finding> = key_check(c)
-                    .into_iter()
-                    .map(|(k, m)| config::Finding::error(k, m))
-                    .collect();
+                let mut found = load_checks(c);
                 found.extend(crate::delivery::setup::check_backends(c));
                 found
             };
@@ -432,9 +435,9 @@ fn config_cmd(
             // Notes (what a value was understood as) are not problems: stdout.
             for d in &diags {
                 if d.is_note() {
-                    println!("{d}");
+                    super::out::line(d);
                 } else {
-                    eprintln!("{d}");
+                    super::out::err(d);
                 }
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -442,7 +445,7 @@ fn config_cmd(
                 return Err(Fail(format!("{}: {errors} error(s)", p.display())));
             }
             let warnings = diags.iter().filter(|d| !d.is_note()).count();
-            println!(
+            super::out::line(format!(
                 "{}: ok{}",
                 p.display(),
                 if warnings == 0 {
@@ -450,7 +453,7 @@ fn config_cmd(
                 } else {
                     format!(" ({warnings} warning(s))")
                 }
-            );
+            ));
             Ok(())
         }
     }

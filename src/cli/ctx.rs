@@ -52,7 +52,7 @@ pub fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> 
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
     for w in &warnings {
-        eprintln!("commandpost: warning: {w}");
+        super::out::err(format!("commandpost: warning: {w}"));
         tracing::warn!("{w}");
     }
     Ok((journal, inc))
@@ -66,12 +66,12 @@ pub fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Incident), Fai
     let (events, inc, torn) = ctx.store.read(&id)?;
     if torn {
         let path = ctx.store.journal_path(&id);
-        eprintln!(
+        super::out::err(format!(
             "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
              under way); the next change moves it to {}",
             path.display(),
             Journal::torn_path(&path).display()
-        );
+        ));
     }
     Ok((events, inc))
 }

@@ -74,15 +74,15 @@ fn flush_with(ctx: &Ctx, rt: &tokio::runtime::Runtime, ob: &Outbox) -> Result<()
         .map_err(|e| Fail(e.to_string()))?;
     let text = report.text(jiff::Timestamp::now());
     if !text.is_empty() {
-        eprintln!("{text}");
+        super::out::err(&text);
     }
     if report.pending() > 0 {
-        eprintln!(
+        super::out::err(format!(
             "{} deliver{} still queued: `commandpost outbox flush` or a running cockpit delivers {}",
             report.pending(),
             if report.pending() == 1 { "y" } else { "ies" },
             if report.pending() == 1 { "it" } else { "them" }
-        );
+        ));
     }
     Ok(())
 }

@@ -38,13 +38,13 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
     let scenario = match Scenario::load(&path) {
         Ok((s, warnings)) => {
             for w in &warnings {
-                eprintln!("{w}");
+                super::out::err(w);
             }
             s
         }
         Err(ScenarioError::Invalid(diags)) => {
             for d in &diags {
-                eprintln!("{d}");
+                super::out::err(d);
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
             return Err(Fail(format!("{}: {errors} error(s)", path.display())));
@@ -52,34 +52,34 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
         Err(e) => return Err(Fail(e.to_string())),
     };
     if args.check {
-        println!(
+        super::out::line(format!(
             "{}: ok ({} people, {} injects over {})",
             path.display(),
             scenario.people.len(),
             scenario.injects.len(),
             crate::domain::duration::short(scenario.duration)
-        );
+        ));
         return Ok(());
     }
     let Some(script_path) = args.script else {
         return interactive(ctx, scenario, args.speed);
     };
-    let text = std::fs::read_to_string(&script_path)
-        .map_err(|e| Fail(format!("{}: {e}", script_path.display())))?;
+    let text = crate::files::read_text(&script_path, crate::files::MAX_SCENARIO, "drill script")
+        .map_err(|e| Fail(e.to_string()))?;
     let script = drill::parse_script(&text).map_err(|errors| {
         Fail(
             errors
                 .iter()
-                .map(|e| format!("{}: {e}", script_path.display()))
+                .map(|e| format!("{}:{e}", script_path.display()))
                 .collect::<Vec<_>>()
                 .join("\n"),
         )
     })?;
     let card = drill::run_headless(&scenario, &script, &ctx.config, ctx.store.root(), ctx.now)
         .map_err(|e| Fail(e.to_string()))?;
-    print!("{}", card.markdown());
+    super::out::text(card.markdown());
     let dir = drill::run::drills_dir(ctx.store.root()).join(&card.drill);
-    println!("\n(saved to {})", dir.join("score.md").display());
+    super::out::line(format!("\n(saved to {})", dir.join("score.md").display()));
     Ok(())
 }
 
@@ -100,20 +100,20 @@ fn interactive(ctx: &Ctx, scenario: Scenario, speed: u32) -> Result<(), Fail> {
 fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
     let drills = drill::list_drills(ctx.store.root()).map_err(|e| Fail(e.to_string()))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&drills)?);
+        super::out::json(&drills)?;
         return Ok(());
     }
     if drills.is_empty() {
-        println!(
+        super::out::line(format!(
             "No drills in {}.",
             drill::run::drills_dir(ctx.store.root()).display()
-        );
+        ));
         return Ok(());
     }
-    println!(
+    super::out::line(format!(
         "{:<26} {:<7} {:<17} SCENARIO",
         "ID", "SCORE", "STARTED (UTC)"
-    );
+    ));
     for d in drills {
         let score = d
             .score
@@ -126,7 +126,10 @@ fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
         } else {
             d.scenario
         };
-        println!("{:<26} {:<7} {:<17} {}", d.id, score, started, scenario);
+        super::out::line(format!(
+            "{:<26} {:<7} {:<17} {}",
+            d.id, score, started, scenario
+        ));
     }
     Ok(())
 }

@@ -100,7 +100,16 @@ pub fn markdown(inc: &Incident, events: &[Event], now: Timestamp) -> String {
     s
 }
 
-/// JSON export: the replayed incident and every event.
+/// JSON export: the replayed incident and every event (an event this version cannot read is
+/// carried as it was written), control and bidi characters escaped.
 pub fn json(inc: &Incident, events: &[Event]) -> Result<String, serde_json::Error> {
-    serde_json::to_string_pretty(&serde_json::json!({ "incident": inc, "events": events }))
+    #[derive(serde::Serialize)]
+    struct Export<'a> {
+        incident: &'a Incident,
+        events: &'a [Event],
+    }
+    super::out::to_json(&Export {
+        incident: inc,
+        events,
+    })
 }

@@ -82,7 +82,7 @@ pub fn rotation(ctx: &Ctx, json: bool) -> Result<(), Fail> {
         ctx.now,
     );
     if json {
-        println!("{}", serde_json::to_string_pretty(&proposals)?);
+        super::out::json(&proposals)?;
         return Ok(());
     }
     for p in &proposals {
@@ -97,21 +97,23 @@ pub fn rotation(ctx: &Ctx, json: bool) -> Result<(), Fail> {
                 )
             })
             .unwrap_or_default();
-        println!("{}: {holder}{ends}", p.role.title());
+        super::out::line(format!("{}: {holder}{ends}", p.role.title()));
         if let Some(to) = &p.pending_to {
-            println!("  pending hand-off to {to} (waiting for acknowledgement)");
+            super::out::line(format!(
+                "  pending hand-off to {to} (waiting for acknowledgement)"
+            ));
         }
-        println!("  next: {}", p.reason);
+        super::out::line(format!("  next: {}", p.reason));
     }
-    println!("\nlast 24h:");
+    super::out::line("\nlast 24h:".to_string());
     for l in followup::loads(&inc, ctx.now) {
-        println!(
+        super::out::line(format!(
             "  {} worked {} rested {}{}",
             crate::domain::text::pad(&l.name, 20),
             short(l.worked_24h),
             short(l.rested_24h),
             if l.on_duty { "" } else { " (off duty)" }
-        );
+        ));
     }
     Ok(())
 }
@@ -121,8 +123,10 @@ pub fn propose_handoff(ctx: &Ctx, role: &Role, person: &str) -> Result<(), Fail>
     let (_j, inc) = open(ctx, false)?;
     let brief = followup::handoff_brief(&inc, &[], &[], ctx.now);
     act(ctx, |inc| inc.cmd_propose_handoff(role, person, &brief))?;
-    println!("{brief}");
-    println!("waiting for {person} to acknowledge: `commandpost ack --as \"{person}\"`");
+    super::out::line(&brief);
+    super::out::line(format!(
+        "waiting for {person} to acknowledge: `commandpost ack --as \"{person}\"`"
+    ));
     Ok(())
 }
 
@@ -150,10 +154,10 @@ pub fn cleanup(ctx: &Ctx, cmd: CleanupCmd) -> Result<(), Fail> {
 fn print_cleanup(inc: &Incident) {
     let c = &inc.followup.cleanup;
     if c.opened_at.is_none() {
-        println!(
+        super::out::line(format!(
             "{}: the cleanup checklist opens when the incident is resolved; it will be:",
             inc.id
-        );
+        ));
     }
     for (i, (item, mark)) in c.rows().enumerate() {
         let status = match mark.map(|m| &m.outcome) {
@@ -168,15 +172,15 @@ fn print_cleanup(inc: &Incident) {
             }
             Some(followup::CleanupOutcome::Skipped { reason }) => format!("[-] skipped: {reason};"),
         };
-        println!("{status} {}. {item}", i + 1);
+        super::out::line(format!("{status} {}. {item}", i + 1));
     }
-    println!(
-        "{}",
-        if inc.closed() {
+    super::out::line(
+        (if inc.closed() {
             "closed: every item is done or skipped"
         } else {
             "open"
-        }
+        })
+        .to_string(),
     );
 }
 
@@ -210,17 +214,20 @@ pub fn remediation(ctx: &Ctx, cmd: RemediationCmd) -> Result<(), Fail> {
             let incidents = all_incidents(ctx)?;
             let rows = open_remediations(&incidents, all);
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                super::out::json(&rows)?;
             } else if rows.is_empty() {
-                println!("no {}remediation items", if all { "" } else { "open " });
+                super::out::line(format!(
+                    "no {}remediation items",
+                    if all { "" } else { "open " }
+                ));
             } else {
                 for r in rows {
                     let done = if r.item.is_done() { "done" } else { "open" };
                     let owner = r.item.owner.as_deref().unwrap_or("(unassigned)");
-                    println!(
+                    super::out::line(format!(
                         "{} #{} [{done}] {owner}: {}",
                         r.incident, r.item.id, r.item.text
-                    );
+                    ));
                 }
             }
             Ok(())
@@ -234,9 +241,9 @@ fn all_incidents(ctx: &Ctx) -> Result<Vec<Incident>, Fail> {
         match crate::journal::Journal::read(&ctx.store.journal_path(&id)) {
             Ok((events, _)) => match Incident::replay(&events) {
                 Ok(inc) => out.push(inc),
-                Err(e) => eprintln!("commandpost: warning: {id}: {e}"),
+                Err(e) => super::out::err(format!("commandpost: warning: {id}: {e}")),
             },
-            Err(e) => eprintln!("commandpost: warning: {e}"),
+            Err(e) => super::out::err(format!("commandpost: warning: {e}")),
         }
     }
     Ok(out)
@@ -261,12 +268,12 @@ pub fn postmortem(ctx: &Ctx, format: DocFormat, tz: Option<String>) -> Result<()
     match format {
         DocFormat::Json => {
             let data = PostmortemData::build(&inc, &events, &ctx.config.policy(), tz.as_ref());
-            println!("{}", serde_json::to_string_pretty(&data)?);
+            super::out::json(&data)?;
         }
         DocFormat::Md => {
             let md = followup::postmortem(&inc, &events, &ctx.config.policy(), tz.as_ref())
                 .map_err(|e| Fail(format!("post-mortem template: {e}")))?;
-            print!("{md}");
+            super::out::text(&md);
         }
     }
     Ok(())
@@ -281,9 +288,9 @@ pub fn report_cmd(ctx: &Ctx, since: &str, json: bool) -> Result<(), Fail> {
     let incidents = all_incidents(ctx)?;
     let r = report(&incidents, from, ctx.now, &ctx.config.policy());
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        super::out::json(&r)?;
     } else {
-        print!("{}", followup::render_table(&r));
+        super::out::text(followup::render_table(&r));
     }
     Ok(())
 }

@@ -9,13 +9,14 @@ mod drill;
 mod export;
 mod followup;
 mod health;
+pub mod out;
 mod sync;
 mod writing;
 
 pub use args::{
     BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, Global, HypothesisCmd, OutboxCmd,
 };
-pub use writing::{SitrepCmd, StatusCmd};
+pub use writing::{Input, SitrepCmd, StatusCmd, apply_sitrep_input, apply_status_input};
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
@@ -44,11 +45,11 @@ pub fn main() -> ExitCode {
         // Already reported on stdout (e.g. `lint` found something).
         Err(commands::Outcome::Fail(e)) if e.0.is_empty() => ExitCode::FAILURE,
         Err(commands::Outcome::Fail(e)) => {
-            eprintln!("commandpost: {e}");
+            out::err(format!("commandpost: {e}"));
             ExitCode::FAILURE
         }
         Err(commands::Outcome::Cockpit(e)) => {
-            eprintln!("commandpost: {e}");
+            out::err(format!("commandpost: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

@@ -72,7 +72,7 @@ fn read_password(file: Option<&Path>) -> Result<SecretString, Fail> {
             let stdin = std::io::stdin();
             let tty = stdin.is_terminal();
             if tty {
-                eprint!("Matrix password: ");
+                super::out::err_text("Matrix password: ");
                 let _ = std::io::stderr().flush();
             }
             let _echo = tty.then(NoEcho::new).flatten();
@@ -81,7 +81,7 @@ fn read_password(file: Option<&Path>) -> Result<SecretString, Fail> {
                 .read_line(&mut line)
                 .map_err(|e| Fail(format!("cannot read the password from stdin: {e}")))?;
             if tty {
-                eprintln!();
+                super::out::err("");
             }
         }
     }
@@ -165,13 +165,13 @@ pub fn run(ctx: &Ctx, cmd: SyncCmd) -> Result<(), Fail> {
                     &password,
                 ))
                 .map_err(Fail)?;
-            println!(
+            super::out::line(format!(
                 "logged in as {} on {} (device {}); the token is kept in {} (mode 0600)",
                 c.user_id,
                 c.homeserver,
                 c.device_id,
                 path.display()
-            );
+            ));
             Ok(())
         }
         SyncCmd::Attach { room } => attach(ctx, &room),
@@ -236,7 +236,7 @@ fn attach(ctx: &Ctx, room: &str) -> Result<(), Fail> {
                 .await,
         )
     })?;
-    println!(
+    super::out::line(format!(
         "{id} is attached to {room} ({room_id}): {} event{} published{}",
         pushed.events,
         if pushed.events == 1 { "" } else { "s" },
@@ -246,7 +246,7 @@ fn attach(ctx: &Ctx, room: &str) -> Result<(), Fail> {
                 format!("; {n} still queued ({e}): the next command or cockpit sends them"),
             (n, None) => format!("; {n} still queued: the next command or cockpit sends them"),
         }
-    );
+    ));
     Ok(())
 }
 
@@ -265,13 +265,13 @@ fn join(ctx: &Ctx, room: &str) -> Result<(), Fail> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (arrivals, notes) = collected.arrivals(None);
     for n in &notes {
-        eprintln!("commandpost: sync: {n}");
+        super::out::err(format!("commandpost: sync: {n}"));
     }
     let home = ctx.store.ensure_origin()?;
     let (id, _journal, got) = crate::sync::ingest::join(&ctx.store, &home, &arrivals)
         .map_err(|e| Fail(format!("cannot join from {room}: {e}")))?;
     for r in &got.refused {
-        eprintln!("commandpost: sync: refused: {r}");
+        super::out::err(format!("commandpost: sync: refused: {r}"));
     }
     let mut j =
         Journaled::open(&ctx.store, &id, ctx.config.people.clone(), &ctx.actor).map_err(Fail)?;
@@ -285,13 +285,13 @@ fn join(ctx: &Ctx, room: &str) -> Result<(), Fail> {
     j.contact(Ok(()));
     j.save().map_err(Fail)?;
     let inc = ctx.store.replay(j.events())?;
-    println!(
+    super::out::line(format!(
         "joined {id} \"{}\" from {room}: {} events; the cockpit and every command here follow it \
          (IC {})",
         inc.title,
         j.events().len(),
         inc.ic().map(|h| h.name.as_str()).unwrap_or("nobody")
-    );
+    ));
     Ok(())
 }
 
@@ -330,9 +330,9 @@ fn status(ctx: &Ctx, json: bool) -> Result<(), Fail> {
     let now = jiff::Timestamp::now();
     let st = crate::sync::status::status(&inc, j.events(), &j.sidecar, now);
     if json {
-        println!("{}", serde_json::to_string_pretty(&st)?);
+        super::out::json(&st)?;
     } else {
-        print!("{}", st.render(now));
+        super::out::text(st.render(now));
     }
     Ok(())
 }
@@ -356,7 +356,7 @@ pub fn before(ctx: &Ctx) -> Option<Headless> {
     let acct = match account::resolve(&ctx.config.sync, ctx.store.root()) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("commandpost: sync: {e}");
+            super::out::err(format!("commandpost: sync: {e}"));
             return None;
         }
     };
@@ -376,7 +376,9 @@ pub fn before(ctx: &Ctx) -> Option<Headless> {
         Err(_) => Some(format!("{}: no answer within 4s", h.link.client.host())),
     };
     if let Some(e) = err {
-        eprintln!("commandpost: sync: offline ({e}): acting on what this machine knows");
+        super::out::err(format!(
+            "commandpost: sync: offline ({e}): acting on what this machine knows"
+        ));
         let mut g = lock(&h.r);
         g.contact(Err(&e));
         let _ = g.save();
@@ -397,7 +399,7 @@ pub fn after(h: Headless, wait: Duration) {
     let _ = g.save();
     if p.left > 0 {
         let offline = p.stopped.as_ref().is_some_and(|e| e.is_offline());
-        eprintln!(
+        super::out::err(format!(
             "commandpost: sync: {} event{} queued{}: the next command or a cockpit sends {}",
             p.left,
             if p.left == 1 { "" } else { "s" },
@@ -410,6 +412,6 @@ pub fn after(h: Headless, wait: Duration) {
                     .unwrap_or_default()
             },
             if p.left == 1 { "it" } else { "them" }
-        );
+        ));
     }
 }

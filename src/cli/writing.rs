@@ -6,7 +6,7 @@
 
 use super::ctx::{Ctx, Fail, clock, open, read};
 use crate::config::line_col;
-use crate::domain::event::{Link, Payload, StatusFields};
+use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
 use crate::domain::text::pad;
 use crate::domain::{duration, sitrep, status};
@@ -15,7 +15,6 @@ use clap::Subcommand;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -57,28 +56,23 @@ pub enum StatusCmd {
     },
 }
 
-/// Where input text came from, for messages.
-struct Input {
-    name: String,
-    text: String,
+/// Sitrep or status input: where it came from (for messages) and its text.
+pub struct Input {
+    pub name: String,
+    pub text: String,
 }
 
 fn read_input(file: &Path) -> Result<Input, Fail> {
+    use crate::files::{MAX_INPUT, read_stdin, read_text};
     if file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Fail(format!("<stdin>: {e}")))?;
         return Ok(Input {
             name: "<stdin>".into(),
-            text,
+            text: read_stdin(MAX_INPUT, "input").map_err(|e| Fail(e.to_string()))?,
         });
     }
-    let text =
-        std::fs::read_to_string(file).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
     Ok(Input {
         name: file.display().to_string(),
-        text,
+        text: read_text(file, MAX_INPUT, "input file").map_err(|e| Fail(e.to_string()))?,
     })
 }
 
@@ -116,6 +110,79 @@ struct LinkFile {
     url: String,
 }
 
+/// Applies a sitrep input file (TOML: summary, impact, actions, needs, `[[links]]`) over
+/// `fields`: what it gives replaces the field. Returns each link's span (for errors about a
+/// link); errors are `name:line:col: message`.
+pub fn apply_sitrep_input(
+    input: &Input,
+    fields: &mut SitrepFields,
+) -> Result<Vec<Range<usize>>, String> {
+    let f: SitrepFile = input.parse().map_err(|e| e.0)?;
+    let set = |target: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *target = v;
+        }
+    };
+    set(&mut fields.summary, f.summary);
+    set(&mut fields.impact, f.impact);
+    set(&mut fields.actions, f.actions);
+    set(&mut fields.needs, f.needs);
+    let mut spans = Vec::new();
+    if let Some(links) = f.links {
+        spans = links.iter().map(Spanned::span).collect();
+        fields.links = links
+            .into_iter()
+            .map(|l| {
+                let l = l.into_inner();
+                Link {
+                    label: l.label,
+                    url: l.url,
+                }
+            })
+            .collect();
+    }
+    Ok(spans)
+}
+
+/// Applies a status input file (TOML: message, workaround, components = { name = "status" },
+/// next_update = "30m") over `fields`: the message always, the rest when given. Each component
+/// status is checked (with its line and column). Returns the promised next update as an offset
+/// from the update's time, if given; errors are `name:line:col: message`.
+pub fn apply_status_input(
+    input: &Input,
+    fields: &mut StatusFields,
+) -> Result<Option<jiff::SignedDuration>, String> {
+    let parsed: StatusFile = input.parse().map_err(|e| e.0)?;
+    fields.message = parsed.message.unwrap_or_default();
+    if let Some(w) = parsed.workaround {
+        fields.workaround = w;
+    }
+    if let Some(Components(list)) = parsed.components {
+        let mut components = Vec::new();
+        for (name, value) in list {
+            if let Err(e) = value.get_ref().parse::<status::ComponentStatus>() {
+                return Err(input
+                    .fail_at(value.span().start, format!("component {name:?}: {e}"))
+                    .0);
+            }
+            components.push((name, value.into_inner()));
+        }
+        fields.components = components;
+    }
+    match parsed.next_update {
+        Some(raw) => {
+            let at = raw.span().start;
+            let d = duration::parse(raw.get_ref())
+                .map_err(|e| input.fail_at(at, format!("next_update: {e}")).0)?;
+            if d <= jiff::SignedDuration::ZERO {
+                return Err(input.fail_at(at, "next_update: must be longer than zero").0);
+            }
+            Ok(Some(d))
+        }
+        None => Ok(None),
+    }
+}
+
 pub fn sitrep(ctx: &Ctx, cmd: SitrepCmd) -> Result<(), Fail> {
     match cmd {
         SitrepCmd::Send { file } => sitrep_send(ctx, file.as_deref()),
@@ -126,37 +193,20 @@ pub fn sitrep(ctx: &Ctx, cmd: SitrepCmd) -> Result<(), Fail> {
 
 fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
     let input = file.map(read_input).transpose()?;
-    let parsed: Option<SitrepFile> = input.as_ref().map(Input::parse).transpose()?;
+    // Parsed before anything is opened: a bad file changes nothing.
+    let mut from_file = SitrepFields::default();
+    let link_spans = match &input {
+        Some(i) => apply_sitrep_input(i, &mut from_file).map_err(Fail)?,
+        None => Vec::new(),
+    };
     let template = ctx
         .config
         .sitrep_template()
         .map_err(|e| Fail(e.to_string()))?;
     let (mut journal, mut inc) = open(ctx, false)?;
     let mut fields = sitrep::prefill(&inc);
-    let mut link_spans: Vec<Range<usize>> = Vec::new();
-    if let Some(f) = parsed {
-        let set = |target: &mut String, v: Option<String>| {
-            if let Some(v) = v {
-                *target = v;
-            }
-        };
-        set(&mut fields.summary, f.summary);
-        set(&mut fields.impact, f.impact);
-        set(&mut fields.actions, f.actions);
-        set(&mut fields.needs, f.needs);
-        if let Some(links) = f.links {
-            link_spans = links.iter().map(Spanned::span).collect();
-            fields.links = links
-                .into_iter()
-                .map(|l| {
-                    let l = l.into_inner();
-                    Link {
-                        label: l.label,
-                        url: l.url,
-                    }
-                })
-                .collect();
-        }
+    if let Some(i) = &input {
+        apply_sitrep_input(i, &mut fields).map_err(Fail)?;
     }
     // Composed under the journal's lock: the version and the send time are the journal's.
     let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
@@ -178,8 +228,8 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
         return Err(Fail("internal error: not a sitrep".into()));
     };
     let (version, rendered) = (*version, rendered.clone());
-    println!("{rendered}\n");
-    println!("sitrep v{version} sent");
+    super::out::line(format!("{rendered}\n"));
+    super::out::line(format!("sitrep v{version} sent"));
     let msgs = events
         .last()
         .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
@@ -205,15 +255,18 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
     if diff {
         let prev = idx.checked_sub(1).and_then(|i| inc.sitreps.get(i));
         let from = prev.map_or("nothing".to_string(), |p| format!("v{}", p.version));
-        println!("sitrep v{} ({when}, {}) against {from}:", s.version, s.by);
+        super::out::line(format!(
+            "sitrep v{} ({when}, {}) against {from}:",
+            s.version, s.by
+        ));
         let lines = sitrep::diff(prev.map_or("", |p| p.rendered.as_str()), &s.rendered);
-        println!("{}", sitrep::diff_text(&lines));
+        super::out::line(sitrep::diff_text(&lines));
     } else {
-        println!("sitrep v{} · {when} · by {}", s.version, s.by);
+        super::out::line(format!("sitrep v{} · {when} · by {}", s.version, s.by));
         if !s.groups.is_empty() {
-            println!("groups: {}", s.groups.join(", "));
+            super::out::line(format!("groups: {}", s.groups.join(", ")));
         }
-        println!("\n{}", s.rendered);
+        super::out::line(format!("\n{}", s.rendered));
     }
     Ok(())
 }
@@ -221,7 +274,7 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
 fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
     let (_events, inc) = read(ctx, true)?;
     if inc.sitreps.is_empty() {
-        println!("No sitrep sent yet for {}.", inc.id);
+        super::out::line(format!("No sitrep sent yet for {}.", inc.id));
         return Ok(());
     }
     for s in &inc.sitreps {
@@ -231,12 +284,12 @@ fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
         } else {
             summary
         };
-        println!(
+        super::out::line(format!(
             "{} {}  {} {summary}",
             pad(&format!("v{}", s.version), 4),
             s.at.strftime("%Y-%m-%d %H:%M UTC"),
             pad(&s.by, 16),
-        );
+        ));
     }
     Ok(())
 }
@@ -291,7 +344,8 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
         ));
     };
     let input = read_input(file)?;
-    let parsed: StatusFile = input.parse()?;
+    // Parsed before anything is opened: a bad file changes nothing.
+    apply_status_input(&input, &mut StatusFields::default()).map_err(Fail)?;
     let template = ctx
         .config
         .status_template()
@@ -304,37 +358,12 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     if stage == Stage::Resolved {
         fields.workaround.clear();
     }
-    fields.message = parsed.message.unwrap_or_default();
-    if let Some(w) = parsed.workaround {
-        fields.workaround = w;
+    let next_in = apply_status_input(&input, &mut fields).map_err(Fail)?;
+    if let Some(d) = next_in {
+        ctx.now
+            .checked_add(d)
+            .map_err(|e| Fail(format!("{}: next_update: {e}", input.name)))?;
     }
-    if let Some(Components(list)) = parsed.components {
-        let mut components = Vec::new();
-        for (name, value) in list {
-            if let Err(e) = value.get_ref().parse::<status::ComponentStatus>() {
-                return Err(input.fail_at(value.span().start, format!("component {name:?}: {e}")));
-            }
-            components.push((name, value.into_inner()));
-        }
-        fields.components = components;
-    }
-    // The promise is relative to the update's time, which the journal's lock decides.
-    let next_in = match parsed.next_update {
-        Some(raw) => {
-            let d = duration::parse(raw.get_ref())
-                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
-            if d <= jiff::SignedDuration::ZERO {
-                return Err(
-                    input.fail_at(raw.span().start, "next_update: must be longer than zero")
-                );
-            }
-            ctx.now
-                .checked_add(d)
-                .map_err(|e| input.fail_at(raw.span().start, format!("next_update: {e}")))?;
-            Some(d)
-        }
-        None => None,
-    };
 
     // Composed under the journal's lock, at the journal's time.
     let events = record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, now| {
@@ -354,21 +383,21 @@ fn status_post(ctx: &Ctx, stage: &str, file: Option<&Path>) -> Result<(), Fail> 
     };
     let (fields, rendered): (StatusFields, String) = (fields.clone(), rendered.clone());
     for w in status::lint(&linter, &fields) {
-        eprintln!("warning: {}", status_warning(&fields, &w));
+        super::out::err(format!("warning: {}", status_warning(&fields, &w)));
     }
     let msgs = events
         .last()
         .and_then(|e| crate::delivery::setup::sent(&inc, &e.payload))
         .into_iter()
         .collect();
-    println!("{rendered}\n");
+    super::out::line(format!("{rendered}\n"));
     match fields.next_update_at {
-        Some(t) => println!(
+        Some(t) => super::out::line(format!(
             "status update posted ({}); next update promised by {}",
             fields.stage,
             t.strftime("%H:%M UTC")
-        ),
-        None => println!("status update posted ({})", fields.stage),
+        )),
+        None => super::out::line(format!("status update posted ({})", fields.stage)),
     }
     super::deliver::send(ctx, &inc.id, msgs, None)
 }
@@ -432,13 +461,16 @@ pub fn lint(ctx: &Ctx, file: Option<&Path>, json: bool) -> Result<(), Fail> {
                 }
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::out::json(&list)?;
     } else {
         for w in &warnings {
             let (line, col) = line_col(&input.text, w.span.start);
-            println!("{line}:{col}: {}: {}: {:?}", w.rule, w.reason, w.excerpt);
+            super::out::line(format!(
+                "{line}:{col}: {}: {}: {:?}",
+                w.rule, w.reason, w.excerpt
+            ));
             if let Some(s) = &w.suggestion {
-                println!("{line}:{col}: {}: suggest: {s}", w.rule);
+                super::out::line(format!("{line}:{col}: {}: suggest: {s}", w.rule));
             }
         }
     }
@@ -457,22 +489,22 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
     let linter = ctx.config.linter().map_err(|e| Fail(e.to_string()))?;
     let Some(ex) = Linter::explain(rule) else {
         if rule == MISSING_WORKAROUND {
-            println!(
+            super::out::line(format!(
                 "{MISSING_WORKAROUND}: warns on a public status update whose workaround is empty \
                  while the stage is not `resolved`: tell customers what they can do meanwhile."
-            );
+            ));
             return Ok(());
         }
         if let Some(spec) = ctx.config.lint.rules.iter().find(|r| r.id == rule) {
-            println!("{}: {} (a rule from config)", spec.id, spec.reason);
+            super::out::line(format!("{}: {} (a rule from config)", spec.id, spec.reason));
             for p in &spec.patterns {
-                println!("  pattern:   {p}");
+                super::out::line(format!("  pattern:   {p}"));
             }
             for e in &spec.exceptions {
-                println!("  exception: {e}");
+                super::out::line(format!("  exception: {e}"));
             }
             if let Some(s) = &spec.suggestion {
-                println!("  suggests:  {s}");
+                super::out::line(format!("  suggests:  {s}"));
             }
             return Ok(());
         }
@@ -481,11 +513,11 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
             linter.rule_ids().join(", ")
         )));
     };
-    println!("{} — {}\n", ex.id, ex.reason);
-    println!("{}\n", ex.text);
-    println!("Suggested rewrite: {}", ex.suggestion);
+    super::out::line(format!("{} — {}\n", ex.id, ex.reason));
+    super::out::line(format!("{}\n", ex.text));
+    super::out::line(format!("Suggested rewrite: {}", ex.suggestion));
     if !linter.rule_ids().contains(&ex.id.as_str()) {
-        println!("\n(disabled in this config: [lint] disable)");
+        super::out::line("\n(disabled in this config: [lint] disable)");
     }
     let entries = corpus::embedded().map_err(|e| Fail(format!("the lint corpus: {e}")))?;
     let label = corpus::LABELS
@@ -516,20 +548,20 @@ pub fn lint_explain(ctx: &Ctx, rule: &str) -> Result<(), Fail> {
             _ => {}
         }
     }
-    println!("\nReal updates it warns on (tests/data/status-updates/corpus.toml):");
+    super::out::line("\nReal updates it warns on (tests/data/status-updates/corpus.toml):");
     for (e, w) in &flagged {
-        println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
-        println!("  warns on: {:?}", w.excerpt);
+        super::out::line(format!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim()));
+        super::out::line(format!("  warns on: {:?}", w.excerpt));
         if let Some(s) = &w.suggestion {
-            println!("  suggests: {s}");
+            super::out::line(format!("  suggests: {s}"));
         }
     }
     if !fine.is_empty() {
-        println!("\nReal updates it leaves alone, by the doctrine:");
+        super::out::line("\nReal updates it leaves alone, by the doctrine:");
         for e in &fine {
-            println!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim());
+            super::out::line(format!("- {} ({})\n  {:?}", e.org, e.url, e.text.trim()));
             if let Some(n) = &e.note {
-                println!("  why: {n}");
+                super::out::line(format!("  why: {n}"));
             }
         }
     }

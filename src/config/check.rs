@@ -58,6 +58,18 @@ pub const PERSON_KEYS: &[&str] = &["name", "handle", "team", "contact", "matrix"
 /// Keys of `[sync]`.
 pub const SYNC_KEYS: &[&str] = &["homeserver", "user", "access_token"];
 
+/// Why a name from the configuration cannot be used: it holds a character that would change
+/// what a terminal or a reader shows (names are printed on screens, in CLI output and messages).
+fn unsafe_name(s: &str) -> Option<String> {
+    text::first_unsafe(s).map(|(_, c)| {
+        format!(
+            "contains the control character U+{:04X}: names are shown on terminals and in \
+             messages, remove it",
+            u32::from(c)
+        )
+    })
+}
+
 pub use health::{ALERTS_KEYS, METRICS_KEYS, SERIES_KEYS};
 
 mod health;
@@ -384,6 +396,12 @@ impl<'a> Checker<'a> {
                 let Some(s) = self.string(&key_path, value) else {
                     continue;
                 };
+                if field != "contact"
+                    && let Some(msg) = unsafe_name(s)
+                {
+                    self.error(value.span(), &key_path, msg);
+                    continue;
+                }
                 match field {
                     "name" => match text::clean_name(s) {
                         Ok(clean) => {
@@ -487,7 +505,9 @@ impl<'a> Checker<'a> {
             if let Some(value) = t.get("name") {
                 let key_path = join(&item_path, "name");
                 if let Some(name) = self.string(&key_path, value) {
-                    if let Some(first) = names.get(name) {
+                    if let Some(msg) = unsafe_name(name) {
+                        self.error(value.span(), &key_path, msg);
+                    } else if let Some(first) = names.get(name) {
                         let msg =
                             format!("duplicate backend name {name:?} (also backends[{first}])");
                         self.error(value.span(), &key_path, msg);

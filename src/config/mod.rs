@@ -173,6 +173,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Not a regular file, too large, not UTF-8 (with line:column), or unreadable.
+    #[error(transparent)]
+    File(#[from] crate::files::ReadError),
     #[error("{}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -210,7 +213,8 @@ pub(crate) fn read_template(path: &Path) -> std::io::Result<String> {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_path_buf(),
     };
-    std::fs::read_to_string(path)
+    crate::files::read_text(&path, crate::files::MAX_TEMPLATE, "template")
+        .map_err(crate::files::ReadError::into_io)
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -276,14 +280,26 @@ impl Config {
         }
     }
 
-    /// The sitrep template `[templates] sitrep` names (a file is read now).
+    /// The sitrep template `[templates] sitrep` names (a file is read now, and renders in
+    /// the memory- and time-bounded [`crate::sandbox`]).
     pub fn sitrep_template(&self) -> Result<Template, TemplateError> {
-        Template::resolve(&self.templates.sitrep, TemplateKind::Sitrep, read_template)
+        Template::resolve_sandboxed(
+            &self.templates.sitrep,
+            TemplateKind::Sitrep,
+            read_template,
+            Some(crate::sandbox::shared()),
+        )
     }
 
-    /// The status-update template `[templates] status` names (a file is read now).
+    /// The status-update template `[templates] status` names (a file is read now, and renders
+    /// in the memory- and time-bounded [`crate::sandbox`]).
     pub fn status_template(&self) -> Result<Template, TemplateError> {
-        Template::resolve(&self.templates.status, TemplateKind::Status, read_template)
+        Template::resolve_sandboxed(
+            &self.templates.status,
+            TemplateKind::Status,
+            read_template,
+            Some(crate::sandbox::shared()),
+        )
     }
 
     /// The built-in lint rules with `[lint]` applied. Compiling them is the costly part of
@@ -306,22 +322,39 @@ impl Config {
         explicit: Option<&Path>,
         default_path: Option<&Path>,
     ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        Config::load_with(explicit, default_path, &|_| Vec::new())
+    }
+
+    /// Like [`Config::load`], with checks owned by other modules (see [`check_with_findings`]):
+    /// every entry point that loads the configuration runs the same ones (the cockpit's
+    /// `[keys]`), so an error there is reported with file:line:col by every command alike.
+    pub fn load_with(
+        explicit: Option<&Path>,
+        default_path: Option<&Path>,
+        extra: &dyn Fn(&Config) -> Vec<Finding>,
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
         let path = match (explicit, default_path) {
             (Some(p), _) => p,
             (None, Some(p)) if p.exists() => p,
             // The embedded default is `Config::default()` (a test checks it): no parsing.
             _ => return Ok((Config::default(), Vec::new())),
         };
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Config::load_text(&text, path)
+        let text = crate::files::read_text(path, crate::files::MAX_CONFIG, "configuration file")?;
+        Config::load_text_with(&text, path, extra)
     }
 
     /// [`check`] as a `Result`: the configuration and its warnings, or every diagnostic.
     pub fn load_text(text: &str, path: &Path) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
-        match check(text, path) {
+        Config::load_text_with(text, path, &|_| Vec::new())
+    }
+
+    /// [`check_with_findings`] as a `Result`.
+    pub fn load_text_with(
+        text: &str,
+        path: &Path,
+        extra: &dyn Fn(&Config) -> Vec<Finding>,
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        match check_with_findings(text, path, extra) {
             (Some(config), warnings) => Ok((config, warnings)),
             (None, diagnostics) => Err(ConfigError::Invalid(diagnostics)),
         }
@@ -380,7 +413,7 @@ mod tests {
         assert_eq!(loaded, Some((Config::default(), vec![])));
         assert!(matches!(
             Config::load(Some(missing), None),
-            Err(ConfigError::Read { .. })
+            Err(ConfigError::File(crate::files::ReadError::Io { .. }))
         ));
     }
 }

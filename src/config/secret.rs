@@ -106,10 +106,11 @@ impl SecretRef {
             },
             SecretRef::File(path) => {
                 let mut raw =
-                    std::fs::read_to_string(path).map_err(|source| SecretError::File {
-                        path: path.clone(),
-                        source,
-                    })?;
+                    crate::files::read_text(path, crate::files::MAX_SECRET, "secret file")
+                        .map_err(|e| SecretError::File {
+                            path: path.clone(),
+                            source: e.into_io(),
+                        })?;
                 let trimmed = raw.trim_end_matches(['\n', '\r']);
                 let secret = if trimmed.is_empty() {
                     Err(SecretError::FileEmpty { path: path.clone() })

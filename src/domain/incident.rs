@@ -240,6 +240,27 @@ pub struct Incident {
     /// Firing alerts attached to the incident, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<Attached>,
+    /// Lookups that keep replay linear in events (rebuilt by replay, never journaled).
+    #[serde(skip)]
+    index: Index,
+}
+
+/// Where a person is in `people` (by exact name, and the first by lowercase name) and which
+/// groups list them: replay and roster lookups are then constant time, not a scan per event.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Index {
+    exact: std::collections::HashMap<String, usize>,
+    folded: std::collections::HashMap<String, usize>,
+    groups: std::collections::HashMap<String, std::collections::BTreeSet<String>>,
+    /// Hypothesis id -> its first place in `hypotheses`.
+    hypotheses: std::collections::HashMap<u32, usize>,
+}
+
+impl Index {
+    fn add_person(&mut self, name: &str, at: usize) {
+        self.exact.entry(name.to_string()).or_insert(at);
+        self.folded.entry(name.to_lowercase()).or_insert(at);
+    }
 }
 
 /// An alert attached to the incident: when, by whom.
@@ -376,6 +397,11 @@ impl Incident {
             loop_passes: 0,
             pass_progress: Default::default(),
             unknown: Vec::new(),
+            index: {
+                let mut index = Index::default();
+                index.add_person(ic, 0);
+                index
+            },
             last_seq: e.seq,
             last_ts: e.ts,
             followup: Default::default(),
@@ -399,25 +425,54 @@ impl Incident {
 
     /// Finds a person by name, exact first, then case-insensitively.
     pub fn person(&self, name: &str) -> Option<&Person> {
-        let name = name.trim();
-        self.people.iter().find(|p| p.name == name).or_else(|| {
+        self.person_at(name.trim()).and_then(|i| self.people.get(i))
+    }
+
+    /// Where `name` is in `people`: exact first, then case-insensitively (indexed; a scan only
+    /// if `people` was changed behind the index's back).
+    fn person_at(&self, name: &str) -> Option<usize> {
+        let ok = |i: &usize, folded: bool| {
+            self.people.get(*i).is_some_and(|p| {
+                if folded {
+                    p.name.to_lowercase() == name.to_lowercase()
+                } else {
+                    p.name == name
+                }
+            })
+        };
+        if let Some(&i) = self.index.exact.get(name).filter(|i| ok(i, false)) {
+            return Some(i);
+        }
+        if let Some(&i) = self
+            .index
+            .folded
+            .get(&name.to_lowercase())
+            .filter(|i| ok(i, true))
+        {
+            return Some(i);
+        }
+        if self.index.exact.len() == self.people.len() {
+            return None;
+        }
+        self.people.iter().position(|p| p.name == name).or_else(|| {
             self.people
                 .iter()
-                .find(|p| p.name.to_lowercase() == name.to_lowercase())
+                .position(|p| p.name.to_lowercase() == name.to_lowercase())
         })
     }
 
     fn person_mut(&mut self, name: &str) -> Option<&mut Person> {
-        let idx = self
-            .people
-            .iter()
-            .position(|p| p.name == name)
-            .or_else(|| {
-                self.people
-                    .iter()
-                    .position(|p| p.name.to_lowercase() == name.to_lowercase())
-            })?;
+        let idx = self.person_at(name)?;
         self.people.get_mut(idx)
+    }
+
+    /// Removes `name` from every group listing them.
+    fn leave_groups(&mut self, name: &str) {
+        for g in self.index.groups.remove(name).unwrap_or_default() {
+            if let Some(grp) = self.groups.get_mut(&g) {
+                grp.members.retain(|m| m != name);
+            }
+        }
     }
 
     pub fn on_duty(&self) -> impl Iterator<Item = &Person> {
@@ -433,11 +488,13 @@ impl Incident {
             .collect()
     }
 
-    /// The group a person is a member of, if any.
+    /// The group a person is a member of, if any (the first by name if several).
     pub fn group_of(&self, name: &str) -> Option<&str> {
-        self.groups
-            .values()
-            .find(|g| g.members.iter().any(|m| m == name))
+        self.index
+            .groups
+            .get(name)?
+            .iter()
+            .find_map(|g| self.groups.get(g))
             .map(|g| g.name.as_str())
     }
 
@@ -686,9 +743,7 @@ impl Incident {
                 self.ensure_on_duty(name, at, Some((handle, contact, team)));
                 if let Some(g) = group {
                     // A person is a member of one group at a time.
-                    for grp in self.groups.values_mut() {
-                        grp.members.retain(|m| m != name);
-                    }
+                    self.leave_groups(name);
                     self.add_to_group(g, name, at);
                 }
             }
@@ -702,6 +757,10 @@ impl Incident {
                 self.impact.reviewed_by = Some(e.actor.clone());
             }
             Payload::HypothesisAdded { id, text } => {
+                self.index
+                    .hypotheses
+                    .entry(*id)
+                    .or_insert(self.hypotheses.len());
                 self.hypotheses.push(Hypothesis {
                     id: *id,
                     text: text.clone(),
@@ -710,7 +769,13 @@ impl Incident {
                 });
             }
             Payload::HypothesisRuledOut { id, reason } => {
-                if let Some(h) = self.hypotheses.iter_mut().find(|h| h.id == *id) {
+                let i = self
+                    .index
+                    .hypotheses
+                    .get(id)
+                    .copied()
+                    .filter(|&i| self.hypotheses.get(i).is_some_and(|h| h.id == *id));
+                if let Some(h) = i.and_then(|i| self.hypotheses.get_mut(i)) {
                     h.ruled_out = Some((at, reason.clone()));
                 }
             }
@@ -863,9 +928,7 @@ impl Incident {
             self.note_role_change(e, &r, leaving);
         }
         self.roles.retain(|r, h| *r == ic || h.name != *name);
-        for grp in self.groups.values_mut() {
-            grp.members.retain(|m| m != name);
-        }
+        self.leave_groups(name);
     }
 
     fn apply_break_start(&mut self, name: &str, at: Timestamp) {
@@ -931,6 +994,7 @@ impl Incident {
                 let (handle, contact, team) = details
                     .map(|(h, c, t)| (h.clone(), c.clone(), t.clone()))
                     .unwrap_or_default();
+                self.index.add_person(name, self.people.len());
                 self.people.push(Person {
                     name: name.to_string(),
                     handle,
@@ -955,7 +1019,8 @@ impl Incident {
                 members: Vec::new(),
                 formed_at: at,
             });
-        if !g.members.iter().any(|m| m == name) {
+        let listed = self.index.groups.entry(name.to_string()).or_default();
+        if listed.insert(group.to_string()) {
             g.members.push(name.to_string());
         }
     }

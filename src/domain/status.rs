@@ -184,6 +184,8 @@ pub fn build(fields: &StatusFields, now: Timestamp) -> Result<StatusFields, Stat
         }
     }
     let mut components: Vec<(String, String)> = Vec::new();
+    // Lowercase names seen so far: the duplicate check is linear in components.
+    let mut seen = std::collections::HashSet::new();
     for (name, status) in &fields.components {
         let name = one_line(name);
         if name.is_empty() {
@@ -193,10 +195,7 @@ pub fn build(fields: &StatusFields, now: Timestamp) -> Result<StatusFields, Stat
             name: name.clone(),
             source,
         })?;
-        if components
-            .iter()
-            .any(|(n, _)| n.to_lowercase() == name.to_lowercase())
-        {
+        if !seen.insert(name.to_lowercase()) {
             return Err(StatusError::DuplicateComponent(name));
         }
         components.push((name, status.as_str().to_string()));

@@ -9,12 +9,40 @@
 //! are errors (semi-strict: `{% if x %}` on an undefined `x` is allowed), so a typo in a custom
 //! template is reported with the template's name and line instead of rendering as nothing.
 //!
+//! Bounded: a render runs at most [`RENDER_FUEL`] template instructions (a loop that does not end
+//! stops with an error naming the template and line) and writes at most [`MAX_MESSAGE_CHARS`]
+//! characters (what a chat backend accepts). What a few instructions can still do, e.g. a string
+//! doubled on each of 40 lines, needs a memory bound that only the operating system can give: a
+//! template from a file is rendered through a [`Sandbox`] the edge supplies (`crate::sandbox`: a
+//! child process with a memory and time limit, cancellable).
+//!
 //! Pure: reading a template file goes through a caller-supplied reader ([`Template::resolve`]).
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Most template instructions one render may run (minijinja fuel). The built-in templates need
+/// a few thousand for a sitrep with fifty links; a loop that does not end stops here (about a
+/// tenth of a second) instead of freezing the cockpit.
+pub const RENDER_FUEL: u64 = 500_000;
+
+/// Longest rendered sitrep or status update, in characters: Slack's limit for a message, the
+/// most any chat backend accepts (Statuspage takes 25,000, Teams 20,000; Discord splits at
+/// 2,000). Longer would be truncated or refused on delivery, so it is refused when rendered.
+pub const MAX_MESSAGE_CHARS: usize = 40_000;
+
+/// Runs a render somewhere its memory and time are bounded and it can be cancelled (the edge's
+/// child process, `crate::sandbox`). `render` is the whole render, limits included.
+pub trait Sandbox: Send + Sync {
+    fn run(
+        &self,
+        name: &str,
+        render: &mut dyn FnMut() -> Result<String, TemplateError>,
+    ) -> Result<String, TemplateError>;
+}
 
 /// The built-in default sitrep: summary first, then impact, actions, open issues, links, people.
 pub const SITREP_DEFAULT: &str = include_str!("../../assets/templates/sitrep.md.j2");
@@ -100,12 +128,31 @@ impl TemplateSpec {
     }
 }
 
-/// A template: its name (shown in errors) and its source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A template: its name (shown in errors) and its source, and where it renders (in process, or
+/// through a [`Sandbox`]).
+#[derive(Clone)]
 pub struct Template {
     name: String,
     source: Cow<'static, str>,
+    sandbox: Option<Arc<dyn Sandbox>>,
 }
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.name)
+            .field("sandboxed", &self.sandbox.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.source == other.source
+    }
+}
+
+impl Eq for Template {}
 
 impl Template {
     /// The built-in default sitrep template.
@@ -127,6 +174,7 @@ impl Template {
         Template {
             name: name.to_string(),
             source: Cow::Borrowed(source),
+            sandbox: None,
         }
     }
 
@@ -135,6 +183,7 @@ impl Template {
         Template {
             name: name.into(),
             source: Cow::Owned(source.into()),
+            sandbox: None,
         }
     }
 
@@ -146,6 +195,28 @@ impl Template {
             (TemplateKind::Status, "default") => Some(Template::status_default()),
             _ => None,
         }
+    }
+
+    /// This template rendered through `sandbox` (memory and time bounded, cancellable).
+    pub fn with_sandbox(mut self, sandbox: Arc<dyn Sandbox>) -> Template {
+        self.sandbox = Some(sandbox);
+        self
+    }
+
+    /// Resolves a `[templates]` value. A file is read with `read` (e.g.
+    /// `std::fs::read_to_string`) and compiled, so syntax errors show up here, not at send time;
+    /// it renders through `sandbox` when one is given (built-ins always render in process).
+    pub fn resolve_sandboxed(
+        spec: &str,
+        kind: TemplateKind,
+        read: impl FnOnce(&Path) -> std::io::Result<String>,
+        sandbox: Option<Arc<dyn Sandbox>>,
+    ) -> Result<Template, TemplateError> {
+        let t = Template::resolve(spec, kind, read)?;
+        Ok(match (TemplateSpec::parse(spec, kind)?, sandbox) {
+            (TemplateSpec::File(_), Some(s)) => t.with_sandbox(s),
+            _ => t,
+        })
     }
 
     /// Resolves a `[templates]` value. A file is read with `read` (e.g.
@@ -192,20 +263,56 @@ impl Template {
     }
 
     /// Renders with `ctx`. The result has no trailing whitespace, no runs of more than one
-    /// blank line, and no trailing newline.
+    /// blank line, and no trailing newline. At most [`RENDER_FUEL`] instructions and
+    /// [`MAX_MESSAGE_CHARS`] characters; through the sandbox if the template has one.
     pub fn render<S: Serialize>(&self, ctx: S) -> Result<String, TemplateError> {
-        let env = environment();
+        let ctx = minijinja::Value::from_serialize(ctx);
+        let mut render = || self.render_here(&ctx);
+        match &self.sandbox {
+            Some(s) => s.run(&self.name, &mut render),
+            None => render(),
+        }
+    }
+
+    fn render_here(&self, ctx: &minijinja::Value) -> Result<String, TemplateError> {
+        let mut env = environment();
+        env.set_fuel(Some(RENDER_FUEL));
         let tmpl = env
             .template_from_named_str(&self.name, &self.source)
             .map_err(|e| self.error(&e))?;
-        let out = tmpl.render(ctx).map_err(|e| self.error(&e))?;
-        Ok(tidy(&out))
+        // Blank lines and trailing spaces are tidied away after: allow some slack for them.
+        let mut out = Capped::new(2 * MAX_MESSAGE_CHARS);
+        let rendered = tmpl.render_captured_to(ctx, &mut out);
+        if out.over {
+            return Err(self.too_long());
+        }
+        rendered.map_err(|e| self.error(&e))?;
+        let text = tidy(&String::from_utf8_lossy(&out.buf));
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(self.too_long());
+        }
+        Ok(text)
+    }
+
+    fn too_long(&self) -> TemplateError {
+        TemplateError::Render {
+            name: self.name.clone(),
+            line: None,
+            message: format!(
+                "the rendered text is longer than {MAX_MESSAGE_CHARS} characters, the most a chat \
+                 backend accepts (Slack; Statuspage takes 25,000, Teams 20,000): not rendered"
+            ),
+        }
     }
 
     fn error(&self, e: &minijinja::Error) -> TemplateError {
-        let message = match e.detail() {
-            Some(d) => format!("{}: {d}", e.kind()),
-            None => e.kind().to_string(),
+        let message = match (e.kind(), e.detail()) {
+            (minijinja::ErrorKind::OutOfFuel, _) => format!(
+                "stopped after {RENDER_FUEL} steps (a loop that does not end, or one over too \
+                 much?): not rendered"
+            ),
+            (_, Some(d)) => format!("{}: {d}", e.kind()),
+            (_, None) => e.kind().to_string(),
         };
         TemplateError::Render {
             name: e.name().unwrap_or(&self.name).to_string(),
@@ -222,6 +329,47 @@ fn environment() -> Environment<'static> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env
+}
+
+/// Output that stops (with an error to the renderer) past `max` characters.
+struct Capped {
+    buf: Vec<u8>,
+    chars: usize,
+    max: usize,
+    over: bool,
+}
+
+impl Capped {
+    fn new(max: usize) -> Capped {
+        Capped {
+            buf: Vec::new(),
+            chars: 0,
+            max,
+            over: false,
+        }
+    }
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        // A character is at most 4 bytes: a write this long is over without counting.
+        if b.len() / 4 > self.max.saturating_sub(self.chars) {
+            self.over = true;
+            return Err(std::io::Error::other("rendered text too long"));
+        }
+        // Characters are counted by their first byte (not a UTF-8 continuation byte).
+        self.chars += b.iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+        if self.chars > self.max {
+            self.over = true;
+            return Err(std::io::Error::other("rendered text too long"));
+        }
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Trailing spaces off each line, at most one blank line in a row, no blank lines at either end.
@@ -318,6 +466,39 @@ mod tests {
         assert!(matches!(e, TemplateError::Read { .. }));
         let e = Template::resolve("/t/x.j2", TemplateKind::Status, |_| Ok("{{".into()));
         assert!(matches!(e, Err(TemplateError::Render { .. })));
+    }
+
+    #[test]
+    fn a_loop_that_does_not_end_runs_out_of_fuel_in_process() {
+        let t = Template::from_source(
+            "loop.j2",
+            "x\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        );
+        let e = t.render(serde_json::json!({})).unwrap_err().to_string();
+        assert!(
+            e.starts_with("template loop.j2 line 2: stopped after"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn output_past_what_backends_accept_is_refused_and_says_so() {
+        let t = Template::from_source("big.j2", "{{ s * n }}");
+        let e = t
+            .render(serde_json::json!({"s": "é", "n": MAX_MESSAGE_CHARS + 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("longer than 40000 characters") && e.contains("Slack"),
+            "{e}"
+        );
+        // Exactly at the limit (multi-byte characters count once) is fine.
+        let ok = t.render(serde_json::json!({"s": "é", "n": MAX_MESSAGE_CHARS}));
+        assert_eq!(ok.map(|s| s.chars().count()), Ok(MAX_MESSAGE_CHARS));
+        let e = t
+            .render(serde_json::json!({"s": "x", "n": 100_000_000}))
+            .unwrap_err();
+        assert!(e.to_string().contains("longer than"), "{e}");
     }
 
     #[test]

@@ -1,18 +1,57 @@
-//! Text hygiene for anything that came from outside and will be drawn.
+//! Text hygiene for anything that came from outside and will be shown: the one sanitiser.
+//!
+//! [`is_unsafe`] says which characters can change what a terminal or a reader shows; every
+//! output uses it: [`strip_control`] for the screen, plain CLI output, Markdown and files, and
+//! JSON output escapes the same characters as `\uXXXX` (lossless; see `cli::out`).
 
-/// Removes control characters (C0, DEL, C1) except newline and tab; tabs
-/// become a single space. Used on every string before it reaches the screen.
+use std::borrow::Cow;
+
+/// A character that must never reach an output as is: C0 controls (ESC starts terminal
+/// sequences), DEL, C1 controls (U+009B is a one-byte CSI that some terminals obey), and the
+/// bidi formatting characters that reorder what is shown (U+202E makes "txt.exe" read
+/// "exe.txt"), and the Unicode line and paragraph separators.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Removes every [`is_unsafe`] character except newline and tab; tabs become a single space,
+/// the Unicode line and paragraph separators a newline. Used on every string before it reaches
+/// the screen, a terminal or a file a person reads.
 pub fn strip_control(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            '\n' => Some('\n'),
-            '\t' => Some(' '),
-            c if c.is_control() => None,
-            // Bidi overrides can make a line read differently than it is.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
-            c => Some(c),
-        })
-        .collect()
+    safe(s).into_owned()
+}
+
+/// [`strip_control`] without copying a string that is already clean.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_unsafe(c) && c != '\n') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\n' | '\u{2028}' | '\u{2029}' => Some('\n'),
+                '\t' => Some(' '),
+                c if is_unsafe(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+/// The first [`is_unsafe`] character of `s` and its byte offset, for validating names (a tab
+/// or a newline counts).
+pub fn first_unsafe(s: &str) -> Option<(usize, char)> {
+    s.char_indices().find(|&(_, c)| is_unsafe(c))
 }
 
 /// Like [`strip_control`] but also folds newlines into spaces, for one-line fields.
@@ -61,6 +100,10 @@ mod tests {
         );
         assert_eq!(strip_control("a\tb\r\nc"), "a b\nc");
         assert_eq!(strip_control("x\u{202E}y\u{9b}z"), "xyz");
+        assert_eq!(strip_control("a\u{200F}b\u{2028}c\u{061C}"), "ab\nc");
+        assert!(matches!(safe("plain 渡辺\nline"), Cow::Borrowed(_)));
+        assert_eq!(first_unsafe("ok\u{1b}[2J"), Some((2, '\u{1b}')));
+        assert_eq!(first_unsafe("tab\tand\nnewline are not"), Some((3, '\t')));
     }
 
     #[test]

@@ -138,24 +138,37 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptedAction>, Vec<String>> {
     #[serde(deny_unknown_fields)]
     struct File {
         #[serde(default)]
-        action: Vec<toml::Table>,
+        action: Vec<toml::Spanned<toml::Table>>,
     }
-    let file: File = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+    // Every message starts with the line and column it is about ("12:1: ...").
+    let at_offset = |offset: usize| {
+        let (line, col) = crate::config::line_col(text, offset);
+        format!("{line}:{col}")
+    };
+    let file: File = toml::from_str(text).map_err(|e| {
+        vec![format!(
+            "{}: {}",
+            at_offset(e.span().map_or(0, |s| s.start)),
+            e.message().trim_end()
+        )]
+    })?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for (i, mut t) in file.action.into_iter().enumerate() {
+    for (i, spanned) in file.action.into_iter().enumerate() {
+        let here = at_offset(spanned.span().start);
+        let mut t = spanned.into_inner();
         let at = match t.remove("at") {
             Some(toml::Value::String(s)) => {
-                duration::parse(&s).map_err(|e| format!("action[{i}].at: {e}"))
+                duration::parse(&s).map_err(|e| format!("{here}: action[{i}].at: {e}"))
             }
             Some(other) => Err(format!(
-                "action[{i}].at: expected a duration such as \"10m\", found {}",
+                "{here}: action[{i}].at: expected a duration such as \"10m\", found {}",
                 other.type_str()
             )),
-            None => Err(format!("action[{i}]: missing required key `at`")),
+            None => Err(format!("{here}: action[{i}]: missing required key `at`")),
         };
         let action = Action::deserialize(toml::Value::Table(t))
-            .map_err(|e| format!("action[{i}]: {}", e.message()));
+            .map_err(|e| format!("{here}: action[{i}]: {}", e.message()));
         match (at, action) {
             (Ok(at), Ok(action)) => out.push(ScriptedAction { at, action }),
             (a, b) => errors.extend(a.err().into_iter().chain(b.err())),

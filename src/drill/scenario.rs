@@ -228,15 +228,15 @@ pub enum ScenarioError {
     /// Every diagnostic of the file, one per line when displayed.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Diagnostic>),
+    /// Not a regular file, too large, not UTF-8 (with line:column), or unreadable.
+    #[error(transparent)]
+    File(#[from] crate::files::ReadError),
 }
 
 impl Scenario {
     /// Reads and checks a scenario file. Returns it with its warnings, or every diagnostic.
     pub fn load(path: &Path) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::files::read_text(path, crate::files::MAX_SCENARIO, "drill scenario")?;
         Scenario::parse(&text, path)
     }
 

@@ -16,7 +16,7 @@ use crate::shell::effects::{self, Effects};
 use crate::shell::options::AppError;
 use crate::shell::real::RealEffects;
 use crate::shell::start::Started;
-use crate::term::TermGuard;
+use crate::term::{Scrubbed, TermGuard};
 use crate::ui::{self, Theme};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
@@ -333,7 +333,7 @@ fn until_next_second() -> Duration {
 /// The terminal: frames drawn, redrawn, suspended; restored when dropped (the guard after
 /// the terminal).
 struct Screen {
-    terminal: Terminal<CrosstermBackend<std::io::Stdout>>,
+    terminal: Terminal<Scrubbed<CrosstermBackend<std::io::Stdout>>>,
     guard: TermGuard,
     theme: Theme,
 }
@@ -341,8 +341,8 @@ struct Screen {
 impl Screen {
     fn enter(model: &mut Model) -> Result<Screen, AppError> {
         let guard = TermGuard::enter().map_err(AppError::Terminal)?;
-        let terminal =
-            Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(AppError::Terminal)?;
+        let terminal = Terminal::new(Scrubbed(CrosstermBackend::new(std::io::stdout())))
+            .map_err(AppError::Terminal)?;
         let size = terminal.size().map_err(AppError::Terminal)?;
         model.size = (size.width, size.height);
         Ok(Screen {

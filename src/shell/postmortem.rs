@@ -27,7 +27,9 @@ pub fn write_postmortem(
     let tmp = dir.join(".postmortem.md.tmp");
     let io = |e: std::io::Error| format!("{}: {e}", path.display());
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(text.as_bytes()).map_err(io)?;
+    // A file people `cat`: the same sanitiser as every other output.
+    f.write_all(crate::domain::text::safe(&text).as_bytes())
+        .map_err(io)?;
     f.sync_all().map_err(io)?;
     drop(f);
     std::fs::rename(&tmp, &path).map_err(io)?;

@@ -30,7 +30,8 @@ pub fn render(m: &Model, theme: &Theme, frame: &mut ratatui::Frame) {
     draw(m, theme, frame.buffer_mut());
 }
 
-/// Draws the whole cockpit into a buffer (the area is the screen).
+/// Draws the whole cockpit into a buffer (the area is the screen). What reaches the terminal
+/// then goes through the one sanitiser ([`crate::term::Scrubbed`]).
 pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
     let area = f.screen();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

@@ -88,7 +88,8 @@ impl FileBackend {
             .create(true)
             .append(true)
             .open(path)?;
-        f.write_all(Self::block(msg).as_bytes())?;
+        // A file people `cat`: the same sanitiser as every other output.
+        f.write_all(crate::domain::text::safe(&Self::block(msg)).as_bytes())?;
         f.sync_data()?;
         Ok(true)
     }

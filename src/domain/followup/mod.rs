@@ -38,6 +38,9 @@ pub struct FollowUp {
     pub pending_handoffs: BTreeMap<Role, PendingHandoff>,
     pub cleanup: CleanupState,
     pub remediations: Vec<Remediation>,
+    /// Where each remediation id is in `remediations` (replay stays linear).
+    #[serde(skip)]
+    pub(crate) remediation_at: std::collections::HashMap<u32, usize>,
 }
 
 /// Folds one follow-up event into the incident. Tolerant like
@@ -107,7 +110,7 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
         | Payload::CleanupItemSkipped { .. } => inc.followup.cleanup.apply(e),
         Payload::RemediationAdded { .. }
         | Payload::RemediationAssigned { .. }
-        | Payload::RemediationDone { .. } => remediation::apply(&mut inc.followup.remediations, e),
+        | Payload::RemediationDone { .. } => remediation::apply(&mut inc.followup, e),
         _ => {}
     }
 }

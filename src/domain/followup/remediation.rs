@@ -26,10 +26,17 @@ impl Remediation {
     }
 }
 
-pub(crate) fn apply(items: &mut Vec<Remediation>, e: &Event) {
+pub(crate) fn apply(f: &mut super::FollowUp, e: &Event) {
+    let at = |f: &super::FollowUp, id: &u32| {
+        f.remediation_at
+            .get(id)
+            .copied()
+            .filter(|&i| f.remediations.get(i).is_some_and(|r| r.id == *id))
+    };
     match &e.payload {
-        Payload::RemediationAdded { id, text, owner } if !items.iter().any(|r| r.id == *id) => {
-            items.push(Remediation {
+        Payload::RemediationAdded { id, text, owner } if at(f, id).is_none() => {
+            f.remediation_at.insert(*id, f.remediations.len());
+            f.remediations.push(Remediation {
                 id: *id,
                 text: text.clone(),
                 owner: owner.clone(),
@@ -39,12 +46,12 @@ pub(crate) fn apply(items: &mut Vec<Remediation>, e: &Event) {
             });
         }
         Payload::RemediationAssigned { id, owner } => {
-            if let Some(r) = items.iter_mut().find(|r| r.id == *id) {
+            if let Some(r) = at(f, id).and_then(|i| f.remediations.get_mut(i)) {
                 r.owner = Some(owner.clone());
             }
         }
         Payload::RemediationDone { id, note } => {
-            if let Some(r) = items.iter_mut().find(|r| r.id == *id) {
+            if let Some(r) = at(f, id).and_then(|i| f.remediations.get_mut(i)) {
                 r.done = Some((e.ts, e.actor.clone(), note.clone()));
             }
         }
@@ -54,7 +61,15 @@ pub(crate) fn apply(items: &mut Vec<Remediation>, e: &Event) {
 
 impl Incident {
     pub fn remediation(&self, id: u32) -> Option<&Remediation> {
-        self.followup.remediations.iter().find(|r| r.id == id)
+        let f = &self.followup;
+        match f
+            .remediation_at
+            .get(&id)
+            .and_then(|&i| f.remediations.get(i))
+        {
+            Some(r) if r.id == id => Some(r),
+            _ => f.remediations.iter().find(|r| r.id == id),
+        }
     }
 
     fn open_remediation(&self, id: u32) -> Result<&Remediation, DomainError> {

@@ -1,0 +1,143 @@
+//! Everything the command line prints goes through here: plain text through the one sanitiser
+//! ([`crate::domain::text::safe`]), JSON with the same characters escaped as `\uXXXX`
+//! (lossless: a U+009B or U+202E in a journal string stays data, never a terminal command).
+//! A closed pipe (`commandpost export | head`) ends the output quietly instead of panicking.
+
+use crate::domain::text::{is_unsafe, safe};
+use serde::Serialize;
+use std::io::Write;
+
+fn write(mut w: impl Write, s: impl std::fmt::Display, newline: bool) {
+    let s = s.to_string();
+    let s = safe(&s);
+    let r = w
+        .write_all(s.as_bytes())
+        .and_then(|()| if newline { w.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = r
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        // The reader went away: nothing more to say to it.
+        std::process::exit(0);
+    }
+}
+
+/// A line of plain output.
+pub fn line(s: impl std::fmt::Display) {
+    write(std::io::stdout().lock(), s, true);
+}
+
+/// Plain output as is (no newline added).
+pub fn text(s: impl std::fmt::Display) {
+    write(std::io::stdout().lock(), s, false);
+}
+
+/// Text on standard error (no newline added), e.g. a prompt.
+pub fn err_text(s: impl std::fmt::Display) {
+    write(std::io::stderr().lock(), s, false);
+}
+
+/// A line on standard error.
+pub fn err(s: impl std::fmt::Display) {
+    write(std::io::stderr().lock(), s, true);
+}
+
+/// `value` as pretty JSON on standard output, unsafe characters escaped.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json::Error> {
+    let text = to_json(value)?;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+    Ok(())
+}
+
+/// Pretty JSON with every [`is_unsafe`] character escaped as `\uXXXX` (C0 controls are escaped
+/// by JSON itself; C1 controls, DEL and bidi formatting characters are not).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Escaping::default());
+    value.serialize(&mut ser)?;
+    String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
+#[derive(Default)]
+struct Escaping(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                write!(w, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    // Pretty layout: delegate to the pretty formatter.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_c1_and_bidi_and_round_trips() {
+        let v = serde_json::json!({"name": "Mallory\u{9b}2J\u{202E}gpj.exe\u{7f}", "ok": "渡辺 \"x\"\n"});
+        let text = to_json(&v).unwrap();
+        assert!(
+            text.contains(r"Mallory\u009b2J\u202egpj.exe\u007f"),
+            "{text}"
+        );
+        assert!(!text.chars().any(|c| is_unsafe(c) && c != '\n'), "{text:?}");
+        assert!(text.contains("渡辺"));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v, "lossless");
+    }
+}

@@ -1,0 +1,208 @@
+//! The cockpit against hostile input, in a real terminal (issue 15): a damaged journal is named
+//! with its file and line (the cockpit never offers to open a new incident over it), a bad
+//! `[keys]` table is named with file:line:col after the terminal is restored, and a template
+//! that loops or doubles a string is stopped and said: Esc, q and SIGTERM still work.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
+use std::path::Path;
+
+mod tmux_common;
+use tmux_common::{BIN, Tmux};
+
+fn cockpit(t: &Tmux, data: &Path, config: Option<&Path>) {
+    let config = config
+        .map(|c| format!(" --config {}", c.display()))
+        .unwrap_or_default();
+    t.shell(&format!(
+        "{BIN} --data-dir {}{config} --as Alice; echo EXIT=$?",
+        data.display()
+    ));
+}
+
+/// Waits for the shell's `EXIT=<status>` line (not the command line that asks for it).
+fn exited(t: &Tmux) -> String {
+    t.wait_until("EXIT=<status>", |s| {
+        s.lines().any(|l| {
+            l.strip_prefix("EXIT=")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    })
+}
+
+fn new_incident(data: &Path) -> String {
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--as",
+            "Alice",
+            "new",
+            "Checkout down",
+        ])
+        .env("XDG_CONFIG_HOME", data.join("xdg"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_damaged_journal_is_named_with_file_and_line_never_a_new_incident() {
+    let Some(t) = Tmux::start("damaged") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let id = new_incident(&data);
+    let path = data.join("incidents").join(&id).join("journal.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"v\":1,\"seq\":2,\"ts\":\"2026-11-21T03:00:00Z\",\"actor\":\"x\",\"type\":\"state_changed\",\"data\":{\"to\":\"nope\"}}\n");
+    std::fs::write(&path, &text).unwrap();
+    cockpit(&t, &data, None);
+    let s = exited(&t);
+    assert!(s.contains("EXIT=1"), "{s}");
+    assert!(s.contains("journal.jsonl:2:"), "{s}");
+    assert!(s.contains("by hand"), "what to do: {s}");
+    assert!(!s.contains("no open incident"), "{s}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_bad_keys_table_is_named_with_file_line_and_column() {
+    let Some(t) = Tmux::start("keys") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    new_incident(&data);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[roster]\nspan_of_control = 6\n\n[keys]\nhandoff = \"ctrl-\"\n",
+    )
+    .unwrap();
+    cockpit(&t, &data, Some(&config));
+    let s = exited(&t);
+    assert!(s.contains("EXIT=1"), "{s}");
+    assert!(s.contains("config.toml:5:11:"), "file:line:col: {s}");
+    assert!(s.contains("keys.handoff"), "{s}");
+    // The terminal works as before: the shell prompt answers.
+    t.shell("echo still-here");
+    t.wait_for("still-here");
+}
+
+/// A config whose sitrep template is the file `template`.
+fn template_config(dir: &Path, template: &str) -> std::path::PathBuf {
+    let t = dir.join("sitrep.j2");
+    std::fs::write(&t, template).unwrap();
+    let c = dir.join("config.toml");
+    std::fs::write(
+        &c,
+        format!("[templates]\nsitrep = {:?}\n", t.display().to_string()),
+    )
+    .unwrap();
+    c
+}
+
+/// Before issue 15 a looping template froze the cockpit for good: the preview rendered on
+/// every key press without a bound, and Esc, q, Ctrl-C and SIGTERM were never read. Now the
+/// render stops (fuel; a memory- and time-limited child for a file template), the preview
+/// says why, and every key and signal works.
+#[test]
+fn a_looping_template_never_freezes_the_cockpit() {
+    let Some(t) = Tmux::start("loop") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    new_incident(&data);
+    let config = template_config(
+        dir.path(),
+        "{{ summary }}\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    );
+    cockpit(&t, &data, Some(&config));
+    t.wait_for("Checkout down");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    t.keys(&["C-o"]);
+    let s = t.wait_for("stopped after");
+    assert!(
+        s.contains("sitrep.j2"),
+        "the preview names the template: {s}"
+    );
+    // Keys are read while it renders: typed text shows, Esc closes the composer.
+    t.text("EU checkout fails");
+    t.wait_for("EU checkout fails");
+    t.keys(&["Escape"]);
+    t.wait_gone("stopped after");
+    // q quits (the composer's draft is kept).
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    let s = exited(&t);
+    assert!(s.contains("EXIT=0"), "{s}");
+
+    // SIGTERM while the composer renders on every key: the cockpit ends at once, with the
+    // signal's status, and the terminal is restored.
+    t.shell("clear");
+    cockpit(&t, &data, Some(&config));
+    t.wait_for("Checkout down");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    t.keys(&["C-o"]);
+    t.wait_for("stopped after");
+    let pid = t.child_pid().expect("cockpit pid");
+    t.text("more text");
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let s = exited(&t);
+    assert!(s.contains("EXIT=143"), "{s}");
+    assert!(!s.contains("stopped after"), "alternate screen left: {s}");
+    t.shell("echo still-here");
+    t.wait_for("still-here");
+}
+
+/// A template that doubles a string in a loop asks for more memory than exists: the render
+/// child is stopped at 256 MB and the cockpit says so, instead of aborting with the terminal
+/// left raw.
+#[test]
+fn a_template_doubling_a_string_is_refused_in_the_cockpit_not_an_abort() {
+    let Some(t) = Tmux::start("double") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    new_incident(&data);
+    let config = template_config(
+        dir.path(),
+        &("{% set s = 'xxxxxxxxxxxxxxxx' %}".to_string()
+            + &"{% set s = s ~ s %}".repeat(40)
+            + "{{ s|length }}"),
+    );
+    cockpit(&t, &data, Some(&config));
+    t.wait_for("Checkout down");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    t.keys(&["C-o"]);
+    let s = t.wait_for("MB of memory");
+    assert!(s.contains("sitrep.j2"), "{s}");
+    t.text("still typing");
+    t.wait_for("still typing");
+    t.keys(&["Escape"]);
+    t.wait_gone("MB of memory");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    let s = exited(&t);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
