@@ -11,6 +11,7 @@ pub mod files;
 pub mod health;
 pub mod journal;
 pub mod logging;
+pub mod replay;
 pub mod sandbox;
 pub mod shell;
 pub mod sync;

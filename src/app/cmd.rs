@@ -20,6 +20,12 @@ pub enum Cmd {
     },
     /// Reads events appended by other writers.
     Poll,
+    /// Reads up to `max` events of the journal that end at byte `end` (the timeline of a
+    /// long incident, scrolled back). Answered by `Msg::Older`.
+    Older {
+        end: u64,
+        max: usize,
+    },
     /// Clears and redraws the whole screen.
     Redraw,
     /// Ctrl-Z: restore the terminal and stop until resumed.

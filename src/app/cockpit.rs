@@ -15,6 +15,7 @@ use crate::app::keymap::{Action, Keymap};
 use crate::app::msg::Msg;
 use crate::app::roster;
 use crate::config::Config;
+use crate::delivery::outbox::OutboxState;
 use crate::domain::checklist::{self, Row};
 use crate::domain::event::LoopQuestion;
 use crate::domain::incident::DomainError;
@@ -44,6 +45,21 @@ impl Region {
     }
 }
 
+/// Events of the journal older than `Cockpit::events`, left in the file until the timeline
+/// is scrolled back to them (opening a long incident reads only its newest events).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Older {
+    /// How many there are.
+    pub count: usize,
+    /// Where `Cockpit::events` starts in the journal: older events end there.
+    pub end: u64,
+    /// A page of them was asked for and has not arrived.
+    pub loading: bool,
+}
+
+/// How many events the timeline holds at start, and how many one page back reads.
+pub const OLDER_PAGE: usize = 1_000;
+
 /// The smallest screen the cockpit draws on.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -57,8 +73,10 @@ pub struct Cockpit {
     /// For the local wall clock in the header.
     pub tz: TimeZone,
     pub inc: Option<Incident>,
-    /// The journal so far, oldest first (the timeline).
+    /// The journal's newest events, oldest first (the timeline); older ones stay in the
+    /// file until the timeline is scrolled back to them (`older`).
     pub events: Vec<Event>,
+    pub older: Older,
     /// The checklist as of `now` (re-evaluated on ticks and events).
     pub rows: Vec<Row>,
     pub focus: Region,
@@ -92,6 +110,12 @@ pub struct Cockpit {
     /// This data dir's replication origin (`""` before it has one): local events sort
     /// under it in the merge order (`domain::merge`).
     pub home: String,
+    /// Opened from the journal's snapshot (`Cockpit::restored`): the incident is the
+    /// merge-order replay already, and `events` may hold only the newest.
+    pub restored: bool,
+    /// An event sorted before the tail while older events were still in the file: they are
+    /// being read (`Cmd::Older`) to fold the incident again.
+    pub refold_pending: bool,
     /// Set when the incident is synced through a Matrix room (issue 12).
     pub sync: Option<crate::app::sync_view::SyncView>,
 }
@@ -116,6 +140,7 @@ impl Cockpit {
             tz: TimeZone::UTC,
             inc,
             events,
+            older: Older::default(),
             rows: Vec::new(),
             focus: Region::Checklist,
             check_sel: 0,
@@ -136,6 +161,8 @@ impl Cockpit {
             observing: 0,
             alerts: None,
             home: String::new(),
+            restored: false,
+            refold_pending: false,
             sync: None,
         };
         cx.health = crate::domain::health::live::Live::new(&cx.config.metrics.policy());
@@ -143,12 +170,50 @@ impl Cockpit {
         cx
     }
 
+    /// The cockpit of `actor` on an incident already replayed (from its journal's snapshot
+    /// and tail): the incident, its outbox, and the journal's newest events (`recent`), with
+    /// what is older still in the file (`older`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of a restored cockpit, each from a different place"
+    )]
+    pub fn restored(
+        actor: &str,
+        config: Config,
+        keymap: Keymap,
+        inc: Incident,
+        outbox: OutboxState,
+        recent: Vec<Event>,
+        older: Older,
+        now: Timestamp,
+    ) -> Cockpit {
+        let mut cx = Cockpit::new(actor, config, keymap, Vec::new(), now);
+        cx.deliveries = Deliveries {
+            state: outbox,
+            last_seq: inc.last_seq,
+        };
+        (cx.deliveries_pending, cx.deliveries_failed) = cx.deliveries.counts();
+        cx.inc = Some(inc);
+        cx.events = recent;
+        cx.older = older;
+        cx.restored = true;
+        cx.refresh();
+        cx
+    }
+
+    /// Every event of the journal so far, in memory or not.
+    pub fn event_count(&self) -> usize {
+        self.older.count + self.events.len()
+    }
+
     /// Folds the incident in the merge order of this data dir (`home`: its origin), as
     /// every replica of a synced incident does. For a journal of local events only, the
     /// order is the journal's.
     pub fn set_home(&mut self, home: &str) {
         self.home = home.to_string();
-        if !self.events.iter().all(Event::is_local) {
+        // A cockpit restored from the snapshot (`restored`) holds the merge-order replay
+        // already, and maybe only the newest events: nothing to fold again.
+        if !self.restored && !self.events.iter().all(Event::is_local) {
             self.inc = crate::domain::merge::replay(&self.events, home).ok();
             self.refresh();
         }
@@ -341,7 +406,7 @@ impl Cockpit {
                 self.roster_sel = step(self.roster_sel.min(n.saturating_sub(1)), n);
             }
             Region::Timeline => {
-                self.timeline_scroll = step(self.timeline_scroll, self.events.len())
+                self.timeline_scroll = step(self.timeline_scroll, self.event_count())
             }
         }
     }

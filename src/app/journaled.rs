@@ -52,12 +52,7 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     let start = m.events.len();
     m.cx.events.extend(fresh);
     if refold {
-        // An event from another cockpit sorts before what is folded: fold again in the
-        // merged order (every cockpit holding these events reaches this state).
-        match crate::domain::merge::replay(&m.cx.events, &m.cx.home) {
-            Ok(inc) => m.cx.inc = Some(inc),
-            Err(err) => m.flash_error(format!("journal: {err}")),
-        }
+        cmds.extend(refold_all(m));
     }
     m.refresh();
     if let Some(before) = &before {
@@ -72,6 +67,29 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
         proposed_to_me(m, start);
     }
     cmds
+}
+
+/// An event from another cockpit sorts before what is folded: fold again in the merged
+/// order (every cockpit holding these events reaches this state). A long incident's older
+/// events are read first (`Cmd::Older`); `normal::on_older` folds once they are all in.
+pub fn refold_all(m: &mut Model) -> Vec<Cmd> {
+    if m.cx.older.count > 0 {
+        m.cx.refold_pending = true;
+        if m.cx.older.loading {
+            return Vec::new();
+        }
+        m.cx.older.loading = true;
+        return vec![Cmd::Older {
+            end: m.cx.older.end,
+            max: m.cx.older.count,
+        }];
+    }
+    m.cx.refold_pending = false;
+    match crate::domain::merge::replay(&m.cx.events, &m.cx.home) {
+        Ok(inc) => m.cx.inc = Some(inc),
+        Err(err) => m.flash_error(format!("journal: {err}")),
+    }
+    Vec::new()
 }
 
 /// Applies the events not seen yet to the incident; the fresh ones, and whether the

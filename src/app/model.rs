@@ -1,7 +1,7 @@
 //! The cockpit's whole state: what it knows ([`Cockpit`]) and the overlay open over it.
 //! Only `update` changes it; the view reads it.
 
-pub use crate::app::cockpit::{Cockpit, Flash, MIN_HEIGHT, MIN_WIDTH, Region};
+pub use crate::app::cockpit::{Cockpit, Flash, MIN_HEIGHT, MIN_WIDTH, OLDER_PAGE, Older, Region};
 use crate::app::keymap::Keymap;
 use crate::app::overlay::Overlay;
 use crate::app::overlay::edit::Edit;
@@ -34,6 +34,11 @@ impl Model {
             None => Some(Overlay::Edit(Edit::new(EditKind::Title, &cx))),
         };
         Model { cx, overlay }
+    }
+
+    /// A model on an incident already replayed (see [`Cockpit::restored`]).
+    pub fn restored(cx: Cockpit) -> Model {
+        Model { cx, overlay: None }
     }
 }
 

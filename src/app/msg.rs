@@ -23,6 +23,9 @@ pub enum Msg {
     JournalFailed(String),
     /// A background read of the journal failed.
     PollFailed(String),
+    /// Older events for the timeline (`Cmd::Older`): oldest first, with the offset where
+    /// the first starts; or why they could not be read.
+    Older(Result<(Vec<Event>, u64), String>),
     /// An announcement was written to the outbox.
     Announced(String),
     AnnounceFailed(String),

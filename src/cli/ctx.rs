@@ -47,15 +47,17 @@ pub struct Ctx {
     pub wait: std::time::Duration,
 }
 
-/// Opens the incident to act on and replays it.
+/// Opens the incident to act on and replays it (through its snapshot when that checks out).
 pub fn open(ctx: &Ctx, allow_closed: bool) -> Result<(Journal, Incident), Fail> {
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let (journal, inc, warnings) = ctx.store.open_replayed(&id)?;
-    for w in &warnings {
+    let opened = crate::replay::open(&ctx.store, &id)?;
+    for w in &opened.warnings {
         super::out::err(format!("commandpost: warning: {w}"));
         tracing::warn!("{w}");
     }
-    Ok((journal, inc))
+    // A writer keeps the snapshot up to date.
+    opened.save_if_long();
+    Ok((opened.journal, opened.state.incident))
 }
 
 /// Reads the incident to act on without changing anything (read-only
@@ -65,15 +67,32 @@ pub fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Incident), Fai
     let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
     let (events, inc, torn) = ctx.store.read(&id)?;
     if torn {
-        let path = ctx.store.journal_path(&id);
-        super::out::err(format!(
-            "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
-             under way); the next change moves it to {}",
-            path.display(),
-            Journal::torn_path(&path).display()
-        ));
+        torn_note(&ctx.store.journal_path(&id));
     }
     Ok((events, inc))
+}
+
+/// Like [`read`] for commands that need the incident alone: from the journal's snapshot when
+/// that one checks out (see `journal::snapshot`), never keeping the events. Writes nothing.
+pub fn read_incident(ctx: &Ctx, allow_closed: bool) -> Result<Incident, Fail> {
+    use crate::journal::snapshot::{self, IncidentOnly};
+    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
+    let path = ctx.store.existing_journal(&id)?;
+    let (read, _, torn) = snapshot::read::<IncidentOnly>(&path, &id, &ctx.store.home())
+        .map_err(crate::journal::StoreError::from)?;
+    if torn {
+        torn_note(&path);
+    }
+    Ok(read.state.0)
+}
+
+fn torn_note(path: &std::path::Path) {
+    super::out::err(format!(
+        "commandpost: note: {} ends with an incomplete line (an interrupted write, or one \
+         under way); the next change moves it to {}",
+        path.display(),
+        Journal::torn_path(path).display()
+    ));
 }
 
 /// The clock for journaled changes: read under the journal's lock.

@@ -32,8 +32,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
 /// Opens the outbox of incident `id`.
 pub fn outbox(ctx: &Ctx, id: &str) -> Result<Outbox, Fail> {
     let backends = build(ctx)?;
-    Outbox::open(&ctx.store.journal_path(id), backends, ctx.actor.clone())
-        .map_err(|e| Fail(e.to_string()))
+    let opened = crate::replay::open(&ctx.store, id)?;
+    opened.save_if_long();
+    Ok(Outbox::new(
+        opened.journal,
+        opened.state.outbox,
+        backends,
+        ctx.actor.clone(),
+    ))
 }
 
 /// Queues `msgs` (for the backends that send their kind, or the `only` ones),
@@ -112,6 +118,6 @@ pub fn flush(ctx: &Ctx, id: &str) -> Result<(), Fail> {
 
 /// The outbox as replayed from the journal, without building backends.
 pub fn state(ctx: &Ctx, id: &str) -> Result<OutboxState, Fail> {
-    let (events, _) = crate::journal::Journal::read(&ctx.store.journal_path(id))?;
-    Ok(OutboxState::replay(&events))
+    let (state, _, _) = crate::replay::read(&ctx.store, id)?;
+    Ok(state.outbox)
 }

@@ -2,7 +2,7 @@
 //! remediation, post-mortem and the cross-incident report.
 
 use super::act::act;
-use super::ctx::{Ctx, Fail, open, read};
+use super::ctx::{Ctx, Fail, open, read, read_incident};
 use crate::domain::duration::{self, short};
 use crate::domain::followup::{self, PostmortemData, open_remediations, propose_all, report};
 use crate::domain::incident::Incident;
@@ -73,7 +73,7 @@ fn roles_from_config(ctx: &Ctx) -> Result<Vec<Role>, Fail> {
 
 /// `rotation`: who holds each role, when their shift ends, who is next.
 pub fn rotation(ctx: &Ctx, json: bool) -> Result<(), Fail> {
-    let (_events, inc) = read(ctx, false)?;
+    let inc = read_incident(ctx, false)?;
     let proposals = propose_all(
         &inc,
         &roles_from_config(ctx)?,
@@ -138,7 +138,7 @@ pub fn ack(ctx: &Ctx, role: Option<String>) -> Result<(), Fail> {
 pub fn cleanup(ctx: &Ctx, cmd: CleanupCmd) -> Result<(), Fail> {
     match cmd {
         CleanupCmd::List => {
-            let (_events, inc) = read(ctx, true)?;
+            let inc = read_incident(ctx, true)?;
             print_cleanup(&inc);
             Ok(())
         }
@@ -237,12 +237,19 @@ pub fn remediation(ctx: &Ctx, cmd: RemediationCmd) -> Result<(), Fail> {
 
 fn all_incidents(ctx: &Ctx) -> Result<Vec<Incident>, Fail> {
     let mut out = Vec::new();
+    let home = ctx.store.home();
     for id in ctx.store.ids()? {
-        match crate::journal::Journal::read(&ctx.store.journal_path(&id)) {
-            Ok((events, _)) => match Incident::replay(&events) {
-                Ok(inc) => out.push(inc),
-                Err(e) => super::out::err(format!("commandpost: warning: {id}: {e}")),
-            },
+        // In merge order, from the journal's snapshot when that one checks out.
+        let read = crate::journal::snapshot::read::<crate::journal::snapshot::IncidentOnly>(
+            &ctx.store.journal_path(&id),
+            &id,
+            &home,
+        );
+        match read {
+            Ok((r, _, _)) => out.push(r.state.0),
+            Err(crate::journal::snapshot::OpenError::Domain(e)) => {
+                super::out::err(format!("commandpost: warning: {id}: {e}"))
+            }
             Err(e) => super::out::err(format!("commandpost: warning: {e}")),
         }
     }

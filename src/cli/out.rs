@@ -55,6 +55,25 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json::Error> {
     Ok(())
 }
 
+/// Like [`json`], written as it is serialised (a long incident's JSON is never held whole in
+/// memory).
+pub fn json_streamed<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json::Error> {
+    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut ser = serde_json::Serializer::with_formatter(out, Escaping::default());
+    let done = value.serialize(&mut ser).and_then(|()| {
+        let mut out = ser.into_inner();
+        out.write_all(b"\n")
+            .and_then(|()| out.flush())
+            .map_err(serde_json::Error::io)
+    });
+    match done {
+        Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            std::process::exit(0)
+        }
+        r => r,
+    }
+}
+
 /// Pretty JSON with every [`is_unsafe`] character escaped as `\uXXXX` (C0 controls are escaped
 /// by JSON itself; C1 controls, DEL and bidi formatting characters are not).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {

@@ -4,7 +4,7 @@
 //! as `file:line:col: message`. Rendering goes through the same templates and domain functions
 //! as the cockpit ([`sitrep::compose`], [`status::compose`]).
 
-use super::ctx::{Ctx, Fail, clock, open, read};
+use super::ctx::{Ctx, Fail, clock, open, read_incident};
 use crate::config::line_col;
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::lint::{Field, Stage, Warning};
@@ -239,7 +239,7 @@ fn sitrep_send(ctx: &Ctx, file: Option<&Path>) -> Result<(), Fail> {
 }
 
 fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> {
-    let (_events, inc) = read(ctx, true)?;
+    let inc = read_incident(ctx, true)?;
     let Some(last) = inc.last_sitrep() else {
         return Err(Fail(format!("no sitrep has been sent for {}", inc.id)));
     };
@@ -272,7 +272,7 @@ fn sitrep_show(ctx: &Ctx, version: Option<u32>, diff: bool) -> Result<(), Fail> 
 }
 
 fn sitrep_log(ctx: &Ctx) -> Result<(), Fail> {
-    let (_events, inc) = read(ctx, true)?;
+    let inc = read_incident(ctx, true)?;
     if inc.sitreps.is_empty() {
         super::out::line(format!("No sitrep sent yet for {}.", inc.id));
         return Ok(());

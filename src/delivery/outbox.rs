@@ -255,6 +255,18 @@ impl OutboxState {
         }
     }
 
+    /// Rebuilds the index by (origin, message id), which is not serialised (after
+    /// deserialising).
+    pub fn reindexed(mut self) -> Self {
+        self.index = self
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ((m.origin.clone(), m.message.id.clone()), i))
+            .collect();
+        self
+    }
+
     fn delivery_mut(
         &mut self,
         origin: &Option<String>,

@@ -6,7 +6,7 @@ use crate::domain::event::{Event, LoopQuestion, Payload, Severity, SitrepFields,
 use crate::domain::role::{Role, valid_group};
 use crate::domain::text::{clean_name, one_line, strip_control};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,27 +56,27 @@ pub(crate) fn next_number(
 }
 
 /// Who holds a role and since when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     pub name: String,
     pub since: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Break {
     pub start: Timestamp,
     pub end: Option<Timestamp>,
 }
 
 /// One continuous stretch on duty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shift {
     pub start: Timestamp,
     pub end: Option<Timestamp>,
     pub breaks: Vec<Break>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub name: String,
     pub handle: Option<String>,
@@ -121,7 +121,7 @@ impl Person {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub name: String,
     pub members: Vec<String>,
@@ -129,7 +129,7 @@ pub struct Group {
     pub formed_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Impact {
     pub text: String,
     pub updated_at: Option<Timestamp>,
@@ -137,7 +137,7 @@ pub struct Impact {
     pub reviewed_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hypothesis {
     pub id: u32,
     pub text: String,
@@ -145,14 +145,14 @@ pub struct Hypothesis {
     pub ruled_out: Option<(Timestamp, Option<String>)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     pub at: Timestamp,
     pub by: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateChange {
     pub from: Severity,
     pub to: Severity,
@@ -160,7 +160,7 @@ pub struct StateChange {
     pub by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoff {
     pub role: Role,
     pub from: Option<String>,
@@ -169,7 +169,7 @@ pub struct Handoff {
     pub by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentSitrep {
     pub version: u32,
     pub at: Timestamp,
@@ -179,7 +179,7 @@ pub struct SentSitrep {
     pub groups: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostedStatus {
     pub at: Timestamp,
     pub by: String,
@@ -188,14 +188,14 @@ pub struct PostedStatus {
 }
 
 /// The IC's mark on one loop question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct QuestionMark {
     pub reviewed: Option<(Timestamp, String)>,
     pub snoozed_until: Option<Timestamp>,
 }
 
 /// Everything known about one incident: the replay of its journal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
     pub title: String,
@@ -326,7 +326,56 @@ pub fn announcement(payload: &Payload) -> Option<String> {
     }
 }
 
+/// The parts of an [`Incident`] its serialised form (`show --json`) leaves out. Together
+/// with that form they are the whole state, which a derived copy of it (a journal
+/// snapshot) saves: `Incident::deserialize(json).with_unshown(unshown)` equals the incident
+/// serialised. Any field marked `#[serde(skip)]` on [`Incident`] belongs here.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unshown {
+    pub last_seq: u64,
+    pub contest: crate::domain::replicated::Contest,
+}
+
 impl Incident {
+    /// What the serialised incident leaves out (see [`Unshown`]).
+    pub fn unshown(&self) -> Unshown {
+        Unshown {
+            last_seq: self.last_seq,
+            contest: self.contest.clone(),
+        }
+    }
+
+    /// The incident with the parts its serialised form left out put back.
+    pub fn with_unshown(mut self, u: Unshown) -> Incident {
+        self.last_seq = u.last_seq;
+        self.contest = u.contest;
+        self.index = self.rebuilt_index();
+        let mut at = std::collections::HashMap::new();
+        for (i, r) in self.followup.remediations.iter().enumerate() {
+            at.entry(r.id).or_insert(i);
+        }
+        self.followup.remediation_at = at;
+        self
+    }
+
+    /// The lookups replay keeps (never serialised), rebuilt from the incident's parts.
+    fn rebuilt_index(&self) -> Index {
+        let mut ix = Index::default();
+        for (i, p) in self.people.iter().enumerate() {
+            ix.add_person(&p.name, i);
+        }
+        for (name, g) in &self.groups {
+            for m in &g.members {
+                ix.groups.entry(m.clone()).or_default().insert(name.clone());
+            }
+        }
+        for (i, h) in self.hypotheses.iter().enumerate() {
+            ix.hypotheses.entry(h.id).or_insert(i);
+        }
+        ix
+    }
+
     /// Rebuilds the incident from its events, in order.
     pub fn replay<'a>(
         events: impl IntoIterator<Item = &'a Event>,

@@ -58,7 +58,7 @@ pub struct RoomCommand {
 }
 
 /// An event that lost a race with another cockpit's: kept in the journal, changed nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
     /// When the losing event was made.
     pub at: Timestamp,
@@ -75,7 +75,7 @@ pub struct Conflict {
 }
 
 /// What became of a room command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomOutcome {
     pub cited: String,
     pub sender: String,
@@ -147,7 +147,7 @@ pub struct Standing {
 }
 
 /// The last change of something contested, for the conflict sentence.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Change {
     /// Origin of the event that made it (`None`: this data dir).
     pub origin: Option<String>,
@@ -156,8 +156,9 @@ pub struct Change {
     pub phrase: String,
 }
 
-/// Contested state carried on the incident (not serialised: it is derived).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Contested state carried on the incident (derived: not in `show --json`; a journal
+/// snapshot carries it, see [`crate::domain::incident::Unshown`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Contest {
     pub roles: BTreeMap<Role, Change>,
     pub state: Option<Change>,

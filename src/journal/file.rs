@@ -1,6 +1,6 @@
 use crate::domain::event::{Event, FORMAT_VERSION, Payload, Rep};
 use jiff::Timestamp;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -49,6 +49,11 @@ pub enum JournalError {
     Encode(#[from] serde_json::Error),
 }
 
+/// Newlines in `bytes`.
+fn memchr_count(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
+}
+
 fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'p {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
@@ -76,6 +81,99 @@ pub struct Journal {
     max_lc: u64,
     /// Identities `(origin, oseq)` of the remote events read or written, by origin.
     remote: HashMap<String, HashSet<u64>>,
+    /// Digest of the bytes consumed so far (`[0, offset)`): what a snapshot derived from
+    /// this prefix records, and checks the file against before it is used.
+    digest: Digest,
+}
+
+/// A running XXH3-128 digest of a journal prefix.
+#[derive(Clone, Default)]
+struct Digest(xxhash_rust::xxh3::Xxh3);
+
+impl Digest {
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn hex(&self) -> String {
+        format!("{:032x}", self.0.digest128())
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.hex())
+    }
+}
+
+/// A point in a journal to continue reading from: everything before `offset` was read (it
+/// held `lines` events, the last numbered `last_seq`; the latest local one stamped
+/// `last_ts`; the highest Lamport counter `max_lc`; the remote identities `remote`, as
+/// ranges of `oseq` per origin) and digests to `digest` (XXH3-128, hex). Derived state saved
+/// with it (a snapshot) is valid for exactly that prefix.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub offset: u64,
+    pub lines: usize,
+    pub last_seq: u64,
+    pub last_ts: Timestamp,
+    pub max_lc: u64,
+    pub remote: BTreeMap<String, Vec<(u64, u64)>>,
+    pub digest: String,
+}
+
+impl Resume {
+    /// The remote identities `(origin, oseq)` of the prefix, or `None` when the ranges are
+    /// not sorted and disjoint or hold more numbers than the prefix has lines (a snapshot's
+    /// header is checked, never trusted).
+    pub fn remote_ids(&self) -> Option<HashSet<(String, u64)>> {
+        let mut out = HashSet::new();
+        let mut left = self.lines as u64;
+        for (origin, r) in &self.remote {
+            let set = unranged(r, left)?;
+            if set.is_empty() {
+                return None;
+            }
+            left -= set.len() as u64;
+            out.extend(set.into_iter().map(|n| (origin.clone(), n)));
+        }
+        Some(out)
+    }
+}
+
+/// `oseq`s as sorted inclusive ranges.
+fn ranges(set: &HashSet<u64>) -> Vec<(u64, u64)> {
+    let mut v: Vec<u64> = set.iter().copied().collect();
+    v.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for n in v {
+        match out.last_mut() {
+            Some((_, hi)) if hi.checked_add(1) == Some(n) => *hi = n,
+            _ => out.push((n, n)),
+        }
+    }
+    out
+}
+
+/// The set of `oseq`s in `ranges`, or `None` when they are not sorted, disjoint ranges
+/// (a snapshot's header is checked, never trusted) or hold more than `limit` numbers.
+fn unranged(ranges: &[(u64, u64)], limit: u64) -> Option<HashSet<u64>> {
+    let mut set = HashSet::new();
+    let mut total: u64 = 0;
+    let mut floor: Option<u64> = None;
+    for &(lo, hi) in ranges {
+        if hi < lo || floor.is_some_and(|f| lo <= f) {
+            return None;
+        }
+        total = total.checked_add(hi - lo + 1)?;
+        if total > limit {
+            return None;
+        }
+        set.extend(lo..=hi);
+        floor = Some(hi);
+    }
+    Some(set)
 }
 
 /// A journal together with what it held when opened.
@@ -137,7 +235,110 @@ impl Journal {
             last_ts: Timestamp::UNIX_EPOCH,
             max_lc: 0,
             remote: HashMap::new(),
+            digest: Digest::default(),
         }
+    }
+
+    /// A second reader (and writer) of the same journal, standing where this one stands
+    /// (for another thread: e.g. the outbox beside the cockpit's executor).
+    pub fn reader_at(&self) -> Result<Journal, JournalError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io(&self.path, "open"))?;
+        Ok(Journal {
+            path: self.path.clone(),
+            file,
+            offset: self.offset,
+            lines: self.lines,
+            last_seq: self.last_seq,
+            last_ts: self.last_ts,
+            max_lc: self.max_lc,
+            remote: self.remote.clone(),
+            digest: self.digest.clone(),
+        })
+    }
+
+    /// Where this reader stands: the prefix read so far, what it held and its digest.
+    pub fn resume_point(&self) -> Resume {
+        Resume {
+            offset: self.offset,
+            lines: self.lines,
+            last_seq: self.last_seq,
+            last_ts: self.last_ts,
+            max_lc: self.max_lc,
+            remote: self
+                .remote
+                .iter()
+                .map(|(o, s)| (o.clone(), ranges(s)))
+                .collect(),
+            digest: self.digest.hex(),
+        }
+    }
+
+    /// Reads `[0, resume.offset)` of `file` and digests it: the digest to continue from if
+    /// it is the one `resume` records (the file is that long, the prefix ends a line and
+    /// holds `resume.lines` lines), else `None`.
+    fn verify_prefix(
+        file: &File,
+        path: &Path,
+        resume: &Resume,
+    ) -> Result<Option<Digest>, JournalError> {
+        let len = file.metadata().map_err(io(path, "stat"))?.len();
+        if resume.offset == 0 || len < resume.offset {
+            return Ok(None);
+        }
+        let mut digest = Digest::default();
+        let mut reader = file;
+        reader.seek(SeekFrom::Start(0)).map_err(io(path, "seek"))?;
+        let mut left = resume.offset;
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut last = 0u8;
+        let mut lines = 0usize;
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = reader.read(&mut buf[..want]).map_err(io(path, "read"))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            digest.update(&buf[..n]);
+            lines += memchr_count(&buf[..n]);
+            last = buf[n - 1];
+            left -= n as u64;
+        }
+        let same = last == b'\n' && lines == resume.lines && digest.hex() == resume.digest;
+        Ok(same.then_some(digest))
+    }
+
+    /// Continues from `resume` when the journal still starts with the prefix it records.
+    fn resumed(&mut self, resume: &Resume) -> Result<bool, JournalError> {
+        if resume.last_seq == 0 || resume.max_lc == 0 || resume.lines == 0 {
+            return Ok(false);
+        }
+        let Some(digest) = Self::verify_prefix(&self.file, &self.path, resume)? else {
+            return Ok(false);
+        };
+        // No more remote identities than lines (the header is checked, never trusted).
+        let mut left = resume.lines as u64;
+        let mut remote = HashMap::new();
+        for (origin, r) in &resume.remote {
+            match unranged(r, left) {
+                Some(set) if !set.is_empty() => {
+                    left -= set.len() as u64;
+                    remote.insert(origin.clone(), set);
+                }
+                _ => return Ok(false),
+            }
+        }
+        self.offset = resume.offset;
+        self.lines = resume.lines;
+        self.last_seq = resume.last_seq;
+        self.last_ts = resume.last_ts;
+        self.max_lc = resume.max_lc;
+        self.remote = remote;
+        self.digest = digest;
+        Ok(true)
     }
 
     /// Path of the file that receives torn tails.
@@ -153,6 +354,16 @@ impl Journal {
 
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Where the part read so far ends (a line boundary).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Events in the part read so far.
+    pub fn lines(&self) -> usize {
+        self.lines
     }
 
     /// The highest Lamport counter in the journal as read so far.
@@ -251,8 +462,21 @@ impl Journal {
     /// Returns the journal and the recovery warnings.
     pub fn open_with(
         path: &Path,
-        on_event: impl FnMut(Event),
+        mut on_event: impl FnMut(Event),
     ) -> Result<(Journal, Vec<String>), JournalError> {
+        Self::open_from(path, None, |e, _| on_event(e)).map(|(j, warnings, _)| (j, warnings))
+    }
+
+    /// Like [`Journal::open_with`], but when the journal still starts with the prefix
+    /// `resume` records (length, line count and digest, checked under the lock), streams
+    /// only the events after it. `on_event` gets each event with that answer (`true`:
+    /// resumed, only the events after the prefix come; `false`: every event comes, from the
+    /// first); the third value returned is the same answer.
+    pub fn open_from(
+        path: &Path,
+        resume: Option<&Resume>,
+        mut on_event: impl FnMut(Event, bool),
+    ) -> Result<(Journal, Vec<String>, bool), JournalError> {
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -261,8 +485,14 @@ impl Journal {
         let mut j = Journal::fresh(path, file);
         let mut warnings = Vec::new();
         let _lock = Lock::exclusive(&j.file, path)?;
+        let resumed = match resume {
+            Some(r) => j.resumed(r)?,
+            None => false,
+        };
         let reader = j.file.try_clone().map_err(io(path, "dup"))?;
-        let (count, good_len, tail) = j.stream(reader, on_event)?;
+        let (_, good_len, tail) = j.stream(reader, |e| on_event(e, resumed))?;
+        // Events in the journal: those before the resume point and those streamed.
+        let count = j.lines;
         if let Some(tail) = tail {
             j.move_aside(&tail, good_len)?;
             warnings.push(format!(
@@ -278,7 +508,7 @@ impl Journal {
                 path: path.to_path_buf(),
             });
         }
-        Ok((j, warnings))
+        Ok((j, warnings, resumed))
     }
 
     /// Reads a journal without changing it (no recovery, no lock): every
@@ -293,22 +523,106 @@ impl Journal {
 
     /// Like [`Journal::read`] but streams each event to `on_event`. Returns
     /// whether an incomplete last line follows.
-    pub fn read_with(path: &Path, on_event: impl FnMut(Event)) -> Result<bool, JournalError> {
+    pub fn read_with(path: &Path, mut on_event: impl FnMut(Event)) -> Result<bool, JournalError> {
+        Self::read_from(path, None, |e, _| on_event(e)).map(|(_, torn, _)| torn)
+    }
+
+    /// Like [`Journal::read`] (no recovery, no lock), streaming the events; with `resume`,
+    /// only those after the prefix it records when the file still starts with it (as
+    /// [`Journal::open_from`]). Returns where the good prefix ends (and what it held),
+    /// whether a torn last line follows, and whether it resumed.
+    pub fn read_from(
+        path: &Path,
+        resume: Option<&Resume>,
+        mut on_event: impl FnMut(Event, bool),
+    ) -> Result<(Resume, bool, bool), JournalError> {
         let file = File::open(path).map_err(io(path, "open"))?;
         let reader = file.try_clone().map_err(io(path, "dup"))?;
         let mut j = Journal::fresh(path, file);
-        let (count, _, tail) = j.stream(reader, on_event)?;
-        if count == 0 {
+        let resumed = match resume {
+            Some(r) => j.resumed(r)?,
+            None => false,
+        };
+        let (_, good_len, tail) = j.stream(reader, |e| on_event(e, resumed))?;
+        if j.lines == 0 {
             return Err(JournalError::Empty {
                 path: path.to_path_buf(),
             });
         }
-        Ok(tail.is_some())
+        j.offset = good_len;
+        Ok((j.resume_point(), tail.is_some(), resumed))
     }
 
-    /// Streams the file from the start. Returns the number of events, the
-    /// length of the good prefix and the torn tail (if any): a last line
-    /// without its newline. A complete line that does not decode is an error.
+    /// The last `max` events that end at or before byte `end` (a line boundary, e.g. a
+    /// reader's [`Resume::offset`] or where a previous call started), read backwards from
+    /// there without reading the rest of the file: oldest first, with the offset where the
+    /// first of them starts. For a timeline that pages back through a long journal.
+    pub fn read_back(path: &Path, end: u64, max: usize) -> Result<(Vec<Event>, u64), JournalError> {
+        const CHUNK: u64 = 64 * 1024;
+        let mut file = File::open(path).map_err(io(path, "open"))?;
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        // Bytes read so far that start before the newest complete line found: a partial line.
+        let mut carry: Vec<u8> = Vec::new();
+        let mut pos = end;
+        let mut start = end;
+        while lines.len() < max && pos > 0 {
+            let from = pos.saturating_sub(CHUNK);
+            let len = usize::try_from(pos - from).unwrap_or(0);
+            let mut chunk = vec![0u8; len];
+            file.seek(SeekFrom::Start(from)).map_err(io(path, "seek"))?;
+            file.read_exact(&mut chunk).map_err(io(path, "read"))?;
+            chunk.extend_from_slice(&carry);
+            pos = from;
+            // Split off complete lines from the end: a line is complete when a newline (or
+            // the start of the file) precedes it.
+            let mut stop = chunk.len();
+            while lines.len() < max {
+                let body_end = if stop > 0 && chunk[stop - 1] == b'\n' {
+                    stop - 1
+                } else {
+                    stop
+                };
+                match chunk[..body_end].iter().rposition(|&b| b == b'\n') {
+                    Some(nl) => {
+                        // (A blank line is skipped, as `poll` does.)
+                        if nl + 1 < body_end {
+                            lines.push(chunk[nl + 1..body_end].to_vec());
+                            start = pos + nl as u64 + 1;
+                        }
+                        stop = nl + 1;
+                    }
+                    None if pos == 0 && body_end > 0 => {
+                        lines.push(chunk[..body_end].to_vec());
+                        start = 0;
+                        stop = 0;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            chunk.truncate(stop);
+            carry = chunk;
+        }
+        lines.reverse();
+        let mut events = Vec::with_capacity(lines.len());
+        let mut offset = start;
+        for line in &lines {
+            let damaged = |reason: String| JournalError::Damaged {
+                path: path.to_path_buf(),
+                line: 0,
+                reason: format!("at byte {offset}: {reason}"),
+            };
+            let text = std::str::from_utf8(line).map_err(|e| damaged(format!("not UTF-8: {e}")))?;
+            events.push(Event::from_line(text).map_err(|e| damaged(e.to_string()))?);
+            offset += line.len() as u64 + 1;
+        }
+        Ok((events, start))
+    }
+
+    /// Streams the file from `self.offset` (the start, or a verified resume point). Returns
+    /// the number of events streamed, the length of the good prefix and the torn tail (if
+    /// any): a last line without its newline. A complete line that does not decode is an
+    /// error.
     fn stream(
         &mut self,
         file: File,
@@ -316,10 +630,10 @@ impl Journal {
     ) -> Result<(usize, u64, Option<Vec<u8>>), JournalError> {
         let mut reader = BufReader::with_capacity(256 * 1024, file);
         reader
-            .seek(SeekFrom::Start(0))
+            .seek(SeekFrom::Start(self.offset))
             .map_err(io(&self.path, "seek"))?;
         let mut line = Vec::with_capacity(1024);
-        let mut good: u64 = 0;
+        let mut good: u64 = self.offset;
         let mut count = 0;
         loop {
             line.clear();
@@ -340,6 +654,7 @@ impl Journal {
             on_event(ev);
             count += 1;
             self.lines += 1;
+            self.digest.update(&line);
             good += n as u64;
         }
     }
@@ -405,6 +720,7 @@ impl Journal {
             events.push(self.decode(line, line_no)?);
             self.lines += 1;
         }
+        self.digest.update(&buf[..whole]);
         self.offset += whole as u64;
         Ok(events)
     }
@@ -464,6 +780,7 @@ impl Journal {
             .write_all(line.as_bytes())
             .map_err(io(&path, "write"))?;
         self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.digest.update(line.as_bytes());
         self.offset += line.len() as u64;
         self.lines += 1;
         self.note(&ev);
@@ -538,6 +855,7 @@ impl Journal {
             .write_all(buf.as_bytes())
             .map_err(io(&path, "write"))?;
         self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.digest.update(buf.as_bytes());
         self.offset += buf.len() as u64;
         self.lines += new.len();
         for ev in &new {

@@ -4,7 +4,8 @@
 
 mod file;
 pub mod origin;
+pub mod snapshot;
 pub mod store;
 
-pub use file::{Journal, JournalError, Opened, require_understood};
+pub use file::{Journal, JournalError, Opened, Resume, require_understood};
 pub use store::{IncidentSummary, Store, StoreError};

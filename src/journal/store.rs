@@ -5,7 +5,7 @@ use super::origin::{Origin, OriginError};
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{self, DomainError, Incident};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub enum StoreError {
 type Scan = (Vec<IncidentSummary>, Vec<(String, StoreError)>);
 
 /// One line of `commandpost list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentSummary {
     pub id: String,
     pub title: String,
@@ -69,6 +69,15 @@ pub fn valid_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !id.starts_with('-')
+}
+
+impl From<super::snapshot::OpenError> for StoreError {
+    fn from(e: super::snapshot::OpenError) -> Self {
+        match e {
+            super::snapshot::OpenError::Journal(e) => StoreError::Journal(e),
+            super::snapshot::OpenError::Domain(e) => StoreError::Domain(e),
+        }
+    }
 }
 
 impl Store {
@@ -173,7 +182,7 @@ impl Store {
     }
 
     /// The journal path of an existing incident, or why there is none.
-    fn existing_journal(&self, id: &str) -> Result<PathBuf, StoreError> {
+    pub fn existing_journal(&self, id: &str) -> Result<PathBuf, StoreError> {
         if !valid_id(id) {
             return Err(StoreError::BadId(id.to_string()));
         }
@@ -245,22 +254,11 @@ impl Store {
         let mut errors = Vec::new();
         let home = self.home();
         for id in self.ids()? {
-            // Listing never writes: recovery happens when an incident is opened.
-            let read = Journal::read(&self.journal_path(&id))
-                .map_err(StoreError::from)
-                .and_then(|(events, _torn)| {
-                    Ok((crate::domain::merge::replay(&events, &home)?, events.len()))
-                });
-            match read {
-                Ok((inc, n)) => out.push(IncidentSummary {
-                    id: inc.id.clone(),
-                    title: inc.title.clone(),
-                    state: inc.state,
-                    opened_at: inc.opened_at,
-                    ic: inc.ic().map(|h| h.name.clone()),
-                    events: n as u64,
-                }),
-                Err(e) => errors.push((id, e)),
+            // Listing never writes: recovery happens when an incident is opened. A long
+            // journal is summarised from its snapshot when that one checks out.
+            match super::snapshot::summarize(&self.journal_path(&id), &id, &home) {
+                Ok(s) => out.push(s),
+                Err(e) => errors.push((id, StoreError::from(e))),
             }
         }
         out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));

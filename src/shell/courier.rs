@@ -7,7 +7,7 @@
 use crate::app::deliveries::{OutboxCmd, OutboxMsg, configured_backends};
 use crate::app::msg::Msg;
 use crate::config::Config;
-use crate::delivery::outbox::Outbox;
+use crate::delivery::outbox::{Outbox, OutboxState};
 use crate::delivery::{Backend, setup};
 use crate::domain::Event;
 use crate::domain::outbound::MessageKind;
@@ -71,9 +71,8 @@ impl Courier {
         let _ = self.tx.send(Msg::Outbox(m));
     }
 
-    /// Opens the outbox of the journal at `path` and starts delivering what is pending.
-    pub fn open(&mut self, path: &Path) {
-        let backends = match &self.backends {
+    fn usable_backends(&self) -> Vec<Arc<dyn Backend>> {
+        match &self.backends {
             Ok(b) => b.clone(),
             Err(e) => {
                 self.send(OutboxMsg::Failed(format!(
@@ -81,21 +80,37 @@ impl Courier {
                 )));
                 Vec::new()
             }
-        };
+        }
+    }
+
+    /// Opens the outbox of the journal at `path` and starts delivering what is pending.
+    pub fn open(&mut self, path: &Path) {
+        let backends = self.usable_backends();
         // Read before opening: the snapshot then covers at least up to `seq` (events after it
         // may be folded twice, which replays to the same state).
         let seq = crate::journal::Journal::read(path)
             .ok()
             .and_then(|(evs, _)| evs.last().map(|e| e.seq))
             .unwrap_or(0);
+        match Outbox::open(path, backends, self.actor.clone()) {
+            Ok(o) => self.begin(o, seq),
+            Err(e) => self.send(OutboxMsg::Failed(format!("outbox: {e}"))),
+        }
+    }
+
+    /// Like [`Courier::open`] for a journal already read: `journal` stands where `state` (its
+    /// outbox) was replayed to (a second reader of the cockpit's journal, opened from its
+    /// snapshot): nothing is read again.
+    pub fn open_at(&mut self, journal: crate::journal::Journal, state: OutboxState) {
+        let backends = self.usable_backends();
+        let seq = journal.last_seq();
+        let outbox = Outbox::new(journal, state, backends, self.actor.clone());
+        self.begin(outbox, seq);
+    }
+
+    fn begin(&mut self, outbox: Outbox, seq: u64) {
         let (ev_tx, ev_rx) = mpsc::unbounded_channel::<Event>();
-        let outbox = match Outbox::open(path, backends, self.actor.clone()) {
-            Ok(o) => o.with_notify(ev_tx),
-            Err(e) => {
-                self.send(OutboxMsg::Failed(format!("outbox: {e}")));
-                return;
-            }
-        };
+        let outbox = outbox.with_notify(ev_tx);
         let state = outbox.state();
         self.send(OutboxMsg::Snapshot { state, seq });
         let (kick_tx, kick_rx) = mpsc::unbounded_channel::<()>();

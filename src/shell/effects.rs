@@ -67,6 +67,14 @@ pub trait Effects: Send {
     /// Events appended by other writers (and, in a drill, the injects due).
     fn poll(&mut self) -> Result<Vec<Event>, String>;
 
+    /// Up to `max` journal events ending at byte `end`, oldest first, with the offset where
+    /// the first starts (a long incident's timeline, scrolled back). A drill's timeline is
+    /// whole in memory: nothing.
+    fn older(&mut self, end: u64, max: usize) -> Result<(Vec<Event>, u64), String> {
+        let _ = (end, max);
+        Ok((Vec::new(), 0))
+    }
+
     /// Drill only: scores the drill as of now.
     fn end_drill(&mut self) {}
 
@@ -91,6 +99,7 @@ pub fn execute(fx: &mut dyn Effects, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::Unbo
                 .map(Msg::DraftFailed),
             Cmd::Postmortem { tz } => fx.postmortem(tz, &tx),
             Cmd::Poll => polled(fx.poll(), &mut last_poll_error),
+            Cmd::Older { end, max } => Some(Msg::Older(fx.older(end, max))),
             Cmd::DrillEnd => {
                 fx.end_drill();
                 None

@@ -40,7 +40,13 @@ pub(super) async fn run(s: Started) -> Result<(), AppError> {
     let mut screen = Screen::enter(&mut model)?;
     let (msg_tx, msg_rx) = mpsc::unbounded_channel::<Msg>();
     let (clock, fx) = effects_for(
-        &model, s.store, s.journal, s.id, s.actor, s.session, &msg_tx,
+        &model,
+        s.store,
+        (s.journal, s.kept),
+        s.id,
+        s.actor,
+        s.session,
+        &msg_tx,
     );
     let pollers = health_pollers(&model, &msg_tx);
     let executor = Executor::spawn(fx, msg_tx)?;
@@ -76,10 +82,14 @@ async fn looped(
     let mut dirty = true;
     // How long the last batch of messages took to handle (update + commands handed off).
     let mut handled = Duration::ZERO;
+    let mut first = true;
     loop {
         if dirty {
             screen.draw(model, handled)?;
             dirty = false;
+        }
+        if std::mem::take(&mut first) {
+            warm_linter(&model.config);
         }
         let batch = match sources.next(executor).await {
             Ok(batch) => batch,
@@ -131,12 +141,31 @@ fn carry_out(
     Ok(dirty)
 }
 
+/// Builds the linter (and compiles its detectors) on a background thread once the first
+/// frame is out, so the composer's first lint does not pay for it on a key press.
+fn warm_linter(config: &crate::config::Config) {
+    let lint = config.lint.clone();
+    let spawned = std::thread::Builder::new()
+        .name("lint-warm-up".into())
+        .spawn(move || {
+            if let Ok(l) = crate::config::linter_for(&lint) {
+                l.warm_up();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot warm the linter up: {e}");
+    }
+}
+
 /// The effects the executor runs: the drill's (and the channel mirroring the drill clock to
 /// them), or the incident's.
 fn effects_for(
     model: &Model,
     store: crate::journal::Store,
-    journal: Option<crate::journal::Journal>,
+    (journal, kept): (
+        Option<crate::journal::Journal>,
+        Option<(crate::shell::keep::Keeper, crate::journal::Journal)>,
+    ),
     id: Option<String>,
     actor: String,
     session: Option<crate::drill::DrillSession>,
@@ -172,6 +201,7 @@ fn effects_for(
         &actor,
         msg_tx.clone(),
     );
+    let (keeper, outbox_reader) = kept.map_or((None, None), |(k, r)| (Some(k), Some(r)));
     // A synced incident follows its room on a thread of its own; what it reports comes in
     // on the loop's channel like the courier's answers.
     let follower = match (&model.sync, &id) {
@@ -186,6 +216,8 @@ fn effects_for(
         inc: model.inc.clone(),
         config,
         courier,
+        keeper,
+        outbox_reader,
         follower,
     };
     (None, Box::new(fx))

@@ -9,6 +9,7 @@ pub mod drafts;
 pub mod drill;
 pub mod effects;
 mod event_loop;
+pub mod keep;
 pub mod options;
 pub mod postmortem;
 pub mod real;

@@ -10,6 +10,7 @@ use crate::domain::{Event, Payload};
 use crate::journal::{Journal, JournalError, Store};
 use crate::shell::courier::Courier;
 use crate::shell::effects::{Effects, Refused};
+use crate::shell::keep::Keeper;
 use crate::shell::{drafts, postmortem};
 use crate::sync::follow::Follower;
 use jiff::Timestamp;
@@ -27,6 +28,11 @@ pub struct RealEffects {
     pub inc: Option<Incident>,
     pub config: Config,
     pub courier: Courier,
+    /// Keeps the journal's snapshot (`None`: a new incident, or a short one opened whole).
+    pub keeper: Option<Keeper>,
+    /// A second reader of the journal standing where the cockpit's replay ended, for the
+    /// outbox (which then reads nothing again).
+    pub outbox_reader: Option<Journal>,
     /// The follower of a synced incident's room (`shell::sync`): nudged after own appends.
     pub follower: Option<Follower>,
 }
@@ -63,9 +69,11 @@ enum Locked {
 
 impl Effects for RealEffects {
     fn start(&mut self) {
-        if let Some(id) = &self.id {
-            // Undelivered messages resume now.
-            self.courier.open(&self.store.journal_path(id));
+        // Undelivered messages resume now.
+        match (self.outbox_reader.take(), &self.keeper, &self.id) {
+            (Some(reader), Some(k), _) => self.courier.open_at(reader, k.outbox().clone()),
+            (_, _, Some(id)) => self.courier.open(&self.store.journal_path(id)),
+            _ => {}
         }
     }
 
@@ -105,13 +113,17 @@ impl Effects for RealEffects {
                     &mut self.inc,
                     events.last().map(std::slice::from_ref).unwrap_or_default(),
                 );
+                self.keep(&events);
                 self.nudge(&events);
                 Ok(events)
             }
-            Err(e) => Err(Refused {
-                error: e.to_string(),
-                seen,
-            }),
+            Err(e) => {
+                self.keep(&seen);
+                Err(Refused {
+                    error: e.to_string(),
+                    seen,
+                })
+            }
         }
     }
 
@@ -157,9 +169,34 @@ impl Effects for RealEffects {
         };
         let events = j.poll().map_err(|e| e.to_string())?;
         fold(&mut self.inc, &events);
+        self.keep(&events);
         // Own events another writer put there (the courier's delivery records, a headless
         // command): the room gets them too.
         self.nudge(&events);
         Ok(events)
+    }
+
+    fn older(&mut self, end: u64, max: usize) -> Result<(Vec<Event>, u64), String> {
+        let Some(j) = self.journal.as_ref() else {
+            return Ok((Vec::new(), 0));
+        };
+        Journal::read_back(j.path(), end, max).map_err(|e| e.to_string())
+    }
+
+    fn finish(mut self: Box<Self>) -> Option<String> {
+        if let (Some(k), Some(j), Some(inc)) = (self.keeper.take(), &self.journal, &self.inc) {
+            k.finish(j, inc);
+        }
+        None
+    }
+}
+
+impl RealEffects {
+    /// Events read or written: the snapshot keeper follows (and saves one when due).
+    fn keep(&mut self, events: &[Event]) {
+        if let (Some(k), Some(j), Some(inc)) = (self.keeper.as_mut(), &self.journal, &self.inc) {
+            k.fold(events);
+            k.tick(j, inc);
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! Before the loop: the store (or a throwaway demo), the incident (or a drill), the model
 //! with its drafts and backends.
 
+use crate::app::cockpit::{Cockpit, OLDER_PAGE, Older};
 use crate::app::keymap::Keymap;
 use crate::app::model::Model;
 use crate::demo::TempDir;
 use crate::drill::DrillSession;
 use crate::journal::{Journal, Store};
+use crate::shell::keep::Keeper;
 use crate::shell::options::{AppError, RunOptions};
 use crate::shell::{drafts, drill};
 use jiff::Timestamp;
@@ -16,6 +18,8 @@ pub(super) struct Started {
     pub model: Model,
     pub store: Store,
     pub journal: Option<Journal>,
+    /// For an incident opened through its snapshot: who keeps it, and the outbox's reader.
+    pub kept: Option<(Keeper, Journal)>,
     pub id: Option<String>,
     pub actor: String,
     pub session: Option<DrillSession>,
@@ -48,24 +52,28 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
         (Some(id), None) => Some(id),
         (None, None) => store.current()?,
     };
-    let (journal, events, warnings) = match (&id, &drill) {
-        (_, Some((session, _))) => (None, session.events.clone(), Vec::new()),
-        (Some(id), None) => {
-            let (opened, _) = store.open(id)?;
-            for w in &opened.warnings {
-                tracing::warn!("{w}");
-            }
-            (Some(opened.journal), opened.events, opened.warnings)
-        }
-        (None, None) => (None, Vec::new(), Vec::new()),
-    };
     let now = Timestamp::now();
     // In a drill the user plays the scenario's IC, from the drill's start.
     let (actor, at) = match &drill {
         Some((session, view)) => (session.scenario.initial.ic.clone(), view.clock.origin),
         None => (opts.actor, now),
     };
-    let mut model = Model::new(&actor, config, keymap, events, at);
+    let (mut model, journal, kept, warnings) = match (&id, &drill) {
+        (_, Some((session, _))) => {
+            let m = Model::new(&actor, config, keymap, session.events.clone(), at);
+            (m, None, None, Vec::new())
+        }
+        (Some(id), None) => {
+            let (cx, journal, kept, warnings) = restore(&store, id, &actor, config, keymap, at)?;
+            (Model::restored(cx), Some(journal), kept, warnings)
+        }
+        (None, None) => (
+            Model::new(&actor, config, keymap, Vec::new(), at),
+            None,
+            None,
+            Vec::new(),
+        ),
+    };
     let session = drill.map(|(session, view)| {
         model.drill = Some(view);
         session
@@ -94,9 +102,63 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
         model,
         store,
         journal,
+        kept,
         id,
         actor,
         session,
         demo_dir,
     })
+}
+
+/// A restored cockpit, its journal, who keeps the snapshot with the outbox's reader, and
+/// the recovery warnings.
+type Restored = (Cockpit, Journal, Option<(Keeper, Journal)>, Vec<String>);
+
+/// The cockpit on incident `id`: replayed through its journal's snapshot (`replay::open`),
+/// its timeline holding the newest [`OLDER_PAGE`] events (older ones are read from the
+/// journal when scrolled back to); the journal, and what keeps its snapshot.
+fn restore(
+    store: &Store,
+    id: &str,
+    actor: &str,
+    config: crate::config::Config,
+    keymap: Keymap,
+    now: Timestamp,
+) -> Result<Restored, AppError> {
+    let opened = crate::replay::open(store, id)?;
+    for w in &opened.warnings {
+        tracing::warn!("{w}");
+    }
+    let (recent, start) =
+        Journal::read_back(opened.journal.path(), opened.journal.offset(), OLDER_PAGE)?;
+    let older = Older {
+        count: opened.journal.lines().saturating_sub(recent.len()),
+        end: start,
+        loading: false,
+    };
+    // The outbox's own reader, where this replay ended (a failure: it reads the journal).
+    let reader = opened.journal.reader_at().ok();
+    let keeper = Keeper::new(
+        id,
+        &opened.home,
+        opened.state.outbox.clone(),
+        opened.last_key.clone(),
+        opened.replayed,
+    );
+    let cx = Cockpit::restored(
+        actor,
+        config,
+        keymap,
+        opened.state.incident,
+        opened.state.outbox,
+        recent,
+        older,
+        now,
+    );
+    Ok((
+        cx,
+        opened.journal,
+        reader.map(|r| (keeper, r)),
+        opened.warnings,
+    ))
 }

@@ -14,10 +14,13 @@ use ratatui::text::{Line, Span};
 const ACTOR_COLS: usize = 10;
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
+    // The journal's first event (the incident's opening), in memory or not.
     let first = m
-        .events
-        .first()
-        .map(|e| e.ts.strftime("%Y-%m-%d").to_string());
+        .inc
+        .as_ref()
+        .map(|i| i.opened_at)
+        .or_else(|| m.events.first().map(|e| e.ts))
+        .map(|t| t.strftime("%Y-%m-%d").to_string());
     let today = m.now.strftime("%Y-%m-%d").to_string();
     let spans_days = first.as_ref().is_some_and(|d| *d != today)
         || m.events
@@ -26,11 +29,11 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let extra = if m.timeline_scroll > 0 {
         format!(
             "{} events, newest first, UTC · scrolled {} back",
-            m.events.len(),
+            m.event_count(),
             m.timeline_scroll
         )
     } else {
-        format!("{} events, newest first, UTC", m.events.len())
+        format!("{} events, newest first, UTC", m.event_count())
     };
     let mut lines = vec![region_title(m, theme, Region::Timeline, extra, area.width)];
     let height = area.height.saturating_sub(1) as usize;
@@ -67,6 +70,18 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
             Span::raw(" "),
             Span::styled(truncate(&text, w.saturating_sub(used)), style),
         ]));
+    }
+    // Older events are still in the journal: say so where they will appear.
+    if m.older.count > 0 && lines.len() <= height {
+        let what = if m.older.loading {
+            "loading"
+        } else {
+            "scroll down to read them"
+        };
+        lines.push(Line::from(Span::styled(
+            format!(" … {} older events ({what})", m.older.count),
+            theme.dim(),
+        )));
     }
     put_lines(f, area, &lines);
 }

@@ -7,7 +7,7 @@ use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{DomainError, Incident};
 use crate::domain::text::one_line;
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The cleanup list used when config names none (`[cleanup] items`).
 pub const DEFAULT_CLEANUP_ITEMS: &[&str] = &[
@@ -17,7 +17,7 @@ pub const DEFAULT_CLEANUP_ITEMS: &[&str] = &[
     "All pages resolved",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CleanupOutcome {
     Done { note: Option<String> },
@@ -25,7 +25,7 @@ pub enum CleanupOutcome {
 }
 
 /// Who ticked or skipped an item, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CleanupMark {
     pub at: Timestamp,
     pub by: String,
@@ -33,7 +33,7 @@ pub struct CleanupMark {
     pub outcome: CleanupOutcome,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CleanupState {
     /// The items; the default list until a `cleanup_opened` event fixes one.
     pub items: Vec<String>,

@@ -8,12 +8,12 @@ use crate::domain::incident::{DomainError, Incident};
 use crate::domain::role::Role;
 use crate::domain::text::{clean_name, one_line, strip_control};
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// A proposed hand-off waiting for acknowledgement. The outgoing holder
 /// keeps the role until then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingHandoff {
     pub role: Role,
     pub from: Option<String>,

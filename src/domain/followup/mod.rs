@@ -18,7 +18,7 @@ use crate::domain::event::{Event, Payload};
 use crate::domain::incident::{DomainError, Incident};
 use crate::domain::role::Role;
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use cleanup::{CleanupMark, CleanupOutcome, CleanupState, DEFAULT_CLEANUP_ITEMS};
@@ -32,7 +32,7 @@ pub use rotation::{
 };
 
 /// Follow-up state carried on [`Incident::followup`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FollowUp {
     /// Hand-offs proposed and not yet acknowledged, by role.
     pub pending_handoffs: BTreeMap<Role, PendingHandoff>,

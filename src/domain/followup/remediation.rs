@@ -7,9 +7,9 @@ use crate::domain::event::{Event, Payload};
 use crate::domain::incident::{DomainError, Incident};
 use crate::domain::text::{clean_name, one_line, strip_control};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remediation {
     pub id: u32,
     pub text: String,

@@ -1,0 +1,588 @@
+//! Derived, verifiable snapshots of a replayed journal (issue 14).
+//!
+//! Replaying a long journal (100,000 events, 17 MB) takes a few hundred milliseconds and
+//! memory for every event. A snapshot is the state replayed from a prefix of the journal,
+//! saved next to it (`journal.jsonl.snapshot`), so that opening the incident replays only the
+//! events after that prefix. The journal stays the only source of truth: a snapshot is
+//! derived data, used only when every check below passes, and otherwise ignored (the next
+//! writer that replays the journal replaces it). Nothing is ever repaired from a snapshot.
+//!
+//! The state is the journal's prefix folded in merge order `(lc, origin, oseq)`
+//! (`domain::merge`), the order every replica folds in. The snapshot records the data dir's
+//! origin (`home`: local events sort under it) and the largest merge key of the prefix; an
+//! event after the prefix extends the state only when it sorts after that key (and is not
+//! an identity already held): one that sorts before it (a remote event ingested late, from
+//! another cockpit) makes the whole journal replay in merge order, as without a snapshot.
+//!
+//! A snapshot is used only when:
+//! - its header parses, its own digest matches, it names this format ([`FORMAT`]; any other
+//!   is ignored) and this very build ([`SOURCE_ID`], a digest of the source tree: a change to
+//!   the replay code or to any type it fills can never read an old state as current);
+//! - it is for this incident (the id it was opened as) and this data dir's origin;
+//! - its body is whole (its length and XXH3 digest match the header) and decodes;
+//! - the journal still starts with the prefix it was derived from: at least as long, the
+//!   byte before the end of the prefix a newline, as many lines, and the XXH3-128 digest of
+//!   those bytes the one recorded (checked under the journal lock when opening);
+//! - the decoded state agrees with the prefix (its last sequence number is the prefix's).
+//!
+//! Format: one header line of JSON, then the body: JSON of the state, `body_len` bytes.
+
+use super::file::{Journal, JournalError, Resume};
+use super::store::IncidentSummary;
+use crate::domain::event::Event;
+use crate::domain::incident::{DomainError, Incident, Unshown};
+use crate::domain::merge;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The snapshot format this build reads and writes.
+pub const FORMAT: u32 = 2;
+/// The build that writes (and alone reads) a snapshot: see `build.rs`.
+pub const SOURCE_ID: &str = env!("COMMANDPOST_SOURCE_ID");
+/// Write a new snapshot once this many events were replayed beyond the last one.
+pub const EVERY: u64 = 2_000;
+/// Journals shorter than this get no snapshot: replaying them is already quick.
+pub const MIN_EVENTS: usize = 1_000;
+const MAGIC: &str = "commandpost journal snapshot";
+
+/// The snapshot of the journal at `journal`.
+pub fn path_for(journal: &Path) -> PathBuf {
+    let mut p = journal.as_os_str().to_owned();
+    p.push(".snapshot");
+    PathBuf::from(p)
+}
+
+/// A merge key `(lc, origin, oseq)`, owned (see `domain::merge::MergeKey`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    pub lc: u64,
+    pub origin: String,
+    pub oseq: u64,
+}
+
+impl Key {
+    /// The merge key of `e` in a journal whose local origin is `home`.
+    pub fn of(e: &Event, home: &str) -> Key {
+        let k = merge::key(e, home);
+        Key {
+            lc: k.lc,
+            origin: k.origin.to_string(),
+            oseq: k.oseq,
+        }
+    }
+
+    /// Whether `e` sorts after this key.
+    pub fn below(&self, e: &Event, home: &str) -> bool {
+        let k = merge::key(e, home);
+        (self.lc, self.origin.as_str(), self.oseq) < (k.lc, k.origin, k.oseq)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    magic: String,
+    format: u32,
+    source: String,
+    incident: String,
+    /// This data dir's origin when the state was folded (`""`: it had none).
+    home: String,
+    journal: Resume,
+    /// The largest merge key in the prefix.
+    last_key: Key,
+    /// The incident as `commandpost list` shows it (so listing reads no body).
+    summary: IncidentSummary,
+    body_len: u64,
+    body_digest: String,
+    /// XXH3-128 of this header serialised with `check` empty.
+    check: String,
+}
+
+fn digest_hex(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+impl Header {
+    fn checksum(&self) -> Result<String, serde_json::Error> {
+        let mut h = self.clone();
+        h.check = String::new();
+        Ok(digest_hex(&serde_json::to_vec(&h)?))
+    }
+}
+
+/// Why a snapshot was not used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    #[error("no snapshot")]
+    Missing,
+    #[error("unreadable: {0}")]
+    Unreadable(String),
+    #[error("not a snapshot header: {0}")]
+    Header(String),
+    #[error("format {0} (this build reads {FORMAT})")]
+    Format(u32),
+    #[error("written by another build ({0})")]
+    OtherBuild(String),
+    #[error("for incident {0:?}")]
+    OtherIncident(String),
+    #[error("for the data dir origin {0:?}")]
+    OtherHome(String),
+    #[error("damaged body: {0}")]
+    Body(String),
+    #[error("the journal no longer starts with the prefix it was derived from")]
+    Stale,
+    #[error("the state does not match its journal prefix: {0}")]
+    Inconsistent(String),
+    #[error("an event after the prefix sorts before its last (merge order)")]
+    OutOfOrder,
+}
+
+/// A state replayed from the journal's events in merge order: the incident, or more (the
+/// cockpit's and the commands' state adds the outbox). Its snapshot body is a JSON object of
+/// the parts; a state may read only some of them (unknown fields are skipped).
+pub trait Fold: Sized {
+    /// The state after the journal's first event (which opens the incident), or why not.
+    fn first(e: &Event) -> Result<Self, DomainError>;
+    /// Folds one more event in (it sorts after every event folded so far).
+    fn apply(&mut self, e: &Event);
+    /// The state of `events` (the whole journal, in journal order) replayed in merge order.
+    fn full(events: &[Event], home: &str) -> Result<Self, DomainError>;
+    /// The incident.
+    fn incident(&self) -> &Incident;
+}
+
+/// The incident part of a snapshot body alone (for listing incidents).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentOnly(pub Incident);
+
+#[derive(Deserialize)]
+struct IncidentOnlyBody {
+    incident: Incident,
+    unshown: Unshown,
+}
+
+impl<'de> Deserialize<'de> for IncidentOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let b = IncidentOnlyBody::deserialize(d)?;
+        Ok(IncidentOnly(b.incident.with_unshown(b.unshown)))
+    }
+}
+
+impl Fold for IncidentOnly {
+    fn first(e: &Event) -> Result<Self, DomainError> {
+        Ok(IncidentOnly(Incident::replay([e])?))
+    }
+    fn apply(&mut self, e: &Event) {
+        self.0.apply(e)
+    }
+    fn full(events: &[Event], home: &str) -> Result<Self, DomainError> {
+        Ok(IncidentOnly(merge::replay(events, home)?))
+    }
+    fn incident(&self) -> &Incident {
+        &self.0
+    }
+}
+
+/// What `commandpost list` shows of `inc`, a journal of `events` events.
+pub fn summary(inc: &Incident, events: u64) -> IncidentSummary {
+    IncidentSummary {
+        id: inc.id.clone(),
+        title: inc.title.clone(),
+        state: inc.state,
+        opened_at: inc.opened_at,
+        ic: inc.ic().map(|h| h.name.clone()),
+        events,
+    }
+}
+
+/// A snapshot's header, checked (everything but the journal prefix, which reading the
+/// journal checks), with the reader standing at its body.
+struct Opened {
+    header: Header,
+    body: std::io::BufReader<std::fs::File>,
+}
+
+fn open_header(journal: &Path, id: &str, home: &str) -> Result<Opened, Rejected> {
+    let path = path_for(journal);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejected::Missing),
+        Err(e) => return Err(Rejected::Unreadable(e.to_string())),
+    };
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    let mut line = Vec::new();
+    // A header is short; a longer first line is not one.
+    (&mut reader)
+        .take(1024 * 1024)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+    let header: Header =
+        serde_json::from_slice(&line).map_err(|e| Rejected::Header(e.to_string()))?;
+    if header.magic != MAGIC {
+        return Err(Rejected::Header(format!("magic {:?}", header.magic)));
+    }
+    if header.checksum().ok().as_ref() != Some(&header.check) {
+        return Err(Rejected::Header("header digest mismatch".into()));
+    }
+    if header.format != FORMAT {
+        return Err(Rejected::Format(header.format));
+    }
+    if header.source != SOURCE_ID {
+        return Err(Rejected::OtherBuild(header.source));
+    }
+    if header.incident != id {
+        return Err(Rejected::OtherIncident(header.incident));
+    }
+    if header.home != home {
+        return Err(Rejected::OtherHome(header.home));
+    }
+    if header.summary.events != header.journal.lines as u64 {
+        return Err(Rejected::Inconsistent("event count".into()));
+    }
+    Ok(Opened {
+        header,
+        body: reader,
+    })
+}
+
+fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), Rejected> {
+    let Opened { header, mut body } = opened;
+    let len = usize::try_from(header.body_len).map_err(|e| Rejected::Body(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(len.min(1 << 30));
+    (&mut body)
+        .take(header.body_len.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+    if bytes.len() != len {
+        return Err(Rejected::Body(format!(
+            "{} bytes instead of {len}",
+            bytes.len()
+        )));
+    }
+    if digest_hex(&bytes) != header.body_digest {
+        return Err(Rejected::Body("digest mismatch".into()));
+    }
+    let state: S = serde_json::from_slice(&bytes).map_err(|e| Rejected::Body(e.to_string()))?;
+    drop(bytes);
+    let inc = state.incident();
+    if inc.last_seq != header.journal.last_seq
+        || summary(inc, header.summary.events) != header.summary
+    {
+        return Err(Rejected::Inconsistent(format!(
+            "state at seq {}, prefix at {}",
+            inc.last_seq, header.journal.last_seq
+        )));
+    }
+    Ok((header, state))
+}
+
+/// Reads and checks the snapshot of `journal` for incident `id` in a data dir whose origin
+/// is `home` (everything but the journal prefix, which reading the journal checks).
+fn load<S: DeserializeOwned + Fold>(
+    journal: &Path,
+    id: &str,
+    home: &str,
+) -> Result<(Header, S), Rejected> {
+    read_body(open_header(journal, id, home)?)
+}
+
+/// What a snapshot holds besides the state: where it stands in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Point {
+    /// The journal prefix the state is the replay of.
+    pub resume: Resume,
+    /// The largest merge key in that prefix.
+    pub last_key: Key,
+}
+
+/// Writes the snapshot of `journal` (incident `id`, data dir origin `home`): `state` must be
+/// exactly the merge-order replay of the prefix `at` describes. Written to a temporary file
+/// and renamed into place, so a reader sees the old snapshot or the new one, whole.
+pub fn save<S: Serialize>(
+    journal: &Path,
+    id: &str,
+    home: &str,
+    at: &Point,
+    inc: &Incident,
+    state: &S,
+) -> std::io::Result<()> {
+    let body = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+    let mut header = Header {
+        magic: MAGIC.into(),
+        format: FORMAT,
+        source: SOURCE_ID.into(),
+        incident: id.into(),
+        home: home.into(),
+        journal: at.resume.clone(),
+        last_key: at.last_key.clone(),
+        summary: summary(inc, at.resume.lines as u64),
+        body_len: body.len() as u64,
+        body_digest: digest_hex(&body),
+        check: String::new(),
+    };
+    header.check = header.checksum().map_err(std::io::Error::other)?;
+    let mut head = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
+    head.push(b'\n');
+    let path = path_for(journal);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&head)?;
+        f.write_all(&body)?;
+        f.flush()?;
+        std::fs::rename(&tmp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// What opening or reading a journal through its snapshot gives.
+#[derive(Debug)]
+pub struct Replayed<S> {
+    pub state: S,
+    /// The largest merge key folded in.
+    pub last_key: Key,
+    /// Events replayed from the journal (all of them when no snapshot was used).
+    pub replayed: u64,
+    /// Whether a snapshot was used, or why not.
+    pub snapshot: Result<(), Rejected>,
+}
+
+/// Folds a journal's events as they stream in, in merge order while they come in it, from a
+/// restored state when the journal resumed from a snapshot's prefix. Anything else (an event
+/// that sorts before the last one, a remote identity seen twice, a remote event under this
+/// data dir's own origin, a first event that does not open the incident) stops the stream
+/// fold: the journal is then replayed whole in merge order ([`Fold::full`]).
+/// A snapshot's state with its last merge key and the remote identities of its prefix.
+type Start<S> = (Key, HashSet<(String, u64)>, S);
+
+struct Folder<S> {
+    home: String,
+    restored: Option<Start<S>>,
+    state: Option<S>,
+    last_key: Option<Key>,
+    remote: HashSet<(String, u64)>,
+    in_order: bool,
+    started: bool,
+    replayed: u64,
+}
+
+impl<S: Fold> Folder<S> {
+    fn new(home: &str, restored: Option<Start<S>>) -> Self {
+        Folder {
+            home: home.to_string(),
+            restored,
+            state: None,
+            last_key: None,
+            remote: HashSet::new(),
+            in_order: true,
+            started: false,
+            replayed: 0,
+        }
+    }
+
+    fn start(&mut self, resumed: bool) {
+        if !self.started {
+            self.started = true;
+            if let Some((key, remote, state)) = self.restored.take()
+                && resumed
+            {
+                self.last_key = Some(key);
+                self.remote = remote;
+                self.state = Some(state);
+            }
+        }
+    }
+
+    fn event(&mut self, e: &Event, resumed: bool) {
+        self.start(resumed);
+        self.replayed += 1;
+        if !self.in_order {
+            return;
+        }
+        if let Some(o) = &e.rep.origin
+            && (*o == self.home || !self.remote.insert((o.clone(), e.oseq())))
+        {
+            self.in_order = false;
+            return;
+        }
+        if self
+            .last_key
+            .as_ref()
+            .is_some_and(|k| !k.below(e, &self.home))
+        {
+            self.in_order = false;
+            return;
+        }
+        self.last_key = Some(Key::of(e, &self.home));
+        match &mut self.state {
+            Some(s) => s.apply(e),
+            None => match S::first(e) {
+                Ok(s) => self.state = Some(s),
+                Err(_) => self.in_order = false,
+            },
+        }
+    }
+
+    /// The state, its largest key and the events replayed; `None` when the stream fold
+    /// stopped (the journal must be replayed whole).
+    fn finish(mut self, resumed: bool) -> Option<(S, Key, u64)> {
+        self.start(resumed);
+        if !self.in_order {
+            return None;
+        }
+        Some((self.state?, self.last_key?, self.replayed))
+    }
+}
+
+/// The merge-order replay of the first `lines` events of the journal at `path` (what a
+/// reader read; a writer may have appended since), with its largest merge key.
+fn full<S: Fold>(path: &Path, lines: usize, home: &str) -> Result<(S, Key), OpenError> {
+    let (mut events, _) = Journal::read(path)?;
+    events.truncate(lines);
+    let last_key = events
+        .iter()
+        .map(|e| Key::of(e, home))
+        .max()
+        .ok_or(DomainError::NotOpened)?;
+    Ok((S::full(&events, home)?, last_key))
+}
+
+/// An error opening a journal through its snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+}
+
+/// The snapshot of `path`, if it checks out this far, as the folder's restored state.
+type Restored<S> = (Option<Resume>, Option<Start<S>>);
+
+fn restore<S: DeserializeOwned + Fold>(
+    path: &Path,
+    id: &str,
+    home: &str,
+) -> (Restored<S>, Result<(), Rejected>) {
+    let loaded = load::<S>(path, id, home).and_then(|(h, s)| {
+        let remote = h
+            .journal
+            .remote_ids()
+            .ok_or_else(|| Rejected::Inconsistent("remote identities".into()))?;
+        Ok((h, remote, s))
+    });
+    match loaded {
+        Ok((h, remote, s)) => ((Some(h.journal), Some((h.last_key, remote, s))), Ok(())),
+        Err(e) => ((None, None), Err(e)),
+    }
+}
+
+/// Ends a replay: the stream fold's state, or the whole journal replayed in merge order.
+fn conclude<S: Fold>(
+    folder: Folder<S>,
+    resumed: bool,
+    path: &Path,
+    lines: usize,
+    home: &str,
+    mut why: Result<(), Rejected>,
+) -> Result<Replayed<S>, OpenError> {
+    match folder.finish(resumed) {
+        Some((state, last_key, replayed)) => Ok(Replayed {
+            state,
+            last_key,
+            replayed,
+            snapshot: why,
+        }),
+        None => {
+            if why.is_ok() {
+                why = Err(Rejected::OutOfOrder);
+            }
+            let (state, last_key) = full::<S>(path, lines, home)?;
+            Ok(Replayed {
+                state,
+                last_key,
+                replayed: lines as u64,
+                snapshot: why,
+            })
+        }
+    }
+}
+
+/// Opens the journal at `path` (incident `id`, data dir origin `home`) like
+/// [`Journal::open_with`] and replays it in merge order into `S`, from its snapshot when
+/// that passes every check.
+pub fn open<S: DeserializeOwned + Fold>(
+    path: &Path,
+    id: &str,
+    home: &str,
+) -> Result<(Journal, Replayed<S>, Vec<String>), OpenError> {
+    let ((resume, restored), mut why) = restore::<S>(path, id, home);
+    let mut folder = Folder::new(home, restored);
+    let (journal, warnings, resumed) = Journal::open_from(path, resume.as_ref(), |e, resumed| {
+        folder.event(&e, resumed)
+    })?;
+    if resume.is_some() && !resumed {
+        why = Err(Rejected::Stale);
+    }
+    let lines = journal.resume_point().lines;
+    let replayed = conclude(folder, resumed, path, lines, home, why)?;
+    log_rejected(path, &replayed.snapshot);
+    Ok((journal, replayed, warnings))
+}
+
+/// Reads the journal at `path` without changing it (like [`Journal::read`]) into `S`, in
+/// merge order, from its snapshot when that passes every check. Returns the state, where
+/// the journal's good prefix ends, and whether a torn last line follows.
+pub fn read<S: DeserializeOwned + Fold>(
+    path: &Path,
+    id: &str,
+    home: &str,
+) -> Result<(Replayed<S>, Resume, bool), OpenError> {
+    let ((resume, restored), mut why) = restore::<S>(path, id, home);
+    let mut folder = Folder::new(home, restored);
+    let (end, torn, resumed) = Journal::read_from(path, resume.as_ref(), |e, resumed| {
+        folder.event(&e, resumed)
+    })?;
+    if resume.is_some() && !resumed {
+        why = Err(Rejected::Stale);
+    }
+    let replayed = conclude(folder, resumed, path, end.lines, home, why)?;
+    log_rejected(path, &replayed.snapshot);
+    Ok((replayed, end, torn))
+}
+
+/// The summary `commandpost list` shows of incident `id`, read without changing anything:
+/// from the snapshot's header alone when the journal has nothing after its prefix, else as
+/// [`read`] does.
+pub fn summarize(path: &Path, id: &str, home: &str) -> Result<IncidentSummary, OpenError> {
+    if let Ok(opened) = open_header(path, id, home) {
+        let resume = &opened.header.journal;
+        // Nothing after the prefix: the prefix is checked, nothing is folded.
+        if std::fs::metadata(path).map(|m| m.len()).ok() == Some(resume.offset) {
+            let (end, _torn, resumed) = Journal::read_from(path, Some(resume), |_, _| {})?;
+            if resumed && end.lines == resume.lines {
+                return Ok(opened.header.summary);
+            }
+        }
+    }
+    let (replayed, end, _torn) = read::<IncidentOnly>(path, id, home)?;
+    Ok(summary(&replayed.state.0, end.lines as u64))
+}
+
+fn log_rejected(path: &Path, why: &Result<(), Rejected>) {
+    match why {
+        Ok(()) | Err(Rejected::Missing) => {}
+        Err(e) => tracing::info!(
+            journal = %path.display(),
+            "snapshot not used ({e}): replaying the whole journal"
+        ),
+    }
+}

@@ -1,0 +1,1170 @@
+//! Journal snapshots (issue 14): derived state saved next to the journal so that opening a
+//! long incident replays only the tail. The journal stays the only source of truth: every
+//! way a snapshot can be missing, stale, damaged, from another incident, another build or a
+//! newer format is tried here, and the state opened is always the full replay's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use commandpost::delivery::OutboxState;
+use commandpost::domain::event::{Event, KNOWN_TYPES};
+use commandpost::domain::merge;
+use commandpost::journal::snapshot::{self, IncidentOnly, Key, Point, Rejected};
+use commandpost::journal::{Journal, Store};
+use commandpost::replay::{self, State, StateRef};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const ID: &str = "INC-20261121-0300";
+
+/// Journal lines (without newline) covering every event type, `n` of them.
+#[expect(
+    clippy::too_many_lines,
+    reason = "test data: one push per event type, read top to bottom"
+)]
+fn lines(n: usize) -> Vec<String> {
+    let t0: jiff::Timestamp = "2026-11-21T03:00:00Z".parse().unwrap();
+    let mut out: Vec<String> = Vec::new();
+    let push = |out: &mut Vec<String>, actor: &str, kind: &str, data: Value| {
+        let seq = out.len() as u64 + 1;
+        let ts = t0 + jiff::SignedDuration::from_millis(seq as i64 * 1300);
+        out.push(
+            json!({"v": 1, "seq": seq, "ts": ts.to_string(), "actor": actor, "type": kind, "data": data})
+                .to_string(),
+        );
+    };
+    push(
+        &mut out,
+        "Alice",
+        "incident_opened",
+        json!({"id": ID, "title": "EU API errors", "ic": "Alice"}),
+    );
+    let message = |kind: &str, headline: &str| {
+        json!({"id": "", "incident_id": ID, "incident_title": "EU API errors",
+               "severity": "major", "kind": kind, "headline": headline,
+               "body": format!("{headline}\nbody ü 渡辺"), "mention_all": false, "test": false})
+    };
+    let mut i = 0usize;
+    while out.len() < n {
+        i += 1;
+        let who = ["Bob", "Keiko", "José", "渡辺 健"][i % 4];
+        let seq = out.len() as u64 + 1;
+        match i % 40 {
+            0 => push(
+                &mut out,
+                "Alice",
+                "title_changed",
+                json!({"title": format!("EU API errors ({i})")}),
+            ),
+            1 => push(
+                &mut out,
+                "Alice",
+                "state_changed",
+                json!({"from": "investigating", "to": "major"}),
+            ),
+            2 => push(
+                &mut out,
+                "Alice",
+                "role_handed_off",
+                json!({"role": "comms", "from": null, "to": who}),
+            ),
+            3 => push(
+                &mut out,
+                "Alice",
+                "person_joined",
+                json!({"name": who, "handle": "@x", "group": "database"}),
+            ),
+            4 => push(&mut out, "Alice", "break_started", json!({"name": who})),
+            5 => push(&mut out, "Alice", "break_ended", json!({"name": who})),
+            6 => push(
+                &mut out,
+                "Alice",
+                "impact_updated",
+                json!({"text": format!("{i}% of requests fail")}),
+            ),
+            7 => push(
+                &mut out,
+                who,
+                "hypothesis_added",
+                json!({"id": i, "text": "dns"}),
+            ),
+            8 => push(
+                &mut out,
+                who,
+                "hypothesis_ruled_out",
+                json!({"id": i - 1, "reason": "no"}),
+            ),
+            9 => push(
+                &mut out,
+                who,
+                "link_added",
+                json!({"label": "dash", "url": "https://example.com/d"}),
+            ),
+            10 => push(
+                &mut out,
+                "Alice",
+                "question_reviewed",
+                json!({"question": "impact"}),
+            ),
+            11 => push(
+                &mut out,
+                "Alice",
+                "question_snoozed",
+                json!({"question": "breaks", "until": "2026-11-21T09:00:00Z"}),
+            ),
+            12 => push(
+                &mut out,
+                "Alice",
+                "sitrep_sent",
+                json!({"version": i, "fields": {"summary": "s", "impact": "i", "actions": "a", "needs": "n", "links": [{"label": "l", "url": "https://example.com"}]}, "rendered": "SITREP\nline", "ic": "Alice", "comms": who, "responders": [who], "groups": ["database"]}),
+            ),
+            13 => push(
+                &mut out,
+                "Alice",
+                "status_posted",
+                json!({"fields": {"stage": "identified", "message": "m", "workaround": "w", "components": [["API", "partial_outage"]], "next_update_at": "2026-11-21T04:00:00Z"}, "rendered": "r"}),
+            ),
+            14 => push(
+                &mut out,
+                "Alice",
+                "handoff_proposed",
+                json!({"role": "ic", "from": "Alice", "to": who, "brief": "brief text"}),
+            ),
+            15 => push(
+                &mut out,
+                who,
+                "handoff_acknowledged",
+                json!({"role": "ic", "by": who}),
+            ),
+            16 => push(
+                &mut out,
+                who,
+                "handoff_proposed",
+                json!({"role": "comms", "from": null, "to": "Alice", "brief": "b"}),
+            ),
+            17 => push(
+                &mut out,
+                who,
+                "handoff_cancelled",
+                json!({"role": "comms", "reason": "later"}),
+            ),
+            18 => push(
+                &mut out,
+                "Alice",
+                "remediation_added",
+                json!({"id": i, "text": "add alerts", "owner": who}),
+            ),
+            19 => push(
+                &mut out,
+                "Alice",
+                "remediation_assigned",
+                json!({"id": i - 1, "owner": "Keiko"}),
+            ),
+            20 => push(
+                &mut out,
+                "Alice",
+                "remediation_done",
+                json!({"id": i - 2, "note": "done"}),
+            ),
+            21 => push(
+                &mut out,
+                "Alice",
+                "drill_inject",
+                json!({"at_offset": "12m", "kind": "alert", "text": "disk full", "who": who}),
+            ),
+            22 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "queued", "message": message("sitrep", &format!("Sitrep v{i}")), "backends": ["chat", "mail"]}),
+            ),
+            23 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "attempt", "message": format!("{ID}.m{}", seq - 1), "backend": "chat", "attempt": 1}),
+            ),
+            24 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "outcome", "message": format!("{ID}.m{}", seq - 2), "backend": "chat", "attempt": 1, "result": {"result": "delivered", "detail": "HTTP 200", "remote_ref": format!("r{i}")}}),
+            ),
+            25 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "outcome", "message": format!("{ID}.m{}", seq - 3), "backend": "mail", "attempt": 1, "result": {"result": "retrying", "reason": "503", "retry_at": "2026-11-21T05:00:00Z", "parts_done": 0}}),
+            ),
+            26 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "outcome", "message": format!("{ID}.m{}", seq - 4), "backend": "mail", "attempt": 2, "result": {"result": "failed", "reason": "gone"}}),
+            ),
+            27 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "requeued", "message": format!("{ID}.m{}", seq - 5), "backend": "mail"}),
+            ),
+            28 => push(
+                &mut out,
+                "Alice",
+                "outbox",
+                json!({"event": "dropped", "message": format!("{ID}.m{}", seq - 6), "backend": "mail"}),
+            ),
+            29 => push(
+                &mut out,
+                "Alice",
+                "a_type_from_a_newer_version",
+                json!({"anything": [1, 2, {"x": "y"}]}),
+            ),
+            30 => push(
+                &mut out,
+                "Alice",
+                "state_changed",
+                json!({"from": "major", "to": "resolved"}),
+            ),
+            31 => push(
+                &mut out,
+                "Alice",
+                "cleanup_opened",
+                json!({"items": ["Status page closed", "Monitors green"]}),
+            ),
+            32 => push(
+                &mut out,
+                "Alice",
+                "cleanup_item_done",
+                json!({"item": "Status page closed", "note": "ok"}),
+            ),
+            33 => push(
+                &mut out,
+                "Alice",
+                "cleanup_item_skipped",
+                json!({"item": "Monitors green", "reason": "n/a"}),
+            ),
+            34 => push(
+                &mut out,
+                "Alice",
+                "state_changed",
+                json!({"from": "resolved", "to": "investigating"}),
+            ),
+            35 => push(&mut out, "Alice", "person_released", json!({"name": who})),
+            36 => push(
+                &mut out,
+                "Alice",
+                "room_command",
+                json!({"cited": format!("$e{i}:example.org"), "sender": "@bob:example.org",
+                       "person": "Bob", "body": "@all: Incident Major",
+                       "order": {"order": "state", "to": "major"}}),
+            ),
+            _ => push(
+                &mut out,
+                who,
+                "note_added",
+                json!({"text": format!("note {i}: lag {}ms on db-{} \u{1F680}", i % 900, i % 7)}),
+            ),
+        }
+    }
+    out
+}
+
+/// A remote event's line: made by `origin` as its `oseq`th event, Lamport counter `lc`.
+fn remote(seq: u64, origin: &str, oseq: u64, lc: u64, kind: &str, data: Value) -> String {
+    let ts = "2026-11-21T05:00:00Z";
+    json!({"v": 1, "seq": seq, "ts": ts, "actor": "Ben", "origin": origin, "oseq": oseq,
+           "lc": lc, "type": kind, "data": data})
+    .to_string()
+}
+
+const OTHER: &str = "bbbbbbbbbbbbbbbb";
+
+fn write_journal(path: &Path, lines: &[String]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut f = std::fs::File::create(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+fn append(path: &Path, lines: &[String]) {
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    home: String,
+    path: PathBuf,
+    all: Vec<String>,
+    /// The state after every line, by a full replay without any snapshot.
+    full: State,
+}
+
+/// The state of the journal at `path` replayed whole, by hand: the incident in merge order,
+/// the outbox in journal order.
+fn reference(path: &Path, home: &str) -> State {
+    let (evs, _) = Journal::read(path).unwrap();
+    State {
+        incident: merge::replay(&evs, home).unwrap(),
+        outbox: OutboxState::replay(&evs),
+    }
+}
+
+/// A journal of `n` events (in a data dir with an origin) with a snapshot taken after the
+/// first `at`.
+fn fixture(n: usize, at: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let home = store.ensure_origin().unwrap().as_str().to_string();
+    let path = store.journal_path(ID);
+    let all = lines(n);
+    write_journal(&path, &all);
+    let full = full_replay(&path, &home);
+    // The snapshot of the prefix.
+    write_journal(&path, &all[..at]);
+    let opened = replay::open_path(&path, ID, &home).unwrap();
+    opened.save();
+    drop(opened);
+    append(&path, &all[at..]);
+    Fixture {
+        _dir: dir,
+        store,
+        home,
+        path,
+        all,
+        full,
+    }
+}
+
+/// The state from every event, ignoring any snapshot (it is moved away and back).
+fn full_replay(path: &Path, home: &str) -> State {
+    let snap = snapshot::path_for(path);
+    let aside = path.with_extension("aside");
+    let had = std::fs::rename(&snap, &aside).is_ok();
+    let opened = replay::open_path(path, ID, home).unwrap();
+    assert_eq!(opened.snapshot, Err(Rejected::Missing));
+    assert_eq!(
+        opened.replayed as usize,
+        opened.journal.resume_point().lines
+    );
+    if had {
+        std::fs::rename(&aside, &snap).unwrap();
+    }
+    assert_eq!(opened.state, reference(path, home));
+    opened.state
+}
+
+/// Opens the fixture's journal (through whatever snapshot is there) and checks the state
+/// equals the full replay; returns why the snapshot was not used.
+fn open_checked(f: &Fixture) -> Result<(), Rejected> {
+    let opened = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(opened.state, f.full, "state differs from a full replay");
+    assert_eq!(opened.journal.resume_point().lines, f.all.len());
+    // Reading (read-only) and listing agree.
+    let (read, end, torn) = snapshot::read::<IncidentOnly>(&f.path, ID, &f.home).unwrap();
+    assert!(!torn);
+    assert_eq!(read.state.0, f.full.incident);
+    assert_eq!(read.snapshot, opened.snapshot);
+    assert_eq!(end, opened.journal.resume_point());
+    let s = snapshot::summarize(&f.path, ID, &f.home).unwrap();
+    assert_eq!(s, snapshot::summary(&f.full.incident, f.all.len() as u64));
+    opened.snapshot
+}
+
+#[test]
+fn the_generated_journal_covers_every_event_type() {
+    let all = lines(400);
+    for t in KNOWN_TYPES {
+        assert!(
+            all.iter().any(|l| l.contains(&format!("\"type\":\"{t}\""))),
+            "add a `{t}` event to tests/journal_snapshot.rs::lines so snapshots of it are tested"
+        );
+    }
+}
+
+#[test]
+fn a_valid_snapshot_replays_only_the_tail_and_equals_the_full_replay() {
+    let f = fixture(3000, 2100);
+    let opened = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(opened.snapshot, Ok(()));
+    assert_eq!(opened.replayed, 900);
+    assert_eq!(opened.state, f.full);
+    assert_eq!(
+        opened.last_key,
+        Key {
+            lc: 3000,
+            origin: f.home.clone(),
+            oseq: 3000
+        }
+    );
+    // The journal reader continues where the file ends: digest and all.
+    let end = opened.journal.resume_point();
+    let bytes = std::fs::read(&f.path).unwrap();
+    assert_eq!(end.offset, bytes.len() as u64);
+    assert_eq!(
+        end.digest,
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
+    );
+    assert_eq!(open_checked(&f), Ok(()));
+    // An empty tail: nothing replayed.
+    opened.save();
+    let again = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!((again.snapshot, again.replayed), (Ok(()), 0));
+    assert_eq!(again.state, f.full);
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn the_state_a_snapshot_restores_is_the_whole_state() {
+    // Conflicts and who-changed-what (not in `show --json`) come back too: a remote
+    // hand-off that loses to a local one, then the snapshot, then more of the same.
+    let dir = tempfile::tempdir().unwrap();
+    let home = "mmmmmmmmmmmmmmmm";
+    let path = dir.path().join("journal.jsonl");
+    let mut all = lines(1200);
+    let n = all.len() as u64;
+    all.push(remote(
+        n + 1,
+        OTHER,
+        1,
+        n,
+        "role_handed_off",
+        json!({"role": "ic", "from": "Nobody", "to": "Ben"}),
+    ));
+    write_journal(&path, &all);
+    let o = replay::open_path(&path, ID, home).unwrap();
+    assert!(
+        !o.state.incident.conflicts.is_empty(),
+        "the fixture has a conflict"
+    );
+    o.save();
+    let back = replay::open_path(&path, ID, home).unwrap();
+    assert_eq!((back.snapshot, back.replayed), (Ok(()), 0));
+    assert_eq!(back.state, o.state);
+    assert_eq!(back.state, reference(&path, home));
+    assert_eq!(back.state.incident.unshown(), o.state.incident.unshown());
+}
+
+#[test]
+fn an_event_that_sorts_before_the_snapshot_makes_the_journal_replay_in_merge_order() {
+    let f = fixture(2000, 1500);
+    // Another cockpit's title change, made when it had seen 700 events, ingested now: it
+    // sorts before the snapshot's last key (lc 1500), and so before local title changes
+    // made since, which win in merge order (in journal order it would be the title).
+    let late = remote(
+        2001,
+        OTHER,
+        1,
+        700,
+        "title_changed",
+        json!({"title": "A title from the other cockpit"}),
+    );
+    append(&f.path, std::slice::from_ref(&late));
+    let want = reference(&f.path, &f.home);
+    let (evs, _) = Journal::read(&f.path).unwrap();
+    let journal_order = commandpost::domain::Incident::replay(&evs).unwrap();
+    assert_ne!(
+        want.incident.title, journal_order.title,
+        "the test must tell the two orders apart"
+    );
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::OutOfOrder));
+    assert_eq!(o.state, want);
+    assert_eq!(o.replayed, 2001);
+    // Reading (read-only) and listing give the same.
+    let (r, _, _) = snapshot::read::<IncidentOnly>(&f.path, ID, &f.home).unwrap();
+    assert_eq!(
+        (r.snapshot, &r.state.0),
+        (Err(Rejected::OutOfOrder), &want.incident)
+    );
+    let (list, errors) = f.store.list().unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(list[0].title, want.incident.title);
+    // The merge-order state is saved with its largest key (a local event's: lc 2000)...
+    assert_eq!(o.last_key.lc, 2000);
+    o.save();
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!((&o.snapshot, o.replayed), (&Ok(()), 0));
+    assert_eq!(o.state, want);
+    // ...and extended by an event that sorts after it.
+    append(
+        &f.path,
+        &[remote(
+            2002,
+            OTHER,
+            2,
+            2001,
+            "note_added",
+            json!({"text": "from the other cockpit"}),
+        )],
+    );
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!((&o.snapshot, o.replayed), (&Ok(()), 1));
+    assert_eq!(o.state, reference(&f.path, &f.home));
+    o.save();
+    // A second copy of an identity already held (a replica keeps the first): replayed
+    // whole, as without a snapshot, even though it sorts last.
+    append(
+        &f.path,
+        &[remote(
+            2003,
+            OTHER,
+            2,
+            2002,
+            "title_changed",
+            json!({"title": "a duplicate"}),
+        )],
+    );
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::OutOfOrder));
+    assert_eq!(o.state, reference(&f.path, &f.home));
+    assert_ne!(o.state.incident.title, "a duplicate");
+    // A line claiming this data dir's own origin (its identities are the local seqs).
+    o.save();
+    append(
+        &f.path,
+        &[remote(
+            2004,
+            &f.home,
+            5,
+            5000,
+            "title_changed",
+            json!({"title": "mine?"}),
+        )],
+    );
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::OutOfOrder));
+    assert_eq!(o.state, reference(&f.path, &f.home));
+}
+
+#[test]
+fn a_snapshot_folded_under_another_origin_is_ignored() {
+    let f = fixture(1500, 1400);
+    // The data dir got another origin (or the journal was copied to another data dir):
+    // local events sort under another name, so the merge order may differ.
+    let elsewhere = "cccccccccccccccc";
+    let o = replay::open_path(&f.path, ID, elsewhere).unwrap();
+    assert!(matches!(o.snapshot, Err(Rejected::OtherHome(_))));
+    assert_eq!(o.state, reference(&f.path, elsewhere));
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn appends_and_polls_keep_the_digest_of_what_was_read() {
+    let f = fixture(1500, 1200);
+    let mut opened = replay::open_path(&f.path, ID, &f.home).unwrap();
+    let j = &mut opened.journal;
+    let now: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().unwrap();
+    j.append(
+        "Alice",
+        now,
+        commandpost::domain::Payload::NoteAdded { text: "x".into() },
+    )
+    .unwrap();
+    // Another writer appends; this reader polls it.
+    let mut other = j.reader_at().unwrap();
+    other
+        .append(
+            "Bob",
+            now,
+            commandpost::domain::Payload::NoteAdded { text: "y".into() },
+        )
+        .unwrap();
+    assert_eq!(j.poll().unwrap().len(), 1);
+    let bytes = std::fs::read(&f.path).unwrap();
+    for r in [j.resume_point(), other.resume_point()] {
+        assert_eq!(r.offset, bytes.len() as u64);
+        assert_eq!(r.lines, 1502);
+        assert_eq!(
+            r.digest,
+            format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
+        );
+    }
+}
+
+#[test]
+fn a_resumed_reader_knows_the_remote_events_of_the_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = "mmmmmmmmmmmmmmmm";
+    let path = dir.path().join("journal.jsonl");
+    let mut all = lines(1100);
+    for k in 1..=5u64 {
+        let n = all.len() as u64;
+        all.push(remote(
+            n + 1,
+            OTHER,
+            k,
+            n + 1,
+            "note_added",
+            json!({"text": "r"}),
+        ));
+    }
+    write_journal(&path, &all);
+    let o = replay::open_path(&path, ID, home).unwrap();
+    let max_lc = o.journal.max_lc();
+    o.save();
+    drop(o);
+    let o = replay::open_path(&path, ID, home).unwrap();
+    assert_eq!((&o.snapshot, o.replayed), (&Ok(()), 0));
+    // What ingest asks before appending (duplicates) and numbering (Lamport counter).
+    assert!((1..=5).all(|k| o.journal.has_remote(OTHER, k)));
+    assert!(!o.journal.has_remote(OTHER, 6));
+    assert_eq!(o.journal.max_lc(), max_lc);
+    assert_eq!(o.journal.last_seq(), all.len() as u64);
+}
+
+fn header_and_body(path: &Path) -> (Value, Vec<u8>) {
+    let bytes = std::fs::read(snapshot::path_for(path)).unwrap();
+    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
+    (
+        serde_json::from_slice(&bytes[..nl]).unwrap(),
+        bytes[nl + 1..].to_vec(),
+    )
+}
+
+/// Writes a snapshot with `header` (its own digest recomputed, as a careless tool might:
+/// the checks after it must still hold) and `body`.
+fn write_snapshot(path: &Path, header: &Value, body: &[u8]) {
+    let mut h = header.clone();
+    h["check"] = json!("");
+    // The header's fields in the order the writer uses (serde_json keeps insertion order
+    // only with `preserve_order`: rebuild it by hand).
+    let order = [
+        "magic",
+        "format",
+        "source",
+        "incident",
+        "home",
+        "journal",
+        "last_key",
+        "summary",
+        "body_len",
+        "body_digest",
+        "check",
+    ];
+    let text = |h: &Value| {
+        let parts: Vec<String> = order
+            .iter()
+            .map(|k| format!("{}:{}", json!(k), ordered(k, &h[*k])))
+            .collect();
+        format!("{{{}}}", parts.join(","))
+    };
+    let check = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text(&h).as_bytes()));
+    h["check"] = json!(check);
+    let mut out = text(&h).into_bytes();
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    std::fs::write(snapshot::path_for(path), out).unwrap();
+}
+
+/// A header field's JSON with nested objects in the writer's field order.
+fn ordered(key: &str, v: &Value) -> String {
+    let fields: &[&str] = match key {
+        "journal" => &[
+            "offset", "lines", "last_seq", "last_ts", "max_lc", "remote", "digest",
+        ],
+        "last_key" => &["lc", "origin", "oseq"],
+        "summary" => &["id", "title", "state", "opened_at", "ic", "events"],
+        _ => return v.to_string(),
+    };
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|k| format!("{}:{}", json!(k), v[*k]))
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+#[test]
+fn the_header_helper_writes_what_the_writer_writes() {
+    let f = fixture(1100, 1050);
+    let before = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+    let (header, body) = header_and_body(&f.path);
+    write_snapshot(&f.path, &header, &body);
+    assert_eq!(std::fs::read(snapshot::path_for(&f.path)).unwrap(), before);
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn a_missing_empty_or_garbage_snapshot_is_ignored() {
+    let f = fixture(2500, 2000);
+    let snap = snapshot::path_for(&f.path);
+    let good = std::fs::read(&snap).unwrap();
+    std::fs::remove_file(&snap).unwrap();
+    assert_eq!(open_checked(&f), Err(Rejected::Missing));
+    for junk in [
+        &b""[..],
+        b"\n",
+        b"{}\n{}",
+        b"not json at all",
+        &[0xff, 0xfe, 0x00, 0x10][..],
+    ] {
+        std::fs::write(&snap, junk).unwrap();
+        assert!(
+            matches!(open_checked(&f), Err(Rejected::Header(_))),
+            "{junk:?}"
+        );
+    }
+    // A directory where the file should be.
+    std::fs::remove_file(&snap).unwrap();
+    std::fs::create_dir(&snap).unwrap();
+    assert!(open_checked(&f).is_err());
+    std::fs::remove_dir(&snap).unwrap();
+    std::fs::write(&snap, &good).unwrap();
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn a_truncated_snapshot_is_ignored_at_every_length() {
+    let f = fixture(1200, 1100);
+    let snap = snapshot::path_for(&f.path);
+    let good = std::fs::read(&snap).unwrap();
+    let nl = good.iter().position(|&b| b == b'\n').unwrap();
+    let mut cuts: Vec<usize> = (0..nl + 40).step_by(3).collect();
+    cuts.extend((nl + 40..good.len()).step_by(4999));
+    cuts.push(good.len() - 1);
+    for cut in cuts {
+        std::fs::write(&snap, &good[..cut]).unwrap();
+        let why = open_checked(&f);
+        assert!(
+            why.is_err(),
+            "a snapshot cut at {cut} of {} was used",
+            good.len()
+        );
+    }
+    // Bytes added after the body are damage too.
+    let mut longer = good.clone();
+    longer.extend_from_slice(b"{}");
+    std::fs::write(&snap, &longer).unwrap();
+    assert!(matches!(open_checked(&f), Err(Rejected::Body(_))));
+}
+
+#[test]
+fn a_snapshot_from_a_newer_format_another_build_or_another_incident_is_ignored() {
+    let f = fixture(1500, 1300);
+    let (header, body) = header_and_body(&f.path);
+    let mut h = header.clone();
+    h["format"] = json!(snapshot::FORMAT + 1);
+    write_snapshot(&f.path, &h, &body);
+    assert_eq!(
+        open_checked(&f),
+        Err(Rejected::Format(snapshot::FORMAT + 1))
+    );
+    let mut h = header.clone();
+    h["source"] = json!("0.0.1-somewhere-else");
+    write_snapshot(&f.path, &h, &body);
+    assert!(matches!(open_checked(&f), Err(Rejected::OtherBuild(_))));
+    let mut h = header.clone();
+    h["incident"] = json!("INC-OTHER");
+    write_snapshot(&f.path, &h, &body);
+    assert!(matches!(open_checked(&f), Err(Rejected::OtherIncident(_))));
+    let mut h = header.clone();
+    h["home"] = json!("");
+    write_snapshot(&f.path, &h, &body);
+    assert!(matches!(open_checked(&f), Err(Rejected::OtherHome(_))));
+    let mut h = header.clone();
+    h["magic"] = json!("something else");
+    write_snapshot(&f.path, &h, &body);
+    assert!(matches!(open_checked(&f), Err(Rejected::Header(_))));
+    // A header changed without its digest recomputed.
+    let mut h = header.clone();
+    h["summary"]["title"] = json!("Another title");
+    let mut out = serde_json::to_vec(&h).unwrap();
+    out.push(b'\n');
+    out.extend_from_slice(&body);
+    std::fs::write(snapshot::path_for(&f.path), out).unwrap();
+    assert!(matches!(open_checked(&f), Err(Rejected::Header(_))));
+    // Opened as another id (a directory renamed): not used either.
+    write_snapshot(&f.path, &header, &body);
+    let other = replay::open_path(&f.path, "INC-RENAMED", &f.home).unwrap();
+    assert!(matches!(other.snapshot, Err(Rejected::OtherIncident(_))));
+    assert_eq!(other.state, f.full);
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn a_snapshot_whose_header_or_body_was_changed_is_ignored() {
+    let f = fixture(1500, 1300);
+    let (header, body) = header_and_body(&f.path);
+    // A changed byte: the digest no longer matches.
+    let mut b = body.clone();
+    let i = b.len() / 2;
+    b[i] ^= 0x01;
+    write_snapshot(&f.path, &header, &b);
+    assert!(matches!(open_checked(&f), Err(Rejected::Body(_))));
+    // A different state with its digest recomputed: it must still agree with the journal
+    // prefix it claims.
+    let mut state: Value = serde_json::from_slice(&body).unwrap();
+    state["unshown"]["last_seq"] = json!(5);
+    let b = serde_json::to_vec(&state).unwrap();
+    let mut h = header.clone();
+    h["body_len"] = json!(b.len());
+    h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&b)));
+    write_snapshot(&f.path, &h, &b);
+    assert!(matches!(open_checked(&f), Err(Rejected::Inconsistent(_))));
+    // The summary disagrees with the state.
+    let mut h = header.clone();
+    h["summary"]["title"] = json!("Another title");
+    write_snapshot(&f.path, &h, &body);
+    assert!(matches!(open_checked(&f), Err(Rejected::Inconsistent(_))));
+    // Remote identities that the prefix cannot hold (more numbers than lines).
+    let mut h = header.clone();
+    h["journal"]["remote"] = json!({OTHER: [[1, 1_000_000_000u64]]});
+    write_snapshot(&f.path, &h, &body);
+    assert!(open_checked(&f).is_err());
+    // Ranges out of order.
+    let mut h = header.clone();
+    h["journal"]["remote"] = json!({OTHER: [[5, 6], [1, 2]]});
+    write_snapshot(&f.path, &h, &body);
+    assert!(open_checked(&f).is_err());
+    // A last key below the prefix's real one would let an earlier event append.
+    let mut h = header.clone();
+    h["last_key"]["lc"] = json!(3);
+    write_snapshot(&f.path, &h, &body);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.state, f.full);
+    // A body that is not the state at all.
+    let b = b"{\"incident\": 1}".to_vec();
+    let mut h = header.clone();
+    h["body_len"] = json!(b.len());
+    h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&b)));
+    write_snapshot(&f.path, &h, &b);
+    assert!(matches!(open_checked(&f), Err(Rejected::Body(_))));
+}
+
+#[test]
+fn a_snapshot_of_a_prefix_the_journal_no_longer_has_is_ignored() {
+    let f = fixture(2400, 2000);
+    let snap = snapshot::path_for(&f.path);
+    let good_snap = std::fs::read(&snap).unwrap();
+    let original = std::fs::read(&f.path).unwrap();
+    let restore = |bytes: &[u8]| {
+        std::fs::write(&f.path, bytes).unwrap();
+        std::fs::write(&snap, &good_snap).unwrap();
+    };
+    let prefix_len: usize = f.all[..2000].iter().map(|l| l.len() + 1).sum();
+    // One character of a line in the middle of the prefix, same length.
+    let mut changed = original.clone();
+    let mid: usize = f.all[..1000].iter().map(|l| l.len() + 1).sum();
+    let line = &f.all[1000];
+    let at = mid + line.find("note").map_or(line.len() / 2, |i| i + 1);
+    changed[at] = if changed[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&f.path, &changed).unwrap();
+    match replay::open_path(&f.path, ID, &f.home) {
+        Ok(o) => {
+            assert_eq!(o.snapshot, Err(Rejected::Stale));
+            assert_eq!(o.state, full_replay(&f.path, &f.home));
+        }
+        // The change made the line invalid: the journal error is reported, as without a
+        // snapshot.
+        Err(e) => assert!(e.to_string().contains("damaged"), "{e}"),
+    }
+    // The journal is shorter than the prefix.
+    restore(&original);
+    write_journal(&f.path, &f.all[..1500]);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Stale));
+    assert_eq!(o.state.incident.last_seq, 1500);
+    assert_eq!(o.state, reference(&f.path, &f.home));
+    // A line removed inside the prefix.
+    restore(&original);
+    let mut fewer = f.all.clone();
+    fewer.remove(10);
+    write_journal(&f.path, &fewer);
+    let o = replay::open_path(&f.path, ID, &f.home);
+    assert!(
+        o.map(|o| o.snapshot == Err(Rejected::Stale))
+            .unwrap_or(true)
+    );
+    // Another journal (other events) at least as long as the prefix.
+    restore(&original);
+    let mut other = lines(2600);
+    for l in other.iter_mut().skip(1) {
+        *l = l.replace("note ", "other note ");
+    }
+    write_journal(&f.path, &other);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Stale));
+    assert_ne!(o.state, f.full);
+    assert_eq!(o.state, reference(&f.path, &f.home));
+    // The prefix ends mid-line in the new file: same bytes up to the offset but the byte
+    // before it is not the end of a line.
+    restore(&original);
+    let mut glued = original[..prefix_len - 1].to_vec();
+    glued.extend_from_slice(b" ");
+    glued.extend_from_slice(&original[prefix_len - 1..]);
+    std::fs::write(&f.path, &glued).unwrap();
+    let o = replay::open_path(&f.path, ID, &f.home);
+    assert!(
+        o.map(|o| o.snapshot == Err(Rejected::Stale))
+            .unwrap_or(true)
+    );
+    // Back to the real journal: the snapshot is good again.
+    restore(&original);
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+#[test]
+fn a_torn_tail_after_the_prefix_is_recovered_and_the_snapshot_still_used() {
+    let f = fixture(2200, 2100);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&f.path)
+        .unwrap();
+    file.write_all(b"{\"v\":1,\"seq\":99999,\"ts\":\"2026-")
+        .unwrap();
+    drop(file);
+    // Read-only: the torn line is said, left alone, and the snapshot used.
+    let (r, _, torn) = snapshot::read::<State>(&f.path, ID, &f.home).unwrap();
+    assert!(torn);
+    assert_eq!((r.snapshot, r.state), (Ok(()), f.full.clone()));
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Ok(()));
+    assert_eq!(o.state, f.full);
+    assert_eq!(o.warnings.len(), 1, "{:?}", o.warnings);
+}
+
+#[test]
+fn a_rejected_snapshot_is_rebuilt_by_a_long_replay() {
+    let f = fixture(snapshot::EVERY as usize + 300, 1000);
+    let snap = snapshot::path_for(&f.path);
+    std::fs::write(&snap, b"garbage").unwrap();
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert!(matches!(o.snapshot, Err(Rejected::Header(_))));
+    assert_eq!(o.replayed, f.all.len() as u64);
+    o.save_if_long();
+    drop(o);
+    // The replay went through every event: it wrote a new snapshot, used next time.
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!((&o.snapshot, o.replayed), (&Ok(()), 0));
+    assert_eq!(o.state, f.full);
+    // A stale snapshot is replaced too.
+    drop(o);
+    let mut other = lines(snapshot::EVERY as usize + 100);
+    other[5] = other[5].replace("note", "NOTE");
+    write_journal(&f.path, &other);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Stale));
+    o.save_if_long();
+    let rebuilt = o.state;
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    assert_eq!(o.snapshot, Ok(()));
+    assert_eq!(o.state, rebuilt);
+}
+
+#[test]
+fn short_journals_get_no_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    write_journal(&path, &lines(snapshot::MIN_EVENTS - 1));
+    let o = replay::open_path(&path, ID, "").unwrap();
+    o.save();
+    assert!(!snapshot::path_for(&path).exists());
+}
+
+#[test]
+fn listing_uses_snapshots_and_never_writes() {
+    let f = fixture(2500, 2400);
+    let before = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+    let journal = std::fs::read(&f.path).unwrap();
+    let (list, errors) = f.store.list().unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0], snapshot::summary(&f.full.incident, 2500));
+    assert_eq!(
+        f.store.current().unwrap().is_some(),
+        f.full.incident.state.is_open()
+    );
+    // The header alone answers when nothing follows the prefix.
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    o.save();
+    let (list, _) = f.store.list().unwrap();
+    assert_eq!(list[0], snapshot::summary(&f.full.incident, 2500));
+    let saved = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+    let journal2 = std::fs::read(&f.path).unwrap();
+    assert_eq!(journal, journal2);
+    let _ = f.store.list().unwrap();
+    assert_eq!(std::fs::read(snapshot::path_for(&f.path)).unwrap(), saved);
+    assert_ne!(before, saved);
+}
+
+#[test]
+fn reading_back_pages_through_the_journal_from_any_line_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let mut all = lines(700);
+    // Lines longer than the reader's chunk.
+    all[300] = all[300].replace("note 2", &format!("note {}", "long ".repeat(30_000)));
+    write_journal(&path, &all);
+    let (events, _) = Journal::read(&path).unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+    for max in [0, 1, 2, 50, 699, 700, 800] {
+        let (got, start) = Journal::read_back(&path, len, max).unwrap();
+        let want = &events[events.len() - max.min(events.len())..];
+        assert_eq!(got.as_slice(), want, "max {max}");
+        let expect_start: usize = all[..all.len() - want.len()]
+            .iter()
+            .map(|l| l.len() + 1)
+            .sum();
+        assert_eq!(start, expect_start as u64);
+    }
+    // Paging: each page ends where the previous one started.
+    let mut end = len;
+    let mut paged: Vec<Event> = Vec::new();
+    loop {
+        let (mut page, start) = Journal::read_back(&path, end, 97).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        page.extend(paged);
+        paged = page;
+        end = start;
+    }
+    assert_eq!(end, 0);
+    assert_eq!(paged, events);
+}
+
+#[test]
+fn saving_a_borrowed_state_writes_the_same_snapshot() {
+    let f = fixture(1300, 1300);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    let before = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+    replay::save(
+        &o.journal,
+        ID,
+        &f.home,
+        &o.last_key,
+        &StateRef::new(&o.state.incident, &o.state.outbox),
+    );
+    assert_eq!(std::fs::read(snapshot::path_for(&f.path)).unwrap(), before);
+    let at = Point {
+        resume: o.journal.resume_point(),
+        last_key: o.last_key.clone(),
+    };
+    snapshot::save(
+        &f.path,
+        ID,
+        &f.home,
+        &at,
+        &o.state.incident,
+        &StateRef::new(&o.state.incident, &o.state.outbox),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(snapshot::path_for(&f.path)).unwrap(), before);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any byte of the snapshot changed to anything else, or the file cut anywhere: the
+    /// damaged snapshot is not used and the state opened is the full replay's.
+    #[test]
+    fn any_corruption_of_the_snapshot_gives_the_full_replay(
+        at in any::<prop::sample::Index>(), value in any::<u8>(), cut in any::<bool>(),
+    ) {
+        thread_local! {
+            static F: (Fixture, Vec<u8>) = {
+                let f = fixture(1100, 1050);
+                let good = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+                (f, good)
+            };
+        }
+        F.with(|(f, good)| {
+            let snap = snapshot::path_for(&f.path);
+            let i = at.index(good.len());
+            let mut bad = good.clone();
+            if cut {
+                bad.truncate(i);
+            } else if bad[i] == value {
+                return;
+            } else {
+                bad[i] = value;
+            }
+            std::fs::write(&snap, &bad).unwrap();
+            let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+            assert_eq!(&o.state, &f.full);
+            assert!(o.snapshot.is_err(), "a snapshot changed at byte {i} (cut: {cut}) was used");
+            let (r, _, _) = snapshot::read::<IncidentOnly>(&f.path, ID, &f.home).unwrap();
+            assert_eq!(&r.state.0, &f.full.incident);
+            let s = snapshot::summarize(&f.path, ID, &f.home).unwrap();
+            assert_eq!(s, snapshot::summary(&f.full.incident, f.all.len() as u64));
+            std::fs::write(&snap, good).unwrap();
+        });
+    }
+}
+
+/// The cockpit's executor keeps the snapshot (`shell::keep`): what it saves on exit is the
+/// full replay, the next open uses it; a remote event stops the keeping.
+#[test]
+fn the_cockpit_keeper_saves_a_snapshot_equal_to_the_full_replay() {
+    use commandpost::shell::keep::Keeper;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let home = store.ensure_origin().unwrap().as_str().to_string();
+    let path = store.journal_path(ID);
+    write_journal(&path, &lines(2_500));
+    let mut o = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Missing));
+    let mut keeper = Keeper::new(ID, &home, o.state.outbox.clone(), o.last_key.clone(), 0);
+    let mut inc = o.state.incident.clone();
+    let t: jiff::Timestamp = "2026-11-21T06:00:00Z".parse().unwrap();
+    for i in 0..5 {
+        let evs = o
+            .journal
+            .append(
+                "Alice",
+                t,
+                commandpost::domain::Payload::NoteAdded {
+                    text: format!("from the cockpit {i}"),
+                },
+            )
+            .unwrap();
+        for e in &evs {
+            inc.apply(e);
+        }
+        keeper.fold(&evs);
+        // Not due yet (5 events since the start).
+        keeper.tick(&o.journal, &inc);
+    }
+    assert!(
+        !snapshot::path_for(&path).exists(),
+        "saved before it was due"
+    );
+    keeper.finish(&o.journal, &inc);
+    let back = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!((&back.snapshot, back.replayed), (&Ok(()), 0));
+    assert_eq!(back.state, reference(&path, &home));
+    drop(o);
+
+    // A remote event (another cockpit's, ingested): the keeper saves nothing more.
+    let mut o = back;
+    let mut keeper = Keeper::new(ID, &home, o.state.outbox.clone(), o.last_key.clone(), 0);
+    let mut inc = o.state.incident.clone();
+    append(
+        &path,
+        &[remote(
+            2_506,
+            OTHER,
+            1,
+            3_000,
+            "note_added",
+            json!({"text": "elsewhere"}),
+        )],
+    );
+    let evs = o.journal.poll().unwrap();
+    assert_eq!(evs.len(), 1);
+    for e in &evs {
+        inc.apply(e);
+    }
+    keeper.fold(&evs);
+    let before = std::fs::read(snapshot::path_for(&path)).unwrap();
+    keeper.finish(&o.journal, &inc);
+    assert_eq!(std::fs::read(snapshot::path_for(&path)).unwrap(), before);
+    // The next open extends the old snapshot by the remote event, in merge order.
+    let again = replay::open_path(&path, ID, &home).unwrap();
+    assert_eq!(again.state, reference(&path, &home));
+}
