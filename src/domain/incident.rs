@@ -235,10 +235,13 @@ pub struct Incident {
     #[serde(skip)]
     pub(crate) contest: crate::domain::replicated::Contest,
     /// Product health figures as the IC saw them (domain::health::observe).
-    #[serde(skip_serializing_if = "crate::domain::health::observe::Journaled::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::domain::health::observe::Journaled::is_empty"
+    )]
     pub health: crate::domain::health::observe::Journaled,
     /// Firing alerts attached to the incident, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<Attached>,
     /// Lookups that keep replay linear in events (rebuilt by replay, never journaled).
     #[serde(skip)]
@@ -264,7 +267,7 @@ impl Index {
 }
 
 /// An alert attached to the incident: when, by whom.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attached {
     pub at: Timestamp,
     pub by: String,

@@ -126,7 +126,7 @@ impl Observed {
 }
 
 /// A journaled observation, as the incident keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Seen {
     /// When it was journaled.
     pub at: Timestamp,
@@ -135,7 +135,7 @@ pub struct Seen {
 }
 
 /// Every observation of the incident, in journal order.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Journaled(pub Vec<Seen>);
 
