@@ -13,7 +13,7 @@ use crate::app::overlay::brief::Brief;
 use crate::app::overlay::cleanup::Cleanup;
 use crate::app::overlay::postmortem::Postmortem;
 use crate::app::overlay::step::EditKind;
-use crate::app::sync_view;
+use crate::app::synced;
 use crate::delivery::setup;
 use crate::domain::describe::describe;
 use crate::domain::event::{Event, Payload, Severity};
@@ -56,7 +56,7 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     }
     m.refresh();
     if let Some(before) = &before {
-        sync_view::after_remote(m, before);
+        synced::after_remote(m, before);
     }
     incident_changed(m);
     drill::after_journaled(m);

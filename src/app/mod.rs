@@ -21,6 +21,7 @@ pub mod normal;
 pub mod overlay;
 pub mod roster;
 pub mod sync_view;
+pub mod synced;
 pub mod update;
 
 pub use cmd::Cmd;

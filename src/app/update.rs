@@ -8,7 +8,7 @@ use crate::app::cockpit::{FLASH_ERROR_SECS, FLASH_INFO_SECS};
 use crate::app::keymap::{Action, Key};
 use crate::app::model::Model;
 use crate::app::msg::Msg;
-use crate::app::{drill, health, journaled, normal, sync_view};
+use crate::app::{drill, health, journaled, normal, synced};
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
 
@@ -49,7 +49,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.alerts = Some(a);
             Vec::new()
         }
-        Msg::Sync(s) => sync_view::on_sync(m, s),
+        Msg::Sync(s) => synced::on_sync(m, s),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The sync view (`T`): the incident's room, the link's state, this person's standing,
 //! conflicts and room commands (the same on every cockpit), what the room did. Its text is
-//! derived when drawn (`app::sync_view::text`), so it follows what arrives.
+//! derived when drawn (`app::synced::text`), so it follows what arrives.
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
