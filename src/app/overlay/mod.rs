@@ -6,6 +6,7 @@
 //! the `overlays!` list below, its drawing in `ui::overlay` (one arm there), and a
 //! `Scope` with its actions' rows in `app::actions` if it has keys of its own.
 
+pub mod alerts;
 pub mod brief;
 pub mod cleanup;
 pub mod compose;
@@ -94,6 +95,8 @@ overlays! {
     Remediation(remediation::Remediation),
     /// The post-mortem draft just written.
     Postmortem(postmortem::Postmortem),
+    /// The firing alerts (Alertmanager).
+    Alerts(alerts::Alerts),
     /// The sync view: room, conflicts, rejected room commands (`T`).
     Sync(sync::SyncPanel),
 }
