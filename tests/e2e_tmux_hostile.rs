@@ -142,6 +142,8 @@ fn a_looping_template_never_freezes_the_cockpit() {
     t.text("EU checkout fails");
     t.wait_for("EU checkout fails");
     t.keys(&["Escape"]);
+    // (Not "the error is gone": while the next render runs, the preview says "rendering…".)
+    t.wait_for("Sitrep draft kept");
     t.wait_gone("stopped after");
     // q quits (the composer's draft is kept).
     t.text("q");
@@ -199,6 +201,7 @@ fn a_template_doubling_a_string_is_refused_in_the_cockpit_not_an_abort() {
     t.text("still typing");
     t.wait_for("still typing");
     t.keys(&["Escape"]);
+    t.wait_for("Sitrep draft kept");
     t.wait_gone("MB of memory");
     t.text("q");
     t.wait_for("Quit the cockpit?");
