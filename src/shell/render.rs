@@ -48,7 +48,8 @@ impl Renders {
     /// and is stale by then).
     pub fn cancel(&mut self, kind: Kind) {
         if let Some(sb) = self.running.remove(&kind) {
-            sb.cancel();
+            // Sticky: the job's thread may not have started its render yet.
+            sb.stop();
         }
     }
 }
