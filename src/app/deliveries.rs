@@ -3,7 +3,7 @@
 //! - [`Deliveries`]: the per-message, per-backend view in the model, folded (purely) from the
 //!   outbox's journal events as they arrive, whichever way they arrive.
 //! - [`OutboxCmd`] / [`OutboxMsg`]: what `update` asks and what comes back.
-//! - The executor's side is `shell::courier::Courier`.
+//! - The executor's side is `shell::real::Courier`.
 
 use crate::config::Config;
 use crate::delivery::outbox::{DeliveryStatus, OutboxRow, OutboxState};

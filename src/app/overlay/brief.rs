@@ -4,7 +4,8 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::domain::followup::same_name;
 use crate::domain::role::Role;
 use crossterm::event::KeyEvent;

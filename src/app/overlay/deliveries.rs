@@ -4,7 +4,8 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
+use crate::app::overlay::moves::moved;
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::delivery::outbox::DeliveryStatus;
 use crossterm::event::KeyEvent;
 

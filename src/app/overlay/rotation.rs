@@ -3,7 +3,8 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

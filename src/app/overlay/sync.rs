@@ -4,7 +4,8 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, scroll};
+use crate::app::overlay::moves::scroll;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
