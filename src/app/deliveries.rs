@@ -80,16 +80,7 @@ impl Deliveries {
             for (b, d) in &m.deliveries {
                 out.push(DeliveryRow {
                     queued_at: m.queued_at,
-                    row: OutboxRow {
-                        message: m.message.id.clone(),
-                        origin: m.origin.clone(),
-                        kind: m.message.kind,
-                        headline: m.message.headline.clone(),
-                        backend: b.clone(),
-                        status: d.status.clone(),
-                        attempts: d.attempts,
-                        updated_at: d.updated_at,
-                    },
+                    row: OutboxRow::of(m, b, d),
                 });
             }
         }

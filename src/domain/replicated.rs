@@ -303,9 +303,10 @@ impl Incident {
         }
     }
 
-    /// An acknowledgement that found no proposal pending for its author: a conflict if
-    /// another cockpit ended or replaced the proposal.
-    pub(crate) fn ack_lost(&mut self, e: &Event, role: &Role) {
+    /// An acknowledgement (`what`: "acknowledgement") or a withdrawal that found no
+    /// proposal pending for its author: a conflict if another cockpit ended or replaced the
+    /// proposal.
+    pub(crate) fn handoff_lost(&mut self, e: &Event, role: &Role, what: &str) {
         if let Some(won) = self
             .contest
             .pending_end
@@ -313,21 +314,7 @@ impl Incident {
             .filter(|c| c.origin != e.rep.origin)
             .cloned()
         {
-            let what = format!("acknowledgement of the {} hand-off", role.title());
-            self.conflict(e, Some(role), what, &won);
-        }
-    }
-
-    /// A withdrawal that found nothing pending.
-    pub(crate) fn withdrawal_lost(&mut self, e: &Event, role: &Role) {
-        if let Some(won) = self
-            .contest
-            .pending_end
-            .get(role)
-            .filter(|c| c.origin != e.rep.origin)
-            .cloned()
-        {
-            let what = format!("withdrawal of the {} hand-off", role.title());
+            let what = format!("{what} of the {} hand-off", role.title());
             self.conflict(e, Some(role), what, &won);
         }
     }
@@ -513,11 +500,7 @@ mod tests {
                 1,
                 t("2026-11-21T14:00:00Z"),
                 "Alice",
-                Payload::IncidentOpened {
-                    id: "INC-1".into(),
-                    title: "API".into(),
-                    ic: "Alice".into(),
-                },
+                Payload::opened("INC-1", "API", "Alice"),
             );
             Log {
                 inc: Incident::replay([&e]).unwrap(),

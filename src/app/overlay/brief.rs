@@ -1,7 +1,7 @@
 //! A hand-off brief waiting for acknowledgement: the incoming person takes the role over
 //! (`A`, asked first), the outgoing holder can withdraw it (`x`, asked first).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
 use crate::app::overlay::moves::read;
@@ -34,10 +34,6 @@ impl Brief {
 }
 
 impl Layer for Brief {
-    fn scope(&self) -> Scope {
-        Scope::Brief
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Acknowledge) if self.incoming(cx) => {

@@ -1,7 +1,7 @@
 //! The deliveries overlay (`D`): every message x backend, newest first; a failed or dropped
 //! one can be retried, a failed or waiting one dropped (both asked first).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
 use crate::app::overlay::moves::moved;
@@ -15,10 +15,6 @@ pub struct DeliveryList {
 }
 
 impl Layer for DeliveryList {
-    fn scope(&self) -> Scope {
-        Scope::Deliveries
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let rows = cx.deliveries.rows();
         if moved(action, &mut self.sel, rows.len()) {

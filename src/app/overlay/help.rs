@@ -1,7 +1,7 @@
 //! The help overlay: every key of the main screen, from the live keymap (drawn by
 //! `ui::overlay::help`).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::overlay::moves::read;
 use crate::app::overlay::{Layer, Outcome};
@@ -13,10 +13,6 @@ pub struct Help {
 }
 
 impl Layer for Help {
-    fn scope(&self) -> Scope {
-        Scope::Help
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         read(action, &mut self.scroll, Some(Action::Help))
     }
