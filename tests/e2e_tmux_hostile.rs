@@ -22,10 +22,10 @@ fn cockpit(t: &Tmux, data: &Path, config: Option<&Path>) {
 /// Waits for the shell's `EXIT=<status>` line (not the command line that asks for it).
 fn exited(t: &Tmux) -> String {
     t.wait_until("EXIT=<status>", |s| {
-        s.lines().any(|l| {
-            l.strip_prefix("EXIT=")
-                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
-        })
+        // Anywhere in a line: keys typed while the cockpit was stopping can be echoed by the
+        // shell in front of it ("more textEXIT=143"). The command line's `EXIT=$?` never matches.
+        s.match_indices("EXIT=")
+            .any(|(i, m)| s[i + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
     })
 }
 

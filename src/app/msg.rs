@@ -40,6 +40,10 @@ pub enum Msg {
     Outbox(crate::app::deliveries::OutboxMsg),
     /// The post-mortem draft was written: (path, text), or why not.
     Postmortem(Result<(String, String), String>),
+    /// A round of Prometheus' answers (`crate::health::poll`).
+    Health(crate::domain::health::live::Update),
+    /// Alertmanager's answer (`crate::health::poll`).
+    Alerts(crate::domain::alert::AlertsUpdate),
     /// From the thread following the incident's Matrix room (`app::sync_view`).
     Sync(crate::app::sync_view::SyncMsg),
 }

@@ -8,7 +8,7 @@ use crate::app::cockpit::{FLASH_ERROR_SECS, FLASH_INFO_SECS};
 use crate::app::keymap::{Action, Key};
 use crate::app::model::Model;
 use crate::app::msg::Msg;
-use crate::app::{drill, journaled, normal, synced};
+use crate::app::{drill, health, journaled, normal, synced};
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
 
@@ -21,7 +21,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Key(k) => on_key(m, &k),
         Msg::Paste(s) => on_paste(m, &s),
         Msg::Journaled { events, own } => {
+            if own {
+                health::after_own(m, events.last());
+            }
             let mut cmds = journaled::on_events(m, events, own);
+            cmds.extend(health::observe_due(m));
             cmds.extend(drain_deferred(m));
             cmds
         }
@@ -40,6 +44,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Outbox(o) => journaled::on_outbox(m, o),
         Msg::Postmortem(r) => journaled::on_postmortem(m, r),
+        Msg::Health(u) => health::on_update(m, u),
+        Msg::Alerts(a) => {
+            m.alerts = Some(a);
+            Vec::new()
+        }
         Msg::Sync(s) => synced::on_sync(m, s),
     }
 }
@@ -83,6 +92,8 @@ fn error(m: &mut Model, text: String) -> Vec<Cmd> {
 
 fn journal_failed(m: &mut Model, err: &str) -> Vec<Cmd> {
     m.writing = m.writing.saturating_sub(1);
+    // Whichever append failed, observations may be asked for again (at worst twice).
+    m.observing = 0;
     m.flash_error(format!("NOT SAVED: {err}"));
     drain_deferred(m)
 }

@@ -99,6 +99,26 @@ impl Compose {
         }
     }
 
+    /// The current health figures at the cursor: `API 5xx 9.4% (critical), p99 320ms`.
+    fn insert_figures(&self, cx: &mut Cockpit) {
+        let policy = cx.config.metrics.policy();
+        let Some(line) = crate::domain::health::impact::figures_line(&policy, &cx.health.current())
+        else {
+            let why = if policy.is_empty() {
+                "No health figures: [metrics] has no series"
+            } else {
+                "No health figures yet (see the header)"
+            };
+            cx.flash_info(why);
+            return;
+        };
+        match cx.desk.form_mut(self.kind).map(|f| f.paste(&line)) {
+            Some(None) => cx.flash_info("Tab to a text field first, then insert the figures"),
+            Some(Some(true)) => self.changed(cx),
+            _ => {}
+        }
+    }
+
     fn stage_step(&self, cx: &mut Cockpit, by: isize) {
         if let Some(s) = cx.desk.form(Kind::Status).map(|f| f.stage_step(by)) {
             self.set_stage(cx, s);
@@ -131,6 +151,7 @@ impl Layer for Compose {
             Some(Action::Send) => return Outcome::go(Goto::Confirm(Intent::Send(self.kind))),
             Some(Action::PreviewNext) => self.preview_next(cx),
             Some(Action::StageNext) if self.kind == Kind::Status => self.stage_step(cx, 1),
+            Some(Action::InsertFigures) => self.insert_figures(cx),
             Some(a @ (Action::FocusNext | Action::FocusPrev)) => {
                 if let Some(f) = cx.desk.form_mut(self.kind) {
                     f.focus_step(if a == Action::FocusNext { 1 } else { -1 });
@@ -179,6 +200,9 @@ impl Layer for Compose {
         ];
         if self.kind == Kind::Status {
             out.push(Foot::keys(&[Action::StageNext]));
+        }
+        if !cx.config.metrics.series.is_empty() {
+            out.push(Foot::keys(&[Action::InsertFigures]));
         }
         out.push(Foot::note("Ctrl-u/r", "undo/redo"));
         out

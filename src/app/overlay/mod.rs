@@ -6,6 +6,7 @@
 //! the `overlays!` list below (variant, type, the `Scope` its keys are looked up in), its drawing in `ui::overlay` (one arm there), and a
 //! `Scope` with its actions' rows in `app::actions` if it has keys of its own.
 
+pub mod alerts;
 pub mod brief;
 pub mod cleanup;
 pub mod compose;
@@ -103,6 +104,8 @@ overlays! {
     Remediation(remediation::Remediation) in Remediation,
     /// The post-mortem draft just written.
     Postmortem(postmortem::Postmortem) in Postmortem,
+    /// The firing alerts (Alertmanager).
+    Alerts(alerts::Alerts) in Alerts,
     /// The sync view: room, conflicts, rejected room commands (`T`).
     Sync(sync::SyncPanel) in SyncView,
 }
