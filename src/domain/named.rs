@@ -1,5 +1,5 @@
-//! Enums named by words (a stage, a message kind, a component status): their names are
-//! written once, in a [`named_enum!`] list.
+//! Enums named by words (a stage, a message kind, a component status, a backend kind, a drill
+//! inject kind): their names are written once, in a [`named_enum!`] list.
 
 /// For a field-less enum: `ALL` (every variant, in order), `as_str` (its name, as in config
 /// files, the journal and on the command line) and `Display` (that name). With `parse:

@@ -533,6 +533,24 @@ mod tests {
         }
     }
 
+    /// `from` proposes the IC role to `to`.
+    fn proposed(from: &str, to: &str) -> Payload {
+        Payload::HandoffProposed {
+            role: Role::Ic,
+            from: Some(from.into()),
+            to: to.into(),
+            brief: "b".into(),
+        }
+    }
+
+    /// `by` acknowledges the IC hand-off.
+    fn acknowledged(by: &str) -> Payload {
+        Payload::HandoffAcknowledged {
+            role: Role::Ic,
+            by: by.into(),
+        }
+    }
+
     #[test]
     fn concurrent_handoffs_keep_the_first_and_say_so() {
         let mut l = Log::new();
@@ -627,12 +645,7 @@ mod tests {
             None,
             "2026-11-21T15:00:00Z",
             "Alice",
-            Payload::HandoffProposed {
-                role: Role::Ic,
-                from: Some("Alice".into()),
-                to: "Ricardo".into(),
-                brief: "b".into(),
-            },
+            proposed("Alice", "Ricardo"),
         );
         assert_eq!(l.ic(), "Alice");
         // Alice withdraws on her laptop while Ricardo acknowledges on his.
@@ -640,10 +653,7 @@ mod tests {
             Some("bbbb"),
             "2026-11-21T15:05:00Z",
             "Ricardo",
-            Payload::HandoffAcknowledged {
-                role: Role::Ic,
-                by: "Ricardo".into(),
-            },
+            acknowledged("Ricardo"),
         );
         l.push(
             None,
@@ -677,12 +687,7 @@ mod tests {
             None,
             "2026-11-21T15:00:00Z",
             "Alice",
-            Payload::HandoffProposed {
-                role: Role::Ic,
-                from: Some("Alice".into()),
-                to: "Ricardo".into(),
-                brief: "b".into(),
-            },
+            proposed("Alice", "Ricardo"),
         );
         l.push(
             None,
@@ -697,10 +702,7 @@ mod tests {
             Some("bbbb"),
             "2026-11-21T15:04:30Z",
             "Ricardo",
-            Payload::HandoffAcknowledged {
-                role: Role::Ic,
-                by: "Ricardo".into(),
-            },
+            acknowledged("Ricardo"),
         );
         assert_eq!(l.ic(), "Alice");
         assert_eq!(
