@@ -2,9 +2,9 @@
 //! first; `n` attaches the selected alert to the open incident (journal and timeline). Drawn
 //! by `ui::overlay::alerts`.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome};
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -37,18 +37,11 @@ impl Alerts {
             }
         };
         let cmds = cx.append(p);
-        Outcome {
-            step: crate::app::overlay::step::Step::Stay,
-            cmds,
-        }
+        Outcome::stay().with(cmds)
     }
 }
 
 impl Layer for Alerts {
-    fn scope(&self) -> Scope {
-        Scope::Alerts
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let n = listed(cx).len();
         match action {
