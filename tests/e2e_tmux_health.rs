@@ -267,3 +267,73 @@ fn an_alert_pushed_to_alertmanager_shows_and_is_attached_by_key() {
         .collect();
     assert_eq!(attached, ["HighErrorRate"]);
 }
+
+/// No incident open: the first screen counts the firing alerts, Tab lists them, `n` asks,
+/// `y` opens the incident from the alert (its summary as title, its labels as the first
+/// note, the alert attached), and the cockpit shows it.
+#[test]
+fn with_no_incident_an_alert_opens_one_by_key() {
+    let Some(am) = health_common::alertmanager("with_no_incident_an_alert_opens_one") else {
+        return;
+    };
+    let Some(t) = Tmux::start("health-alerts-new") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[alerts]\nalertmanager = \"{}\"\nrefresh = \"1s\"\ntimeout = \"1s\"\n",
+            am.url()
+        ),
+    )
+    .unwrap();
+    health_common::push_alerts(
+        &am,
+        r#"[{"labels":{"alertname":"CheckoutDown","service":"checkout","severity":"critical"},"annotations":{"summary":"Checkout returns 503 for every request"}}]"#,
+    );
+    cockpit(&t, &data, &cfg);
+    t.wait_for("no open incident");
+    t.wait_for("alerts: 1 firing; Tab lists them");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("n open an incident from it");
+    assert!(s.contains("Alerts · 1 firing"), "{s}");
+    t.text("n");
+    let s = t.wait_for("Open a new incident from alert CheckoutDown?");
+    assert!(
+        s.contains("Title: Checkout returns 503 for every request"),
+        "{s}"
+    );
+    t.text("y");
+    t.wait_for("· attached");
+    t.keys(&["Escape"]);
+    t.wait_for("alert attached: CheckoutDown (critical)");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+    let store = Store::new(&data);
+    let id = store.current().unwrap().expect("an incident was opened");
+    let (opened, inc) = store.open(&id).unwrap();
+    assert_eq!(inc.title, "Checkout returns 503 for every request");
+    let kinds: Vec<String> = opened
+        .events
+        .iter()
+        .map(|e| match &e.payload {
+            Payload::IncidentOpened { .. } => "opened".to_string(),
+            Payload::NoteAdded { text } => format!("note: {text}"),
+            Payload::AlertAttached(a) => format!("alert: {}", a.name),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds[0], "opened");
+    assert!(
+        kinds[1].starts_with("note: From alert CheckoutDown (")
+            && kinds[1].contains("service=checkout"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds[2], "alert: CheckoutDown");
+}
