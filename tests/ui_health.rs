@@ -337,20 +337,9 @@ fn key(m: &mut commandpost::app::Model, code: KeyCode) -> Vec<Cmd> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-/// No incident yet: the first screen says how many alerts fire, Tab lists them, `n` asks
-/// before opening, and `y` opens the incident with the alert's summary as title, its labels
-/// as the first note and the alert attached, in one command; once on disk the alerts view
-/// shows it attached. Esc goes back to the title.
-#[test]
-fn with_no_incident_n_opens_one_from_the_alert_after_asking() {
-    let mut cfg = config();
-    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
-    let mut m = model_with(Vec::new(), "Alice", cfg);
-    update(&mut m, Msg::Tick(at(0)));
-    let text = screen(&m, Theme::no_color());
-    assert!(text.contains("alerts: asking Alertmanager"), "{text}");
+fn firing_two(m: &mut commandpost::app::Model) {
     update(
-        &mut m,
+        m,
         Msg::Alerts(commandpost::domain::alert::AlertsUpdate {
             at: at(0),
             result: Ok(vec![
@@ -359,6 +348,36 @@ fn with_no_incident_n_opens_one_from_the_alert_after_asking() {
             ]),
         }),
     );
+}
+
+/// The executor's answer to `Cmd::Create { title, then }`.
+fn created(title: &str, then: Vec<Payload>) -> Vec<Event> {
+    let opened = commandpost::domain::incident::open("inc-1", title, "Alice").unwrap();
+    std::iter::once(opened)
+        .chain(then)
+        .enumerate()
+        .map(|(i, payload)| Event {
+            v: FORMAT_VERSION,
+            seq: i as u64 + 1,
+            ts: at(0),
+            actor: "Alice".into(),
+            payload,
+            rep: Default::default(),
+        })
+        .collect()
+}
+
+/// No incident yet: the first screen says how many alerts fire, Tab lists them, Esc goes
+/// back to the title (which still takes text).
+#[test]
+fn with_no_incident_the_first_screen_counts_alerts_and_tab_lists_them() {
+    let mut cfg = config();
+    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
+    let mut m = model_with(Vec::new(), "Alice", cfg);
+    update(&mut m, Msg::Tick(at(0)));
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("alerts: asking Alertmanager"), "{text}");
+    firing_two(&mut m);
     let text = screen(&m, Theme::no_color());
     assert!(text.contains("alerts: 2 firing; Tab lists them"), "{text}");
     assert!(text.contains("Tab from a firing alert"), "{text}");
@@ -376,6 +395,19 @@ fn with_no_incident_n_opens_one_from_the_alert_after_asking() {
     key(&mut m, KeyCode::Tab);
     let text = screen(&m, Theme::no_color());
     assert!(text.contains("n open an incident from it"), "{text}");
+}
+
+/// `n` on an alert asks before opening; `y` opens the incident with the alert's summary as
+/// title, its labels as the first note and the alert attached, in one command; once on disk
+/// the alerts view shows it attached.
+#[test]
+fn with_no_incident_y_opens_it_with_note_and_alert_in_one_command() {
+    let mut cfg = config();
+    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
+    let mut m = model_with(Vec::new(), "Alice", cfg);
+    update(&mut m, Msg::Tick(at(0)));
+    firing_two(&mut m);
+    key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Down);
     let cmds = key(&mut m, KeyCode::Char('n'));
     assert!(cmds.is_empty(), "asks first: {cmds:?}");
@@ -404,20 +436,13 @@ fn with_no_incident_n_opens_one_from_the_alert_after_asking() {
         other => panic!("{other:?}"),
     }
     // On disk: the incident is open with the alert attached, the list says so.
-    let opened = commandpost::domain::incident::open("inc-1", &title, "Alice").unwrap();
-    let events: Vec<Event> = std::iter::once(opened)
-        .chain(then)
-        .enumerate()
-        .map(|(i, payload)| Event {
-            v: FORMAT_VERSION,
-            seq: i as u64 + 1,
-            ts: at(0),
-            actor: "Alice".into(),
-            payload,
-            rep: Default::default(),
-        })
-        .collect();
-    update(&mut m, Msg::Journaled { events, own: true });
+    update(
+        &mut m,
+        Msg::Journaled {
+            events: created(&title, then),
+            own: true,
+        },
+    );
     assert!(m.inc.as_ref().is_some_and(|i| i.alerts.len() == 1));
     let text = screen(&m, Theme::no_color());
     assert!(text.contains("attached"), "{text}");
