@@ -309,6 +309,8 @@ fn with_no_incident_an_alert_opens_one_by_key() {
     t.text("y");
     t.wait_for("· attached");
     t.keys(&["Escape"]);
+    // The list closed (an Esc read together with the next key would be Alt-q).
+    t.wait_gone("Alerts · 1 firing");
     t.wait_for("alert attached: CheckoutDown (critical)");
     t.text("q");
     t.wait_for("Quit the cockpit?");

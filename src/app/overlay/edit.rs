@@ -84,9 +84,7 @@ impl Layer for Edit {
             }
             Some(Action::Cancel | Action::Interrupt) => Outcome::close(),
             Some(Action::Confirm) => self.submit(cx),
-            Some(Action::FromAlert)
-                if self.is_title() && cx.inc.is_none() && cx.config.alerts.enabled() =>
-            {
+            Some(Action::FromAlert) if self.is_title() && cx.inc.is_none() && cx.alerts_on() => {
                 Outcome::go(Goto::Alerts)
             }
             _ => {

@@ -36,7 +36,7 @@ pub fn new_incident(m: &Model, theme: &Theme, f: &mut Buffer) {
         _ => LineEdit::default(),
     };
     let width = area.width.saturating_sub(6).min(76);
-    let alerts = m.config.alerts.enabled();
+    let alerts = m.alerts_on();
     let inner = popup(
         f,
         theme,
