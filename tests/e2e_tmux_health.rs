@@ -59,6 +59,14 @@ fn incident(data: &Path) -> (Store, String) {
     (store, id)
 }
 
+/// One series' part of the header line: from its name to the next ` · `.
+fn series_text(screen: &str, start: &str) -> String {
+    let line = screen.lines().find(|l| l.contains(start)).unwrap_or("");
+    let from = line.find(start).unwrap_or(0);
+    let rest = &line[from..];
+    rest.split(" · ").next().unwrap_or(rest).to_string()
+}
+
 fn impact_row(screen: &str) -> String {
     screen
         .lines()
@@ -85,6 +93,9 @@ fn a_rising_error_rate_changes_the_header_and_the_impact_row() {
     let s = t.wait_for("API 5xx 2.1% WARN");
     assert!(s.contains("p99 320ms"), "{s}");
     assert!(!impact_row(&s).contains("DUE"), "{s}");
+    // The sparkline is scaled to the 5% critical threshold: 2.1% is not a full bar.
+    let bars = series_text(&s, "API 5xx 2.1%");
+    assert!(bars.contains('▄') && !bars.contains('█'), "{bars}");
 
     // The error rate rises: within two refreshes (4 s) of Prometheus having it.
     exporter.set(&ratio(0.094));
@@ -96,9 +107,9 @@ fn a_rising_error_rate_changes_the_header_and_the_impact_row() {
     let row = impact_row(&s);
     assert!(row.contains("API 5xx 2.1% -> 9.4%"), "{row}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
-    // The sparkline has a bar at the top of its scale now.
-    let header = s.lines().find(|l| l.contains("API 5xx 9.4%")).unwrap();
-    assert!(header.contains('█'), "{header}");
+    // The sparkline's bar for this slice reaches the top of its scale now.
+    let bars = series_text(&s, "API 5xx 9.4%");
+    assert!(bars.contains('█') && !bars.contains('▄'), "{bars}");
 
     // Prometheus goes down: the header says since when, the last values stay.
     prom.stop();

@@ -149,7 +149,11 @@ fn series_spans(
         Some(l) => out.push((format!(" {}", l.mark()), style)),
         None => out.push((" ?".into(), theme.warn())),
     }
-    let spark = sparkline(&live.buckets(policy, i, SPARK_BUCKETS, m.now));
+    // Where bad is higher, the bars are scaled to the critical (else warning) threshold.
+    let top = (spec.worse == crate::domain::health::Worse::Higher)
+        .then_some(spec.critical.or(spec.warn))
+        .flatten();
+    let spark = sparkline(&live.buckets(policy, i, SPARK_BUCKETS, m.now), top);
     if spark.trim().is_empty() {
         return out;
     }
