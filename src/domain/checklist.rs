@@ -709,14 +709,7 @@ mod tests {
     impl B {
         fn new() -> B {
             let mut b = B { events: vec![] };
-            b.at(
-                0,
-                Payload::IncidentOpened {
-                    id: "INC-1".into(),
-                    title: "API errors".into(),
-                    ic: "Alice".into(),
-                },
-            );
+            b.at(0, Payload::opened("INC-1", "API errors", "Alice"));
             b
         }
         fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
@@ -885,16 +878,7 @@ mod tests {
     }
 
     fn join(b: &mut B, min: i64, name: &str, group: Option<&str>) {
-        b.at(
-            min,
-            Payload::PersonJoined {
-                name: name.into(),
-                handle: None,
-                contact: None,
-                team: None,
-                group: group.map(str::to_string),
-            },
-        );
+        b.at(min, Payload::joined(name, group));
     }
 
     /// Issue 16: 50 responders on duty and no operations group all report to the IC; that is

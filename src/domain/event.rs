@@ -370,6 +370,27 @@ pub const KNOWN_TYPES: &[&str] = &[
 ];
 
 impl Payload {
+    /// An incident's first event: `id` opened with `title`, `ic` its IC.
+    pub fn opened(id: &str, title: &str, ic: &str) -> Payload {
+        Payload::IncidentOpened {
+            id: id.into(),
+            title: title.into(),
+            ic: ic.into(),
+        }
+    }
+
+    /// `name` joins (a member of operations `group`, if any), with no handle, contact or
+    /// team.
+    pub fn joined(name: &str, group: Option<&str>) -> Payload {
+        Payload::PersonJoined {
+            name: name.into(),
+            handle: None,
+            contact: None,
+            team: None,
+            group: group.map(str::to_string),
+        }
+    }
+
     /// The `type` tag this payload is written with.
     pub fn kind(&self) -> String {
         match self {
@@ -709,11 +730,7 @@ mod tests {
     pub(super) fn samples() -> Vec<Payload> {
         let t = ts();
         vec![
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "API".into(),
-                ic: "Alice".into(),
-            },
+            Payload::opened("INC-1", "API", "Alice"),
             Payload::TitleChanged { title: "x".into() },
             Payload::StateChanged {
                 from: Severity::Investigating,

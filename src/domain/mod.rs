@@ -12,6 +12,7 @@ pub mod identity;
 pub mod incident;
 pub mod lint;
 pub mod merge;
+pub mod named;
 pub mod outbound;
 pub mod policy;
 pub mod replicated;

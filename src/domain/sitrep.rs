@@ -408,11 +408,7 @@ mod tests {
             seq: 1,
             ts: at(0),
             actor: "alice".into(),
-            payload: Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "API errors".into(),
-                ic: "alice".into(),
-            },
+            payload: Payload::opened("INC-1", "API errors", "alice"),
             rep: Default::default(),
         }];
         for (i, (m, p)) in payloads.into_iter().enumerate() {

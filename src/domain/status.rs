@@ -9,12 +9,12 @@
 use crate::domain::event::{Payload, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Linter, Stage, Warning};
+use crate::domain::named::named_enum;
 use crate::domain::policy::Cadence;
 use crate::domain::template::{Template, TemplateError};
 use crate::domain::text::{one_line, strip_control};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use std::fmt;
 use std::str::FromStr;
 
 /// Longest a message or workaround may be, in characters.
@@ -31,26 +31,15 @@ pub enum ComponentStatus {
     UnderMaintenance,
 }
 
+named_enum!(ComponentStatus {
+    Operational => "operational",
+    DegradedPerformance => "degraded_performance",
+    PartialOutage => "partial_outage",
+    MajorOutage => "major_outage",
+    UnderMaintenance => "under_maintenance",
+});
+
 impl ComponentStatus {
-    pub const ALL: [ComponentStatus; 5] = [
-        ComponentStatus::Operational,
-        ComponentStatus::DegradedPerformance,
-        ComponentStatus::PartialOutage,
-        ComponentStatus::MajorOutage,
-        ComponentStatus::UnderMaintenance,
-    ];
-
-    /// The machine form, as journaled: `degraded_performance`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "operational",
-            ComponentStatus::DegradedPerformance => "degraded_performance",
-            ComponentStatus::PartialOutage => "partial_outage",
-            ComponentStatus::MajorOutage => "major_outage",
-            ComponentStatus::UnderMaintenance => "under_maintenance",
-        }
-    }
-
     /// The human form: `Degraded performance`.
     pub fn label(self) -> &'static str {
         match self {
@@ -60,12 +49,6 @@ impl ComponentStatus {
             ComponentStatus::MajorOutage => "Major outage",
             ComponentStatus::UnderMaintenance => "Under maintenance",
         }
-    }
-}
-
-impl fmt::Display for ComponentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

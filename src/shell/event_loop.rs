@@ -3,17 +3,17 @@
 //! thread and draws only when something visible changed.
 //!
 //! A new source of messages (another cockpit's events, metrics) is a task that sends `Msg`s
-//! on the loop's channel, as the courier does (`shell::courier`): the loop needs no change.
+//! on the loop's channel, as the courier does (`shell::real`): the loop needs no change.
 
 use crate::app::cmd::Cmd;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::update::update;
 use crate::drill::DrillClock;
-use crate::shell::courier::Courier;
 use crate::shell::drill::DrillEffects;
 use crate::shell::effects::{self, Effects};
 use crate::shell::options::AppError;
+use crate::shell::real::Courier;
 use crate::shell::real::RealEffects;
 use crate::shell::start::Started;
 use crate::term::{Scrubbed, TermGuard};

@@ -3,10 +3,10 @@
 //! with no incident yet (the first screen's Tab), opens one from it. Drawn by
 //! `ui::overlay::alerts`.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome};
+use crate::app::overlay::{EditKind, Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,18 +40,11 @@ impl Alerts {
             }
         };
         let cmds = cx.append(p);
-        Outcome {
-            step: crate::app::overlay::step::Step::Stay,
-            cmds,
-        }
+        Outcome::stay().with(cmds)
     }
 }
 
 impl Layer for Alerts {
-    fn scope(&self) -> Scope {
-        Scope::Alerts
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let n = listed(cx).len();
         match action {

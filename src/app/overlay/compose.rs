@@ -3,11 +3,11 @@
 //! through the previews and change the stage; Esc keeps the draft. The form itself is
 //! `app::composer::form`.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::composer::kind::{Kind, WIDE_MIN_WIDTH};
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome};
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::domain::lint::Stage;
 use crate::domain::text::capitalised;
 use crate::domain::{duration, status};
@@ -145,10 +145,6 @@ impl Compose {
 }
 
 impl Layer for Compose {
-    fn scope(&self) -> Scope {
-        Scope::Composer
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Cancel | Action::Interrupt) => return self.close(cx),
