@@ -38,6 +38,9 @@ const MAX_BATCH: usize = 64;
 pub(super) async fn run(s: Started) -> Result<(), AppError> {
     let mut model = s.model;
     let mut screen = Screen::enter(&mut model)?;
+    // The first frame before the effects are built (the executor's copy of the incident,
+    // the backends, the snapshot keeper): they are not needed to show the incident.
+    screen.draw(&model, Duration::ZERO)?;
     let (msg_tx, msg_rx) = mpsc::unbounded_channel::<Msg>();
     let (clock, fx) = effects_for(
         &model,
@@ -75,7 +78,8 @@ async fn looped(
     executor: &Executor,
     clock: Option<&watch::Sender<DrillClock>>,
 ) -> Result<(), AppError> {
-    let mut dirty = true;
+    // (The first frame is drawn already.)
+    let mut dirty = false;
     // How long the last batch of messages took to handle (update + commands handed off).
     let mut handled = Duration::ZERO;
     let mut first = true;
