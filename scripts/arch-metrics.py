@@ -272,7 +272,7 @@ ROAD = [
     ("Enter", "app/overlay/page.rs",  "key",         "setup::page_trigger("),
     ("Enter", "delivery/setup.rs",    "page_trigger", "OutboundMessage"),
     ("Enter", "app/overlay/page.rs",  "key",         "Outcome::go(Goto::ConfirmInstead("),
-    ("Enter", "app/overlay/step.rs",  "go",          "Step::Go"),
+    ("Enter", "app/overlay/mod.rs",   "go",          "Step::Go"),
     ("Enter", "app/overlay/mod.rs",   "settle",      "open(cx, to, self)"),
     ("Enter", "app/overlay/mod.rs",   "open",        "Goto::ConfirmInstead(intent) => ask(cx, intent)"),
     ("Enter", "app/overlay/mod.rs",   "ask",         "confirm::Confirm::ask(intent, cx, None)"),
@@ -289,7 +289,7 @@ ROAD = [
     ("y",     "shell/effects.rs",     "execute",     "Cmd::Outbox(c) => Some(outbox(fx, c))"),
     ("y",     "shell/effects.rs",     "outbox",      "fx.outbox(c)"),
     ("y",     "shell/real.rs",        "outbox",      "self.courier.run(c)"),
-    ("y",     "shell/courier.rs",     "run",         "ob.queue(msg)"),
+    ("y",     "shell/real.rs",        "run",         "ob.queue(msg)"),
     ("y",     "delivery/outbox.rs",   "queue",       "self.queue_to("),
 ]
 

@@ -52,16 +52,6 @@ pub fn known_people() -> Vec<KnownPerson> {
         .collect()
 }
 
-fn joined(name: &str, group: Option<&str>) -> Payload {
-    Payload::PersonJoined {
-        name: name.into(),
-        handle: None,
-        contact: None,
-        team: None,
-        group: group.map(str::to_string),
-    }
-}
-
 fn lead(group: &str, name: &str) -> Payload {
     Payload::RoleHandedOff {
         role: Role::OpsLead(group.into()),
@@ -133,8 +123,8 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
             },
         ),
         (450, a("Alice"), lead("database", "Bob")),
-        (449, a("Alice"), joined("Carol", Some("database"))),
-        (448, a("Alice"), joined("José", Some("database"))),
+        (449, a("Alice"), Payload::joined("Carol", Some("database"))),
+        (448, a("Alice"), Payload::joined("José", Some("database"))),
         (
             445,
             a("Keiko"),
@@ -174,9 +164,9 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
             },
         ),
         (390, a("Alice"), lead("routing", "Rui")),
-        (388, a("Alice"), joined("Sam", Some("routing"))),
-        (386, a("Alice"), joined("Lena", Some("routing"))),
-        (380, a("Alice"), joined("Dave", None)),
+        (388, a("Alice"), Payload::joined("Sam", Some("routing"))),
+        (386, a("Alice"), Payload::joined("Lena", Some("routing"))),
+        (380, a("Alice"), Payload::joined("Dave", None)),
         (
             300,
             a("Alice"),
@@ -202,8 +192,8 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
                 "Alice",
             ),
         ),
-        (280, a("Alice"), joined("Dmitri", Some("database"))),
-        (278, a("Alice"), joined("Priya", Some("database"))),
+        (280, a("Alice"), Payload::joined("Dmitri", Some("database"))),
+        (278, a("Alice"), Payload::joined("Priya", Some("database"))),
         (240, a("Bob"), Payload::BreakStarted { name: "Bob".into() }),
         (215, a("Bob"), Payload::BreakEnded { name: "Bob".into() }),
         (
@@ -263,8 +253,8 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
             },
         ),
         (55, me.clone(), lead("api", "Ola")),
-        (54, me.clone(), joined("Chen", Some("api"))),
-        (53, me.clone(), joined("Fatima 🚒", Some("api"))),
+        (54, me.clone(), Payload::joined("Chen", Some("api"))),
+        (53, me.clone(), Payload::joined("Fatima 🚒", Some("api"))),
         (
             35,
             a("Keiko"),
@@ -377,7 +367,7 @@ pub fn crowd(
         let payload = if p % 8 == 1 {
             lead(group, &name)
         } else {
-            joined(&name, Some(group))
+            Payload::joined(&name, Some(group))
         };
         push(payload, actor, &mut out);
     }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod drill;
 pub mod files;
+pub mod health;
 pub mod journal;
 pub mod logging;
 pub mod replay;

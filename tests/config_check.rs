@@ -60,7 +60,7 @@ fn misspelt_top_level_key_gets_the_closest_key() {
     assert_eq!(
         lines("zzz = 1\n"),
         [
-            "c.toml:1:1: error: zzz: unknown key (valid keys: cadence, shifts, roster, people, keys, backends, templates, lint, cleanup, handoff, rotation, sync)"
+            "c.toml:1:1: error: zzz: unknown key (valid keys: cadence, shifts, roster, people, keys, backends, templates, lint, cleanup, handoff, rotation, sync, metrics, alerts)"
         ]
     );
 }

@@ -259,6 +259,26 @@ fn lines(n: usize) -> Vec<String> {
                        "person": "Bob", "body": "@all: Incident Major",
                        "order": {"order": "state", "to": "major"}}),
             ),
+            37 => push(
+                &mut out,
+                "Alice",
+                "metrics_observed",
+                json!({"why": "level", "values": [
+                    {"series": "API 5xx", "value": format!("0.0{}", i % 9 + 1),
+                     "at": t0.to_string(), "shown": format!("{}%", i % 9 + 1),
+                     "level": "critical"},
+                    {"series": "Availability", "value": "0.995", "at": t0.to_string(),
+                     "shown": "99.5%", "level": "warn", "worse": "lower"}]}),
+            ),
+            38 => push(
+                &mut out,
+                "Alice",
+                "alert_attached",
+                json!({"fingerprint": format!("{i:016x}"), "name": "HighErrorRate",
+                       "severity": "critical", "summary": "API 5xx above 5% 渡辺",
+                       "labels": {"alertname": "HighErrorRate", "service": "api"},
+                       "starts_at": t0.to_string()}),
+            ),
             _ => push(
                 &mut out,
                 who,

@@ -750,3 +750,64 @@ fn code_only_blanks_comments_and_literals_but_keeps_lines() {
         assert!(code.contains(kept), "{kept} in {code}");
     }
 }
+
+/// The road of `p` in docs/architecture.md is the code's: `scripts/arch-metrics.py road`
+/// finds every hop (each function still calls the next; it exits 1 when one moved), the
+/// doc's table lists the files it crosses and the doc's counts are its counts.
+#[test]
+fn the_documented_road_of_a_key_press_is_the_code_s() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts/arch-metrics.py"))
+        .arg("road")
+        .output()
+        .expect("python3 runs scripts/arch-metrics.py (CI installs python3)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the road of `p` moved: update ROAD in scripts/arch-metrics.py and the road in \
+         docs/architecture.md\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() >= 4 && cols[3] == "->" && !files.contains(&cols[1]) {
+            files.push(cols[1]);
+        }
+    }
+    let doc = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    let section = doc
+        .split("## One key press")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("docs/architecture.md has a section `## One key press`");
+    let mut table: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    table.sort_unstable();
+    files.sort_unstable();
+    assert_eq!(table, files, "the road's table in docs/architecture.md");
+
+    let count = |what: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(what))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("`{what}` in the script's output:\n{text}"))
+            .to_string()
+    };
+    let said = format!(
+        "`p` crosses {}, Enter {}, `y` {}; {} in all",
+        count("files crossed by p:"),
+        count("files crossed by Enter:"),
+        count("files crossed by y:"),
+        count("files crossed from `p` to the outbox:"),
+    );
+    let folded = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        folded.contains(&said),
+        "docs/architecture.md should say \"{said}\""
+    );
+}

@@ -793,7 +793,7 @@ mod courier {
     use super::*;
     use commandpost::delivery::outbox::DeliveryStatus;
     use commandpost::journal::Store;
-    use commandpost::shell::courier::Courier;
+    use commandpost::shell::real::Courier;
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
 
@@ -1041,7 +1041,7 @@ fn page_can_go_to_one_backend() {
     assert_eq!(only(&m), None, "every page backend by default");
     let footer = commandpost::ui::widgets::foot_items(
         &m.keymap,
-        &commandpost::app::overlay::step::Layer::footer(
+        &commandpost::app::overlay::Layer::footer(
             match &m.overlay {
                 Some(Overlay::Page(p)) => p,
                 _ => unreachable!(),

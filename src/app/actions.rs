@@ -44,6 +44,8 @@ pub enum Scope {
     Brief,
     Remediation,
     Postmortem,
+    /// The firing alerts (Alertmanager).
+    Alerts,
     /// The sync view (`T`): the room link, conflicts, rejected room commands.
     SyncView,
 }
@@ -87,6 +89,7 @@ impl Scope {
             Scope::Brief => "in a hand-off brief",
             Scope::Remediation => "in the remediation list",
             Scope::Postmortem => "in the post-mortem view",
+            Scope::Alerts => "in the alerts view",
             Scope::SyncView => "in the sync view",
             _ => "",
         }
@@ -150,12 +153,12 @@ actions! {
     Up "up" ["Up", "k", "Ctrl-p"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
          Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page,
-         SyncView]
+         SyncView, Alerts]
         0 "move" "move up";
     Down "down" ["Down", "j", "Ctrl-n"]
         [Global, Composer, Help, PickRole, PickPerson, PickGroup, Snooze, SitrepLog, SitrepDiff,
          Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem, Page,
-         SyncView]
+         SyncView, Alerts]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
         [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
@@ -187,6 +190,9 @@ actions! {
     PreviewNext "preview_next" ["Ctrl-o"] [Composer, Global] 0 "preview"
         "composer: next preview";
     StageNext "stage_next" ["Ctrl-t"] [Composer, Global] 0 "stage" "status composer: next stage";
+    /// Inserts the product health figures ([metrics]) at the cursor.
+    InsertFigures "insert_figures" ["Ctrl-g"] [Composer, Global] 0 "figures"
+        "composer: insert the current health figures ([metrics])";
     DrillFaster "drill_faster" ["+"] [Drill] 0 "faster" "drill: clock faster (to 60x)";
     DrillSlower "drill_slower" ["-"] [Drill] 0 "slower" "drill: clock slower (to 1x)";
     DrillPause "drill_pause" ["."] [Drill] 0 "pause" "drill: pause/resume the clock";
@@ -207,6 +213,8 @@ actions! {
     Remediation "remediation" ["M"] [Global, Remediation] 0 "remediation" "remediation items";
     /// Opens the sync view; closes it again.
     SyncView "sync" ["T"] [Global, SyncView] 0 "sync" "sync view: room, conflicts, room commands";
+    /// Opens the firing alerts ([alerts]); closes them again.
+    Alerts "alerts" ["!"] [Global, Alerts] 0 "alerts" "firing alerts (Alertmanager)";
 
     // Overlays.
     Yes "yes" ["y", "Y"] [Confirm] 0 "yes" "confirm a dialog";
@@ -229,7 +237,7 @@ actions! {
     Back "back" ["Backspace"] [SitrepDiff] 0 "back" "back to the list";
     Close "close" ["q"]
         [Help, SitrepLog, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation,
-         Postmortem, SyncView] 0 "close" "close the overlay";
+         Postmortem, SyncView, Alerts] 0 "close" "close the overlay";
     Retry "retry" ["r"] [Deliveries] 0 "retry a failed one" "retry a delivery";
     Drop "drop" ["x"] [Deliveries] 0 "drop" "drop a delivery";
     Done "done" ["Space", "x"] [Cleanup, Remediation] 0 "done" "mark an item done";
@@ -237,12 +245,14 @@ actions! {
     Add "add" ["a"] [Remediation] 0 "add" "add a remediation item";
     Assign "assign" ["o"] [Remediation] 0 "assign" "assign a remediation item";
     Withdraw "withdraw" ["x"] [Brief] 0 "withdraw" "withdraw a proposed hand-off";
+    AttachAlert "attach_alert" ["n"] [Alerts] 0 "attach to the incident"
+        "alerts: attach the selected alert to the incident (journal, timeline)";
 
     // Reserved: the same everywhere, not remappable.
     Cancel "cancel" ["Esc"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
          SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
-         Page, SyncView]
+         Page, SyncView, Alerts]
         0 "cancel" "cancel a dialog, close an overlay";
     Confirm "confirm" ["Enter"]
         [Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field, SitrepLog,
@@ -253,7 +263,7 @@ actions! {
         [Global, Composer, Help, Confirm, PickRole, PickPerson, PickGroup, Snooze, Field,
          SitrepLog, SitrepDiff, Decision, Deliveries, Rotation, Cleanup, Brief, Remediation,
          Postmortem, Page,
-         SyncView] 0 "quit" "quit (asks first)";
+         SyncView, Alerts] 0 "quit" "quit (asks first)";
     Suspend "suspend" ["Ctrl-z"] [Global] 0 "suspend" "suspend (fg resumes)";
 }
 

@@ -101,6 +101,12 @@ pub struct Cockpit {
     pub quit: bool,
     /// The writing desk: composer drafts, previews, backends to preview.
     pub desk: Desk,
+    /// Product health as Prometheus (or a drill) last said (issue 17).
+    pub health: crate::domain::health::live::Live,
+    /// Health observations being journaled (none is asked for meanwhile).
+    pub observing: u32,
+    /// Firing alerts as Alertmanager last said: the alerts, or why there is no answer.
+    pub alerts: Option<crate::domain::alert::AlertsUpdate>,
     /// This data dir's replication origin (`""` before it has one): local events sort
     /// under it in the merge order (`domain::merge`).
     pub home: String,
@@ -151,11 +157,15 @@ impl Cockpit {
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
             desk: Desk::default(),
+            health: Default::default(),
+            observing: 0,
+            alerts: None,
             home: String::new(),
             restored: false,
             refold_pending: false,
             sync: None,
         };
+        cx.health = crate::domain::health::live::Live::new(&cx.config.metrics.policy());
         cx.refresh();
         cx
     }
@@ -212,7 +222,12 @@ impl Cockpit {
     /// Re-derives what depends on the incident and the clock.
     pub fn refresh(&mut self) {
         self.rows = match &self.inc {
-            Some(inc) => checklist::evaluate(inc, &self.config.policy(), self.now),
+            Some(inc) => checklist::evaluate_with(
+                inc,
+                &self.config.policy(),
+                &self.health.current(),
+                self.now,
+            ),
             None => Vec::new(),
         };
     }

@@ -3,7 +3,7 @@
 //! - [`Deliveries`]: the per-message, per-backend view in the model, folded (purely) from the
 //!   outbox's journal events as they arrive, whichever way they arrive.
 //! - [`OutboxCmd`] / [`OutboxMsg`]: what `update` asks and what comes back.
-//! - The executor's side is `shell::courier::Courier`.
+//! - The executor's side is `shell::real::Courier`.
 
 use crate::config::Config;
 use crate::delivery::outbox::{DeliveryStatus, OutboxRow, OutboxState};
@@ -80,16 +80,7 @@ impl Deliveries {
             for (b, d) in &m.deliveries {
                 out.push(DeliveryRow {
                     queued_at: m.queued_at,
-                    row: OutboxRow {
-                        message: m.message.id.clone(),
-                        origin: m.origin.clone(),
-                        kind: m.message.kind,
-                        headline: m.message.headline.clone(),
-                        backend: b.clone(),
-                        status: d.status.clone(),
-                        attempts: d.attempts,
-                        updated_at: d.updated_at,
-                    },
+                    row: OutboxRow::of(m, b, d),
                 });
             }
         }

@@ -11,6 +11,7 @@ pub mod drill;
 pub mod drill_view;
 pub mod edit;
 pub mod flash;
+pub mod health;
 pub mod intent;
 pub mod journaled;
 pub mod keymap;

@@ -29,6 +29,8 @@ pub enum Msg {
     /// An announcement was written to the outbox.
     Announced(String),
     AnnounceFailed(String),
+    /// A composer's template render (`Cmd::Render`): shown if it is the latest.
+    Rendered(crate::app::composer::render::Rendered),
     /// A composer's draft could not be written.
     DraftFailed(String),
     /// Delivery counts, once delivery lands.
@@ -40,6 +42,10 @@ pub enum Msg {
     Outbox(crate::app::deliveries::OutboxMsg),
     /// The post-mortem draft was written: (path, text), or why not.
     Postmortem(Result<(String, String), String>),
+    /// A round of Prometheus' answers (`crate::health::poll`).
+    Health(crate::domain::health::live::Update),
+    /// Alertmanager's answer (`crate::health::poll`).
+    Alerts(crate::domain::alert::AlertsUpdate),
     /// From the thread following the incident's Matrix room (`app::sync_view`).
     Sync(crate::app::sync_view::SyncMsg),
 }

@@ -18,8 +18,8 @@ use crate::app::overlay::remediation::Remediation;
 use crate::app::overlay::rotation::Rotation;
 use crate::app::overlay::sitrep_log::SitrepLog;
 use crate::app::overlay::snooze::Snooze;
-use crate::app::overlay::step::{EditKind, PersonPurpose};
 use crate::app::overlay::{self, Overlay};
+use crate::app::overlay::{EditKind, PersonPurpose};
 use crate::app::{drill, intent::Intent};
 use crate::domain::Event;
 use crate::domain::checklist;
@@ -72,7 +72,9 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Sitrep => compose(m, Kind::Sitrep),
         Action::StatusUpdate => compose(m, Kind::Status),
         Action::SitrepLog => sitrep_log(m),
-        Action::Send | Action::PreviewNext | Action::StageNext => composer_only(m, action),
+        Action::Send | Action::PreviewNext | Action::StageNext | Action::InsertFigures => {
+            composer_only(m, action)
+        }
         Action::DrillFaster
         | Action::DrillSlower
         | Action::DrillPause
@@ -81,6 +83,7 @@ fn act(m: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Deliveries => open(m, DeliveryList { sel: 0 }),
         Action::Page => page(m),
         Action::Rotation => open(m, Rotation::default()),
+        Action::Alerts => open(m, crate::app::overlay::alerts::Alerts::default()),
         Action::Acknowledge => acknowledge(m),
         Action::Cleanup => cleanup(m),
         Action::Postmortem => postmortem(m),

@@ -52,7 +52,17 @@ pub enum Command {
     /// Open a new incident; prints its id. The opener becomes IC
     New {
         /// A short title, e.g. "Elevated API errors in EU"
-        title: String,
+        #[arg(required_unless_present = "from_alert")]
+        title: Option<String>,
+        /// Open it from a firing alert ([alerts] alertmanager): its summary is the title, its
+        /// labels the first note, and the alert is attached (a unique prefix is enough)
+        #[arg(long, value_name = "FINGERPRINT", conflicts_with = "title")]
+        from_alert: Option<String>,
+    },
+    /// List the alerts firing in Alertmanager ([alerts]), most pressing first
+    Alerts {
+        #[arg(long)]
+        json: bool,
     },
     /// List incidents, newest first
     List {

@@ -123,6 +123,7 @@ fn syncs(cmd: &Command) -> bool {
         Command::Sync(_)
             | Command::New { .. }
             | Command::List { .. }
+            | Command::Alerts { .. }
             | Command::Lint { .. }
             | Command::Config(_)
             | Command::Completions { .. }
@@ -134,7 +135,12 @@ fn syncs(cmd: &Command) -> bool {
 
 fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
     match cmd {
-        Command::New { title } => new(ctx, &title),
+        Command::New {
+            from_alert: Some(fp),
+            ..
+        } => super::health::new_from_alert(ctx, &fp),
+        Command::New { title, .. } => new(ctx, title.as_deref().unwrap_or_default()),
+        Command::Alerts { json } => super::health::alerts(ctx, json),
         Command::List { json } => list(ctx, json),
         Command::Show { json } => {
             let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;

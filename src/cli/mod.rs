@@ -8,6 +8,7 @@ mod deliver;
 mod drill;
 mod export;
 mod followup;
+mod health;
 pub mod out;
 mod sync;
 mod writing;

@@ -34,6 +34,8 @@ pub const ROOT_KEYS: &[&str] = &[
     "handoff",
     "rotation",
     "sync",
+    "metrics",
+    "alerts",
 ];
 /// Keys of `[cadence]` (all durations).
 pub const CADENCE_KEYS: &[&str] = &[
@@ -67,6 +69,10 @@ fn unsafe_name(s: &str) -> Option<String> {
         )
     })
 }
+
+pub use health::{ALERTS_KEYS, METRICS_KEYS, SERIES_KEYS};
+
+mod health;
 
 /// Bounds of `roster.span_of_control`.
 pub const SPAN_OF_CONTROL: std::ops::RangeInclusive<i64> = 1..=50;
@@ -273,6 +279,8 @@ impl<'a> Checker<'a> {
                 "templates" => self.templates(value),
                 "lint" => self.lint(value),
                 "sync" => self.sync(value),
+                "metrics" => self.metrics(value),
+                "alerts" => self.alerts(value),
                 _ => {
                     let candidates = root_candidates();
                     self.unknown(&join("", name), key, &candidates);
@@ -932,6 +940,26 @@ mod tests {
             user: Some("@ana:example.org".into()),
             access_token: Some("env:CP_TEST_MATRIX_TOKEN".into()),
         };
+        config.metrics = crate::config::health::MetricsConfig {
+            prometheus: Some("http://127.0.0.1:9090".into()),
+            bearer_token: Some("env:CP_TEST_PROM_TOKEN".into()),
+            series: vec![crate::config::health::SeriesConfig {
+                name: "API 5xx".into(),
+                query: "up".into(),
+                format: crate::domain::health::Format::Percent,
+                unit: Some("of requests".into()),
+                warn: Some(0.01),
+                critical: Some(0.05),
+                worse: Some(crate::domain::health::Worse::Higher),
+            }],
+            ..Default::default()
+        };
+        config.alerts = crate::config::health::AlertsConfig {
+            alertmanager: Some("http://127.0.0.1:9093".into()),
+            bearer_token: Some("env:CP_TEST_AM_TOKEN".into()),
+            matchers: vec!["service=\"api\"".into()],
+            ..Default::default()
+        };
         config.keys.insert(
             "quit".into(),
             KeySpec::Many(vec!["q".into(), "ctrl-c".into()]),
@@ -957,12 +985,18 @@ mod tests {
         assert_eq!(sorted(keys(&doc["templates"])), owned(TEMPLATES_KEYS));
         assert_eq!(sorted(keys(&doc["lint"])), owned(LINT_KEYS));
         assert_eq!(sorted(keys(&doc["sync"])), owned(SYNC_KEYS));
+        assert_eq!(sorted(keys(&doc["metrics"])), owned(METRICS_KEYS));
+        assert_eq!(
+            sorted(keys(&doc["metrics"]["series"][0])),
+            owned(SERIES_KEYS)
+        );
+        assert_eq!(sorted(keys(&doc["alerts"])), owned(ALERTS_KEYS));
 
         let (checked, diagnostics) = check(&text, Path::new("s.toml"));
         // The token's variable is not set here: only that is reported.
         let diagnostics: Vec<_> = diagnostics
             .into_iter()
-            .filter(|d| !d.message.contains("CP_TEST_MATRIX_TOKEN"))
+            .filter(|d| !d.message.contains("CP_TEST_"))
             .collect();
         assert_eq!(diagnostics, vec![]);
         assert_eq!(checked, Some(config));

@@ -5,15 +5,16 @@
 
 mod check;
 pub(crate) mod diagnostic;
+pub mod health;
 mod init;
 mod secret;
 
 /// The `[cadence]`, `[shifts]` and `[[people]]` sections are the domain's own policy types.
 pub use crate::domain::policy::{Cadence, KnownPerson, Shifts};
 pub use check::{
-    CADENCE_KEYS, Finding, LINT_KEYS, PERSON_KEYS, ROOT_KEYS, ROSTER_KEYS, SHIFTS_KEYS,
-    SPAN_OF_CONTROL, SYNC_KEYS, TEMPLATES_KEYS, check, check_with, check_with_findings,
-    matrix_user_id, parse_homeserver,
+    ALERTS_KEYS, CADENCE_KEYS, Finding, LINT_KEYS, METRICS_KEYS, PERSON_KEYS, ROOT_KEYS,
+    ROSTER_KEYS, SERIES_KEYS, SHIFTS_KEYS, SPAN_OF_CONTROL, SYNC_KEYS, TEMPLATES_KEYS, check,
+    check_with, check_with_findings, matrix_user_id, parse_homeserver,
 };
 pub use diagnostic::{Diagnostic, Severity, line_col};
 pub use init::{init_text, write_init};
@@ -52,6 +53,10 @@ pub struct Config {
     pub lint: LintSettings,
     /// Multi-cockpit sync through the incident's Matrix room.
     pub sync: SyncConfig,
+    /// Product health figures from Prometheus.
+    pub metrics: health::MetricsConfig,
+    /// Firing alerts from Alertmanager.
+    pub alerts: health::AlertsConfig,
 }
 
 /// `[sync]`: the Matrix account this machine replicates the incident through. Without
@@ -271,6 +276,7 @@ impl Config {
                 .iter()
                 .filter_map(|r| r.parse().ok())
                 .collect(),
+            health: self.metrics.policy(),
         }
     }
 

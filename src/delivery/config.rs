@@ -1,7 +1,6 @@
 //! `[[backends]]` configuration: shape, per-kind validation, secret references.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -9,6 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::named::named_enum;
 use crate::domain::outbound::MessageKind;
 
 /// Which backend implementation a `[[backends]]` entry uses.
@@ -29,39 +29,22 @@ pub enum BackendKind {
     File,
 }
 
+named_enum!(BackendKind {
+    Slack => "slack",
+    Teams => "teams",
+    Discord => "discord",
+    Mattermost => "mattermost",
+    Matrix => "matrix",
+    Statuspage => "statuspage",
+    Pagerduty => "pagerduty",
+    Email => "email",
+    Ntfy => "ntfy",
+    Webhook => "webhook",
+    Command => "command",
+    File => "file",
+});
+
 impl BackendKind {
-    pub const ALL: [BackendKind; 12] = [
-        BackendKind::Slack,
-        BackendKind::Teams,
-        BackendKind::Discord,
-        BackendKind::Mattermost,
-        BackendKind::Matrix,
-        BackendKind::Statuspage,
-        BackendKind::Pagerduty,
-        BackendKind::Email,
-        BackendKind::Ntfy,
-        BackendKind::Webhook,
-        BackendKind::Command,
-        BackendKind::File,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Slack => "slack",
-            BackendKind::Teams => "teams",
-            BackendKind::Discord => "discord",
-            BackendKind::Mattermost => "mattermost",
-            BackendKind::Matrix => "matrix",
-            BackendKind::Statuspage => "statuspage",
-            BackendKind::Pagerduty => "pagerduty",
-            BackendKind::Email => "email",
-            BackendKind::Ntfy => "ntfy",
-            BackendKind::Webhook => "webhook",
-            BackendKind::Command => "command",
-            BackendKind::File => "file",
-        }
-    }
-
     /// Message kinds this backend kind can carry at all.
     pub fn supported_kinds(self) -> &'static [MessageKind] {
         match self {
@@ -114,12 +97,6 @@ impl BackendKind {
             BackendKind::Command => (&["argv"], &[]),
             BackendKind::File => (&["path"], &[]),
         }
-    }
-}
-
-impl fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

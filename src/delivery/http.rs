@@ -102,7 +102,7 @@ impl Peer {
     }
 }
 
-fn io_cause(e: &reqwest::Error) -> Option<String> {
+pub(crate) fn io_cause(e: &reqwest::Error) -> Option<String> {
     let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {

@@ -134,6 +134,22 @@ pub struct OutboxRow {
     pub updated_at: Timestamp,
 }
 
+impl OutboxRow {
+    /// The row of message `m`'s delivery `d` to backend `b`.
+    pub fn of(m: &QueuedMessage, b: &str, d: &Delivery) -> OutboxRow {
+        OutboxRow {
+            message: m.message.id.clone(),
+            origin: m.origin.clone(),
+            kind: m.message.kind,
+            headline: m.message.headline.clone(),
+            backend: b.to_string(),
+            status: d.status.clone(),
+            attempts: d.attempts,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
 impl OutboxState {
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut s = OutboxState::default();
@@ -328,18 +344,7 @@ impl OutboxState {
     pub fn rows(&self) -> Vec<OutboxRow> {
         self.messages
             .iter()
-            .flat_map(|m| {
-                m.deliveries.iter().map(|(b, d)| OutboxRow {
-                    message: m.message.id.clone(),
-                    origin: m.origin.clone(),
-                    kind: m.message.kind,
-                    headline: m.message.headline.clone(),
-                    backend: b.clone(),
-                    status: d.status.clone(),
-                    attempts: d.attempts,
-                    updated_at: d.updated_at,
-                })
-            })
+            .flat_map(|m| m.deliveries.iter().map(|(b, d)| OutboxRow::of(m, b, d)))
             .collect()
     }
 }

@@ -349,6 +349,25 @@ pub fn split_chars(text: &str, max: usize) -> Vec<String> {
     parts
 }
 
+/// `s` with every character but letters, digits, `-`, `_` and `.` as `_` (letters and
+/// digits: ASCII only with `ascii`), for a file name or a mail header.
+pub fn safe_chars(s: &str, ascii: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let kept = if ascii {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            };
+            if kept || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {

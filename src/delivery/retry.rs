@@ -258,18 +258,16 @@ mod tests {
 
     #[test]
     fn statuses() {
-        assert_eq!(classify_status(200), StatusClass::Success);
-        assert_eq!(classify_status(202), StatusClass::Success);
-        assert_eq!(classify_status(204), StatusClass::Success);
-        assert_eq!(classify_status(429), StatusClass::Retryable);
-        assert_eq!(classify_status(420), StatusClass::Retryable);
-        assert_eq!(classify_status(500), StatusClass::Retryable);
-        assert_eq!(classify_status(503), StatusClass::Retryable);
-        assert_eq!(classify_status(400), StatusClass::Permanent);
-        assert_eq!(classify_status(401), StatusClass::Permanent);
-        assert_eq!(classify_status(404), StatusClass::Permanent);
-        assert_eq!(classify_status(410), StatusClass::Permanent);
-        assert_eq!(classify_status(301), StatusClass::Permanent);
+        let classes = [
+            (StatusClass::Success, &[200, 202, 204][..]),
+            (StatusClass::Retryable, &[429, 420, 500, 503]),
+            (StatusClass::Permanent, &[400, 401, 404, 410, 301]),
+        ];
+        for (class, codes) in classes {
+            for &code in codes {
+                assert_eq!(classify_status(code), class, "HTTP {code}");
+            }
+        }
     }
 
     #[test]

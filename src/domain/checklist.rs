@@ -13,6 +13,7 @@
 use crate::domain::Role;
 use crate::domain::duration::short;
 use crate::domain::event::{LoopQuestion, Payload, Severity};
+use crate::domain::health::Sample;
 use crate::domain::incident::{DomainError, Incident};
 use crate::domain::policy::{Cadence, Policy};
 use jiff::{SignedDuration, Timestamp};
@@ -117,13 +118,31 @@ fn window(q: LoopQuestion, inc: &Incident, policy: &Policy) -> SignedDuration {
 
 /// Evaluates the six questions, in doctrine order.
 pub fn evaluate(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Row> {
+    evaluate_with(inc, policy, &[], now)
+}
+
+/// [`evaluate`] with the product health figures as they are now (each series' latest finite
+/// value, in `policy.health` order): "Impact understood?" is due again when one crossed a
+/// threshold or moved by more than the factor since the impact was last reviewed.
+pub fn evaluate_with(
+    inc: &Incident,
+    policy: &Policy,
+    current: &[Option<Sample>],
+    now: Timestamp,
+) -> Vec<Row> {
     LoopQuestion::ALL
         .iter()
-        .map(|&q| evaluate_one(inc, policy, now, q))
+        .map(|&q| evaluate_one(inc, policy, current, now, q))
         .collect()
 }
 
-fn evaluate_one(inc: &Incident, policy: &Policy, now: Timestamp, q: LoopQuestion) -> Row {
+fn evaluate_one(
+    inc: &Incident,
+    policy: &Policy,
+    current: &[Option<Sample>],
+    now: Timestamp,
+    q: LoopQuestion,
+) -> Row {
     if !inc.is_open() {
         return Row {
             question: q,
@@ -135,7 +154,7 @@ fn evaluate_one(inc: &Incident, policy: &Policy, now: Timestamp, q: LoopQuestion
         LoopQuestion::Support => support(inc, policy),
         LoopQuestion::Breaks => breaks(inc, policy, now),
         LoopQuestion::Customers => customers(inc, policy, now),
-        LoopQuestion::Impact => impact(inc, policy, now),
+        LoopQuestion::Impact => impact(inc, policy, current, now),
         LoopQuestion::Sitrep => sitrep(inc, policy, now),
         LoopQuestion::GroupsInformed => groups_informed(inc),
     };
@@ -483,7 +502,55 @@ fn customers(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     out
 }
 
-fn impact(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
+fn impact(
+    inc: &Incident,
+    policy: &Policy,
+    current: &[Option<Sample>],
+    now: Timestamp,
+) -> Vec<Finding> {
+    let mut out = impact_text(inc, policy, now);
+    out.extend(impact_figures(inc, policy, current, now));
+    // What needs attention speaks alone ("(+1 more)" would count the impact text).
+    if out.iter().any(|f| f.status > Status::Ok) {
+        out.retain(|f| f.status > Status::Ok);
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.status));
+    out
+}
+
+/// Figures that changed since the impact was reviewed (DUE, saying which); before any
+/// review, the figures past a threshold (for the reason).
+fn impact_figures(
+    inc: &Incident,
+    policy: &Policy,
+    current: &[Option<Sample>],
+    now: Timestamp,
+) -> Option<Finding> {
+    use crate::domain::health::impact::{alarming, changes};
+    let Some(reviewed) = inc.impact.reviewed_at else {
+        let alarming = alarming(&policy.health, current);
+        return (!alarming.is_empty()).then(|| Finding {
+            status: Status::Ok,
+            text: alarming.join(", "),
+            since: None,
+        });
+    };
+    let changed = changes(inc, &policy.health, current);
+    let latest = changed.iter().map(|c| c.at).max()?;
+    let texts: Vec<String> = changed.iter().map(|c| c.text()).collect();
+    Some(Finding {
+        status: Status::Due,
+        text: format!(
+            "{} since impact reviewed {} ago",
+            texts.join(", "),
+            ago(now, reviewed)
+        ),
+        // A review after this covers it (it journals the figures it was made on).
+        since: Some(latest.max(plus(reviewed, SignedDuration::from_nanos(1)))),
+    })
+}
+
+fn impact_text(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     let changed = last_state_change(inc);
     match (inc.impact.text.is_empty(), inc.impact.reviewed_at) {
         (true, _) => Vec::new(),
@@ -642,14 +709,7 @@ mod tests {
     impl B {
         fn new() -> B {
             let mut b = B { events: vec![] };
-            b.at(
-                0,
-                Payload::IncidentOpened {
-                    id: "INC-1".into(),
-                    title: "API errors".into(),
-                    ic: "Alice".into(),
-                },
-            );
+            b.at(0, Payload::opened("INC-1", "API errors", "Alice"));
             b
         }
         fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
@@ -684,7 +744,7 @@ mod tests {
     }
 
     fn row(inc: &Incident, now: i64, q: LoopQuestion) -> Row {
-        evaluate_one(inc, &Policy::default(), t(now), q)
+        evaluate_one(inc, &Policy::default(), &[], t(now), q)
     }
 
     #[test]
@@ -758,7 +818,7 @@ mod tests {
             people: &people,
             ..Policy::default()
         };
-        let r = evaluate_one(&b.inc(), &policy, t(7 * 60), LoopQuestion::Breaks);
+        let r = evaluate_one(&b.inc(), &policy, &[], t(7 * 60), LoopQuestion::Breaks);
         assert_eq!(
             (r.status, r.reason.as_str()),
             (
@@ -818,16 +878,7 @@ mod tests {
     }
 
     fn join(b: &mut B, min: i64, name: &str, group: Option<&str>) {
-        b.at(
-            min,
-            Payload::PersonJoined {
-                name: name.into(),
-                handle: None,
-                contact: None,
-                team: None,
-                group: group.map(str::to_string),
-            },
-        );
+        b.at(min, Payload::joined(name, group));
     }
 
     /// Issue 16: 50 responders on duty and no operations group all report to the IC; that is

@@ -89,6 +89,14 @@ pub fn describe(p: &Payload) -> String {
             let who = c.person.as_deref().unwrap_or(&c.sender);
             format!("in the room, {who}: {}", c.body)
         }
+        Payload::MetricsObserved { why, values } => {
+            let figures: Vec<String> = values
+                .iter()
+                .map(|v| format!("{} {}", v.series, v.shown))
+                .collect();
+            format!("health ({}): {}", why.word(), figures.join(", "))
+        }
+        Payload::AlertAttached(a) => a.describe(),
         Payload::Unknown { kind, v, .. } => {
             format!("[{kind}] written by a newer commandpost (v{v}); upgrade to see it")
         }

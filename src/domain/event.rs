@@ -314,6 +314,14 @@ pub enum Payload {
     /// A command a person typed in the incident's Matrix room (`@all: IC -> Ricardo`), as
     /// a cockpit translated it; authorised when folded (see `domain::replicated`).
     RoomCommand(crate::domain::replicated::RoomCommand),
+    /// Product health figures as the IC saw them, journaled at the moments that matter
+    /// (see `domain::health::observe`): the checklist's baseline and the post-mortem's figures.
+    MetricsObserved {
+        why: crate::domain::health::observe::Why,
+        values: Vec<crate::domain::health::observe::Observed>,
+    },
+    /// A firing alert attached to the incident (or the one it was opened from).
+    AlertAttached(crate::domain::alert::AttachedAlert),
     /// An event this version cannot read: a type it does not know, or a line
     /// written by a newer version (`v`) that it cannot decode. Kept and shown
     /// ("written by a newer commandpost"), never dropped.
@@ -357,9 +365,32 @@ pub const KNOWN_TYPES: &[&str] = &[
     "drill_inject",
     "outbox",
     "room_command",
+    "metrics_observed",
+    "alert_attached",
 ];
 
 impl Payload {
+    /// An incident's first event: `id` opened with `title`, `ic` its IC.
+    pub fn opened(id: &str, title: &str, ic: &str) -> Payload {
+        Payload::IncidentOpened {
+            id: id.into(),
+            title: title.into(),
+            ic: ic.into(),
+        }
+    }
+
+    /// `name` joins (a member of operations `group`, if any), with no handle, contact or
+    /// team.
+    pub fn joined(name: &str, group: Option<&str>) -> Payload {
+        Payload::PersonJoined {
+            name: name.into(),
+            handle: None,
+            contact: None,
+            team: None,
+            group: group.map(str::to_string),
+        }
+    }
+
     /// The `type` tag this payload is written with.
     pub fn kind(&self) -> String {
         match self {
@@ -699,11 +730,7 @@ mod tests {
     pub(super) fn samples() -> Vec<Payload> {
         let t = ts();
         vec![
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "API".into(),
-                ic: "Alice".into(),
-            },
+            Payload::opened("INC-1", "API", "Alice"),
             Payload::TitleChanged { title: "x".into() },
             Payload::StateChanged {
                 from: Severity::Investigating,
@@ -820,6 +847,25 @@ mod tests {
                     role: Role::Ic,
                     to: "Ricardo".into(),
                 },
+            }),
+            Payload::MetricsObserved {
+                why: crate::domain::health::observe::Why::Level,
+                values: vec![crate::domain::health::observe::Observed {
+                    series: "API 5xx".into(),
+                    value: 0.094,
+                    at: ts(),
+                    shown: "9.4%".into(),
+                    level: crate::domain::health::Level::Critical,
+                    worse: crate::domain::health::Worse::Higher,
+                }],
+            },
+            Payload::AlertAttached(crate::domain::alert::AttachedAlert {
+                fingerprint: "0df005333d9e37c9".into(),
+                name: "HighErrorRate".into(),
+                severity: Some("critical".into()),
+                summary: "API 5xx above 5%".into(),
+                labels: [("service".to_string(), "api".to_string())].into(),
+                starts_at: ts(),
             }),
         ]
     }

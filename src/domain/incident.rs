@@ -234,6 +234,15 @@ pub struct Incident {
     /// Who last changed what, for the conflict sentences (derived).
     #[serde(skip)]
     pub(crate) contest: crate::domain::replicated::Contest,
+    /// Product health figures as the IC saw them (domain::health::observe).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::domain::health::observe::Journaled::is_empty"
+    )]
+    pub health: crate::domain::health::observe::Journaled,
+    /// Firing alerts attached to the incident, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Attached>,
     /// Lookups that keep replay linear in events (rebuilt by replay, never journaled).
     #[serde(skip)]
     index: Index,
@@ -255,6 +264,14 @@ impl Index {
         self.exact.entry(name.to_string()).or_insert(at);
         self.folded.entry(name.to_lowercase()).or_insert(at);
     }
+}
+
+/// An alert attached to the incident: when, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attached {
+    pub at: Timestamp,
+    pub by: String,
+    pub alert: crate::domain::alert::AttachedAlert,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
@@ -442,6 +459,8 @@ impl Incident {
             followup: Default::default(),
             conflicts: Vec::new(),
             room_commands: Vec::new(),
+            health: Default::default(),
+            alerts: Vec::new(),
             contest,
         })
     }
@@ -667,6 +686,25 @@ impl Incident {
         })
     }
 
+    /// Attaches a firing alert (journal and timeline); refused when it already is.
+    pub fn cmd_attach_alert(
+        &self,
+        alert: &crate::domain::alert::Alert,
+    ) -> Result<Payload, DomainError> {
+        let a = alert.attached();
+        if self
+            .alerts
+            .iter()
+            .any(|x| x.alert.fingerprint == a.fingerprint)
+        {
+            return Err(invalid(
+                "alert",
+                format!("alert {} ({}) is already attached", a.name, a.fingerprint),
+            ));
+        }
+        Ok(Payload::AlertAttached(a))
+    }
+
     pub fn cmd_link(&self, label: &str, url: &str) -> Result<Payload, DomainError> {
         let label = text_field("label", &one_line(label), 200)?;
         let url = one_line(url);
@@ -851,6 +889,18 @@ impl Incident {
             // Folded by `delivery::outbox::OutboxState` (the outbox view), not here.
             Payload::Outbox(_) => {}
             Payload::RoomCommand(c) => self.apply_room_command(e, c),
+            Payload::MetricsObserved { why, values } => {
+                self.health.0.push(crate::domain::health::observe::Seen {
+                    at,
+                    why: *why,
+                    values: values.clone(),
+                });
+            }
+            Payload::AlertAttached(a) => self.alerts.push(Attached {
+                at,
+                by: e.actor.clone(),
+                alert: a.clone(),
+            }),
             Payload::Unknown { kind, .. } => self.unknown.push((e.oseq(), kind.clone())),
         }
     }

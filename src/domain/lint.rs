@@ -28,9 +28,7 @@ mod text;
 pub mod corpus;
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 use std::ops::Range;
-use std::str::FromStr;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use regex::{Regex, RegexBuilder};
@@ -38,6 +36,8 @@ use serde::{Deserialize, Serialize};
 
 use detect::{Engine, Hit, Kind};
 use text::Prepared;
+
+use crate::domain::named::named_enum;
 
 /// The embedded built-in rules.
 const BUILTIN_RULES: &str = include_str!("../../assets/lint/rules.toml");
@@ -66,49 +66,17 @@ pub enum Stage {
     Resolved,
 }
 
-impl Stage {
-    /// All stages, in order.
-    pub const ALL: [Stage; 4] = [
-        Stage::Investigating,
-        Stage::Identified,
-        Stage::Monitoring,
-        Stage::Resolved,
-    ];
-
-    /// The lowercase name, as in config files and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Investigating => "investigating",
-            Stage::Identified => "identified",
-            Stage::Monitoring => "monitoring",
-            Stage::Resolved => "resolved",
-        }
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_enum!(Stage, parse: ParseStageError {
+    Investigating => "investigating",
+    Identified => "identified",
+    Monitoring => "monitoring",
+    Resolved => "resolved",
+});
 
 /// A stage name that is none of `investigating`, `identified`, `monitoring`, `resolved`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown stage `{0}` (expected investigating, identified, monitoring or resolved)")]
 pub struct ParseStageError(pub String);
-
-impl FromStr for Stage {
-    type Err = ParseStageError;
-
-    /// Case-insensitive, surrounding whitespace ignored.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Stage::ALL
-            .into_iter()
-            .find(|stage| stage.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ParseStageError(s.to_string()))
-    }
-}
 
 /// Where a rule applies.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]

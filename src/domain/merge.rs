@@ -214,11 +214,7 @@ mod tests {
             1,
             "2026-11-21T14:00:00Z".parse().unwrap(),
             "Alice",
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "t".into(),
-                ic: "Alice".into(),
-            },
+            Payload::opened("INC-1", "t", "Alice"),
         )
     }
 

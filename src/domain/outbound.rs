@@ -1,13 +1,13 @@
 //! What goes out, as pure data (no IO): the outbound message the cockpit and the CLI build,
 //! and the outbox's journal events ([`OutboxEvent`], `Payload::Outbox`) that record each
 //! delivery attempt. The delivery layer (`crate::delivery`) sends these; the domain only
-//! stores and replays them, so this module imports nothing of the crate.
-
-use std::fmt;
-use std::str::FromStr;
+//! stores and replays them, so this module imports nothing of the crate (but the
+//! `named_enum!` macro).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::named::named_enum;
 
 /// What an outbound message is; backends opt in per kind with `sends = [...]`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,47 +19,17 @@ pub enum MessageKind {
     Page,
 }
 
-impl MessageKind {
-    pub const ALL: [MessageKind; 4] = [
-        MessageKind::Sitrep,
-        MessageKind::Status,
-        MessageKind::Announcement,
-        MessageKind::Page,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Sitrep => "sitrep",
-            MessageKind::Status => "status",
-            MessageKind::Announcement => "announcement",
-            MessageKind::Page => "page",
-        }
-    }
-}
-
-impl fmt::Display for MessageKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_enum!(MessageKind, parse: UnknownMessageKind {
+    Sitrep => "sitrep",
+    Status => "status",
+    Announcement => "announcement",
+    Page => "page",
+});
 
 /// The string is not one of `sitrep`, `status`, `announcement`, `page`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown message kind {0:?} (expected sitrep, status, announcement or page)")]
 pub struct UnknownMessageKind(pub String);
-
-impl FromStr for MessageKind {
-    type Err = UnknownMessageKind;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "sitrep" => Ok(MessageKind::Sitrep),
-            "status" => Ok(MessageKind::Status),
-            "announcement" => Ok(MessageKind::Announcement),
-            "page" => Ok(MessageKind::Page),
-            _ => Err(UnknownMessageKind(s.to_string())),
-        }
-    }
-}
 
 /// A public status update (kind `Status`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]

@@ -3,6 +3,7 @@
 //! never reads the configuration itself.
 
 use crate::domain::duration::serde_human;
+pub use crate::domain::health::HealthPolicy;
 use crate::domain::role::Role;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ pub const DEFAULT_SPAN_OF_CONTROL: usize = 7;
 
 /// Everything the checklist, the rotation and the follow-ups need to know beyond the
 /// incident itself. Built by `Config::policy`; [`Policy::default`] is the built-in one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy<'a> {
     pub cadence: Cadence,
     pub shifts: Shifts,
@@ -22,6 +23,8 @@ pub struct Policy<'a> {
     pub people: &'a [KnownPerson],
     /// Roles the rotation covers besides IC and Comms.
     pub rotation_roles: Vec<Role>,
+    /// The product health series the IC watches (`[metrics]`), with their thresholds.
+    pub health: HealthPolicy,
 }
 
 impl Default for Policy<'_> {
@@ -32,6 +35,7 @@ impl Default for Policy<'_> {
             span_of_control: DEFAULT_SPAN_OF_CONTROL,
             people: &[],
             rotation_roles: Vec::new(),
+            health: HealthPolicy::EMPTY,
         }
     }
 }

@@ -303,9 +303,10 @@ impl Incident {
         }
     }
 
-    /// An acknowledgement that found no proposal pending for its author: a conflict if
-    /// another cockpit ended or replaced the proposal.
-    pub(crate) fn ack_lost(&mut self, e: &Event, role: &Role) {
+    /// An acknowledgement (`what`: "acknowledgement") or a withdrawal that found no
+    /// proposal pending for its author: a conflict if another cockpit ended or replaced the
+    /// proposal.
+    pub(crate) fn handoff_lost(&mut self, e: &Event, role: &Role, what: &str) {
         if let Some(won) = self
             .contest
             .pending_end
@@ -313,21 +314,7 @@ impl Incident {
             .filter(|c| c.origin != e.rep.origin)
             .cloned()
         {
-            let what = format!("acknowledgement of the {} hand-off", role.title());
-            self.conflict(e, Some(role), what, &won);
-        }
-    }
-
-    /// A withdrawal that found nothing pending.
-    pub(crate) fn withdrawal_lost(&mut self, e: &Event, role: &Role) {
-        if let Some(won) = self
-            .contest
-            .pending_end
-            .get(role)
-            .filter(|c| c.origin != e.rep.origin)
-            .cloned()
-        {
-            let what = format!("withdrawal of the {} hand-off", role.title());
+            let what = format!("{what} of the {} hand-off", role.title());
             self.conflict(e, Some(role), what, &won);
         }
     }
@@ -513,11 +500,7 @@ mod tests {
                 1,
                 t("2026-11-21T14:00:00Z"),
                 "Alice",
-                Payload::IncidentOpened {
-                    id: "INC-1".into(),
-                    title: "API".into(),
-                    ic: "Alice".into(),
-                },
+                Payload::opened("INC-1", "API", "Alice"),
             );
             Log {
                 inc: Incident::replay([&e]).unwrap(),
@@ -547,6 +530,24 @@ mod tests {
             role,
             from: from.map(str::to_string),
             to: to.into(),
+        }
+    }
+
+    /// `from` proposes the IC role to `to`.
+    fn proposed(from: &str, to: &str) -> Payload {
+        Payload::HandoffProposed {
+            role: Role::Ic,
+            from: Some(from.into()),
+            to: to.into(),
+            brief: "b".into(),
+        }
+    }
+
+    /// `by` acknowledges the IC hand-off.
+    fn acknowledged(by: &str) -> Payload {
+        Payload::HandoffAcknowledged {
+            role: Role::Ic,
+            by: by.into(),
         }
     }
 
@@ -644,12 +645,7 @@ mod tests {
             None,
             "2026-11-21T15:00:00Z",
             "Alice",
-            Payload::HandoffProposed {
-                role: Role::Ic,
-                from: Some("Alice".into()),
-                to: "Ricardo".into(),
-                brief: "b".into(),
-            },
+            proposed("Alice", "Ricardo"),
         );
         assert_eq!(l.ic(), "Alice");
         // Alice withdraws on her laptop while Ricardo acknowledges on his.
@@ -657,10 +653,7 @@ mod tests {
             Some("bbbb"),
             "2026-11-21T15:05:00Z",
             "Ricardo",
-            Payload::HandoffAcknowledged {
-                role: Role::Ic,
-                by: "Ricardo".into(),
-            },
+            acknowledged("Ricardo"),
         );
         l.push(
             None,
@@ -694,12 +687,7 @@ mod tests {
             None,
             "2026-11-21T15:00:00Z",
             "Alice",
-            Payload::HandoffProposed {
-                role: Role::Ic,
-                from: Some("Alice".into()),
-                to: "Ricardo".into(),
-                brief: "b".into(),
-            },
+            proposed("Alice", "Ricardo"),
         );
         l.push(
             None,
@@ -714,10 +702,7 @@ mod tests {
             Some("bbbb"),
             "2026-11-21T15:04:30Z",
             "Ricardo",
-            Payload::HandoffAcknowledged {
-                role: Role::Ic,
-                by: "Ricardo".into(),
-            },
+            acknowledged("Ricardo"),
         );
         assert_eq!(l.ic(), "Alice");
         assert_eq!(

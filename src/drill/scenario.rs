@@ -31,13 +31,13 @@ use crate::config::diagnostic::{
 };
 use crate::config::{Diagnostic, Severity as Level, line_col};
 use crate::domain::event::{DrillDecision, Severity};
+use crate::domain::named::named_enum;
 use crate::domain::role::{Role, valid_group};
 use crate::domain::text::{clean_name, strip_control};
 use crate::domain::{duration, text::one_line};
 use jiff::SignedDuration;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use toml::de::{DeTable, DeValue};
@@ -91,35 +91,20 @@ pub enum InjectKind {
     CustomerReport,
 }
 
+named_enum!(InjectKind {
+    Alert => "alert",
+    GroupMessage => "group_message",
+    ImpactChange => "impact_change",
+    PersonJoins => "person_joins",
+    PersonQuiet => "person_quiet",
+    ReliefRequest => "relief_request",
+    BackendDown => "backend_down",
+    BackendUp => "backend_up",
+    StateHint => "state_hint",
+    CustomerReport => "customer_report",
+});
+
 impl InjectKind {
-    pub const ALL: [InjectKind; 10] = [
-        InjectKind::Alert,
-        InjectKind::GroupMessage,
-        InjectKind::ImpactChange,
-        InjectKind::PersonJoins,
-        InjectKind::PersonQuiet,
-        InjectKind::ReliefRequest,
-        InjectKind::BackendDown,
-        InjectKind::BackendUp,
-        InjectKind::StateHint,
-        InjectKind::CustomerReport,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InjectKind::Alert => "alert",
-            InjectKind::GroupMessage => "group_message",
-            InjectKind::ImpactChange => "impact_change",
-            InjectKind::PersonJoins => "person_joins",
-            InjectKind::PersonQuiet => "person_quiet",
-            InjectKind::ReliefRequest => "relief_request",
-            InjectKind::BackendDown => "backend_down",
-            InjectKind::BackendUp => "backend_up",
-            InjectKind::StateHint => "state_hint",
-            InjectKind::CustomerReport => "customer_report",
-        }
-    }
-
     /// The keys this kind must have (besides `at` and `kind`).
     pub fn required(self) -> &'static [&'static str] {
         match self {
@@ -144,12 +129,6 @@ impl InjectKind {
             InjectKind::Alert | InjectKind::CustomerReport | InjectKind::ImpactChange => &["who"],
             _ => &[],
         }
-    }
-}
-
-impl fmt::Display for InjectKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -495,18 +495,11 @@ struct Sends<'a> {
 /// First status update and sitrep, then both cadences (four checks).
 fn sends<'a>(d: &Drill<'a>, checks: &mut Vec<Check>) -> Sends<'a> {
     let (inc, cfg) = (d.inc, d.cfg);
-    let status_times: Vec<Timestamp> = inc
-        .status_updates
-        .iter()
-        .map(|s| s.at)
-        .filter(|t| d.in_drill(*t))
-        .collect();
-    let sitrep_times: Vec<Timestamp> = inc
-        .sitreps
-        .iter()
-        .map(|s| s.at)
-        .filter(|t| d.in_drill(*t))
-        .collect();
+    let during = |ats: &mut dyn Iterator<Item = Timestamp>| -> Vec<Timestamp> {
+        ats.filter(|t| d.in_drill(*t)).collect()
+    };
+    let status_times = during(&mut inc.status_updates.iter().map(|s| s.at));
+    let sitrep_times = during(&mut inc.sitreps.iter().map(|s| s.at));
     let first_status = status_times.first().map(|t| d.off(*t));
     let first_sitrep = sitrep_times.first().map(|t| d.off(*t));
     checks.push(first_check(

@@ -3,17 +3,17 @@
 //! thread and draws only when something visible changed.
 //!
 //! A new source of messages (another cockpit's events, metrics) is a task that sends `Msg`s
-//! on the loop's channel, as the courier does (`shell::courier`): the loop needs no change.
+//! on the loop's channel, as the courier does (`shell::real`): the loop needs no change.
 
 use crate::app::cmd::Cmd;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::update::update;
 use crate::drill::DrillClock;
-use crate::shell::courier::Courier;
 use crate::shell::drill::DrillEffects;
 use crate::shell::effects::{self, Effects};
 use crate::shell::options::AppError;
+use crate::shell::real::Courier;
 use crate::shell::real::RealEffects;
 use crate::shell::start::Started;
 use crate::term::{Scrubbed, TermGuard};
@@ -51,6 +51,7 @@ pub(super) async fn run(s: Started) -> Result<(), AppError> {
         s.session,
         &msg_tx,
     );
+    let pollers = health_pollers(&model, &msg_tx);
     let executor = Executor::spawn(fx, msg_tx)?;
     let mut sources = Sources::new(msg_rx)?;
     let outcome = looped(
@@ -61,6 +62,9 @@ pub(super) async fn run(s: Started) -> Result<(), AppError> {
         clock.as_ref(),
     )
     .await;
+    for p in pollers {
+        p.abort();
+    }
     // Drafts typed in the last second (a signal ends the loop without `quit`); the executor
     // finishes what it was given (appends are quick).
     let report = executor.finish(model.save_drafts());
@@ -221,6 +225,27 @@ fn effects_for(
         follower,
     };
     (None, Box::new(fx))
+}
+
+/// The Prometheus and Alertmanager pollers (`[metrics]`, `[alerts]`): tasks on the runtime
+/// that send their answers as messages, like the courier. None in a drill or the demo.
+fn health_pollers(
+    model: &Model,
+    msg_tx: &mpsc::UnboundedSender<Msg>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    if model.drill.is_some() || model.demo {
+        return Vec::new();
+    }
+    let pollers = crate::health::poll::Pollers::from_config(&model.config);
+    if pollers.is_empty() {
+        return Vec::new();
+    }
+    let (metrics, alerts) = (msg_tx.clone(), msg_tx.clone());
+    pollers.spawn(
+        &tokio::runtime::Handle::current(),
+        Box::new(move |u| metrics.send(Msg::Health(u)).is_ok()),
+        Box::new(move |a| alerts.send(Msg::Alerts(a)).is_ok()),
+    )
 }
 
 /// The executor thread: runs the commands in order against the effects.

@@ -4,7 +4,6 @@
 //! ([`real::RealEffects`]) or a drill's ([`drill::DrillEffects`]). The core it drives is
 //! `app` (pure), the view `ui`. See docs/architecture.md.
 
-pub mod courier;
 pub mod drafts;
 pub mod drill;
 pub mod effects;
@@ -13,6 +12,7 @@ pub mod keep;
 pub mod options;
 pub mod postmortem;
 pub mod real;
+pub mod render;
 mod start;
 pub mod sync;
 

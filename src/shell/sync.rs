@@ -1,7 +1,7 @@
 //! The cockpit's live link to a synced incident's Matrix room (issue 12). The follower
 //! (`sync::follow`) runs on a thread of its own with its own runtime: the UI never waits on
 //! the homeserver. What it reports enters the event loop as `Msg::Sync` on the loop's
-//! channel, like the courier's answers (`shell::courier`); the events it appended to the
+//! channel, like the courier's answers (`shell::real`); the events it appended to the
 //! journal are read by the executor's poll, the one road for other writers' events. Own
 //! appends nudge it to send them at once.
 

@@ -264,11 +264,7 @@ mod tests {
             &dir.path().join("a.jsonl"),
             "Alice",
             now(),
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "t".into(),
-                ic: "Alice".into(),
-            },
+            Payload::opened("INC-1", "t", "Alice"),
         )
         .unwrap();
         a.append("Alice", now(), Payload::NoteAdded { text: "one".into() })
@@ -368,11 +364,7 @@ mod tests {
             &dir.path().join("j.jsonl"),
             "Alice",
             now(),
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "t".into(),
-                ic: "Alice".into(),
-            },
+            Payload::opened("INC-1", "t", "Alice"),
         )
         .unwrap();
         let mut w = WireEvent::from_event(&first, &home, 0).unwrap();

@@ -230,23 +230,11 @@ impl Journaled {
             Incoming::Redaction {
                 sender, redacts, ..
             } => {
-                if !self.sidecar.redactions.iter().any(|x| x.eid == redacts) {
-                    self.sidecar.redactions.push(Redaction {
-                        eid: redacts,
-                        by: sender,
-                        at: Timestamp::now(),
-                    });
-                }
+                self.redacted(redacts, sender);
                 Vec::new()
             }
             Incoming::Redacted { event_id, sender } => {
-                if !self.sidecar.redactions.iter().any(|x| x.eid == event_id) {
-                    self.sidecar.redactions.push(Redaction {
-                        eid: event_id,
-                        by: sender,
-                        at: Timestamp::now(),
-                    });
-                }
+                self.redacted(event_id, sender);
                 Vec::new()
             }
             Incoming::Encrypted { event_id } => {
@@ -280,6 +268,17 @@ impl Journaled {
         self.new.extend(res.foreign);
         self.new.extend(res.appended);
         Ok(())
+    }
+
+    /// Event `eid` was redacted by `by` (noted once).
+    fn redacted(&mut self, eid: String, by: String) {
+        if !self.sidecar.redactions.iter().any(|x| x.eid == eid) {
+            self.sidecar.redactions.push(Redaction {
+                eid,
+                by,
+                at: Timestamp::now(),
+            });
+        }
     }
 
     /// The next part to send of own event `oseq` if it is an oversized one being sent.

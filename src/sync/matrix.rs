@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -373,18 +374,9 @@ impl Client {
 
     /// `POST /join/{roomIdOrAlias}`: joins (a no-op for a member) and returns the room id.
     pub async fn join(&self, room: &str) -> Result<String, MatrixError> {
-        let req = self
-            .http
-            .post(self.url(&["join", room]))
-            .bearer_auth(self.token.expose_secret())
-            .json(&serde_json::json!({}));
-        let v = call(&self.peer, req, REQUEST_TIMEOUT).await?;
-        v.get("room_id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| MatrixError::Decode {
-                reason: self.peer.reason("join answered without a room_id"),
-            })
+        let body = serde_json::json!({});
+        let v = self.write(Method::POST, &["join", room], &body).await?;
+        self.text(&v, "room_id", "join")
     }
 
     /// A room state event's content, or `None` when the room has none of that type.
@@ -418,19 +410,9 @@ impl Client {
         txn_id: &str,
         content: &Value,
     ) -> Result<String, MatrixError> {
-        let url = self.url(&["rooms", room_id, "send", kind, txn_id]);
-        let req = self
-            .http
-            .put(url)
-            .bearer_auth(self.token.expose_secret())
-            .json(content);
-        let v = call(&self.peer, req, REQUEST_TIMEOUT).await?;
-        v.get("event_id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| MatrixError::Decode {
-                reason: self.peer.reason("send answered without an event_id"),
-            })
+        let path = ["rooms", room_id, "send", kind, txn_id];
+        let v = self.write(Method::PUT, &path, content).await?;
+        self.text(&v, "event_id", "send")
     }
 
     /// `PUT /rooms/{room}/state/{type}/{key}`.
@@ -441,13 +423,8 @@ impl Client {
         state_key: &str,
         content: &Value,
     ) -> Result<String, MatrixError> {
-        let url = self.url(&["rooms", room_id, "state", kind, state_key]);
-        let req = self
-            .http
-            .put(url)
-            .bearer_auth(self.token.expose_secret())
-            .json(content);
-        let v = call(&self.peer, req, REQUEST_TIMEOUT).await?;
+        let path = ["rooms", room_id, "state", kind, state_key];
+        let v = self.write(Method::PUT, &path, content).await?;
         Ok(v.get("event_id")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -460,17 +437,36 @@ impl Client {
         user_id: &str,
         filter: &Value,
     ) -> Result<String, MatrixError> {
+        let v = self
+            .write(Method::POST, &["user", user_id, "filter"], filter)
+            .await?;
+        self.text(&v, "filter_id", "filter")
+    }
+
+    /// A `PUT` or `POST` of `body` (JSON) with the token: the answer.
+    async fn write(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &Value,
+    ) -> Result<Value, MatrixError> {
         let req = self
             .http
-            .post(self.url(&["user", user_id, "filter"]))
+            .request(method, self.url(segments))
             .bearer_auth(self.token.expose_secret())
-            .json(filter);
-        let v = call(&self.peer, req, REQUEST_TIMEOUT).await?;
-        v.get("filter_id")
+            .json(body);
+        call(&self.peer, req, REQUEST_TIMEOUT).await
+    }
+
+    /// The string `key` of the answer to `what`, which must have it.
+    fn text(&self, v: &Value, key: &str, what: &str) -> Result<String, MatrixError> {
+        v.get(key)
             .and_then(Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| MatrixError::Decode {
-                reason: self.peer.reason("filter answered without a filter_id"),
+                reason: self
+                    .peer
+                    .reason(&format!("{what} answered without a {key}")),
             })
     }
 

@@ -211,11 +211,7 @@ mod tests {
             1,
             "2026-11-21T14:00:00Z".parse().unwrap(),
             "Ricardo",
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "t".into(),
-                ic: "Ricardo".into(),
-            },
+            Payload::opened("INC-1", "t", "Ricardo"),
         );
         Incident::replay([&e]).unwrap()
     }

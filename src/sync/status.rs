@@ -200,11 +200,7 @@ mod tests {
         let evs: Vec<Event> = (1..=9)
             .map(|i| {
                 let p = if i == 1 {
-                    Payload::IncidentOpened {
-                        id: "INC-1".into(),
-                        title: "t".into(),
-                        ic: "Alice".into(),
-                    }
+                    Payload::opened("INC-1", "t", "Alice")
                 } else {
                     Payload::NoteAdded { text: "n".into() }
                 };

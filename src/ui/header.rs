@@ -90,5 +90,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let mut spans = spans;
     spans.push(Span::styled(clocks, theme.dim()));
     let line2 = Line::from(spans);
-    put_lines(f, area, &[line1, line2]);
+    let mut lines = vec![line1, line2];
+    if crate::ui::health::shown(m) {
+        lines.push(crate::ui::health::line(m, theme, w));
+    }
+    put_lines(f, area, &lines);
 }

@@ -4,6 +4,7 @@
 mod checklist;
 pub mod drill;
 mod header;
+pub mod health;
 pub mod overlay;
 mod roster;
 mod status_bar;
@@ -41,8 +42,9 @@ pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
         overlay::edit::new_incident(m, theme, f);
         return;
     }
+    let head_rows = if health::shown(m) { 3 } else { 2 };
     let [head, check, body, status] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(head_rows),
         Constraint::Length(7),
         Constraint::Min(6),
         Constraint::Length(1),

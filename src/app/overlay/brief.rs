@@ -1,10 +1,11 @@
 //! A hand-off brief waiting for acknowledgement: the incoming person takes the role over
 //! (`A`, asked first), the outgoing holder can withdraw it (`x`, asked first).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::domain::followup::same_name;
 use crate::domain::role::Role;
 use crossterm::event::KeyEvent;
@@ -33,10 +34,6 @@ impl Brief {
 }
 
 impl Layer for Brief {
-    fn scope(&self) -> Scope {
-        Scope::Brief
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Acknowledge) if self.incoming(cx) => {

@@ -4,7 +4,8 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::step::{Layer, Outcome, field_footer, moved};
+use crate::app::overlay::moves::{field_footer, moved};
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,11 +106,9 @@ impl Cleanup {
 }
 
 impl Layer for Cleanup {
-    fn scope(&self) -> Scope {
-        match self.skipping {
-            Some(_) => Scope::Field,
-            None => Scope::Cleanup,
-        }
+    /// The reason for a skip is being typed.
+    fn scope_now(&self) -> Option<Scope> {
+        self.skipping.as_ref().map(|_| Scope::Field)
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
@@ -133,12 +132,8 @@ impl Layer for Cleanup {
         }
     }
 
-    fn paste(&mut self, cx: &mut Cockpit, text: &str) -> Outcome {
-        match &mut self.skipping {
-            Some(s) => s.input.insert_str(text),
-            None => cx.flash_info("Paste ignored: no text field is open"),
-        }
-        Outcome::stay()
+    fn field(&mut self) -> Option<&mut LineEdit> {
+        self.skipping.as_mut().map(|s| &mut s.input)
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

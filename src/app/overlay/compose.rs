@@ -3,11 +3,11 @@
 //! through the previews and change the stage; Esc keeps the draft. The form itself is
 //! `app::composer::form`.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::composer::kind::{Kind, WIDE_MIN_WIDTH};
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome};
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::domain::lint::Stage;
 use crate::domain::text::capitalised;
 use crate::domain::{duration, status};
@@ -46,15 +46,12 @@ impl Compose {
             })
             .map_or_else(String::new, |k| format!(": {k} reopens it"));
         cx.flash_info(format!("{noun} draft kept{key}"));
-        let save = cx.desk.save(self.kind, cx.now);
-        let cmds = match save {
-            Some(Ok(c)) => vec![c],
-            Some(Err(e)) => {
-                cx.flash_error(format!("draft NOT saved: {e}"));
-                Vec::new()
-            }
-            None => Vec::new(),
-        };
+        let mut cmds = vec![cx.desk.close(self.kind)];
+        match cx.desk.save(self.kind, cx.now) {
+            Some(Ok(c)) => cmds.push(c),
+            Some(Err(e)) => cx.flash_error(format!("draft NOT saved: {e}")),
+            None => {}
+        }
         Outcome::close().with(cmds)
     }
 
@@ -99,6 +96,26 @@ impl Compose {
         }
     }
 
+    /// The current health figures at the cursor: `API 5xx 9.4% (critical), p99 320ms`.
+    fn insert_figures(&self, cx: &mut Cockpit) {
+        let policy = cx.config.metrics.policy();
+        let Some(line) = crate::domain::health::impact::figures_line(&policy, &cx.health.current())
+        else {
+            let why = if policy.is_empty() {
+                "No health figures: [metrics] has no series"
+            } else {
+                "No health figures yet (see the header)"
+            };
+            cx.flash_info(why);
+            return;
+        };
+        match cx.desk.form_mut(self.kind).map(|f| f.paste(&line)) {
+            Some(None) => cx.flash_info("Tab to a text field first, then insert the figures"),
+            Some(Some(true)) => self.changed(cx),
+            _ => {}
+        }
+    }
+
     fn stage_step(&self, cx: &mut Cockpit, by: isize) {
         if let Some(s) = cx.desk.form(Kind::Status).map(|f| f.stage_step(by)) {
             self.set_stage(cx, s);
@@ -125,16 +142,22 @@ impl Compose {
 }
 
 impl Layer for Compose {
-    fn scope(&self) -> Scope {
-        Scope::Composer
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Cancel | Action::Interrupt) => return self.close(cx),
-            Some(Action::Send) => return Outcome::go(Goto::Confirm(Intent::Send(self.kind))),
+            Some(Action::Send) => {
+                let render = cx
+                    .desk
+                    .form(self.kind)
+                    .map_or(0, |f| f.rendering.generation);
+                return Outcome::go(Goto::Confirm(Intent::Send {
+                    kind: self.kind,
+                    render,
+                }));
+            }
             Some(Action::PreviewNext) => self.preview_next(cx),
             Some(Action::StageNext) if self.kind == Kind::Status => self.stage_step(cx, 1),
+            Some(Action::InsertFigures) => self.insert_figures(cx),
             Some(a @ (Action::FocusNext | Action::FocusPrev)) => {
                 if let Some(f) = cx.desk.form_mut(self.kind) {
                     f.focus_step(if a == Action::FocusNext { 1 } else { -1 });
@@ -183,6 +206,9 @@ impl Layer for Compose {
         ];
         if self.kind == Kind::Status {
             out.push(Foot::keys(&[Action::StageNext]));
+        }
+        if !cx.config.metrics.series.is_empty() {
+            out.push(Foot::keys(&[Action::InsertFigures]));
         }
         out.push(Foot::note("Ctrl-u/r", "undo/redo"));
         out

@@ -3,10 +3,10 @@
 //! back to where it came from; Ctrl-c leaves the dialog and what is under it (except a
 //! draft: the composer stays), and confirms quitting.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::{After, Detail, Intent, Tone};
-use crate::app::overlay::step::{Goto, Layer, Outcome};
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 /// A yes/no question about `intent`; `back` is the overlay it was asked over (`B` is
@@ -46,10 +46,6 @@ impl<B> Confirm<B> {
 }
 
 impl<B> Layer for Confirm<B> {
-    fn scope(&self) -> Scope {
-        Scope::Confirm
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Yes | Action::Confirm) => {
@@ -62,7 +58,7 @@ impl<B> Layer for Confirm<B> {
             Some(Action::No | Action::Cancel) => self.no(cx),
             Some(Action::Interrupt) => match self.intent {
                 Intent::Quit => Outcome::close().with(cx.quit()),
-                Intent::Send(_) => self.no(cx),
+                Intent::Send { .. } => self.no(cx),
                 _ => {
                     cx.flash_info(self.intent.cancelled());
                     Outcome::close()

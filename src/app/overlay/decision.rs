@@ -1,9 +1,10 @@
 //! Drill only: an inject asks for a decision. 1-9 or Enter answers (journaled as a note),
 //! Esc puts it aside (`d` brings it back).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Choice, Layer, Outcome, choose};
+use crate::app::overlay::moves::{Choice, choose};
+use crate::app::overlay::{Layer, Outcome};
 use crate::drill::schedule::decision_note;
 use crossterm::event::KeyEvent;
 
@@ -29,10 +30,6 @@ impl Decision {
 }
 
 impl Layer for Decision {
-    fn scope(&self) -> Scope {
-        Scope::Decision
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         let chosen = match choose(action, key, &mut self.sel, self.options.len(), true) {
             Choice::Chosen(i) => Some(i),

@@ -1,10 +1,11 @@
 //! The deliveries overlay (`D`): every message x backend, newest first; a failed or dropped
 //! one can be retried, a failed or waiting one dropped (both asked first).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
+use crate::app::overlay::moves::moved;
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::delivery::outbox::DeliveryStatus;
 use crossterm::event::KeyEvent;
 
@@ -14,10 +15,6 @@ pub struct DeliveryList {
 }
 
 impl Layer for DeliveryList {
-    fn scope(&self) -> Scope {
-        Scope::Deliveries
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let rows = cx.deliveries.rows();
         if moved(action, &mut self.sel, rows.len()) {

@@ -1,11 +1,12 @@
 //! A one-line text field over the cockpit: the title of a new incident, the impact, a
 //! note, the name of a new operations group.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cmd::Cmd;
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome, PersonPurpose, field_footer};
+use crate::app::overlay::moves::field_footer;
+use crate::app::overlay::{EditKind, Goto, Layer, Outcome, PersonPurpose};
 use crate::domain::Role;
 use crate::domain::incident;
 use crate::domain::role::valid_group;
@@ -70,10 +71,6 @@ impl Edit {
 }
 
 impl Layer for Edit {
-    fn scope(&self) -> Scope {
-        Scope::Field
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Cancel | Action::Interrupt) if self.is_title() && cx.inc.is_none() => {
@@ -88,9 +85,8 @@ impl Layer for Edit {
         }
     }
 
-    fn paste(&mut self, _cx: &mut Cockpit, text: &str) -> Outcome {
-        self.input.insert_str(text);
-        Outcome::stay()
+    fn field(&mut self) -> Option<&mut LineEdit> {
+        Some(&mut self.input)
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

@@ -1,9 +1,10 @@
 //! The help overlay: every key of the main screen, from the live keymap (drawn by
 //! `ui::overlay::help`).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -12,10 +13,6 @@ pub struct Help {
 }
 
 impl Layer for Help {
-    fn scope(&self) -> Scope {
-        Scope::Help
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         read(action, &mut self.scroll, Some(Action::Help))
     }

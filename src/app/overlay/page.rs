@@ -2,11 +2,11 @@
 //! typed here and the backend chosen (every backend that sends pages, or one of them, as
 //! `page --backend NAME`), then confirmed.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome};
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crate::delivery::setup;
 use crossterm::event::KeyEvent;
 
@@ -40,10 +40,6 @@ impl Page {
 }
 
 impl Layer for Page {
-    fn scope(&self) -> Scope {
-        Scope::Page
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Cancel | Action::Interrupt) => {
@@ -80,9 +76,8 @@ impl Layer for Page {
         }
     }
 
-    fn paste(&mut self, _cx: &mut Cockpit, text: &str) -> Outcome {
-        self.input.insert_str(text);
-        Outcome::stay()
+    fn field(&mut self) -> Option<&mut LineEdit> {
+        Some(&mut self.input)
     }
 
     fn footer(&self, cx: &Cockpit) -> Vec<Foot> {

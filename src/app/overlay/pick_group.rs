@@ -1,8 +1,9 @@
 //! Add a person to which group? No group, an existing one, or a new one (named next).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Choice, EditKind, Goto, Layer, Outcome, choose, pick_footer};
+use crate::app::overlay::moves::{Choice, choose, pick_footer};
+use crate::app::overlay::{EditKind, Goto, Layer, Outcome};
 use crate::domain::Incident;
 use crossterm::event::KeyEvent;
 
@@ -38,10 +39,6 @@ impl PickGroup {
 }
 
 impl Layer for PickGroup {
-    fn scope(&self) -> Scope {
-        Scope::PickGroup
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match choose(action, key, &mut self.sel, self.choices.len(), false) {
             Choice::Chosen(i) => match self.choices.get(i) {

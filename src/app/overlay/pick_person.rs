@@ -1,11 +1,11 @@
 //! Hand to whom? / Add whom? The person picker: type to filter everyone who could be
 //! meant (on duty, configured, released), or a new name.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::{EditOutcome, LineEdit};
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, PersonPurpose};
+use crate::app::overlay::{Goto, Layer, Outcome, PersonPurpose};
 use crate::domain::Role;
 use crate::domain::checklist;
 use crossterm::event::KeyEvent;
@@ -63,10 +63,6 @@ impl PickPerson {
 }
 
 impl Layer for PickPerson {
-    fn scope(&self) -> Scope {
-        Scope::PickPerson
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         let last = self.matches.len().saturating_sub(1);
         match action {

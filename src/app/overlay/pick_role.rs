@@ -1,10 +1,9 @@
 //! Hand off which role? (`h`): the command roles, the operations leads, a new group.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{
-    Choice, EditKind, Goto, Layer, Outcome, PersonPurpose, choose, pick_footer,
-};
+use crate::app::overlay::moves::{Choice, choose, pick_footer};
+use crate::app::overlay::{EditKind, Goto, Layer, Outcome, PersonPurpose};
 use crate::domain::{Incident, Role};
 use crossterm::event::KeyEvent;
 
@@ -38,10 +37,6 @@ impl PickRole {
 }
 
 impl Layer for PickRole {
-    fn scope(&self) -> Scope {
-        Scope::PickRole
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match choose(action, key, &mut self.sel, self.choices.len(), false) {
             Choice::Chosen(i) => match self.choices.get(i) {

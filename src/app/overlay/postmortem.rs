@@ -1,8 +1,9 @@
 //! The post-mortem draft just written (`P`), scrollable.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,10 +14,6 @@ pub struct Postmortem {
 }
 
 impl Layer for Postmortem {
-    fn scope(&self) -> Scope {
-        Scope::Postmortem
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         read(action, &mut self.scroll, None)
     }

@@ -5,7 +5,8 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::{Intent, NOTHING_CHANGED};
-use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
+use crate::app::overlay::moves::moved;
+use crate::app::overlay::{Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,11 +143,9 @@ impl Remediation {
 }
 
 impl Layer for Remediation {
-    fn scope(&self) -> Scope {
-        match self.typing {
-            Some(_) => Scope::Field,
-            None => Scope::Remediation,
-        }
+    /// A new item or an owner is being typed.
+    fn scope_now(&self) -> Option<Scope> {
+        self.typing.as_ref().map(|_| Scope::Field)
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
@@ -170,12 +169,8 @@ impl Layer for Remediation {
         }
     }
 
-    fn paste(&mut self, cx: &mut Cockpit, text: &str) -> Outcome {
-        match &mut self.typing {
-            Some(t) => t.input.insert_str(text),
-            None => cx.flash_info("Paste ignored: no text field is open"),
-        }
-        Outcome::stay()
+    fn field(&mut self) -> Option<&mut LineEdit> {
+        self.typing.as_mut().map(|t| &mut t.input)
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

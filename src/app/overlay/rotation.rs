@@ -1,9 +1,10 @@
 //! The rotation view (`o`): who holds each role and since when, who is next and why;
 //! everyone's work and rest in the last 24 hours (drawn by `ui::overlay::rotation`).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, read};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -12,10 +13,6 @@ pub struct Rotation {
 }
 
 impl Layer for Rotation {
-    fn scope(&self) -> Scope {
-        Scope::Rotation
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         read(action, &mut self.scroll, Some(Action::Rotation))
     }

@@ -3,7 +3,8 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, nav, scroll};
+use crate::app::overlay::moves::{nav, scroll};
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,12 +75,9 @@ impl SitrepLog {
 }
 
 impl Layer for SitrepLog {
-    fn scope(&self) -> Scope {
-        if self.detail {
-            Scope::SitrepDiff
-        } else {
-            Scope::SitrepLog
-        }
+    /// One version with its diff.
+    fn scope_now(&self) -> Option<Scope> {
+        self.detail.then_some(Scope::SitrepDiff)
     }
 
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {

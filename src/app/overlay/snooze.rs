@@ -1,8 +1,9 @@
 //! Snooze a question of the event loop for 30 minutes, 1 hour or 2 hours (`z`).
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Choice, Layer, Outcome, choose};
+use crate::app::overlay::moves::{Choice, choose};
+use crate::app::overlay::{Layer, Outcome};
 use crate::domain::checklist;
 use crate::domain::event::LoopQuestion;
 use crossterm::event::KeyEvent;
@@ -18,10 +19,6 @@ pub struct Snooze {
 }
 
 impl Layer for Snooze {
-    fn scope(&self) -> Scope {
-        Scope::Snooze
-    }
-
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         let choice = match choose(action, key, &mut self.sel, SNOOZE_MINUTES.len(), true) {
             Choice::Chosen(i) => i,

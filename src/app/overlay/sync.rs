@@ -2,9 +2,10 @@
 //! conflicts and room commands (the same on every cockpit), what the room did. Its text is
 //! derived when drawn (`app::synced::text`), so it follows what arrives.
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome, scroll};
+use crate::app::overlay::moves::read;
+use crate::app::overlay::{Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -13,25 +14,8 @@ pub struct SyncPanel {
 }
 
 impl Layer for SyncPanel {
-    fn scope(&self) -> Scope {
-        Scope::SyncView
-    }
-
     fn key(&mut self, _cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
-        if let Some(s) = scroll(action, self.scroll) {
-            self.scroll = s;
-            return Outcome::stay();
-        }
-        match action {
-            Some(
-                Action::Close
-                | Action::Cancel
-                | Action::Confirm
-                | Action::Interrupt
-                | Action::SyncView,
-            ) => Outcome::close(),
-            _ => Outcome::stay(),
-        }
+        read(action, &mut self.scroll, Some(Action::SyncView))
     }
 
     fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {

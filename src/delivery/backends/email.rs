@@ -16,7 +16,7 @@ use crate::delivery::backend::{
 };
 use crate::delivery::config::{BackendConfig, EmailTls};
 use crate::delivery::http::{Peer, human_duration};
-use crate::delivery::render::{full_plain, headline, page_line, title_line};
+use crate::delivery::render::{full_plain, headline, page_line, safe_chars, title_line};
 use crate::domain::outbound::{MessageKind, OutboundMessage};
 
 pub struct Email {
@@ -34,16 +34,7 @@ pub fn message_id(msg: &OutboundMessage) -> String {
 
 /// The incident's thread root, `<INC-42@commandpost>` (characters outside `[A-Za-z0-9._-]` as `_`).
 pub fn thread_root(incident_id: &str) -> String {
-    let clean: String = incident_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let clean = safe_chars(incident_id, true);
     format!("<{}@commandpost>", clean.trim_matches('.'))
 }
 

@@ -11,7 +11,7 @@ use crate::delivery::backend::{
     Deliver, Delivered, DeliveryContext, DeliveryError, DeliveryResult,
 };
 use crate::delivery::config::BackendConfig;
-use crate::delivery::render::{body_markdown, headline_with_mention, title_line};
+use crate::delivery::render::{body_markdown, headline_with_mention, safe_chars, title_line};
 use crate::domain::outbound::OutboundMessage;
 
 pub struct FileBackend {
@@ -21,16 +21,7 @@ pub struct FileBackend {
 
 /// A file-name-safe incident id.
 fn safe_component(s: &str) -> String {
-    let c: String = s
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let c = safe_chars(s, false);
     let c = c.trim_start_matches('.').to_string();
     if c.is_empty() { "incident".into() } else { c }
 }

@@ -121,21 +121,23 @@ impl Matrix {
             .bearer_auth(self.token.expose_secret())
             .json(&json!({}));
         let r = execute(&self.peer, req, self.common.timeout).await?;
-        let id = serde_json::from_str::<serde_json::Value>(&r.body)
-            .ok()
-            .and_then(|v| {
-                v.get("room_id")
-                    .and_then(|x| x.as_str())
-                    .map(str::to_string)
-            })
-            .ok_or_else(|| {
-                DeliveryError::permanent(self.peer.reason("join answered without a room_id"))
-            })?;
+        let id = answer_str(&r.body, "room_id").ok_or_else(|| {
+            DeliveryError::permanent(self.peer.reason("join answered without a room_id"))
+        })?;
         if let Ok(mut guard) = self.room_id.lock() {
             *guard = Some(id.clone());
         }
         Ok(id)
     }
+}
+
+/// The string `key` of a JSON answer, if it has one.
+fn answer_str(body: &str, key: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .get(key)?
+        .as_str()
+        .map(str::to_string)
 }
 
 impl Deliver for Matrix {
@@ -152,13 +154,7 @@ impl Deliver for Matrix {
             .bearer_auth(self.token.expose_secret())
             .json(&Self::content(msg));
         let r = execute(&self.peer, req, self.common.timeout).await?;
-        let event = serde_json::from_str::<serde_json::Value>(&r.body)
-            .ok()
-            .and_then(|v| {
-                v.get("event_id")
-                    .and_then(|x| x.as_str())
-                    .map(str::to_string)
-            });
+        let event = answer_str(&r.body, "event_id");
         Ok::<_, DeliveryError>(Delivered {
             remote_ref: None,
             detail: match event {

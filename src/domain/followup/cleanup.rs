@@ -250,18 +250,12 @@ mod tests {
     }
 
     fn opened() -> Incident {
-        let e = Event {
-            v: 1,
-            seq: 1,
-            ts: t("2026-11-21T20:00:00Z"),
-            actor: "Alice".into(),
-            payload: Payload::IncidentOpened {
-                id: "I".into(),
-                title: "x".into(),
-                ic: "Alice".into(),
-            },
-            rep: Default::default(),
-        };
+        let e = Event::new(
+            1,
+            t("2026-11-21T20:00:00Z"),
+            "Alice",
+            Payload::opened("I", "x", "Alice"),
+        );
         Incident::replay([&e]).unwrap_or_else(|e| panic!("{e}"))
     }
 

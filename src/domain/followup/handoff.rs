@@ -399,11 +399,7 @@ mod tests {
                 seq: 1,
                 ts: t(ts),
                 actor: "Alice".into(),
-                payload: Payload::IncidentOpened {
-                    id: "INC-7".into(),
-                    title: "Checkout errors".into(),
-                    ic: "Alice".into(),
-                },
+                payload: Payload::opened("INC-7", "Checkout errors", "Alice"),
                 rep: Default::default(),
             };
             let inc = Incident::replay([&e]).unwrap_or_else(|e| panic!("{e}"));

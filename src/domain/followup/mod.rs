@@ -80,7 +80,7 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
                 .get(role)
                 .filter(|p| same_name(&p.to, by))
             else {
-                inc.ack_lost(e, role);
+                inc.handoff_lost(e, role, "acknowledgement");
                 return;
             };
             let to = p.to.clone();
@@ -102,7 +102,7 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
             if inc.followup.pending_handoffs.remove(role).is_some() {
                 inc.note_pending_end(e, role, format!("{} withdrawing it", e.actor));
             } else {
-                inc.withdrawal_lost(e, role);
+                inc.handoff_lost(e, role, "withdrawal");
             }
         }
         Payload::CleanupOpened { .. }

@@ -104,6 +104,9 @@ pub struct PostmortemData {
     pub tenures: Vec<Tenure>,
     pub role_totals: Vec<RoleTotal>,
     pub figures: Vec<Figure>,
+    /// Product health per series at opened / confirmed / resolved and its peak, from the
+    /// journaled observations (issue 17); empty without `[metrics]`.
+    pub health: Vec<crate::domain::health::milestones::SeriesRow>,
     pub late: Vec<LateRow>,
     pub cleanup: Vec<ItemRow>,
     pub remediation: Vec<ItemRow>,
@@ -171,6 +174,16 @@ impl PostmortemData {
             tenures,
             role_totals,
             figures: figures(inc, &key, policy),
+            health: crate::domain::health::milestones::rows(inc)
+                .into_iter()
+                .map(|r| crate::domain::health::milestones::SeriesRow {
+                    series: cell(&r.series),
+                    opened: cell(&r.opened),
+                    confirmed: cell(&r.confirmed),
+                    resolved: cell(&r.resolved),
+                    peak: cell(&r.peak),
+                })
+                .collect(),
             late: late_rows(&key, policy),
             cleanup: cleanup_rows(inc),
             remediation: remediation_rows(inc),

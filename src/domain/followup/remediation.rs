@@ -180,18 +180,12 @@ mod tests {
 
     #[test]
     fn add_assign_done() {
-        let open = Event {
-            v: 1,
-            seq: 1,
-            ts: t("2026-11-21T20:00:00Z"),
-            actor: "Alice".into(),
-            payload: Payload::IncidentOpened {
-                id: "I".into(),
-                title: "x".into(),
-                ic: "Alice".into(),
-            },
-            rep: Default::default(),
-        };
+        let open = Event::new(
+            1,
+            t("2026-11-21T20:00:00Z"),
+            "Alice",
+            Payload::opened("I", "x", "Alice"),
+        );
         let mut inc = Incident::replay([&open]).unwrap_or_else(|e| panic!("{e}"));
         let step = |inc: &mut Incident, p: Result<Payload, DomainError>| {
             let p = p.unwrap_or_else(|e| panic!("{e}"));

@@ -381,11 +381,7 @@ mod tests {
             ev(
                 1,
                 "2026-11-21T00:00:00Z",
-                Payload::IncidentOpened {
-                    id: "INC-1".into(),
-                    title: "API".into(),
-                    ic: "Alice".into(),
-                },
+                Payload::opened("INC-1", "API", "Alice"),
             ),
             ev(2, "2026-11-21T00:30:00Z", join("Ricardo")),
             ev(3, "2026-11-21T01:00:00Z", join("Chris")),
@@ -411,15 +407,7 @@ mod tests {
     #[test]
     fn work_is_clipped_to_the_window_and_excludes_breaks() {
         let evs = vec![
-            ev(
-                1,
-                "2026-11-21T00:00:00Z",
-                Payload::IncidentOpened {
-                    id: "I".into(),
-                    title: "x".into(),
-                    ic: "A".into(),
-                },
-            ),
+            ev(1, "2026-11-21T00:00:00Z", Payload::opened("I", "x", "A")),
             ev(
                 2,
                 "2026-11-21T02:00:00Z",
@@ -559,11 +547,7 @@ mod tests {
         let evs = vec![ev(
             1,
             "2026-11-21T00:00:00Z",
-            Payload::IncidentOpened {
-                id: "I".into(),
-                title: "x".into(),
-                ic: "Solo".into(),
-            },
+            Payload::opened("I", "x", "Solo"),
         )];
         let inc = Incident::replay(&evs).unwrap_or_else(|e| panic!("{e}"));
         let shifts = Shifts::default();

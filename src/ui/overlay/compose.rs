@@ -4,8 +4,8 @@
 use crate::app::composer::{Form, Kind, WIDE_MIN_WIDTH};
 use crate::app::keymap::Action;
 use crate::app::model::Model;
+use crate::app::overlay::Layer;
 use crate::app::overlay::compose::Compose;
-use crate::app::overlay::step::Layer;
 use crate::domain::lint::Stage;
 use crate::domain::sitrep::{SitrepPeople, next_version};
 use crate::domain::text::capitalised;
@@ -253,7 +253,11 @@ fn preview(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
         .first(Action::PreviewNext)
         .map(|k| format!(" · {k} next"))
         .unwrap_or_default();
-    let title = format!(" Preview · {}{key} ", form.preview.title);
+    let title = match (form.preview.rendering, form.preview.title.as_str()) {
+        (true, "") => format!(" Preview · rendering…{key} "),
+        (true, t) => format!(" Preview · {t} · rendering…{key} "),
+        (false, t) => format!(" Preview · {t}{key} "),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border())

@@ -1,6 +1,7 @@
 //! The overlays' drawing: one file each, one arm each below (the state and keys are in
 //! `app::overlay`, a file of the same name).
 
+pub mod alerts;
 mod brief;
 mod cleanup;
 mod compose;
@@ -50,6 +51,7 @@ pub fn render(m: &Model, theme: &Theme, o: &Overlay, f: &mut Buffer) {
         Overlay::Brief(b) => brief::render(m, theme, b, f),
         Overlay::Remediation(r) => remediation::render(m, theme, r, f),
         Overlay::Postmortem(p) => postmortem::render(m, theme, p, f),
+        Overlay::Alerts(a) => alerts::render(m, theme, a, f),
         Overlay::Sync(p) => sync::render(m, theme, p, f),
     }
 }
