@@ -157,6 +157,7 @@ fn open(cx: &mut Cockpit, to: Goto, current: Overlay) -> Option<Overlay> {
         Goto::Persons(purpose) => Some(pick_person::PickPerson::new(purpose, cx).into()),
         Goto::Groups(name) => Some(pick_group::PickGroup::new(name, cx.inc.as_ref()).into()),
         Goto::Edit(kind) => Some(edit::Edit::new(kind, cx).into()),
+        Goto::Alerts => Some(Overlay::Alerts(alerts::Alerts::default())),
     }
 }
 
@@ -235,6 +236,8 @@ pub enum Goto {
     Groups(String),
     /// A one-line text field.
     Edit(EditKind),
+    /// The firing alerts (from the first screen).
+    Alerts,
 }
 
 impl Outcome {
