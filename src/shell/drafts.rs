@@ -112,12 +112,7 @@ pub fn backends(config: &Config, drill: bool, demo: bool, data_dir: &Path) -> Ba
 }
 
 /// At start-up: the backends (from [`backends`]) and the incident's saved drafts.
-pub fn load(
-    m: &mut Cockpit,
-    backends: Backends,
-    store: &crate::journal::Store,
-    id: Option<&str>,
-) {
+pub fn load(m: &mut Cockpit, backends: Backends, store: &crate::journal::Store, id: Option<&str>) {
     m.desk.backends = backends;
     if let Some(id) = id {
         let (drafts, errors) = read_drafts(&store.incident_dir(id));

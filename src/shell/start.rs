@@ -101,7 +101,12 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
     let backends = match building.map(std::thread::JoinHandle::join) {
         Ok(Ok(backends)) => backends,
         // (No thread, or it panicked: built here.)
-        _ => drafts::backends(&model.config, model.drill.is_some(), model.demo, store.root()),
+        _ => drafts::backends(
+            &model.config,
+            model.drill.is_some(),
+            model.demo,
+            store.root(),
+        ),
     };
     drafts::load(&mut model.cx, backends, &store, id.as_deref());
     if !warnings.is_empty() {
