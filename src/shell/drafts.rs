@@ -83,7 +83,7 @@ pub fn load(m: &mut Cockpit, store: &crate::journal::Store, id: Option<&str>) {
     // A drill sends only to the backends marked `drill = true` (marked as a drill; the
     // others' copy goes to the drill's sink); the demo only to its throwaway outbox file.
     m.desk.backends = if m.drill.is_some() {
-        let real: Vec<toml::Table> = crate::shell::drill::real_backends(&m.config)
+        let real: Vec<toml::Table> = crate::drill::sink::real_backends(&m.config)
             .into_iter()
             .cloned()
             .collect();

@@ -1,8 +1,8 @@
 //! Add a person to which group?
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::pick_group::{GroupChoice, PickGroup};
+use crate::app::overlay::step::Layer;
 use crate::ui::text::clean;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{footer, picker};

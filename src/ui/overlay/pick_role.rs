@@ -1,8 +1,8 @@
 //! Hand off which role?
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::pick_role::{PickRole, RoleChoice};
+use crate::app::overlay::step::Layer;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{footer, picker};
 use ratatui::buffer::Buffer;
