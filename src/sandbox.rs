@@ -14,7 +14,7 @@
 use crate::domain::template::{Sandbox, TemplateError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Memory a render may allocate on top of what the process already maps.
@@ -42,6 +42,8 @@ pub struct ForkSandbox {
     time: Duration,
     /// Bumped by `cancel`: a render started under an older value is killed.
     generation: AtomicU64,
+    /// Set by `stop`: every render, under way or to come, is refused.
+    stopped: AtomicBool,
 }
 
 impl Default for ForkSandbox {
@@ -63,12 +65,25 @@ impl ForkSandbox {
             memory,
             time,
             generation: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
         }
     }
 
     /// Kills every render under way in this sandbox (they return an error saying so).
     pub fn cancel(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Kills every render under way and refuses every later one: for a sandbox of one job,
+    /// whose render may not have started yet when it is cancelled (a `cancel` before the
+    /// render starts would be missed).
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.cancel();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 
     fn fail(name: &str, message: String) -> TemplateError {
@@ -199,6 +214,9 @@ mod imp {
         render: &mut dyn FnMut() -> Result<String, TemplateError>,
     ) -> Result<String, TemplateError> {
         let started_gen = sb.generation.load(Ordering::SeqCst);
+        if sb.stopped() {
+            return Err(ForkSandbox::fail(name, "cancelled".into()));
+        }
         let limit = mapped_bytes().map(|b| b.saturating_add(sb.memory));
         let mut fds = [0i32; 2];
         // SAFETY: pipe2 fills two descriptors we own from here on.
@@ -231,7 +249,7 @@ mod imp {
         loop {
             use std::io::Read;
             use std::os::fd::AsRawFd;
-            if sb.generation.load(Ordering::SeqCst) != started_gen {
+            if sb.generation.load(Ordering::SeqCst) != started_gen || sb.stopped() {
                 stop = Some("cancelled".into());
                 break;
             }
@@ -372,6 +390,20 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5));
         let e = r.unwrap_err().to_string();
         assert!(e.contains("took longer") || e.contains("memory"), "{e}");
+    }
+
+    #[test]
+    fn a_stopped_sandbox_refuses_a_render_that_had_not_started() {
+        let sb = Arc::new(ForkSandbox::new(RENDER_MEMORY, Duration::from_secs(30)));
+        sb.stop();
+        let t = Template::from_source("slow.j2", "{{ range(100000)|join(s) }}")
+            .with_sandbox(sb.clone());
+        let start = Instant::now();
+        let e = t
+            .render(serde_json::json!({"s": "x".repeat(1000)}))
+            .unwrap_err();
+        assert!(e.to_string().contains("cancelled"), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

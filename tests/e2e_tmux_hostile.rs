@@ -142,6 +142,8 @@ fn a_looping_template_never_freezes_the_cockpit() {
     t.text("EU checkout fails");
     t.wait_for("EU checkout fails");
     t.keys(&["Escape"]);
+    // (Not "the error is gone": while the next render runs, the preview says "rendering…".)
+    t.wait_for("Sitrep draft kept");
     t.wait_gone("stopped after");
     // q quits (the composer's draft is kept).
     t.text("q");
@@ -199,7 +201,118 @@ fn a_template_doubling_a_string_is_refused_in_the_cockpit_not_an_abort() {
     t.text("still typing");
     t.wait_for("still typing");
     t.keys(&["Escape"]);
+    t.wait_for("Sitrep draft kept");
     t.wait_gone("MB of memory");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    let s = exited(&t);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// The render children of the cockpit `pid` (the sandbox forks them from a render thread).
+fn render_children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Polls `ok` every 10 ms for up to `max`; how long it took, or `None`.
+fn within(max: std::time::Duration, ok: impl Fn() -> bool) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < max {
+        if ok() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
+}
+
+/// A template whose render takes longer than the 2 s the sandbox allows: a one-megabyte
+/// string copied a hundred thousand times (little memory, little fuel, much time).
+const SLOW_TEMPLATE: &str = "{% set s = 'x' * 1000000 %}{% for i in range(100000) %}\
+    {% set y = s|replace('x', 'yy') %}{% endfor %}{{ summary }}";
+
+/// Before, the UI thread waited for the render child on every key press of the composer (up
+/// to 2 s each). Now the render is a background job: keys show at once while a slow template
+/// renders, each key's render replaces (kills) the one before, Esc kills the one under way,
+/// and the preview says why it failed when it does.
+#[test]
+fn a_slow_template_renders_in_the_background_and_esc_cancels_it() {
+    use std::time::Duration;
+    let Some(t) = Tmux::start("slow") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    new_incident(&data);
+    let config = template_config(dir.path(), SLOW_TEMPLATE);
+    cockpit(&t, &data, Some(&config));
+    t.wait_for("Checkout down");
+    let pid = t.child_pid().expect("cockpit pid");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    // Below 120 columns the preview opens on demand.
+    t.keys(&["C-o"]);
+    t.wait_for("Preview ·");
+    // Keys while it renders: each shows at once (a new render starts each time).
+    let mut times = Vec::new();
+    for (i, c) in "EUcheckout".chars().enumerate() {
+        let shown: String = "EUcheckout".chars().take(i + 1).collect();
+        times.push(t.timed(&c.to_string(), &format!("Checkout down{shown}")));
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let worst = times[times.len() - 1];
+    eprintln!("key to screen while rendering: median {median:?}, worst {worst:?} ({times:?})");
+    assert!(
+        median < Duration::from_millis(250),
+        "keys wait for the render: median {median:?} ({times:?})"
+    );
+    assert!(
+        worst < Duration::from_millis(1000),
+        "a key waited for the render: {worst:?} ({times:?})"
+    );
+    let s = t.screen();
+    assert!(
+        s.contains("· rendering…"),
+        "the preview says it renders: {s}"
+    );
+    assert!(
+        within(Duration::from_secs(5), || !render_children(pid).is_empty()).is_some(),
+        "no render child under way"
+    );
+    // Esc leaves the composer and kills the render under way (its 2 s are not waited for).
+    t.keys(&["Escape"]);
+    t.wait_for("Sitrep draft kept");
+    let gone = within(Duration::from_millis(1500), || {
+        render_children(pid).is_empty()
+    });
+    eprintln!("render child gone after Esc in {gone:?}");
+    assert!(
+        gone.is_some_and(|d| d < Duration::from_millis(700)),
+        "Esc did not cancel the render: {gone:?}"
+    );
+    // Left alone, the render is stopped at 2 s and the preview says why.
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    let s = t.wait_for("took longer than 2 s");
+    assert!(s.contains("sitrep.j2"), "{s}");
+    // Nothing can be sent that was not rendered.
+    t.keys(&["C-s"]);
+    t.wait_for("cannot send yet");
+    t.keys(&["Escape"]);
+    t.wait_for("Sitrep draft kept");
     t.text("q");
     t.wait_for("Quit the cockpit?");
     t.text("y");

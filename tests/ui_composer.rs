@@ -42,8 +42,23 @@ fn typed(s: &str) -> Vec<Msg> {
     s.chars().map(k).collect()
 }
 
+/// The messages in turn; the commands they ask for, except the template renders, which are
+/// run here at once as the executor would (on its thread) and answered.
 fn feed(m: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|msg| update(m, msg)).collect()
+    let mut out = Vec::new();
+    for msg in msgs {
+        let mut queue = update(m, msg);
+        while !queue.is_empty() {
+            for c in std::mem::take(&mut queue) {
+                match c {
+                    Cmd::Render(job) => queue.extend(update(m, Msg::Rendered(job.run()))),
+                    Cmd::CancelRender(_) => {}
+                    other => out.push(other),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What the executor answers to an append: the event on disk.
@@ -126,7 +141,7 @@ struct Sending {
 
 fn sending(m: &Model) -> Option<Sending> {
     let Some(Overlay::Confirm(Confirm {
-        intent: Intent::Send(_),
+        intent: Intent::Send { .. },
         prompt,
         detail,
         back: Some(_),
@@ -368,6 +383,118 @@ fn esc_in_the_confirmation_goes_back_to_the_draft() {
         Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
     );
     assert_eq!(m.writing, 0);
+}
+
+/// The messages in turn, with the template renders they ask for left unrun (a slow
+/// template): the jobs, in order.
+fn unrendered(m: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<composer::RenderJob> {
+    msgs.into_iter()
+        .flat_map(|msg| update(m, msg))
+        .filter_map(|c| match c {
+            Cmd::Render(job) => Some(job),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Issue 15: the template renders off the UI thread. Each change asks for a render with a
+/// newer generation; an older answer arriving late is dropped; sending waits for the text.
+#[test]
+fn the_render_is_a_background_job_and_a_stale_answer_is_dropped() {
+    let mut m = desk_model(incident());
+    let first = unrendered(&mut m, [k('s')]);
+    let [job1] = first.as_slice() else {
+        panic!("one render asked for: {first:?}")
+    };
+    assert_eq!((job1.kind, job1.generation), (Kind::Sitrep, 1));
+    assert!(sitrep_form(&m).preview.rendering);
+    // The same draft again (a refresh without a change) asks for nothing.
+    assert!(unrendered(&mut m, [ctrl('o')]).is_empty());
+    // Ctrl-s before the text is rendered: nothing to confirm yet.
+    unrendered(&mut m, [ctrl('s')]);
+    assert!(sending(&m).is_none(), "{:?}", m.overlay);
+    let fl = m.flash.clone().unwrap();
+    assert!(fl.error && fl.text.contains("still rendering"), "{fl:?}");
+    // Typing asks for a newer render.
+    let second = unrendered(&mut m, typed("X"));
+    let [job2] = second.as_slice() else {
+        panic!("one render asked for: {second:?}")
+    };
+    assert_eq!(job2.generation, 2);
+    // The first answer, late: dropped.
+    update(&mut m, Msg::Rendered(job1.run()));
+    assert!(sitrep_form(&m).preview.rendering, "a stale render is shown");
+    assert_eq!(sitrep_form(&m).rendering.text, None);
+    // The latest: shown.
+    update(&mut m, Msg::Rendered(job2.run()));
+    let f = sitrep_form(&m);
+    assert!(!f.preview.rendering);
+    assert!(
+        f.preview.text.contains("Checkout API returns 502X"),
+        "{}",
+        f.preview.text
+    );
+    // Esc: the render under way is cancelled; reopening asks again.
+    unrendered(&mut m, typed("Y"));
+    let cmds = update(&mut m, code(KeyCode::Esc));
+    assert!(cmds.contains(&Cmd::CancelRender(Kind::Sitrep)), "{cmds:?}");
+    let again = unrendered(&mut m, [k('s')]);
+    assert_eq!(again.len(), 1, "reopening renders again: {again:?}");
+    assert!(again[0].generation > 3);
+}
+
+/// Issue 15: what is sent is the text the IC saw, never a render of its own. A change under
+/// the confirmation (another writer's person joins: the sitrep would name them) makes `y`
+/// refuse and go back to the draft, whose preview follows; the next `y` sends that text.
+#[test]
+fn what_is_sent_is_the_render_the_ic_confirmed_never_a_new_one() {
+    let mut m = desk_model(incident());
+    feed(&mut m, [k('s'), ctrl('s')]);
+    assert!(sending(&m).is_some(), "{:?}", m.overlay);
+    let seen = sitrep_form(&m).rendering.text.clone().unwrap().unwrap();
+    assert!(!seen.contains("Ramón"));
+    let seq = m.inc.as_ref().unwrap().last_seq + 1;
+    let joined = Msg::Journaled {
+        events: vec![Event {
+            v: FORMAT_VERSION,
+            seq,
+            ts: m.now,
+            actor: "José".into(),
+            payload: Payload::PersonJoined {
+                name: "Ramón".into(),
+                handle: None,
+                contact: None,
+                team: None,
+                group: Some("database".into()),
+            },
+            rep: Default::default(),
+        }],
+        own: false,
+    };
+    feed(&mut m, [joined]);
+    let cmds = feed(&mut m, [k('y')]);
+    assert!(cmds.is_empty(), "sent what was not seen: {cmds:?}");
+    let fl = m.flash.clone().unwrap();
+    assert!(fl.error && fl.text.contains("preview changed"), "{fl:?}");
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Compose(Compose { kind: Kind::Sitrep }))
+    );
+    let now_shown = sitrep_form(&m).rendering.text.clone().unwrap().unwrap();
+    assert!(now_shown.contains("Ramón"), "{now_shown}");
+    let cmds = feed(&mut m, [ctrl('s'), k('y')]);
+    let [
+        Cmd::Append(Payload::SitrepSent {
+            rendered,
+            responders,
+            ..
+        }),
+    ] = cmds.as_slice()
+    else {
+        panic!("expected the sitrep journaled: {cmds:?}")
+    };
+    assert_eq!(rendered, &now_shown, "the text sent is the text shown");
+    assert!(responders.contains(&"Ramón".to_string()));
 }
 
 #[test]

@@ -434,3 +434,39 @@ fn diff_handles_unicode_and_crlf() {
     let tags: Vec<DiffTag> = d.iter().map(|l| l.tag).collect();
     assert_eq!(tags, [DiffTag::Same, DiffTag::Removed, DiffTag::Added]);
 }
+
+/// The composer renders `prepare`'s context off the UI thread and sends that text: it must be
+/// the text `compose` renders (the headless commands' road), payload and all.
+#[test]
+fn a_prepared_render_is_what_compose_sends() {
+    let inc = roster();
+    let mut f = fields();
+    f.summary = "  DB \u{7}down  ".into();
+    let now = at(30);
+    for t in [Template::sitrep_default(), Template::sitrep_can()] {
+        let p = sitrep::prepare(&inc, &f, now);
+        let text = t.render(&p.context).unwrap();
+        assert_eq!(
+            p.payload(&text).unwrap(),
+            sitrep::compose(&inc, &f, &t, now).unwrap()
+        );
+    }
+    let mut s = status_fields();
+    s.message = " Payments fail \u{1b}[2J ".into();
+    let t = Template::status_default();
+    let p = status::prepare(&inc, &s, at(0));
+    let text = t.render(&p.context).unwrap();
+    assert_eq!(
+        p.payload(&text).unwrap(),
+        status::compose(&inc, &s, &t, at(0)).unwrap()
+    );
+    // What cannot be sent says why, as compose does.
+    let empty = SitrepFields::default();
+    let p = sitrep::prepare(&inc, &empty, now);
+    assert_eq!(
+        p.payload("x").unwrap_err(),
+        sitrep::compose(&inc, &empty, &Template::sitrep_default(), now)
+            .unwrap_err()
+            .to_string()
+    );
+}

@@ -37,6 +37,11 @@ pub enum Cmd {
     /// outbound message: the one road to the outbox. Every message is built by
     /// `delivery::setup`.
     Outbox(crate::app::deliveries::OutboxCmd),
+    /// Renders a composer's template off the UI thread (a newer render of the same composer
+    /// kills this one's child); answered by `Msg::Rendered`.
+    Render(crate::app::composer::render::RenderJob),
+    /// The composer closed: kills its render under way.
+    CancelRender(crate::app::composer::kind::Kind),
     /// Drafts the post-mortem from the journal into `<incident dir>/postmortem.md`; local
     /// times in `tz` next to UTC when given. Answered by `Msg::Postmortem`.
     Postmortem {

@@ -52,8 +52,12 @@ pub enum Intent {
     Withdraw(Role),
     /// Mark remediation item `id` done.
     RemediationDone(u32),
-    /// Send the sitrep or post the status update being composed.
-    Send(Kind),
+    /// Send the sitrep or post the status update being composed: the text of the form's
+    /// render `render` (its generation), the one the preview showed when the IC asked.
+    Send {
+        kind: Kind,
+        render: u64,
+    },
 }
 
 /// One line under a confirmation's question.
@@ -112,8 +116,8 @@ pub enum After {
 impl Intent {
     /// The question and what to look at twice, or why it cannot be done.
     pub fn ask(&self, cx: &Cockpit) -> Result<(String, Vec<Detail>), String> {
-        if let Intent::Send(kind) = self {
-            return send_prompt(cx, *kind);
+        if let Intent::Send { kind, render } = self {
+            return send_prompt(cx, *kind, *render);
         }
         let payload = self.check(cx)?;
         let announces = payload
@@ -165,7 +169,7 @@ impl Intent {
                     .into_iter()
                     .collect(),
             ),
-            Intent::Send(kind) => send_prompt(cx, *kind)?,
+            Intent::Send { kind, render } => send_prompt(cx, *kind, *render)?,
         })
     }
 
@@ -193,7 +197,7 @@ impl Intent {
             }
             Intent::Withdraw(role) => inc.cmd_cancel_handoff(role, None),
             Intent::RemediationDone(id) => inc.cmd_remediation_done(*id, None),
-            Intent::Send(kind) => return send_payload(cx, inc, *kind).map(Some),
+            Intent::Send { kind, render } => return send_payload(cx, *kind, *render).map(Some),
             Intent::Quit
             | Intent::EndDrill
             | Intent::Page { .. }
@@ -223,7 +227,7 @@ impl Intent {
                 vec![Cmd::Outbox(OutboxCmd::Drop { message, backend })],
                 After::Back,
             ),
-            Intent::Send(_) => match self.check(cx) {
+            Intent::Send { .. } => match self.check(cx) {
                 Ok(Some(p)) => (cx.append(Ok(p)), After::Close),
                 Ok(None) => (Vec::new(), After::Close),
                 Err(e) => {
@@ -255,7 +259,7 @@ impl Intent {
     /// What `n` says.
     pub fn cancelled(&self) -> &'static str {
         match self {
-            Intent::Send(_) => "Not sent: back to the draft",
+            Intent::Send { .. } => "Not sent: back to the draft",
             _ => NOTHING_CHANGED,
         }
     }
@@ -263,7 +267,7 @@ impl Intent {
     /// The label of `y` in the footer.
     pub fn yes_label(&self) -> &'static str {
         match self {
-            Intent::Send(_) => "send",
+            Intent::Send { .. } => "send",
             _ => "yes",
         }
     }
@@ -271,7 +275,7 @@ impl Intent {
     /// The label of `n` in the footer.
     pub fn no_label(&self) -> &'static str {
         match self {
-            Intent::Send(_) => "back to the draft",
+            Intent::Send { .. } => "back to the draft",
             _ => "no, change nothing",
         }
     }
@@ -279,10 +283,30 @@ impl Intent {
     /// The question in front of the footer, when the prompt is not one.
     pub fn question(&self, warned: bool) -> Option<&'static str> {
         match (self, warned) {
-            (Intent::Send(Kind::Sitrep), false) => Some("Send it?"),
-            (Intent::Send(Kind::Status), false) => Some("Post it?"),
-            (Intent::Send(Kind::Sitrep), true) => Some("Send anyway?"),
-            (Intent::Send(Kind::Status), true) => Some("Post anyway?"),
+            (
+                Intent::Send {
+                    kind: Kind::Sitrep, ..
+                },
+                false,
+            ) => Some("Send it?"),
+            (
+                Intent::Send {
+                    kind: Kind::Status, ..
+                },
+                false,
+            ) => Some("Post it?"),
+            (
+                Intent::Send {
+                    kind: Kind::Sitrep, ..
+                },
+                true,
+            ) => Some("Send anyway?"),
+            (
+                Intent::Send {
+                    kind: Kind::Status, ..
+                },
+                true,
+            ) => Some("Post anyway?"),
             _ => None,
         }
     }
@@ -414,15 +438,16 @@ fn remediation_text(cx: &Cockpit, id: u32) -> Option<String> {
         .map(|r| r.text.clone())
 }
 
-/// The sitrep or status update the form would send now, or why not yet.
-fn send_payload(cx: &Cockpit, inc: &Incident, kind: Kind) -> Result<Payload, String> {
+/// The sitrep or status update the form sends: the text of render `render`, the one the IC
+/// saw (never rendered again), or why not.
+fn send_payload(cx: &Cockpit, kind: Kind, render: u64) -> Result<Payload, String> {
     let form = cx.desk.form(kind).ok_or("nothing to send")?;
-    form.compose(inc, cx.now)
+    form.to_send(render)
 }
 
 /// "Send sitrep v3?": where it goes, what it names or promises, the lint warnings.
-fn send_prompt(cx: &Cockpit, kind: Kind) -> Result<(String, Vec<Detail>), String> {
-    let (Some(inc), Some(form)) = (&cx.inc, cx.desk.form(kind)) else {
+fn send_prompt(cx: &Cockpit, kind: Kind, render: u64) -> Result<(String, Vec<Detail>), String> {
+    let (Some(_), Some(form)) = (&cx.inc, cx.desk.form(kind)) else {
         return Err("nothing to send".into());
     };
     if let Some(p) = form.problems.first() {
@@ -433,7 +458,7 @@ fn send_prompt(cx: &Cockpit, kind: Kind) -> Result<(String, Vec<Detail>), String
         return Err(format!("cannot send yet: {p}{more}"));
     }
     let payload = form
-        .compose(inc, cx.now)
+        .to_send(render)
         .map_err(|e| format!("cannot send yet: {e}"))?;
     let mut detail = vec![Detail::plain("To:")];
     let backends = &cx.desk.backends;

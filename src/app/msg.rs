@@ -29,6 +29,8 @@ pub enum Msg {
     /// An announcement was written to the outbox.
     Announced(String),
     AnnounceFailed(String),
+    /// A composer's template render (`Cmd::Render`): shown if it is the latest.
+    Rendered(crate::app::composer::render::Rendered),
     /// A composer's draft could not be written.
     DraftFailed(String),
     /// Delivery counts, once delivery lands.

@@ -8,11 +8,19 @@ use crate::app::cockpit::{FLASH_ERROR_SECS, FLASH_INFO_SECS};
 use crate::app::keymap::{Action, Key};
 use crate::app::model::Model;
 use crate::app::msg::Msg;
+use crate::app::overlay::Overlay;
 use crate::app::{drill, health, journaled, normal, synced};
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = dispatch(m, msg);
+    // Renders the message asked for (a composer's draft, roster or clock changed).
+    cmds.extend(m.desk.take_jobs());
+    cmds
+}
+
+fn dispatch(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Tick(now) if m.drill.is_some() => drill::on_tick(m, now),
         Msg::Tick(now) => tick(m, now),
@@ -37,6 +45,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.deliveries_failed += 1;
             error(m, format!("announcement NOT queued: {err}"))
         }
+        Msg::Rendered(r) => {
+            if let Some(inc) = &m.cx.inc {
+                m.cx.desk.rendered(r, inc);
+            }
+            Vec::new()
+        }
         Msg::DraftFailed(err) => error(m, format!("draft NOT saved: {err}")),
         Msg::Deliveries { pending, failed } => {
             (m.deliveries_pending, m.deliveries_failed) = (pending, failed);
@@ -55,7 +69,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
 
 /// The clock: messages expire, the checklist is re-evaluated, changed drafts are written.
 fn tick(m: &mut Model, now: Timestamp) -> Vec<Cmd> {
+    let minute = |t: Timestamp| t.as_second().div_euclid(60);
+    let new_minute = minute(now) != minute(m.now);
     m.now = now;
+    // The open composer's preview says when it is sent: it follows the minute.
+    if let (true, Some(Overlay::Compose(c)), Some(inc)) = (new_minute, &m.overlay, &m.cx.inc) {
+        m.cx.desk.refresh(c.kind, inc, now);
+    }
     if let Some(f) = &m.flash {
         let keep = if f.error {
             FLASH_ERROR_SECS

@@ -9,7 +9,7 @@
 use crate::domain::event::{Link, Payload, Severity, SitrepFields};
 use crate::domain::incident::Incident;
 use crate::domain::role::Role;
-use crate::domain::template::{Template, TemplateError};
+use crate::domain::template::{Prepared, Template, TemplateError};
 use crate::domain::text::{one_line, strip_control};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -257,15 +257,12 @@ struct SitrepCtx<'a> {
     incident: IncidentCtx<'a>,
 }
 
-/// Renders the sitrep text. The fields are used as given (call [`clean`] first when they come
-/// from a user); their text is passed through, never interpreted or escaped.
-pub fn render(
-    fields: &SitrepFields,
-    people: &SitrepPeople,
-    template: &Template,
-    meta: &SitrepMeta,
-) -> Result<String, TemplateError> {
-    template.render(SitrepCtx {
+fn context<'a>(
+    fields: &'a SitrepFields,
+    people: &'a SitrepPeople,
+    meta: &'a SitrepMeta,
+) -> SitrepCtx<'a> {
+    SitrepCtx {
         summary: &fields.summary,
         impact: &fields.impact,
         actions: &fields.actions,
@@ -284,7 +281,18 @@ pub fn render(
             state_word: meta.state.word(),
             level: meta.state.level(),
         },
-    })
+    }
+}
+
+/// Renders the sitrep text. The fields are used as given (call [`clean`] first when they come
+/// from a user); their text is passed through, never interpreted or escaped.
+pub fn render(
+    fields: &SitrepFields,
+    people: &SitrepPeople,
+    template: &Template,
+    meta: &SitrepMeta,
+) -> Result<String, TemplateError> {
+    template.render(context(fields, people, meta))
 }
 
 /// What the next sitrep would look like if sent at `now`: the composer's preview.
@@ -302,6 +310,44 @@ pub fn preview(
     )
 }
 
+/// The sitrep the fields make if sent at `now`, before its render: the template's context
+/// (cleaned fields, the roster, the next version) and the payload to journal once rendered,
+/// or why it cannot be sent. The cockpit renders the context once, shows it, and sends it.
+pub fn prepare(inc: &Incident, fields: &SitrepFields, now: Timestamp) -> Prepared {
+    let fields = clean(fields);
+    let people = SitrepPeople::from_roster(inc);
+    let meta = SitrepMeta::next(inc, now);
+    let context = minijinja::Value::from_serialize(context(&fields, &people, &meta));
+    let send = sendable(inc, &fields)
+        .map(|()| payload(&meta, fields, people, String::new()))
+        .map_err(|e| e.to_string());
+    Prepared { context, send }
+}
+
+/// Whether cleaned fields can be sent as the next version.
+fn sendable(inc: &Incident, fields: &SitrepFields) -> Result<(), SitrepError> {
+    validate(fields)?;
+    crate::domain::incident::next_number("sitrep version", inc.sitreps.iter().map(|s| s.version))?;
+    Ok(())
+}
+
+fn payload(
+    meta: &SitrepMeta,
+    fields: SitrepFields,
+    people: SitrepPeople,
+    rendered: String,
+) -> Payload {
+    Payload::SitrepSent {
+        version: meta.version,
+        fields,
+        rendered,
+        ic: people.ic,
+        comms: people.comms,
+        responders: people.responders,
+        groups: people.groups,
+    }
+}
+
 /// Sends: cleans and validates the fields, takes the people from the roster, renders, and
 /// returns the payload to journal (version N+1, the rendered text, the groups on the roster).
 pub fn compose(
@@ -311,20 +357,11 @@ pub fn compose(
     now: Timestamp,
 ) -> Result<Payload, SitrepError> {
     let fields = clean(fields);
-    validate(&fields)?;
+    sendable(inc, &fields)?;
     let people = SitrepPeople::from_roster(inc);
     let meta = SitrepMeta::next(inc, now);
-    crate::domain::incident::next_number("sitrep version", inc.sitreps.iter().map(|s| s.version))?;
     let rendered = render(&fields, &people, template, &meta)?;
-    Ok(Payload::SitrepSent {
-        version: meta.version,
-        fields,
-        rendered,
-        ic: people.ic,
-        comms: people.comms,
-        responders: people.responders,
-        groups: people.groups,
-    })
+    Ok(payload(&meta, fields, people, rendered))
 }
 
 /// How a line changed between two versions.

@@ -11,7 +11,7 @@ use crate::domain::incident::Incident;
 use crate::domain::lint::{Linter, Stage, Warning};
 use crate::domain::named::named_enum;
 use crate::domain::policy::Cadence;
-use crate::domain::template::{Template, TemplateError};
+use crate::domain::template::{Prepared, Template, TemplateError};
 use crate::domain::text::{one_line, strip_control};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -228,13 +228,7 @@ struct StatusCtx<'a> {
     incident: IncidentCtx<'a>,
 }
 
-/// Renders the update's text. Field text is passed through, never interpreted or escaped.
-/// Statuses that do not parse are shown as written.
-pub fn render(
-    fields: &StatusFields,
-    template: &Template,
-    meta: &StatusMeta,
-) -> Result<String, TemplateError> {
+fn context<'a>(fields: &'a StatusFields, meta: &'a StatusMeta) -> StatusCtx<'a> {
     let stage_label = crate::domain::text::capitalised(fields.stage.trim());
     let components = fields
         .components
@@ -249,7 +243,7 @@ pub fn render(
         })
         .collect();
     let next = fields.next_update_at.filter(|t| *t > meta.at);
-    template.render(StatusCtx {
+    StatusCtx {
         stage: &fields.stage,
         stage_label,
         message: &fields.message,
@@ -262,7 +256,17 @@ pub fn render(
             id: &meta.id,
             title: &meta.title,
         },
-    })
+    }
+}
+
+/// Renders the update's text. Field text is passed through, never interpreted or escaped.
+/// Statuses that do not parse are shown as written.
+pub fn render(
+    fields: &StatusFields,
+    template: &Template,
+    meta: &StatusMeta,
+) -> Result<String, TemplateError> {
+    template.render(context(fields, meta))
 }
 
 /// The composer's preview: the fields rendered as if posted at `now` (not validated).
@@ -273,6 +277,26 @@ pub fn preview(
     now: Timestamp,
 ) -> Result<String, TemplateError> {
     render(fields, template, &StatusMeta::of(inc, now))
+}
+
+/// The update the fields make if posted at `now`, before its render: the template's context
+/// (of the fields as they are posted when they are valid, as typed when not) and the payload
+/// to journal once rendered, or why it cannot be posted.
+pub fn prepare(inc: &Incident, fields: &StatusFields, now: Timestamp) -> Prepared {
+    let meta = StatusMeta::of(inc, now);
+    match build(fields, now) {
+        Ok(built) => Prepared {
+            context: minijinja::Value::from_serialize(context(&built, &meta)),
+            send: Ok(Payload::StatusPosted {
+                fields: built,
+                rendered: String::new(),
+            }),
+        },
+        Err(e) => Prepared {
+            context: minijinja::Value::from_serialize(context(fields, &meta)),
+            send: Err(e.to_string()),
+        },
+    }
 }
 
 /// Posts: validates, renders, and returns the payload to journal.

@@ -51,6 +51,30 @@ pub const SITREP_CAN: &str = include_str!("../../assets/templates/sitrep-can.md.
 /// The built-in public status update.
 pub const STATUS_DEFAULT: &str = include_str!("../../assets/templates/status.md.j2");
 
+/// A message before its render: the template's context, and what sending it journals once
+/// rendered (the payload, its `rendered` text still empty) or why it cannot be sent. The
+/// cockpit renders `context` off the UI thread, shows the text, and sends exactly that text
+/// ([`Prepared::payload`]): nothing is rendered a second time between seeing and sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub context: minijinja::Value,
+    pub send: Result<crate::domain::event::Payload, String>,
+}
+
+impl Prepared {
+    /// What sending journals, with `text` (the render of `context`) as its rendered text.
+    pub fn payload(&self, text: &str) -> Result<crate::domain::event::Payload, String> {
+        use crate::domain::event::Payload;
+        let mut p = self.send.clone()?;
+        if let Payload::SitrepSent { rendered, .. } | Payload::StatusPosted { rendered, .. } =
+            &mut p
+        {
+            *rendered = text.to_string();
+        }
+        Ok(p)
+    }
+}
+
 /// What a template renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateKind {
@@ -248,6 +272,11 @@ impl Template {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether it renders through a sandbox (a template from a file).
+    pub fn sandboxed(&self) -> bool {
+        self.sandbox.is_some()
     }
 
     pub fn source(&self) -> &str {

@@ -88,6 +88,7 @@ pub trait Effects: Send {
 pub fn execute(fx: &mut dyn Effects, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::UnboundedSender<Msg>) {
     fx.start();
     let mut last_poll_error: Option<String> = None;
+    let mut renders = crate::shell::render::Renders::default();
     for cmd in rx {
         let reply = match cmd {
             Cmd::Create { title } => journaled(fx.create(&title), &tx),
@@ -100,6 +101,14 @@ pub fn execute(fx: &mut dyn Effects, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::Unbo
             Cmd::Postmortem { tz } => fx.postmortem(tz, &tx),
             Cmd::Poll => polled(fx.poll(), &mut last_poll_error),
             Cmd::Older { end, max } => Some(Msg::Older(fx.older(end, max))),
+            Cmd::Render(job) => {
+                renders.start(job, &tx);
+                None
+            }
+            Cmd::CancelRender(kind) => {
+                renders.cancel(kind);
+                None
+            }
             Cmd::DrillEnd => {
                 fx.end_drill();
                 None

@@ -12,6 +12,7 @@ pub mod keep;
 pub mod options;
 pub mod postmortem;
 pub mod real;
+pub mod render;
 mod start;
 pub mod sync;
 

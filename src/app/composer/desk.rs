@@ -7,6 +7,7 @@
 use crate::app::cmd::Cmd;
 use crate::app::composer::form::{Backends, Form};
 use crate::app::composer::kind::Kind;
+use crate::app::composer::render::Rendered;
 use crate::config::Config;
 use crate::domain::event::Payload;
 use crate::domain::incident::Incident;
@@ -25,6 +26,9 @@ pub struct Desk {
     /// Drafts changed since they were last written.
     pub unsaved: BTreeSet<Kind>,
     pub backends: Backends,
+    /// Renders asked for by refreshes (`Cmd::Render`), for `update` to hand to the executor
+    /// with the commands of the message that caused them.
+    jobs: Vec<Cmd>,
 }
 
 /// What opening a composer did.
@@ -98,9 +102,38 @@ impl Desk {
             Kind::Sitrep => sitrep.as_mut(),
             Kind::Status => status.as_mut(),
         };
-        if let Some(f) = form {
-            f.refresh(inc, now, backends);
+        if let Some(job) = form.and_then(|f| f.refresh(inc, now, backends)) {
+            self.jobs.push(Cmd::Render(job));
         }
+    }
+
+    /// The renders asked for since the last call.
+    pub fn take_jobs(&mut self) -> Vec<Cmd> {
+        std::mem::take(&mut self.jobs)
+    }
+
+    /// A render's answer (`Msg::Rendered`): shown if it is the latest of an open form, else
+    /// dropped.
+    pub fn rendered(&mut self, r: Rendered, inc: &Incident) -> bool {
+        let Desk {
+            sitrep,
+            status,
+            backends,
+            ..
+        } = self;
+        let form = match r.kind {
+            Kind::Sitrep => sitrep.as_mut(),
+            Kind::Status => status.as_mut(),
+        };
+        form.is_some_and(|f| f.rendered(r, inc, backends))
+    }
+
+    /// The composer of `kind` closes: a render under way is killed (`Cmd::CancelRender`).
+    pub fn close(&mut self, kind: Kind) -> Cmd {
+        if let Some(f) = self.form_mut(kind) {
+            f.cancel_render();
+        }
+        Cmd::CancelRender(kind)
     }
 
     /// The draft changed: it is written on the next tick.

@@ -4,13 +4,14 @@
 //! preview pane).
 
 use crate::app::composer::kind::{FieldSpec, Kind, NEXT_UPDATE};
+use crate::app::composer::render::{RenderJob, Rendered};
 use crate::config::Config;
 use crate::delivery::{Backend, setup};
 use crate::domain::event::{Link, Payload, SitrepFields, StatusFields};
 use crate::domain::incident::Incident;
 use crate::domain::lint::{Field, Linter, Stage, Warning};
 use crate::domain::outbound::{MessageKind, StatusPayload};
-use crate::domain::template::Template;
+use crate::domain::template::{Prepared, Template};
 use crate::domain::text::{one_line, strip_control};
 use crate::domain::{duration, sitrep, status};
 use jiff::Timestamp;
@@ -55,6 +56,22 @@ pub struct Preview {
     pub title: String,
     pub text: String,
     pub error: bool,
+    /// The template is rendering the latest change (`text` is the render before it).
+    pub rendering: bool,
+}
+
+/// The form's latest template render (`app::composer::render`): asked for when what the
+/// template sees changes, answered off the UI thread.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendering {
+    /// Renders asked for so far: the newest one's generation. An answer of another
+    /// generation is stale.
+    pub generation: u64,
+    /// What the newest render renders and what sending it journals (`None`: none asked, or
+    /// cancelled).
+    pub prepared: Option<Prepared>,
+    /// Its answer (`None`: under way).
+    pub text: Option<Result<String, String>>,
 }
 
 /// A sitrep or status form: text areas, lint, problems, preview.
@@ -76,6 +93,10 @@ pub struct Form {
     /// Below 120 columns the preview is shown on demand.
     pub preview_open: bool,
     pub preview: Preview,
+    /// The latest template render and its answer: the text shown is the text sent.
+    pub rendering: Rendering,
+    /// A status update's structured part, for the preview.
+    preview_status: Option<StatusPayload>,
     /// "Next update in 30 minutes (03:30 UTC)", or why not.
     pub next_update_note: String,
 }
@@ -122,6 +143,8 @@ impl Form {
             preview_sel: 0,
             preview_open: false,
             preview: Preview::default(),
+            rendering: Rendering::default(),
+            preview_status: None,
             next_update_note: String::new(),
         };
         // A status update starts on its message: the stage is usually right.
@@ -268,11 +291,17 @@ impl Form {
         (f, problems)
     }
 
-    /// Recomputes problems, lint (highlighted in the fields) and the
-    /// preview. Called when the draft (or the incident) changes.
-    pub fn refresh(&mut self, inc: &Incident, now: Timestamp, backends: &Backends) {
+    /// Recomputes problems, lint (highlighted in the fields) and the preview. Called when
+    /// the draft (or the incident, or the minute) changes. The template's render is a job for
+    /// the executor (`Cmd::Render`), asked for only when what the template sees changed.
+    pub fn refresh(
+        &mut self,
+        inc: &Incident,
+        now: Timestamp,
+        backends: &Backends,
+    ) -> Option<RenderJob> {
         let linter = self.linter.as_ref().ok();
-        let (body, warnings, problems, status_payload) = match self.kind {
+        let (prepared, warnings, problems, status_payload) = match self.kind {
             Kind::Sitrep => {
                 let (fields, problems) = self.sitrep_fields();
                 let mut warnings = Vec::new();
@@ -289,11 +318,7 @@ impl Form {
                         warnings.extend(l.lint_text(t).into_iter().map(|w| (Some(i), w)));
                     }
                 }
-                let body = match &self.template {
-                    Ok(t) => sitrep::preview(inc, &fields, t, now).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.clone()),
-                };
-                (body, warnings, problems, None)
+                (sitrep::prepare(inc, &fields, now), warnings, problems, None)
             }
             Kind::Status => {
                 let (fields, problems) = self.status_fields(now);
@@ -320,12 +345,8 @@ impl Form {
                     ),
                     None => "No next update promised".into(),
                 };
-                let body = match &self.template {
-                    Ok(t) => status::preview(inc, &fields, t, now).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.clone()),
-                };
                 (
-                    body,
+                    status::prepare(inc, &fields, now),
                     warnings,
                     problems,
                     Some(setup::status_payload(&fields)),
@@ -344,13 +365,110 @@ impl Form {
         }
         self.warnings = warnings;
         self.problems = problems;
-        self.preview = match body {
-            Err(e) => Preview {
+        self.preview_status = status_payload;
+        let job = self.ask_render(prepared);
+        self.show(inc, backends);
+        job
+    }
+
+    /// A render of `prepared`, unless the latest one renders the same context.
+    fn ask_render(&mut self, prepared: Prepared) -> Option<RenderJob> {
+        let Ok(template) = &self.template else {
+            self.rendering.prepared = None;
+            return None;
+        };
+        let same = self
+            .rendering
+            .prepared
+            .as_ref()
+            .is_some_and(|p| p.context == prepared.context);
+        if same {
+            return None;
+        }
+        self.rendering.generation += 1;
+        self.rendering.text = None;
+        let job = RenderJob {
+            kind: self.kind,
+            generation: self.rendering.generation,
+            template: template.clone(),
+            context: prepared.context.clone(),
+        };
+        self.rendering.prepared = Some(prepared);
+        Some(job)
+    }
+
+    /// A render's answer: shown if it is the latest asked for (whether it was).
+    pub fn rendered(&mut self, r: Rendered, inc: &Incident, backends: &Backends) -> bool {
+        if r.generation != self.rendering.generation
+            || self.rendering.prepared.is_none()
+            || self.rendering.text.is_some()
+        {
+            return false;
+        }
+        self.rendering.text = Some(r.text);
+        self.show(inc, backends);
+        true
+    }
+
+    /// The composer closes: a render under way is dropped (its answer will be stale), and
+    /// the next refresh asks again.
+    pub fn cancel_render(&mut self) {
+        if self.rendering.prepared.is_some() && self.rendering.text.is_none() {
+            self.rendering.generation += 1;
+            self.rendering.prepared = None;
+        }
+    }
+
+    /// What sending journals: the text of the latest render, the one the preview shows
+    /// (`generation`: the render the IC confirmed). Never renders again.
+    pub fn to_send(&self, generation: u64) -> Result<Payload, String> {
+        self.template.as_ref().map_err(Clone::clone)?;
+        if generation != self.rendering.generation {
+            return Err(
+                "the preview changed since you confirmed it (the incident or the clock moved): \
+                 look at it again, then send"
+                    .into(),
+            );
+        }
+        let Some(p) = &self.rendering.prepared else {
+            return Err("the preview is not rendered yet".into());
+        };
+        p.send.as_ref().map_err(Clone::clone)?;
+        match &self.rendering.text {
+            None => Err("the preview is still rendering: send once it shows (Esc leaves)".into()),
+            Some(Err(e)) => Err(e.clone()),
+            Some(Ok(text)) => p.payload(text),
+        }
+    }
+
+    /// The preview pane from the latest render (while one is under way: the one before).
+    fn show(&mut self, inc: &Incident, backends: &Backends) {
+        self.preview = match (&self.template, &self.rendering.text) {
+            (Err(e), _) | (Ok(_), Some(Err(e))) => Preview {
                 title: "template error".into(),
-                text: e,
+                text: e.clone(),
                 error: true,
+                rendering: false,
             },
-            Ok(text) => self.render_preview(inc, text, status_payload, backends),
+            (Ok(_), Some(Ok(text))) => {
+                let text = text.clone();
+                let status = self.preview_status.clone();
+                self.render_preview(inc, text, status, backends)
+            }
+            (Ok(_), None) => Preview {
+                title: if self.preview.error {
+                    String::new()
+                } else {
+                    self.preview.title.clone()
+                },
+                text: if self.preview.error {
+                    String::new()
+                } else {
+                    self.preview.text.clone()
+                },
+                error: false,
+                rendering: true,
+            },
         };
     }
 
@@ -373,6 +491,7 @@ impl Form {
                 title: why,
                 text,
                 error: backends.error.is_some(),
+                rendering: false,
             };
         }
         self.preview_sel %= list.len();
@@ -396,6 +515,7 @@ impl Form {
             ),
             text: b.render(&msg).join("\n\n────────\n\n"),
             error: false,
+            rendering: false,
         }
     }
 }
@@ -481,21 +601,6 @@ impl Form {
             Some(a) => !clean.is_empty() && a.insert_str(&clean),
             None => false,
         })
-    }
-
-    /// The payload this form sends, built against the incident as it is now.
-    pub fn compose(&self, inc: &Incident, now: Timestamp) -> Result<Payload, String> {
-        let template = self.template.as_ref().map_err(Clone::clone)?;
-        match self.kind {
-            Kind::Sitrep => {
-                let (f, _) = self.sitrep_fields();
-                sitrep::compose(inc, &f, template, now).map_err(|e| e.to_string())
-            }
-            Kind::Status => {
-                let (f, _) = self.status_fields(now);
-                status::compose(inc, &f, template, now).map_err(|e| e.to_string())
-            }
-        }
     }
 
     /// `Message: eta “fixed in 30 minutes”: reason`, or the reason alone.

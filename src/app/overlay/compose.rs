@@ -46,15 +46,12 @@ impl Compose {
             })
             .map_or_else(String::new, |k| format!(": {k} reopens it"));
         cx.flash_info(format!("{noun} draft kept{key}"));
-        let save = cx.desk.save(self.kind, cx.now);
-        let cmds = match save {
-            Some(Ok(c)) => vec![c],
-            Some(Err(e)) => {
-                cx.flash_error(format!("draft NOT saved: {e}"));
-                Vec::new()
-            }
-            None => Vec::new(),
-        };
+        let mut cmds = vec![cx.desk.close(self.kind)];
+        match cx.desk.save(self.kind, cx.now) {
+            Some(Ok(c)) => cmds.push(c),
+            Some(Err(e)) => cx.flash_error(format!("draft NOT saved: {e}")),
+            None => {}
+        }
         Outcome::close().with(cmds)
     }
 
@@ -148,7 +145,16 @@ impl Layer for Compose {
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome {
         match action {
             Some(Action::Cancel | Action::Interrupt) => return self.close(cx),
-            Some(Action::Send) => return Outcome::go(Goto::Confirm(Intent::Send(self.kind))),
+            Some(Action::Send) => {
+                let render = cx
+                    .desk
+                    .form(self.kind)
+                    .map_or(0, |f| f.rendering.generation);
+                return Outcome::go(Goto::Confirm(Intent::Send {
+                    kind: self.kind,
+                    render,
+                }));
+            }
             Some(Action::PreviewNext) => self.preview_next(cx),
             Some(Action::StageNext) if self.kind == Kind::Status => self.stage_step(cx, 1),
             Some(Action::InsertFigures) => self.insert_figures(cx),

@@ -58,7 +58,7 @@ impl<B> Layer for Confirm<B> {
             Some(Action::No | Action::Cancel) => self.no(cx),
             Some(Action::Interrupt) => match self.intent {
                 Intent::Quit => Outcome::close().with(cx.quit()),
-                Intent::Send(_) => self.no(cx),
+                Intent::Send { .. } => self.no(cx),
                 _ => {
                     cx.flash_info(self.intent.cancelled());
                     Outcome::close()

@@ -253,7 +253,11 @@ fn preview(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
         .first(Action::PreviewNext)
         .map(|k| format!(" · {k} next"))
         .unwrap_or_default();
-    let title = format!(" Preview · {}{key} ", form.preview.title);
+    let title = match (form.preview.rendering, form.preview.title.as_str()) {
+        (true, "") => format!(" Preview · rendering…{key} "),
+        (true, t) => format!(" Preview · {t} · rendering…{key} "),
+        (false, t) => format!(" Preview · {t}{key} "),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border())
