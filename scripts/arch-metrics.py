@@ -258,7 +258,8 @@ def cmd_imports(d):
 # on the way counts, lookups (the keymap) and small constructors (`Outcome::go`) too.
 ROAD = [
     ("p",     "shell/event_loop.rs",  "looped",      "update(model, msg)"),
-    ("p",     "app/update.rs",        "update",      "on_key(m, &k)"),
+    ("p",     "app/update.rs",        "update",      "dispatch(m, msg)"),
+    ("p",     "app/update.rs",        "dispatch",    "on_key(m, &k)"),
     ("p",     "app/update.rs",        "on_key",      "normal::key(m, k)"),
     ("p",     "app/normal.rs",        "key",         "m.keymap.action(key)"),
     ("p",     "app/keymap.rs",        "action",      "self.action_in(Scope::Global, key)"),
