@@ -165,7 +165,7 @@ const TABLE: &[(&str, &str, &[&str])] = &[
         "[[inject]]\nkind = \"alert\"\ntext = \"x\"\nwhen = \"5m\"\n",
         &[
             "s.toml:4:1: error: inject[0]: missing required key `at`",
-            "s.toml:7:1: error: inject[0].when: unknown key (valid keys: at, kind, text, who, group, backend, state, decision)",
+            "s.toml:7:1: error: inject[0].when: unknown key (valid keys: at, kind, text, who, group, backend, state, decision, series, value, name, severity, labels)",
         ],
     ),
     (

@@ -59,6 +59,14 @@ fn incident(data: &Path) -> (Store, String) {
     (store, id)
 }
 
+/// One series' part of the header line: from its name to the next ` · `.
+fn series_text(screen: &str, start: &str) -> String {
+    let line = screen.lines().find(|l| l.contains(start)).unwrap_or("");
+    let from = line.find(start).unwrap_or(0);
+    let rest = &line[from..];
+    rest.split(" · ").next().unwrap_or(rest).to_string()
+}
+
 fn impact_row(screen: &str) -> String {
     screen
         .lines()
@@ -85,6 +93,9 @@ fn a_rising_error_rate_changes_the_header_and_the_impact_row() {
     let s = t.wait_for("API 5xx 2.1% WARN");
     assert!(s.contains("p99 320ms"), "{s}");
     assert!(!impact_row(&s).contains("DUE"), "{s}");
+    // The sparkline is scaled to the 5% critical threshold: 2.1% is not a full bar.
+    let bars = series_text(&s, "API 5xx 2.1%");
+    assert!(bars.contains('▄') && !bars.contains('█'), "{bars}");
 
     // The error rate rises: within two refreshes (4 s) of Prometheus having it.
     exporter.set(&ratio(0.094));
@@ -96,9 +107,9 @@ fn a_rising_error_rate_changes_the_header_and_the_impact_row() {
     let row = impact_row(&s);
     assert!(row.contains("API 5xx 2.1% -> 9.4%"), "{row}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
-    // The sparkline has a bar at the top of its scale now.
-    let header = s.lines().find(|l| l.contains("API 5xx 9.4%")).unwrap();
-    assert!(header.contains('█'), "{header}");
+    // The sparkline's bar for this slice reaches the top of its scale now.
+    let bars = series_text(&s, "API 5xx 9.4%");
+    assert!(bars.contains('█') && !bars.contains('▄'), "{bars}");
 
     // Prometheus goes down: the header says since when, the last values stay.
     prom.stop();
@@ -266,4 +277,76 @@ fn an_alert_pushed_to_alertmanager_shows_and_is_attached_by_key() {
         })
         .collect();
     assert_eq!(attached, ["HighErrorRate"]);
+}
+
+/// No incident open: the first screen counts the firing alerts, Tab lists them, `n` asks,
+/// `y` opens the incident from the alert (its summary as title, its labels as the first
+/// note, the alert attached), and the cockpit shows it.
+#[test]
+fn with_no_incident_an_alert_opens_one_by_key() {
+    let Some(am) = health_common::alertmanager("with_no_incident_an_alert_opens_one") else {
+        return;
+    };
+    let Some(t) = Tmux::start("health-alerts-new") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[alerts]\nalertmanager = \"{}\"\nrefresh = \"1s\"\ntimeout = \"1s\"\n",
+            am.url()
+        ),
+    )
+    .unwrap();
+    health_common::push_alerts(
+        &am,
+        r#"[{"labels":{"alertname":"CheckoutDown","service":"checkout","severity":"critical"},"annotations":{"summary":"Checkout returns 503 for every request"}}]"#,
+    );
+    cockpit(&t, &data, &cfg);
+    t.wait_for("no open incident");
+    t.wait_for("alerts: 1 firing; Tab lists them");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("n open an incident from it");
+    assert!(s.contains("Alerts · 1 firing"), "{s}");
+    t.text("n");
+    let s = t.wait_for("Open a new incident from alert CheckoutDown?");
+    assert!(
+        s.contains("Title: Checkout returns 503 for every request"),
+        "{s}"
+    );
+    t.text("y");
+    t.wait_for("· attached");
+    t.keys(&["Escape"]);
+    // The list closed (an Esc read together with the next key would be Alt-q).
+    t.wait_gone("Alerts · 1 firing");
+    t.wait_for("alert attached: CheckoutDown (critical)");
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    t.wait_for("EXIT=0");
+    let store = Store::new(&data);
+    let id = store.current().unwrap().expect("an incident was opened");
+    let (opened, inc) = store.open(&id).unwrap();
+    assert_eq!(inc.title, "Checkout returns 503 for every request");
+    let kinds: Vec<String> = opened
+        .events
+        .iter()
+        .map(|e| match &e.payload {
+            Payload::IncidentOpened { .. } => "opened".to_string(),
+            Payload::NoteAdded { text } => format!("note: {text}"),
+            Payload::AlertAttached(a) => format!("alert: {}", a.name),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds[0], "opened");
+    assert!(
+        kinds[1].starts_with("note: From alert CheckoutDown (")
+            && kinds[1].contains("service=checkout"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds[2], "alert: CheckoutDown");
 }

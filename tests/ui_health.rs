@@ -332,3 +332,122 @@ fn the_alerts_view_lists_them_and_n_attaches_one_to_the_incident() {
         "{text}"
     );
 }
+
+fn key(m: &mut commandpost::app::Model, code: KeyCode) -> Vec<Cmd> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn firing_two(m: &mut commandpost::app::Model) {
+    update(
+        m,
+        Msg::Alerts(commandpost::domain::alert::AlertsUpdate {
+            at: at(0),
+            result: Ok(vec![
+                alert("aaaa1111", "HighErrorRate", "critical", "API 5xx above 5%"),
+                alert("bbbb2222", "DiskFilling", "warning", "Disk 90% full"),
+            ]),
+        }),
+    );
+}
+
+/// The executor's answer to `Cmd::Create { title, then }`.
+fn created(title: &str, then: Vec<Payload>) -> Vec<Event> {
+    let opened = commandpost::domain::incident::open("inc-1", title, "Alice").unwrap();
+    std::iter::once(opened)
+        .chain(then)
+        .enumerate()
+        .map(|(i, payload)| Event {
+            v: FORMAT_VERSION,
+            seq: i as u64 + 1,
+            ts: at(0),
+            actor: "Alice".into(),
+            payload,
+            rep: Default::default(),
+        })
+        .collect()
+}
+
+/// No incident yet: the first screen says how many alerts fire, Tab lists them, Esc goes
+/// back to the title (which still takes text).
+#[test]
+fn with_no_incident_the_first_screen_counts_alerts_and_tab_lists_them() {
+    let mut cfg = config();
+    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
+    let mut m = model_with(Vec::new(), "Alice", cfg);
+    update(&mut m, Msg::Tick(at(0)));
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("alerts: asking Alertmanager"), "{text}");
+    firing_two(&mut m);
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("alerts: 2 firing; Tab lists them"), "{text}");
+    assert!(text.contains("Tab from a firing alert"), "{text}");
+    // Esc in the list goes back to the title, which still takes text.
+    key(&mut m, KeyCode::Tab);
+    assert!(screen(&m, Theme::no_color()).contains("Alerts · 2 firing"));
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('x'));
+    let text = screen(&m, Theme::no_color());
+    assert!(!text.contains("Alerts · 2 firing"), "{text}");
+    match &m.overlay {
+        Some(commandpost::app::overlay::Overlay::Edit(e)) => assert_eq!(e.input.text(), "x"),
+        other => panic!("{other:?}"),
+    }
+    key(&mut m, KeyCode::Tab);
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("n open an incident from it"), "{text}");
+}
+
+/// `n` on an alert asks before opening; `y` opens the incident with the alert's summary as
+/// title, its labels as the first note and the alert attached, in one command; once on disk
+/// the alerts view shows it attached.
+#[test]
+fn with_no_incident_y_opens_it_with_note_and_alert_in_one_command() {
+    let mut cfg = config();
+    cfg.alerts.alertmanager = Some("http://127.0.0.1:9".into());
+    let mut m = model_with(Vec::new(), "Alice", cfg);
+    update(&mut m, Msg::Tick(at(0)));
+    firing_two(&mut m);
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Down);
+    let cmds = key(&mut m, KeyCode::Char('n'));
+    assert!(cmds.is_empty(), "asks first: {cmds:?}");
+    let text = screen(&m, Theme::no_color());
+    assert!(
+        text.contains("Open a new incident from alert DiskFilling?"),
+        "{text}"
+    );
+    assert!(text.contains("Title: Disk 90% full"), "{text}");
+    // `n` changes nothing and comes back to the list.
+    assert!(key(&mut m, KeyCode::Char('n')).is_empty());
+    assert!(screen(&m, Theme::no_color()).contains("Alerts · 2 firing"));
+    key(&mut m, KeyCode::Char('n'));
+    let cmds = key(&mut m, KeyCode::Char('y'));
+    let (title, then) = match &cmds[..] {
+        [Cmd::Create { title, then }] => (title.clone(), then.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(title, "Disk 90% full");
+    match &then[..] {
+        [Payload::NoteAdded { text }, Payload::AlertAttached(a)] => {
+            assert!(text.contains("From alert DiskFilling (bbbb2222)"), "{text}");
+            assert!(text.contains("service=api"), "{text}");
+            assert_eq!(a.fingerprint, "bbbb2222");
+        }
+        other => panic!("{other:?}"),
+    }
+    // On disk: the incident is open with the alert attached, the list says so.
+    update(
+        &mut m,
+        Msg::Journaled {
+            events: created(&title, then),
+            own: true,
+        },
+    );
+    assert!(m.inc.as_ref().is_some_and(|i| i.alerts.len() == 1));
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("attached"), "{text}");
+    key(&mut m, KeyCode::Esc);
+    let text = screen(&m, Theme::no_color());
+    assert!(text.contains("Disk 90% full"), "{text}");
+    assert!(!text.contains("no open incident"), "{text}");
+}

@@ -340,7 +340,8 @@ fn new_incident_is_created_from_the_title_prompt() {
     assert_eq!(
         cmds,
         vec![Cmd::Create {
-            title: "q DB down".into()
+            title: "q DB down".into(),
+            then: Vec::new(),
         }]
     );
     let opened = Msg::Journaled {

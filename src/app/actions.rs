@@ -247,6 +247,9 @@ actions! {
     Withdraw "withdraw" ["x"] [Brief] 0 "withdraw" "withdraw a proposed hand-off";
     AttachAlert "attach_alert" ["n"] [Alerts] 0 "attach to the incident"
         "alerts: attach the selected alert to the incident (journal, timeline)";
+    /// The first screen (no incident yet): the firing alerts, to open the incident from one.
+    FromAlert "from_alert" ["Tab"] [Field] 0 "from an alert"
+        "first screen: open the incident from a firing alert ([alerts])";
 
     // Reserved: the same everywhere, not remappable.
     Cancel "cancel" ["Esc"]

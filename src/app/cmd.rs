@@ -6,9 +6,11 @@ use crate::domain::Payload;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
-    /// Opens a new incident with this title; the actor becomes IC.
+    /// Opens a new incident with this title; the actor becomes IC. `then` is journaled right
+    /// after the opening, in order (an incident opened from an alert: its note, the alert).
     Create {
         title: String,
+        then: Vec<Payload>,
     },
     /// Journals a validated change (fsync); answered by `Msg::Journaled`.
     Append(Payload),

@@ -253,6 +253,11 @@ impl Cockpit {
     }
 
     /// An informational message in the status line.
+    /// Whether firing alerts are shown: `[alerts]` is configured, or a drill fires them.
+    pub fn alerts_on(&self) -> bool {
+        self.config.alerts.enabled() || self.drill.as_ref().is_some_and(|d| d.alerts)
+    }
+
     pub fn flash_info(&mut self, text: impl Into<String>) {
         self.flash = Some(Flash {
             text: text.into(),

@@ -16,8 +16,10 @@ use crate::app::model::Model;
 use crate::app::overlay::confirm::Confirm;
 use crate::app::overlay::decision::Decision;
 use crate::app::overlay::{self, Overlay};
+use crate::domain::alert::AlertsUpdate;
 use crate::domain::duration::short;
 use crate::drill::run::open_decision;
+use crate::drill::schedule;
 use jiff::{SignedDuration, Timestamp};
 
 /// `Msg::Tick(real)` in a drill: simulated time moves on (unless paused or
@@ -38,6 +40,10 @@ pub fn on_tick(m: &mut Model, real: Timestamp) -> Vec<Cmd> {
         now = end;
     }
     m.cx.now = now.max(m.cx.now);
+    let cmds = feed_health(m);
+    let Some(d) = &mut m.cx.drill else {
+        return cmds;
+    };
     // Messages stay for their time in real seconds.
     match (&m.cx.flash, &d.flash_seen) {
         (None, _) => d.flash_seen = None,
@@ -73,7 +79,46 @@ pub fn on_tick(m: &mut Model, real: Timestamp) -> Vec<Cmd> {
     } else {
         ask_decision(m);
     }
-    Vec::new()
+    cmds
+}
+
+/// The scenario's `metric` values due by now go into the live view (as Prometheus' answers
+/// would), its fired `alert`s are the alerts view's list; what is due of the figures is
+/// journaled as in a real incident.
+fn feed_health(m: &mut Model) -> Vec<Cmd> {
+    let now = m.cx.now;
+    let Some(d) = &mut m.cx.drill else {
+        return Vec::new();
+    };
+    let elapsed = d.elapsed(now);
+    if elapsed <= d.fed {
+        return Vec::new();
+    }
+    let prev = std::mem::replace(&mut d.fed, elapsed);
+    let (scenario, origin, alerts) = (d.scenario.clone(), d.clock.origin, d.alerts);
+    let names: Vec<&str> =
+        m.cx.config
+            .metrics
+            .series
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+    let samples = schedule::metric_samples(&scenario, &names, origin, prev, elapsed);
+    let fed = !samples.is_empty();
+    for (i, s) in samples {
+        m.cx.health.inject(i, s);
+    }
+    if alerts {
+        m.cx.alerts = Some(AlertsUpdate {
+            at: now,
+            result: Ok(schedule::alerts_firing(&scenario, origin, elapsed)),
+        });
+    }
+    if !fed {
+        return Vec::new();
+    }
+    m.cx.refresh();
+    crate::app::health::observe_due(m)
 }
 
 /// After new journal events: an inject that asks for a decision opens the prompt.

@@ -4,9 +4,11 @@
 use crate::app::flash::Flash;
 use crate::domain::duration::short;
 use crate::drill::clock::add;
+use crate::drill::scenario::Scenario;
 use crate::drill::{DrillClock, DrillSession};
 use jiff::{SignedDuration, Timestamp};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The drill as the model sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,13 @@ pub struct DrillView {
     /// The message in the status line and when (real time) it appeared: at
     /// 60x, simulated seconds are too short to read it.
     pub flash_seen: Option<(Flash, Timestamp)>,
+    /// The scenario: its `metric` and `alert` injects feed the header, the checklist and the
+    /// alerts view as Prometheus and Alertmanager would.
+    pub scenario: Arc<Scenario>,
+    /// Simulated time up to which `metric` injects were fed to the live view.
+    pub fed: SignedDuration,
+    /// The scenario fires alerts: the header shows them and `!` lists them.
+    pub alerts: bool,
 }
 
 impl DrillView {
@@ -43,6 +52,9 @@ impl DrillView {
             end_offered: false,
             dismissed: None,
             flash_seen: None,
+            scenario: Arc::new(session.scenario.clone()),
+            fed: crate::drill::schedule::NOT_STARTED,
+            alerts: crate::drill::schedule::has_alerts(&session.scenario),
         }
     }
 

@@ -21,7 +21,7 @@ pub fn on_update(m: &mut Model, u: Update) -> Vec<Cmd> {
 /// Journals what is due of the figures (nothing while an observation is being written, so
 /// the same figures are never journaled twice).
 pub fn observe_due(m: &mut Model) -> Vec<Cmd> {
-    if m.observing > 0 || m.drill.is_some() {
+    if m.observing > 0 {
         return Vec::new();
     }
     let Some(inc) = &m.inc else {

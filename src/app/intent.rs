@@ -58,6 +58,9 @@ pub enum Intent {
         kind: Kind,
         render: u64,
     },
+    /// Open a new incident from a firing alert (no incident is open): its summary as the
+    /// title, its labels as the first note, the alert attached.
+    OpenFromAlert(Box<crate::domain::alert::Alert>),
 }
 
 /// One line under a confirmation's question.
@@ -119,6 +122,9 @@ impl Intent {
         if let Intent::Send { kind, render } = self {
             return send_prompt(cx, *kind, *render);
         }
+        if let Intent::OpenFromAlert(alert) = self {
+            return open_prompt(cx, alert);
+        }
         let payload = self.check(cx)?;
         let announces = payload
             .as_ref()
@@ -170,6 +176,7 @@ impl Intent {
                     .collect(),
             ),
             Intent::Send { kind, render } => send_prompt(cx, *kind, *render)?,
+            Intent::OpenFromAlert(alert) => open_prompt(cx, alert)?,
         })
     }
 
@@ -200,6 +207,7 @@ impl Intent {
             Intent::Send { kind, render } => return send_payload(cx, *kind, *render).map(Some),
             Intent::Quit
             | Intent::EndDrill
+            | Intent::OpenFromAlert(_)
             | Intent::Page { .. }
             | Intent::Retry { .. }
             | Intent::Drop { .. } => return Ok(None),
@@ -236,6 +244,8 @@ impl Intent {
                 }
             },
             Intent::RemediationDone(_) => (self.journal(cx), After::Back),
+            // Back to the alerts: they show the alert attached once the incident is open.
+            Intent::OpenFromAlert(alert) => (open_from_alert(cx, &alert), After::Back),
             Intent::SetState(_)
             | Intent::Handoff(..)
             | Intent::Release(_)
@@ -525,4 +535,59 @@ fn send_prompt(cx: &Cockpit, kind: Kind, render: u64) -> Result<(String, Vec<Det
         }));
     }
     Ok((title, detail))
+}
+
+/// "Open a new incident from this alert?", with the title and the first note it gets.
+fn open_prompt(
+    cx: &Cockpit,
+    alert: &crate::domain::alert::Alert,
+) -> Result<(String, Vec<Detail>), String> {
+    match &cx.inc {
+        Some(i) if i.is_open() => {
+            return Err("an incident is open: `n` attaches the alert to it".into());
+        }
+        Some(_) => return Err(resolved_here(alert)),
+        None => {}
+    }
+    let (title, then) =
+        crate::domain::incident::open_from_alert(alert, &cx.actor).map_err(|e| e.to_string())?;
+    let mut details = vec![Detail::warn(format!("Title: {title}"))];
+    details.extend(then.iter().filter_map(|p| match p {
+        Payload::NoteAdded { text } => Some(Detail::plain(format!("First note: {text}"))),
+        _ => None,
+    }));
+    Ok((
+        format!(
+            "Open a new incident from alert {}? You become the IC.",
+            alert.name()
+        ),
+        details,
+    ))
+}
+
+/// `y` on opening from an alert: checked again, then one command opens and fills it.
+fn open_from_alert(cx: &mut Cockpit, alert: &crate::domain::alert::Alert) -> Vec<Cmd> {
+    if cx.inc.is_some() {
+        cx.flash_error(resolved_here(alert));
+        return Vec::new();
+    }
+    match crate::domain::incident::open_from_alert(alert, &cx.actor) {
+        Ok((title, then)) => {
+            cx.writing += 1;
+            vec![Cmd::Create { title, then }]
+        }
+        Err(e) => {
+            cx.flash_error(e.to_string());
+            Vec::new()
+        }
+    }
+}
+
+/// Why a cockpit that holds a resolved incident does not open another one itself.
+pub fn resolved_here(alert: &crate::domain::alert::Alert) -> String {
+    format!(
+        "this cockpit holds a resolved incident: `commandpost new --from-alert {}` opens one \
+         from the alert (or start the cockpit again)",
+        alert.fingerprint
+    )
 }

@@ -51,6 +51,26 @@ pub fn run(ctx: &Ctx, args: DrillArgs) -> Result<(), Fail> {
         }
         Err(e) => return Err(Fail(e.to_string())),
     };
+    // A `metric` inject's series must be one of the configuration's: said before anything
+    // starts, by --check too.
+    let configured: Vec<&str> = ctx
+        .config
+        .metrics
+        .series
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let unknown = drill::schedule::unknown_series(&scenario, &configured);
+    if !unknown.is_empty() {
+        for u in &unknown {
+            super::out::err(format!("{}: {u}", path.display()));
+        }
+        return Err(Fail(format!(
+            "{}: {} series not in the configuration (--config)",
+            path.display(),
+            unknown.len()
+        )));
+    }
     if args.check {
         super::out::line(format!(
             "{}: ok ({} people, {} injects over {})",

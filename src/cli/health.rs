@@ -67,7 +67,9 @@ pub fn alerts(ctx: &Ctx, json: bool) -> Result<(), Fail> {
 pub fn new_from_alert(ctx: &Ctx, fingerprint: &str) -> Result<(), Fail> {
     let alerts = fetch(ctx)?;
     let alert = alert::find(&alerts, fingerprint).map_err(Fail)?;
-    let (_j, ev) = ctx.store.create(&alert.title(), &ctx.actor, ctx.now)?;
+    let (title, then) =
+        crate::domain::incident::open_from_alert(alert, &ctx.actor).map_err(Fail::from)?;
+    let (_j, ev) = ctx.store.create(&title, &ctx.actor, ctx.now)?;
     let Payload::IncidentOpened { id, .. } = &ev.payload else {
         return Err(Fail("internal error: the incident did not open".into()));
     };
@@ -76,12 +78,11 @@ pub fn new_from_alert(ctx: &Ctx, fingerprint: &str) -> Result<(), Fail> {
         ..ctx.clone()
     };
     let (mut journal, mut inc) = open(&ctx, false)?;
-    record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, _| {
-        inc.cmd_note(&alert.note()).map_err(Fail::from)
-    })?;
-    record_with(&mut journal, &mut inc, &ctx.actor, clock, |inc, _| {
-        inc.cmd_attach_alert(alert).map_err(Fail::from)
-    })?;
+    for p in then {
+        record_with(&mut journal, &mut inc, &ctx.actor, clock, |_, _| {
+            Ok::<_, Fail>(p)
+        })?;
+    }
     // Only the id on stdout, as `new` (scripts take it).
     println!("{id}");
     Ok(())

@@ -246,6 +246,27 @@ impl<'a> Diagnostics<'a> {
         );
     }
 
+    /// A finite number (an integer or a float), else an error at its place.
+    pub(crate) fn number(&mut self, key_path: &str, value: &Value<'_>) -> Option<f64> {
+        use serde::Deserialize;
+        let v = value.get_ref();
+        if !(v.is_integer() || v.is_float()) {
+            self.type_error(key_path, value, "a number such as 0.05");
+            return None;
+        }
+        match f64::deserialize(toml::de::ValueDeserializer::from(value.clone())) {
+            Ok(n) if n.is_finite() => Some(n),
+            Ok(_) => {
+                self.error(value.span(), key_path, "must be a finite number");
+                None
+            }
+            Err(e) => {
+                self.error(value.span(), key_path, e.message());
+                None
+            }
+        }
+    }
+
     pub(crate) fn table<'v, 'i>(
         &mut self,
         key_path: &str,

@@ -295,6 +295,24 @@ fn text_field(field: &'static str, raw: &str, max: usize) -> Result<String, Doma
     Ok(t)
 }
 
+/// A new incident opened from a firing alert (the cockpit's `n` in the alerts view, and
+/// `commandpost new --from-alert`): its title (the alert's summary) and what follows the
+/// opening, in order: the alert's labels as the first note, then the alert attached.
+pub fn open_from_alert(
+    alert: &crate::domain::alert::Alert,
+    opener: &str,
+) -> Result<(String, Vec<Payload>), DomainError> {
+    let title = alert.title();
+    open("check", &title, opener)?;
+    let then = vec![
+        Payload::NoteAdded {
+            text: text_field("note", &alert.note(), 4000)?,
+        },
+        Payload::AlertAttached(alert.attached()),
+    ];
+    Ok((title, then))
+}
+
 /// The payload opening a new incident, `opener` becoming IC.
 pub fn open(id: &str, title: &str, opener: &str) -> Result<Payload, DomainError> {
     let title = one_line(title);

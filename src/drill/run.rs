@@ -40,6 +40,9 @@ pub enum DrillError {
     Domain(#[from] DomainError),
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// The scenario does not fit the configuration (a `metric` inject's series).
+    #[error("scenario: {0}")]
+    Scenario(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DrillError + '_ {
@@ -208,6 +211,11 @@ impl DrillSession {
         data_dir: &Path,
         start: Timestamp,
     ) -> Result<DrillSession, DrillError> {
+        let configured: Vec<&str> = cfg.metrics.series.iter().map(|s| s.name.as_str()).collect();
+        let unknown = super::schedule::unknown_series(scenario, &configured);
+        if !unknown.is_empty() {
+            return Err(DrillError::Scenario(unknown.join("; ")));
+        }
         let root = drills_dir(data_dir);
         std::fs::create_dir_all(&root).map_err(io(&root))?;
         let base = format!("DRILL-{}", start.strftime("%Y%m%d-%H%M%S"));

@@ -57,7 +57,8 @@ pub const INITIAL_KEYS: &[&str] = &["title", "state", "impact", "ic"];
 pub const PERSON_KEYS: &[&str] = &["name", "group", "role", "on_duty_since"];
 /// Keys of an `[[inject]]` entry.
 pub const INJECT_KEYS: &[&str] = &[
-    "at", "kind", "text", "who", "group", "backend", "state", "decision",
+    "at", "kind", "text", "who", "group", "backend", "state", "decision", "series", "value",
+    "name", "severity", "labels",
 ];
 /// Keys of an inject's `decision`.
 pub const DECISION_KEYS: &[&str] = &["question", "options"];
@@ -89,6 +90,10 @@ pub enum InjectKind {
     StateHint,
     /// A customer reports something.
     CustomerReport,
+    /// A product health series takes a value (needs `series`, one of the configuration's
+    /// `[[metrics.series]]`, and `value`): the header, its sparkline and "Impact understood?"
+    /// follow it as if Prometheus had said it.
+    Metric,
 }
 
 named_enum!(InjectKind {
@@ -102,6 +107,7 @@ named_enum!(InjectKind {
     BackendUp => "backend_up",
     StateHint => "state_hint",
     CustomerReport => "customer_report",
+    Metric => "metric",
 });
 
 impl InjectKind {
@@ -117,6 +123,7 @@ impl InjectKind {
                 &["who"]
             }
             InjectKind::BackendDown | InjectKind::BackendUp => &["backend"],
+            InjectKind::Metric => &["series", "value"],
         }
     }
 
@@ -126,7 +133,9 @@ impl InjectKind {
             InjectKind::GroupMessage => &["who"],
             InjectKind::PersonJoins => &["group"],
             InjectKind::StateHint => &["state", "who"],
-            InjectKind::Alert | InjectKind::CustomerReport | InjectKind::ImpactChange => &["who"],
+            // An alert also fires in the alerts view (`!`): `text` is its summary.
+            InjectKind::Alert => &["who", "name", "severity", "labels"],
+            InjectKind::CustomerReport | InjectKind::ImpactChange => &["who"],
             _ => &[],
         }
     }
@@ -167,7 +176,7 @@ pub struct DrillPerson {
 }
 
 /// One timed event of the scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inject {
     /// When it fires, from the start of the drill.
     #[serde(with = "duration::serde_human")]
@@ -180,12 +189,19 @@ pub struct Inject {
     /// For `state_hint`: the state the hint calls for.
     pub state: Option<Severity>,
     pub decision: Option<DrillDecision>,
+    /// For `metric`: the series (by name) and its value.
+    pub series: Option<String>,
+    pub value: Option<f64>,
+    /// For `alert`: its `alertname` (default `DrillAlert`), `severity` and other labels.
+    pub name: Option<String>,
+    pub severity: Option<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The line of its `[[inject]]` header in the scenario file.
     pub line: usize,
 }
 
 /// A checked scenario. Injects are sorted by time (file order among equals).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scenario {
     pub title: String,
     pub description: String,
@@ -333,6 +349,27 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// An inline table of one-line strings: `labels = { service = "api" }`.
+    fn labels(
+        &mut self,
+        key_path: &str,
+        value: &Value<'_>,
+    ) -> Option<std::collections::BTreeMap<String, String>> {
+        let t = self.table(key_path, value)?;
+        let mut out = std::collections::BTreeMap::new();
+        let mut ok = true;
+        for (key, v) in t.iter() {
+            let name = one_line(key.get_ref());
+            match self.line(&format!("{key_path}.{name}"), v) {
+                Some(s) if !name.is_empty() => {
+                    out.insert(name, s);
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
     }
 
     fn group(&mut self, key_path: &str, value: &Value<'_>) -> Option<String> {
@@ -616,6 +653,11 @@ impl Checker<'_> {
                     backend: None,
                     state: None,
                     decision: None,
+                    series: None,
+                    value: None,
+                    name: None,
+                    severity: None,
+                    labels: Default::default(),
                     line,
                 },
                 spans: HashMap::new(),
@@ -671,6 +713,11 @@ impl Checker<'_> {
                     "group" => self.group(&key_path, value).map(|g| inj.group = Some(g)),
                     "backend" => self.line(&key_path, value).map(|b| inj.backend = Some(b)),
                     "state" => self.state(&key_path, value).map(|s| inj.state = Some(s)),
+                    "series" => self.line(&key_path, value).map(|s| inj.series = Some(s)),
+                    "value" => self.number(&key_path, value).map(|v| inj.value = Some(v)),
+                    "name" => self.line(&key_path, value).map(|s| inj.name = Some(s)),
+                    "severity" => self.line(&key_path, value).map(|s| inj.severity = Some(s)),
+                    "labels" => self.labels(&key_path, value).map(|l| inj.labels = l),
                     _ => self
                         .decision(&key_path, value)
                         .map(|d| inj.decision = Some(d)),
@@ -766,6 +813,8 @@ impl Checker<'_> {
                     "text" => r.inject.text.is_empty(),
                     "who" => r.inject.who.is_none(),
                     "group" => r.inject.group.is_none(),
+                    "series" => r.inject.series.is_none(),
+                    "value" => r.inject.value.is_none(),
                     _ => r.inject.backend.is_none(),
                 };
                 if missing {

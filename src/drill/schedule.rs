@@ -1,8 +1,10 @@
 //! Which injects fire when, and what each one journals.
 
 use super::scenario::{Inject, InjectKind, Scenario};
+use crate::domain::alert::Alert;
 use crate::domain::event::Payload;
-use jiff::SignedDuration;
+use crate::domain::health::Sample;
+use jiff::{SignedDuration, Timestamp};
 
 /// The actor of events the drill itself journals (injects, the opening roster).
 pub const DRILL_ACTOR: &str = "drill";
@@ -78,4 +80,121 @@ pub fn backends_down(scenario: &Scenario, sim_elapsed: SignedDuration) -> Vec<St
     }
     down.sort();
     down
+}
+
+/// The series `metric` injects name that the configuration does not have, each once with
+/// the lines naming it: `series "X" (line 34, 54) is not in [[metrics.series]] (configured:
+/// A, B)`; empty when all are configured.
+pub fn unknown_series(scenario: &Scenario, configured: &[&str]) -> Vec<String> {
+    let list = if configured.is_empty() {
+        "none: add [[metrics.series]] with the same name to the configuration".to_string()
+    } else {
+        format!("configured: {}", configured.join(", "))
+    };
+    let mut unknown: Vec<(&str, Vec<String>)> = Vec::new();
+    for i in scenario
+        .injects
+        .iter()
+        .filter(|i| i.kind == InjectKind::Metric)
+    {
+        let Some(name) = i.series.as_deref().filter(|n| !configured.contains(n)) else {
+            continue;
+        };
+        match unknown.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, lines)) => lines.push(i.line.to_string()),
+            None => unknown.push((name, vec![i.line.to_string()])),
+        }
+    }
+    unknown
+        .into_iter()
+        .map(|(name, lines)| {
+            format!(
+                "series {name:?} (line {}) is not in [[metrics.series]] ({list})",
+                lines.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// The values `metric` injects give in the simulated interval `(prev, now]`: series
+/// index (in `series` order), and the sample at the drill's `origin` plus its time.
+pub fn metric_samples(
+    scenario: &Scenario,
+    series: &[&str],
+    origin: Timestamp,
+    prev: SignedDuration,
+    now: SignedDuration,
+) -> Vec<(usize, Sample)> {
+    due_injects(scenario, prev, now)
+        .into_iter()
+        .filter(|i| i.kind == InjectKind::Metric)
+        .filter_map(|i| {
+            let at = origin.checked_add(i.at).ok()?;
+            let idx = series
+                .iter()
+                .position(|s| Some(*s) == i.series.as_deref())?;
+            Some((
+                idx,
+                Sample {
+                    at,
+                    value: i.value?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The alerts firing at `sim_elapsed`: one per `alert` inject fired so far, most pressing
+/// first (as Alertmanager's list in the alerts view). Its fingerprint is stable: the same
+/// labels give the same fingerprint, as in Alertmanager.
+pub fn alerts_firing(
+    scenario: &Scenario,
+    origin: Timestamp,
+    sim_elapsed: SignedDuration,
+) -> Vec<Alert> {
+    let mut out: Vec<Alert> = Vec::new();
+    for i in scenario
+        .injects
+        .iter()
+        .filter(|i| i.kind == InjectKind::Alert && i.at <= sim_elapsed)
+    {
+        let mut labels = i.labels.clone();
+        labels.insert(
+            "alertname".into(),
+            i.name.clone().unwrap_or_else(|| "DrillAlert".into()),
+        );
+        if let Some(sev) = &i.severity {
+            labels.insert("severity".into(), sev.clone());
+        }
+        let fingerprint = fingerprint(&labels);
+        if out.iter().any(|a| a.fingerprint == fingerprint) {
+            continue;
+        }
+        out.push(Alert {
+            fingerprint,
+            labels,
+            annotations: [("summary".to_string(), i.text.clone())].into(),
+            starts_at: origin.checked_add(i.at).unwrap_or(origin),
+            ..Alert::default()
+        });
+    }
+    crate::domain::alert::sort(&mut out);
+    out
+}
+
+/// Whether the scenario fires alerts (the drill's header then shows `alerts: N firing`).
+pub fn has_alerts(scenario: &Scenario) -> bool {
+    scenario.injects.iter().any(|i| i.kind == InjectKind::Alert)
+}
+
+/// 16 hex digits from the labels (FNV-1a over `k=v` lines): stable across runs and builds.
+fn fingerprint(labels: &std::collections::BTreeMap<String, String>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in labels {
+        for b in k.bytes().chain([b'=']).chain(v.bytes()).chain([b'\n']) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }

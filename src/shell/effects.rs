@@ -91,7 +91,7 @@ pub fn execute(fx: &mut dyn Effects, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::Unbo
     let mut renders = crate::shell::render::Renders::default();
     for cmd in rx {
         let reply = match cmd {
-            Cmd::Create { title } => journaled(fx.create(&title), &tx),
+            Cmd::Create { title, then } => journaled(create(fx, &title, then), &tx),
             Cmd::Append(p) => journaled(fx.append(p), &tx),
             Cmd::Outbox(c) => Some(outbox(fx, c)),
             Cmd::Draft { kind, content } => fx
@@ -120,6 +120,23 @@ pub fn execute(fx: &mut dyn Effects, rx: std_mpsc::Receiver<Cmd>, tx: mpsc::Unbo
             let _ = tx.send(m);
         }
     }
+}
+
+/// Opens the incident, then journals what follows the opening; the events written so far
+/// are kept when a later one is refused (the incident is open either way).
+fn create(fx: &mut dyn Effects, title: &str, then: Vec<Payload>) -> Result<Vec<Event>, Refused> {
+    let mut events = fx.create(title)?;
+    for p in then {
+        match fx.append(p) {
+            Ok(more) => events.extend(more),
+            Err(mut r) => {
+                events.append(&mut r.seen);
+                r.seen = events;
+                return Err(r);
+            }
+        }
+    }
+    Ok(events)
 }
 
 /// The answer to a change of ours.

@@ -16,12 +16,12 @@ pub const SPARK_BUCKETS: usize = 12;
 
 /// Whether the header has a health line (`[metrics]` series or `[alerts]`).
 pub fn shown(m: &Model) -> bool {
-    !m.config.metrics.series.is_empty() || m.config.alerts.enabled()
+    !m.config.metrics.series.is_empty() || m.alerts_on()
 }
 
 /// `alerts: 2 firing (!)`, `alerts: unreachable (reason)`; `None` without `[alerts]`.
 fn alerts_text(m: &Model, theme: &Theme) -> Option<(String, Style)> {
-    if !m.config.alerts.enabled() {
+    if !m.alerts_on() {
         return None;
     }
     let key = m.keymap.label(crate::app::actions::Action::Alerts);
@@ -149,7 +149,11 @@ fn series_spans(
         Some(l) => out.push((format!(" {}", l.mark()), style)),
         None => out.push((" ?".into(), theme.warn())),
     }
-    let spark = sparkline(&live.buckets(policy, i, SPARK_BUCKETS, m.now));
+    // Where bad is higher, the bars are scaled to the critical (else warning) threshold.
+    let top = (spec.worse == crate::domain::health::Worse::Higher)
+        .then_some(spec.critical.or(spec.warn))
+        .flatten();
+    let spark = sparkline(&live.buckets(policy, i, SPARK_BUCKETS, m.now), top);
     if spark.trim().is_empty() {
         return out;
     }

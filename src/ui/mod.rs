@@ -14,6 +14,7 @@ mod timeline;
 pub mod widgets;
 
 use crate::app::model::{MIN_HEIGHT, MIN_WIDTH, Model};
+use crate::app::overlay::Overlay;
 pub use overlay::help::entries as help_entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,6 +41,14 @@ pub fn draw(m: &Model, theme: &Theme, f: &mut Buffer) {
     }
     if m.inc.is_none() {
         overlay::edit::new_incident(m, theme, f);
+        // The alerts view (and its confirmation) over the first screen.
+        if let Some(o) = m
+            .overlay
+            .as_ref()
+            .filter(|o| !matches!(o, Overlay::Edit(_)))
+        {
+            overlay::render(m, theme, o, f);
+        }
         return;
     }
     let head_rows = if health::shown(m) { 3 } else { 2 };

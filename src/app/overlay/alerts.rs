@@ -1,10 +1,12 @@
 //! The firing alerts (`!`, issue 17): what Alertmanager last said (`[alerts]`), most pressing
-//! first; `n` attaches the selected alert to the open incident (journal and timeline). Drawn
-//! by `ui::overlay::alerts`.
+//! first; `n` attaches the selected alert to the open incident (journal and timeline), or,
+//! with no incident yet (the first screen's Tab), opens one from it. Drawn by
+//! `ui::overlay::alerts`.
 
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::step::{Layer, Outcome};
+use crate::app::intent::Intent;
+use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,11 +30,12 @@ impl Alerts {
         };
         let p = match &cx.inc {
             Some(inc) if inc.is_open() => inc.cmd_attach_alert(&alert),
-            _ => {
-                cx.flash_error(format!(
-                    "no open incident: `commandpost new --from-alert {}` opens one from it",
-                    alert.fingerprint
-                ));
+            // No incident yet: open one from the alert (asks first).
+            None => {
+                return Outcome::go(Goto::Confirm(Intent::OpenFromAlert(Box::new(alert))));
+            }
+            Some(_) => {
+                cx.flash_error(crate::app::intent::resolved_here(&alert));
                 return Outcome::stay();
             }
         };
@@ -48,6 +51,12 @@ impl Layer for Alerts {
             Some(Action::Up) => self.sel = self.sel.saturating_sub(1),
             Some(Action::Down) => self.sel = (self.sel + 1).min(n.saturating_sub(1)),
             Some(Action::AttachAlert) => return self.attach(cx),
+            // No incident yet: back to the first screen's title.
+            Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Alerts)
+                if cx.inc.is_none() =>
+            {
+                return Outcome::go(Goto::Edit(EditKind::Title));
+            }
             Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Alerts) => {
                 return Outcome::close();
             }
@@ -56,10 +65,14 @@ impl Layer for Alerts {
         Outcome::stay()
     }
 
-    fn footer(&self, _cx: &Cockpit) -> Vec<Foot> {
+    fn footer(&self, cx: &Cockpit) -> Vec<Foot> {
         vec![
             Foot::label(&[Action::Up, Action::Down], "select"),
-            Foot::keys(&[Action::AttachAlert]),
+            if cx.inc.is_none() {
+                Foot::label(&[Action::AttachAlert], "open an incident from it")
+            } else {
+                Foot::keys(&[Action::AttachAlert])
+            },
             Foot::label(&[Action::Cancel], "close"),
         ]
     }

@@ -39,7 +39,10 @@ impl Edit {
                 Ok(_) => {
                     cx.writing += 1;
                     // Stay on the prompt until the incident is on disk.
-                    return Outcome::stay().with(vec![Cmd::Create { title: text }]);
+                    return Outcome::stay().with(vec![Cmd::Create {
+                        title: text,
+                        then: Vec::new(),
+                    }]);
                 }
                 Err(e) => Err(e.to_string()),
             },
@@ -77,6 +80,9 @@ impl Layer for Edit {
             }
             Some(Action::Cancel | Action::Interrupt) => Outcome::close(),
             Some(Action::Confirm) => self.submit(cx),
+            Some(Action::FromAlert) if self.is_title() && cx.inc.is_none() && cx.alerts_on() => {
+                Outcome::go(Goto::Alerts)
+            }
             _ => {
                 self.input.handle(key);
                 Outcome::stay()

@@ -156,6 +156,7 @@ fn open(cx: &mut Cockpit, to: Goto, current: Overlay) -> Option<Overlay> {
         Goto::Persons(purpose) => Some(pick_person::PickPerson::new(purpose, cx).into()),
         Goto::Groups(name) => Some(pick_group::PickGroup::new(name, cx.inc.as_ref()).into()),
         Goto::Edit(kind) => Some(edit::Edit::new(kind, cx).into()),
+        Goto::Alerts => Some(Overlay::Alerts(alerts::Alerts::default())),
     }
 }
 

@@ -77,6 +77,8 @@ pub enum Goto {
     Groups(String),
     /// A one-line text field.
     Edit(EditKind),
+    /// The firing alerts (from the first screen).
+    Alerts,
 }
 
 impl Outcome {

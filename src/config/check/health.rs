@@ -7,9 +7,8 @@ use crate::config::health::{SeriesConfig, parse_base_url, parse_matcher};
 use crate::domain::health::{Format, Worse};
 use crate::domain::{duration, text};
 use jiff::SignedDuration;
-use serde::Deserialize;
 use std::collections::HashMap;
-use toml::de::{DeTable, ValueDeserializer};
+use toml::de::DeTable;
 
 /// Keys of `[metrics]`.
 pub const METRICS_KEYS: &[&str] = &[
@@ -344,25 +343,6 @@ impl Checker<'_> {
             }
             Err(msg) => {
                 self.error(value.span(), key_path, msg);
-                None
-            }
-        }
-    }
-
-    fn number(&mut self, key_path: &str, value: &Value<'_>) -> Option<f64> {
-        let v = value.get_ref();
-        if !(v.is_integer() || v.is_float()) {
-            self.type_error(key_path, value, "a number such as 0.05");
-            return None;
-        }
-        match f64::deserialize(ValueDeserializer::from(value.clone())) {
-            Ok(n) if n.is_finite() => Some(n),
-            Ok(_) => {
-                self.error(value.span(), key_path, "must be a finite number");
-                None
-            }
-            Err(e) => {
-                self.error(value.span(), key_path, e.message());
                 None
             }
         }

@@ -231,12 +231,18 @@ impl Live {
 }
 
 /// Eight-level block characters for a sparkline of `values` (gaps as spaces), scaled from
-/// zero (or the lowest value, if negative) to the highest.
-pub fn sparkline(values: &[Option<f64>]) -> String {
+/// zero (or the lowest value, if negative) to the highest, or to `top` when that is higher:
+/// a series whose critical threshold is `top` draws 2.1% of a 5% threshold as a half bar
+/// and a full bar only at or past it, so a rise shows even when the hour holds one value.
+pub fn sparkline(values: &[Option<f64>], top: Option<f64>) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let finite = values.iter().flatten().copied();
     let lo = finite.clone().fold(0.0_f64, f64::min);
     let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    let hi = match top.filter(|t| t.is_finite() && *t > lo) {
+        Some(t) if hi.is_finite() => hi.max(t),
+        _ => hi,
+    };
     values
         .iter()
         .map(|v| match v {
@@ -381,10 +387,19 @@ mod tests {
 
     #[test]
     fn sparkline_scales_and_shows_gaps() {
-        assert_eq!(sparkline(&[Some(0.0), Some(1.0), None, Some(0.5)]), "▁█ ▅");
-        assert_eq!(sparkline(&[Some(2.0), Some(2.0)]), "██");
-        assert_eq!(sparkline(&[Some(0.0), Some(0.0)]), "▁▁");
-        assert_eq!(sparkline(&[None, None]), "  ");
-        assert_eq!(sparkline(&[]), "");
+        assert_eq!(
+            sparkline(&[Some(0.0), Some(1.0), None, Some(0.5)], None),
+            "▁█ ▅"
+        );
+        assert_eq!(sparkline(&[Some(2.0), Some(2.0)], None), "██");
+        assert_eq!(sparkline(&[Some(0.0), Some(0.0)], None), "▁▁");
+        assert_eq!(sparkline(&[None, None], None), "  ");
+        assert_eq!(sparkline(&[], None), "");
+        // Scaled to the critical threshold: one value of the hour below it is not a full
+        // bar; past it, it is.
+        assert_eq!(sparkline(&[None, Some(0.021)], Some(0.05)), " ▄");
+        assert_eq!(sparkline(&[None, Some(0.094)], Some(0.05)), " █");
+        assert_eq!(sparkline(&[Some(0.021), Some(0.094)], Some(0.05)), "▃█");
+        assert_eq!(sparkline(&[None, None], Some(0.05)), "  ");
     }
 }

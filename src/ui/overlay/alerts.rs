@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 pub fn lines<'a>(m: &Model, theme: &Theme, a: &Alerts, w: usize) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     match m.alerts.as_ref().map(|u| &u.result) {
-        None if m.config.alerts.enabled() => {
+        None if m.alerts_on() => {
             out.push(Line::styled("asking Alertmanager…", theme.dim()));
         }
         None => out.push(Line::styled(

@@ -36,9 +36,21 @@ pub fn new_incident(m: &Model, theme: &Theme, f: &mut Buffer) {
         _ => LineEdit::default(),
     };
     let width = area.width.saturating_sub(6).min(76);
-    let inner = popup(f, theme, width, 9, "commandpost: no open incident");
+    let alerts = m.alerts_on();
+    let inner = popup(
+        f,
+        theme,
+        width,
+        if alerts { 10 } else { 9 },
+        "commandpost: no open incident",
+    );
     let w = inner.width as usize;
-    let lines = vec![
+    let mut keys = vec![Foot::label(&[Action::Confirm], "open the incident")];
+    if alerts {
+        keys.push(Foot::label(&[Action::FromAlert], "from a firing alert"));
+    }
+    keys.push(Foot::label(&[Action::Cancel], "quit"));
+    let mut lines = vec![
         Line::raw(format!(
             "Open a new incident. You ({}) become the IC.",
             truncate(&m.actor, 30)
@@ -50,16 +62,12 @@ pub fn new_incident(m: &Model, theme: &Theme, f: &mut Buffer) {
         if m.writing > 0 {
             Line::styled("opening…", theme.warn())
         } else {
-            footer(
-                theme,
-                &m.keymap,
-                &[
-                    Foot::label(&[Action::Confirm], "open the incident"),
-                    Foot::label(&[Action::Cancel], "quit"),
-                ],
-            )
+            footer(theme, &m.keymap, &keys)
         },
     ];
+    if alerts {
+        lines.insert(2, first_alerts(m, theme));
+    }
     f.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
     if let Some(fl) = &m.flash {
         let r = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
@@ -68,5 +76,25 @@ pub fn new_incident(m: &Model, theme: &Theme, f: &mut Buffer) {
             Paragraph::new(Line::styled(fit(&fl.text, area.width as usize), style)),
             r,
         );
+    }
+}
+
+/// The first screen's word on the firing alerts: how many, or why they are not known.
+fn first_alerts(m: &Model, theme: &Theme) -> Line<'static> {
+    match m.alerts.as_ref().map(|a| &a.result) {
+        None => Line::styled("alerts: asking Alertmanager…", theme.dim()),
+        Some(Err(reason)) => Line::styled(
+            format!("alerts: unreachable ({})", truncate(reason, 60)),
+            theme.warn(),
+        ),
+        Some(Ok(list)) if list.is_empty() => Line::styled("alerts: none firing", theme.dim()),
+        Some(Ok(list)) => Line::styled(
+            format!(
+                "alerts: {} firing; {} lists them to open the incident from one",
+                list.len(),
+                m.keymap.label(Action::FromAlert)
+            ),
+            theme.warn(),
+        ),
     }
 }
