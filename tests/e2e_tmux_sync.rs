@@ -133,6 +133,63 @@ fn two_machines(s: &Synapse, tag: &str, extra: &str) -> (Machine, Machine) {
     (a, b)
 }
 
+/// A cockpit started before `sync attach` (run in another terminal) starts following the
+/// room without a restart: its journal poll notices the sidecar appearing.
+#[test]
+fn a_cockpit_started_before_attach_follows_the_room_without_a_restart() {
+    let name = "a_cockpit_started_before_attach_follows_the_room_without_a_restart";
+    let Some(s) = shared(name) else {
+        return;
+    };
+    let Some(ta) = Tmux::start("sync-late-attach") else {
+        return;
+    };
+    let (alice_id, alice_tok) = s.register("alice-late");
+    let (bob_id, bob_tok) = s.register("bob-late");
+    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
+    let room = s.create_room(&alice_tok, "inc-late", vec![]);
+    s.join(&bob_tok, &room);
+    let a = Machine::new(&s.base, "alice", &alice_tok, &people, "");
+    let b = Machine::new(&s.base, "bob", &bob_tok, &people, "");
+    a.ok(&["new", "Checkout latency in EU"]);
+    a.cockpit(&ta);
+    wait_for(&ta, "IC alice for");
+    assert!(!ta.screen().contains("sync:"));
+
+    // Another terminal attaches the incident; the cockpit starts following.
+    let alias = "#inc-late:localhost";
+    a.ok(&["sync", "attach", alias]);
+    wait_for(&ta, "sync: live");
+    // B joins and adds a note: it reaches A's screen.
+    b.ok(&["sync", "join", alias]);
+    b.ok(&["note", "seen from B after the late attach"]);
+    wait_for(&ta, "seen from B after the late attach");
+    // A note typed in A's cockpit reaches B.
+    ta.text("n");
+    ta.wait_for("note");
+    ta.text("typed on A after attach");
+    ta.keys(&["Enter"]);
+    wait_until(
+        &ta,
+        "A live, nothing unsent",
+        Duration::from_secs(30),
+        |s| s.contains("sync: live") && !s.contains("unsent"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !b
+        .ok(&["show", "--json"])
+        .contains("typed on A after attach")
+    {
+        assert!(Instant::now() < deadline, "A's note never reached B");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ta.text("q");
+    ta.wait_for("Quit the cockpit?");
+    ta.text("y");
+    ta.wait_for("EXIT=0");
+    assert_eq!(a.show(), b.show());
+}
+
 /// Synapse's default message rate limits (0.2/s, burst 10 per user): what users meet.
 #[test]
 fn a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic() {

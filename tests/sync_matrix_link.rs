@@ -1,7 +1,8 @@
 //! The sync transport against a real Synapse on 127.0.0.1, with an in-memory replica on
 //! each side (the journal-backed one is tested through the CLI): order, batching under
 //! Synapse's default rate limits, offline and back, a gap after a pause, a late join by
-//! backfill, and a crash between a send and its acknowledgement.
+//! backfill, and a crash between a send and its acknowledgement. Also the journal-backed
+//! replica with two senders on one data dir (a cockpit and a headless command).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod synapse_common;
@@ -437,4 +438,102 @@ fn a_follower_shows_the_other_sides_event_within_a_second_and_idles_parked() {
     let took = arrived.duration_since(sent);
     assert!(took < Duration::from_secs(1), "took {took:?}");
     drop(follower);
+}
+
+/// Every `(origin, oseq)` the room's machine events carry, with how many times.
+fn carried(s: &Synapse, token: &str, room: &str) -> BTreeMap<(String, u64), usize> {
+    let mut out = BTreeMap::new();
+    for e in s.room_events(token, room) {
+        let Some(lines) = e["content"]["org.commandpost"]["events"].as_array() else {
+            continue;
+        };
+        for l in lines {
+            let w: serde_json::Value = serde_json::from_str(l.as_str().unwrap()).unwrap();
+            let key = (
+                w["origin"].as_str().unwrap().to_string(),
+                w["oseq"].as_u64().unwrap(),
+            );
+            *out.entry(key).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+/// A cockpit and a headless command on one data dir both send (two journal handles, two
+/// sidecar readers, one account and device): the sidecar's lock makes them take turns, so
+/// no watermark steps back and no batch goes out twice under another range.
+#[test]
+fn two_senders_on_one_data_dir_put_each_event_in_the_room_once() {
+    use commandpost::domain::event::Payload;
+    use commandpost::journal::Store;
+    use commandpost::sync::journaled::Journaled;
+    let Some(s) = shared("two_senders_on_one_data_dir_put_each_event_in_the_room_once") else {
+        return;
+    };
+    let (_, token) = s.register("twosenders");
+    let room = s.create_room(&token, "rtwosenders", vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let (j1, ev) = store
+        .create("Two senders", "alice", jiff::Timestamp::now())
+        .unwrap();
+    let Payload::IncidentOpened { id, .. } = &ev.payload else {
+        panic!()
+    };
+    let id = id.clone();
+    let mut r = Journaled::open(&store, &id, vec![], "alice").unwrap();
+    r.sidecar.room_id = Some(room.clone());
+    r.save().unwrap();
+    drop(r);
+    const ROUNDS: usize = 25;
+    let (j2, _, _) = store.open_replayed(&id).unwrap();
+    let senders: Vec<_> = [("cockpit", j1), ("headless", j2)]
+        .into_iter()
+        .map(|(who, mut j)| {
+            let (store, id, room, link) = (
+                store.clone(),
+                id.clone(),
+                room.clone(),
+                Link::new(client(s, &token), &room),
+            );
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let mut r = Journaled::open(&store, &id, vec![], who).unwrap();
+                r.sidecar.room_id = Some(room);
+                let r = Mutex::new(r);
+                for i in 0..ROUNDS {
+                    j.append(
+                        who,
+                        jiff::Timestamp::now(),
+                        Payload::NoteAdded {
+                            text: format!("{who} {i}"),
+                        },
+                    )
+                    .unwrap();
+                    let p = rt.block_on(link.push(&r, in_secs(30), &mut Backoff::default()));
+                    assert!(p.stopped.is_none(), "{who}: {:?}", p.stopped);
+                }
+            })
+        })
+        .collect();
+    for t in senders {
+        t.join().unwrap();
+    }
+    let r = Journaled::open(&store, &id, vec![], "alice").unwrap();
+    let home = r.home.as_str().to_string();
+    let local = r.events().len() as u64;
+    assert_eq!(local, 1 + 2 * ROUNDS as u64);
+    assert_eq!(r.sidecar.watermark, local, "every event acknowledged");
+    let got = carried(s, &token, &room);
+    let twice: Vec<_> = got.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "events in the room more than once: {twice:?}"
+    );
+    let want: BTreeMap<(String, u64), usize> =
+        (1..=local).map(|o| ((home.clone(), o), 1)).collect();
+    assert_eq!(got, want, "each event in the room once");
 }

@@ -90,6 +90,28 @@ fn the_status_line_says_the_links_state_only_for_a_synced_incident() {
     assert!(!screen(&plain).contains("sync:"));
 }
 
+/// `sync attach` in another terminal after this cockpit started: the executor's poll saw the
+/// sidecar appear; from then on the cockpit shows the link's state like any synced one.
+#[test]
+fn an_incident_attached_after_the_cockpit_started_shows_its_sync_state() {
+    let mut m = model(Script::open(10, "Checkout 502s", "alice").events, "alice");
+    assert!(!screen(&m).contains("sync:"));
+    // A line from no follower changes nothing.
+    update(&mut m, Msg::Sync(SyncMsg::Line("sync: live".into())));
+    assert!(!screen(&m).contains("sync:"));
+    let cmds = update(
+        &mut m,
+        Msg::Sync(SyncMsg::Attached("!room:example.org".into())),
+    );
+    assert!(cmds.is_empty());
+    let s = screen(&m);
+    assert!(s.contains("sync: starting"), "{s}");
+    assert!(s.contains("Synced through !room:example.org"), "{s}");
+    update(&mut m, Msg::Sync(SyncMsg::Line("sync: live".into())));
+    assert!(screen(&m).contains("sync: live"));
+    assert_eq!(m.cx.sync.as_ref().unwrap().room, "!room:example.org");
+}
+
 #[test]
 fn events_from_the_room_are_read_through_the_journal_poll() {
     let mut m = synced();

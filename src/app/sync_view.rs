@@ -44,6 +44,9 @@ pub enum SyncMsg {
     Arrived,
     /// The sync state changed.
     Line(String),
+    /// The incident was attached to room `.0` after this cockpit started (`sync attach` in
+    /// another terminal): the cockpit follows it from now on.
+    Attached(String),
     /// Something the room did that the journal cannot show (a redaction, events it could not
     /// read, the room turned encrypted).
     Note(String),

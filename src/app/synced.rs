@@ -18,6 +18,13 @@ pub fn on_sync(m: &mut Model, msg: SyncMsg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        SyncMsg::Attached(room) => {
+            if m.cx.sync.is_none() {
+                m.cx.sync = Some(crate::app::sync_view::SyncView::new(&room));
+                m.flash_info(format!("Synced through {room} now: following the room"));
+            }
+            Vec::new()
+        }
         SyncMsg::Note(text) => {
             let now = m.now;
             if let Some(s) = &mut m.cx.sync {

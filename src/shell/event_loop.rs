@@ -204,6 +204,7 @@ fn effects_for(
     let (keeper, outbox_reader) = kept.map_or((None, None), |(k, r)| (Some(k), Some(r)));
     // A synced incident follows its room on a thread of its own; what it reports comes in
     // on the loop's channel like the courier's answers.
+    let sync_tried = model.sync.is_some();
     let follower = match (&model.sync, &id) {
         (Some(_), Some(id)) => crate::shell::sync::start(&store, id, &config, &actor, msg_tx),
         _ => None,
@@ -219,6 +220,8 @@ fn effects_for(
         keeper,
         outbox_reader,
         follower,
+        sync_tx: (!model.demo).then(|| msg_tx.clone()),
+        sync_tried,
     };
     (None, Box::new(fx))
 }

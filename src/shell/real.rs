@@ -46,9 +46,32 @@ pub struct RealEffects {
     pub outbox_reader: Option<Journal>,
     /// The follower of a synced incident's room (`shell::sync`): nudged after own appends.
     pub follower: Option<Follower>,
+    /// Where a follower started later reports (`None`: never start one, e.g. the demo).
+    pub sync_tx: Option<tokio::sync::mpsc::UnboundedSender<crate::app::msg::Msg>>,
+    /// A follower was started or tried once already (a failed start is not retried).
+    pub sync_tried: bool,
 }
 
 impl RealEffects {
+    /// A cockpit started before `sync attach` (in another terminal) notices the sidecar
+    /// appearing on its journal poll and starts following the room, without a restart.
+    fn follow_if_attached(&mut self) {
+        if self.follower.is_some() || self.sync_tried {
+            return;
+        }
+        let (Some(tx), Some(id)) = (&self.sync_tx, &self.id) else {
+            return;
+        };
+        let Some(room) = crate::shell::sync::room(&self.store, id) else {
+            return;
+        };
+        self.sync_tried = true;
+        let _ = tx.send(crate::app::msg::Msg::Sync(
+            crate::app::sync_view::SyncMsg::Attached(room),
+        ));
+        self.follower = crate::shell::sync::start(&self.store, id, &self.config, &self.actor, tx);
+    }
+
     /// Own events are in the journal: the follower sends them now.
     fn nudge(&self, events: &[Event]) {
         if let Some(f) = &self.follower
@@ -179,6 +202,7 @@ impl Effects for RealEffects {
             return Ok(Vec::new());
         };
         let events = j.poll().map_err(|e| e.to_string())?;
+        self.follow_if_attached();
         fold(&mut self.inc, &events);
         self.keep(&events);
         // Own events another writer put there (the courier's delivery records, a headless

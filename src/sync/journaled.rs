@@ -12,7 +12,7 @@ use super::envelope::{self, Incoming, Outgoing};
 use super::ingest::{self, Arrival};
 use super::link::{self, Outbound, Received};
 use super::matrix::RoomEvent;
-use super::sidecar::{self, InFlight, Redaction, Sidecar};
+use super::sidecar::{self, FileLock, InFlight, Redaction, Sidecar};
 use super::wire::WireEvent;
 use crate::domain::event::Event;
 use crate::domain::identity::Origin;
@@ -39,7 +39,14 @@ pub struct Journaled {
     /// Why the last ingest refused some events.
     pub refused: Vec<String>,
     parts: envelope::Parts,
+    /// Held from composing a batch until its answer is recorded ([`sidecar::SEND_LOCK_NAME`]).
+    send_lock: Option<FileLock>,
 }
+
+/// How long a send waits for another process of this data dir that is sending.
+const SEND_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a sidecar write waits for another's read-modify-write (held for one fsync).
+const SIDECAR_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Sidecar key: parts of oversized events received, waiting for the rest.
 const PARTS_OPEN: &str = "parts_open";
@@ -92,6 +99,7 @@ impl Journaled {
             own_missing: Vec::new(),
             refused: Vec::new(),
             parts,
+            send_lock: None,
         })
     }
 
@@ -104,8 +112,56 @@ impl Journaled {
         &self.events
     }
 
-    pub fn save(&self) -> Result<(), String> {
+    fn incident_dir(&self) -> PathBuf {
+        self.sidecar_path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Writes the sidecar: under its lock, read what another process of this data dir wrote
+    /// (a cockpit and a headless command both sync), merge, write. The watermark never steps
+    /// back; the in-flight batch and the part being sent belong to the process holding the
+    /// send lock; redactions are the union.
+    pub fn save(&mut self) -> Result<(), String> {
+        let dir = self.incident_dir();
+        let _lock = FileLock::acquire(&dir, sidecar::LOCK_NAME, SIDECAR_LOCK_WAIT)
+            .map_err(s)?
+            .ok_or_else(|| {
+                format!(
+                    "{}: another commandpost process holds {} for more than {} s",
+                    self.sidecar_path.display(),
+                    sidecar::LOCK_NAME,
+                    SIDECAR_LOCK_WAIT.as_secs()
+                )
+            })?;
+        self.merge_from_disk(self.send_lock.is_none())?;
         self.sidecar.save(&self.sidecar_path).map_err(s)
+    }
+
+    /// Folds in the sidecar as another process of this data dir left it; with `sending`,
+    /// also the in-flight batch and the part being sent (what the holder of the send lock
+    /// owns: this process does not, or has just taken it).
+    fn merge_from_disk(&mut self, sending: bool) -> Result<(), String> {
+        let (disk, _) = Sidecar::load(&self.sidecar_path, Some(self.home.as_str())).map_err(s)?;
+        self.sidecar.acknowledge(disk.watermark);
+        if sending {
+            self.sidecar.in_flight = disk.in_flight;
+            match disk.extra.get(PART_NEXT) {
+                Some(p) => {
+                    self.sidecar.extra.insert(PART_NEXT.into(), p.clone());
+                }
+                None => {
+                    self.sidecar.extra.remove(PART_NEXT);
+                }
+            }
+        }
+        for r in disk.redactions {
+            if !self.sidecar.redactions.iter().any(|x| x.eid == r.eid) {
+                self.sidecar.redactions.push(r);
+            }
+        }
+        Ok(())
     }
 
     /// Reads what other writers appended to the journal.
@@ -291,6 +347,21 @@ impl Journaled {
 
 impl link::Replica for Journaled {
     fn next_outbound(&mut self) -> Result<Option<Outbound>, String> {
+        if self.send_lock.is_none() {
+            let dir = self.incident_dir();
+            let Some(l) =
+                FileLock::acquire(&dir, sidecar::SEND_LOCK_NAME, SEND_LOCK_WAIT).map_err(s)?
+            else {
+                return Err(
+                    "another commandpost process on this data dir is sending (it sends these too)"
+                        .into(),
+                );
+            };
+            // What the last sender recorded (watermark, in-flight batch), then this one's
+            // own events the journal holds now.
+            self.merge_from_disk(true)?;
+            self.send_lock = Some(l);
+        }
         self.refresh()?;
         if !self.own_missing.is_empty() {
             return Err(format!(
@@ -373,6 +444,10 @@ impl link::Replica for Journaled {
     fn refused(&mut self, _out: &Outbound) -> Result<(), String> {
         self.sidecar.in_flight = None;
         self.save()
+    }
+
+    fn end_send(&mut self) {
+        self.send_lock = None;
     }
 
     fn unsent(&self) -> usize {

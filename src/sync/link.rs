@@ -60,6 +60,9 @@ pub trait Replica: Send {
     /// The homeserver refused `out` for sure (429 or another 4xx): it is not in the room, so
     /// the next outbound may be a new batch (e.g. with the events made while waiting).
     fn refused(&mut self, out: &Outbound) -> Result<(), String>;
+    /// The send that [`Replica::next_outbound`] began is over (answered or not): another
+    /// process of this data dir may send now.
+    fn end_send(&mut self) {}
     /// Own events the room does not hold yet.
     fn unsent(&self) -> usize;
     /// Room events, oldest first; idempotent (an event seen twice changes nothing).
@@ -163,6 +166,12 @@ impl Link {
 
     /// Sends one room event (the next outbound), if any. Returns the events it carried.
     pub async fn push_one<R: Replica>(&self, r: &Mutex<R>) -> Result<Option<usize>, LinkError> {
+        let res = self.send_next(r).await;
+        lock(r).end_send();
+        res
+    }
+
+    async fn send_next<R: Replica>(&self, r: &Mutex<R>) -> Result<Option<usize>, LinkError> {
         let out = lock(r).next_outbound().map_err(LinkError::Replica)?;
         let Some(out) = out else {
             return Ok(None);

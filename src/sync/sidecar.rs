@@ -119,6 +119,59 @@ pub struct SidecarError {
     pub source: std::io::Error,
 }
 
+/// Lock file guarding read-modify-write of the sidecar (held briefly, never across a request).
+pub const LOCK_NAME: &str = "sync.lock";
+/// Lock file held by the one process of a data dir that is sending (from composing a batch
+/// until the homeserver's answer is recorded): a cockpit and a headless command on the same
+/// data dir never send the same own events twice.
+pub const SEND_LOCK_NAME: &str = "sync.send.lock";
+
+/// An exclusive advisory lock (`flock`) on a lock file next to the sidecar, released when
+/// dropped (or when the process dies). Like the journal's lock, it is advisory: every
+/// writer of the sidecar takes it.
+#[derive(Debug)]
+pub struct FileLock(std::fs::File);
+
+impl FileLock {
+    /// Waits for lock file `name` in `incident_dir`, at most `wait`; `Ok(None)` when another
+    /// process still holds it then.
+    pub fn acquire(
+        incident_dir: &Path,
+        name: &str,
+        wait: std::time::Duration,
+    ) -> Result<Option<FileLock>, SidecarError> {
+        let path = incident_dir.join(name);
+        let err = |op: &'static str| {
+            let path = path.clone();
+            move |source| SidecarError { path, op, source }
+        };
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(err("open"))?;
+        let start = std::time::Instant::now();
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(Some(FileLock(f))),
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(std::fs::TryLockError::Error(e)) => return Err(err("lock")(e)),
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
 /// `<incident_dir>/sync.json`.
 pub fn path(incident_dir: &Path) -> PathBuf {
     incident_dir.join(FILE_NAME)

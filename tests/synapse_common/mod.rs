@@ -298,6 +298,45 @@ impl Synapse {
         }
     }
 
+    /// Registers `user` as a server admin through the shared-secret admin API (the secret
+    /// the generated config holds) and returns (mxid, access token).
+    pub fn register_admin(&self, user: &str) -> (String, String) {
+        let nonce = self.call("GET", "/_synapse/admin/v1/register", None, None)["nonce"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let pw = password(user);
+        let mac = Command::new(self.venv.join("bin/python"))
+            .arg("-c")
+            .arg(
+                "import hmac, hashlib, sys, yaml\n\
+                 secret = yaml.safe_load(open(sys.argv[1]))['registration_shared_secret']\n\
+                 msg = '\\0'.join([sys.argv[2], sys.argv[3], sys.argv[4], 'admin'])\n\
+                 print(hmac.new(secret.encode(), msg.encode(), hashlib.sha1).hexdigest())",
+            )
+            .arg(self.dir.join("homeserver.yaml"))
+            .args([&nonce, user, &pw])
+            .output()
+            .unwrap();
+        assert!(
+            mac.status.success(),
+            "{}",
+            String::from_utf8_lossy(&mac.stderr)
+        );
+        let mac = String::from_utf8(mac.stdout).unwrap().trim().to_string();
+        let v = self.call(
+            "POST",
+            "/_synapse/admin/v1/register",
+            None,
+            Some(&json!({"nonce": nonce, "username": user, "password": pw,
+                         "admin": true, "mac": mac})),
+        );
+        (
+            v["user_id"].as_str().unwrap().to_string(),
+            v["access_token"].as_str().unwrap().to_string(),
+        )
+    }
+
     /// Lifts the message rate limit of `user_id` (needs an admin token).
     pub fn override_ratelimit(&self, admin_token: &str, user_id: &str) {
         self.call(
