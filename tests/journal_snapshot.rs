@@ -1115,6 +1115,183 @@ proptest! {
             std::fs::write(&snap, good).unwrap();
         });
     }
+
+    /// The same for `show --json` from a snapshot with nothing after its prefix: a damaged
+    /// snapshot is never printed from.
+    #[test]
+    fn any_corruption_of_the_snapshot_is_never_shown(
+        at in any::<prop::sample::Index>(), value in any::<u8>(), cut in any::<bool>(),
+    ) {
+        thread_local! {
+            static F: (Fixture, Vec<u8>, String) = {
+                let f = fixture(1100, 1100);
+                let good = std::fs::read(snapshot::path_for(&f.path)).unwrap();
+                let json = full_json(&f);
+                (f, good, json)
+            };
+        }
+        F.with(|(f, good, json)| {
+            let snap = snapshot::path_for(&f.path);
+            let i = at.index(good.len());
+            let mut bad = good.clone();
+            if cut {
+                bad.truncate(i);
+            } else if bad[i] == value {
+                return;
+            } else {
+                bad[i] = value;
+            }
+            std::fs::write(&snap, &bad).unwrap();
+            match snapshot_json(f) {
+                Err(_) => {}
+                // (A change the checks cannot see, e.g. JSON whitespace in the header,
+                // would still have to show the same incident.)
+                Ok(shown) => assert_eq!(&shown, json, "byte {i} changed (cut: {cut})"),
+            }
+            std::fs::write(&snap, good).unwrap();
+            assert_eq!(&snapshot_json(f).unwrap(), json);
+        });
+    }
+}
+
+/// `show --json` of the fixture's incident, as the full replay gives it.
+fn full_json(f: &Fixture) -> String {
+    commandpost::cli::out::to_json(&f.full.incident).unwrap()
+}
+
+/// The incident's JSON straight from the snapshot (`show --json` when nothing follows the
+/// prefix), re-formatted as `show --json` prints it; or why not.
+fn snapshot_json(f: &Fixture) -> Result<String, Rejected> {
+    let j = snapshot::incident_json(&f.path, ID, &f.home)?;
+    let out = commandpost::cli::out::reformat(j.text(), Vec::new()).unwrap();
+    Ok(String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn show_json_from_a_snapshot_with_nothing_after_it_is_the_full_replays() {
+    // A journal that is exactly the snapshot's prefix: the snapshot's JSON is printed.
+    let f = fixture(1500, 1500);
+    assert_eq!(snapshot_json(&f).unwrap(), full_json(&f));
+    assert_eq!(open_checked(&f), Ok(()));
+    // One event more: the snapshot is decoded and the event folded (the normal read).
+    let g = fixture(1500, 1499);
+    assert_eq!(snapshot_json(&g), Err(Rejected::Stale));
+    // A torn last line after the prefix: not from the snapshot either.
+    let mut j = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&f.path)
+        .unwrap();
+    j.write_all(b"{\"seq\": 15").unwrap();
+    drop(j);
+    assert_eq!(snapshot_json(&f), Err(Rejected::Stale));
+}
+
+#[test]
+fn show_json_prints_the_same_with_or_without_a_snapshot() {
+    let f = fixture(1200, 1200);
+    let dir = f.path.parent().unwrap().parent().unwrap().parent().unwrap();
+    std::fs::write(dir.join("none.toml"), "").unwrap();
+    let show = || {
+        let out = assert_cmd::Command::cargo_bin("commandpost")
+            .unwrap()
+            .env("COMMANDPOST_DATA_DIR", dir)
+            .env("COMMANDPOST_CONFIG", dir.join("none.toml"))
+            .env("HOME", dir)
+            .args(["show", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = show();
+    assert_eq!(with, format!("{}\n", full_json(&f)));
+    std::fs::remove_file(snapshot::path_for(&f.path)).unwrap();
+    assert_eq!(show(), with);
+}
+
+/// Every fault of the tests above, on a journal with nothing after the prefix: the
+/// snapshot's JSON is never printed from a snapshot that is not used.
+#[test]
+fn show_json_never_prints_from_a_snapshot_that_fails_a_check() {
+    let f = fixture(1500, 1500);
+    let (header, body) = header_and_body(&f.path);
+    let expect_err = |what: &str| {
+        let r = snapshot_json(&f);
+        assert!(r.is_err(), "{what}: the snapshot's JSON was used");
+        assert_eq!(
+            snapshot::read::<IncidentOnly>(&f.path, ID, &f.home)
+                .unwrap()
+                .0
+                .state
+                .0,
+            f.full.incident
+        );
+    };
+    let redigest = |b: &[u8]| {
+        let mut h = header.clone();
+        h["body_len"] = json!(b.len());
+        h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(b)));
+        h
+    };
+    let mut b = body.clone();
+    let i = b.len() / 3;
+    b[i] ^= 0x01;
+    write_snapshot(&f.path, &header, &b);
+    expect_err("a changed body byte");
+    let mut state: Value = serde_json::from_slice(&body).unwrap();
+    state["unshown"]["last_seq"] = json!(5);
+    let b = serde_json::to_vec(&state).unwrap();
+    write_snapshot(&f.path, &redigest(&b), &b);
+    expect_err("another last seq");
+    for (field, value) in [
+        ("title", json!("Another title")),
+        ("id", json!("INC-OTHER")),
+        ("state", json!("resolved")),
+        ("opened_at", json!("2020-01-01T00:00:00Z")),
+        ("ic", json!("Nobody")),
+    ] {
+        let mut h = header.clone();
+        h["summary"][field] = value;
+        write_snapshot(&f.path, &h, &body);
+        expect_err(field);
+    }
+    // The incident changed (digests recomputed): it no longer agrees with the summary.
+    let mut state: Value = serde_json::from_slice(&body).unwrap();
+    state["incident"]["title"] = json!("Forged");
+    let b = serde_json::to_vec(&state).unwrap();
+    write_snapshot(&f.path, &redigest(&b), &b);
+    expect_err("a forged title");
+    // Not JSON after the incident.
+    let mut b = body.clone();
+    b.truncate(b.len() - 1);
+    write_snapshot(&f.path, &redigest(&b), &b);
+    expect_err("a body cut short");
+    let b = b"{\"incident\": 1, \"unshown\": {\"last_seq\": 1}}".to_vec();
+    write_snapshot(&f.path, &redigest(&b), &b);
+    expect_err("a body that is not the state");
+    for (k, v) in [
+        ("format", json!(snapshot::FORMAT + 1)),
+        ("source", json!("another build")),
+        ("incident", json!("INC-OTHER")),
+        ("home", json!("")),
+    ] {
+        let mut h = header.clone();
+        h[k] = v;
+        write_snapshot(&f.path, &h, &body);
+        expect_err(k);
+    }
+    // The journal's prefix changed (same length): the prefix digest no longer matches.
+    write_snapshot(&f.path, &header, &body);
+    assert_eq!(snapshot_json(&f).unwrap(), full_json(&f));
+    let mut journal = std::fs::read(&f.path).unwrap();
+    let at = journal.len() / 2;
+    journal[at] = if journal[at] == b'a' { b'b' } else { b'a' };
+    std::fs::write(&f.path, &journal).unwrap();
+    assert!(snapshot_json(&f).is_err(), "a changed prefix");
 }
 
 /// The cockpit's executor keeps the snapshot (`shell::keep`): what it saves on exit is the

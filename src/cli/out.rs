@@ -74,6 +74,32 @@ pub fn json_streamed<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json:
     }
 }
 
+/// Like [`json_streamed`] for a value already serialised as JSON text (`json`, checked to
+/// be well formed): written as [`json`] writes the value it holds, without decoding it.
+pub fn json_reformatted(json: &str) -> Result<(), serde_json::Error> {
+    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let done = reformat(json, out).and_then(|mut out| {
+        out.write_all(b"\n")
+            .and_then(|()| out.flush())
+            .map_err(serde_json::Error::io)
+    });
+    match done {
+        Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            std::process::exit(0)
+        }
+        r => r.map(|_| ()),
+    }
+}
+
+/// `json` (JSON text) written to `out` as [`to_json`] writes the value it holds.
+pub fn reformat<W: Write>(json: &str, out: W) -> Result<W, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let mut ser = serde_json::Serializer::with_formatter(out, Escaping::default());
+    serde_transcode::transcode(&mut de, &mut ser)?;
+    de.end()?;
+    Ok(ser.into_inner())
+}
+
 /// Pretty JSON with every [`is_unsafe`] character escaped as `\uXXXX` (C0 controls are escaped
 /// by JSON itself; C1 controls, DEL and bidi formatting characters are not).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
@@ -104,6 +130,12 @@ impl serde_json::ser::Formatter for Escaping {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Printable ASCII (all of most text) has nothing to escape: serde_json has already
+        // escaped C0 controls, and DEL and every other unsafe character is not ASCII
+        // printable.
+        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {
@@ -140,5 +172,11 @@ mod tests {
         assert!(text.contains("渡辺"));
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v, "lossless");
+        // Plain ASCII around a DEL alone (the printable-ASCII shortcut must not take it).
+        let text = to_json(&serde_json::json!(["plain", "a\u{7f}b"])).unwrap();
+        assert!(
+            text.contains(r#""plain""#) && text.contains(r"a\u007fb"),
+            "{text}"
+        );
     }
 }

@@ -86,6 +86,112 @@ pub struct Journal {
     digest: Digest,
 }
 
+/// What identifies a file's content without reading it, as far as the kernel tells: a
+/// write changes its length or its change time (which no user can set), and usually both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// Journal prefixes this process has already read and found to match a snapshot's
+/// record, so that a command that first lists incidents (which checks each snapshot's
+/// prefix) and then opens one does not read and digest the same 17 MB twice.
+///
+/// Remembered only for a file that had not changed for [`verified::SETTLED`] when it was
+/// read (as git trusts a file's stat data only when it is older than the index: "racy
+/// git"): any later write to it changes its change time (file times are coarse, but a write
+/// made after the read is stamped later than `SETTLED` before it), or its length. Anything
+/// else about the file differing (another file, inode, length, times) reads it again.
+mod verified {
+    use super::{Digest, Resume, Stamp};
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+    use std::time::{Duration, SystemTime};
+
+    /// How long a file must have been left alone before its check is remembered.
+    pub(super) const SETTLED: Duration = Duration::from_secs(2);
+    const KEEP: usize = 8;
+
+    struct Entry {
+        path: PathBuf,
+        stamp: Stamp,
+        offset: u64,
+        lines: usize,
+        digest_hex: String,
+        digest: Digest,
+    }
+
+    static SEEN: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+    fn time(t: (i64, i64)) -> Option<SystemTime> {
+        let secs = u64::try_from(t.0).ok()?;
+        let nanos = u32::try_from(t.1).ok()?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
+    }
+
+    pub(super) fn get(path: &Path, stamp: &Stamp, resume: &Resume) -> Option<Digest> {
+        let seen = SEEN.lock().ok()?;
+        seen.iter()
+            .find(|e| {
+                e.path == path
+                    && e.stamp == *stamp
+                    && e.offset == resume.offset
+                    && e.lines == resume.lines
+                    && e.digest_hex == resume.digest
+            })
+            .map(|e| e.digest.clone())
+    }
+
+    /// Remembers that the file at `path`, as `stamp` describes it when a read that
+    /// `started` then, starts with the prefix `resume` records (`digest`).
+    pub(super) fn put(
+        path: &Path,
+        stamp: Stamp,
+        started: SystemTime,
+        resume: &Resume,
+        digest: &Digest,
+    ) {
+        let Some(settled) = started.checked_sub(SETTLED) else {
+            return;
+        };
+        let old = |t| time(t).is_some_and(|t| t <= settled);
+        if !old(stamp.mtime) || !old(stamp.ctime) {
+            return;
+        }
+        let Ok(mut seen) = SEEN.lock() else {
+            return;
+        };
+        if seen.len() >= KEEP {
+            seen.remove(0);
+        }
+        seen.push(Entry {
+            path: path.to_path_buf(),
+            stamp,
+            offset: resume.offset,
+            lines: resume.lines,
+            digest_hex: resume.digest.clone(),
+            digest: digest.clone(),
+        });
+    }
+}
+
 /// A running XXH3-128 digest of a journal prefix.
 #[derive(Clone, Default)]
 struct Digest(xxhash_rust::xxh3::Xxh3);
@@ -285,10 +391,30 @@ impl Journal {
         path: &Path,
         resume: &Resume,
     ) -> Result<Option<Digest>, JournalError> {
-        let len = file.metadata().map_err(io(path, "stat"))?.len();
+        let started = std::time::SystemTime::now();
+        let meta = file.metadata().map_err(io(path, "stat"))?;
+        let len = meta.len();
         if resume.offset == 0 || len < resume.offset {
             return Ok(None);
         }
+        let stamp = Stamp::of(&meta);
+        if let Some(digest) = verified::get(path, &stamp, resume) {
+            return Ok(Some(digest));
+        }
+        let digest = Self::digest_prefix(file, path, resume)?;
+        if let Some(d) = &digest {
+            verified::put(path, stamp, started, resume, d);
+        }
+        Ok(digest)
+    }
+
+    /// Reads and digests the prefix `resume` records: its digest when the file starts with
+    /// it (the same bytes, as many lines, ending with a newline).
+    fn digest_prefix(
+        file: &File,
+        path: &Path,
+        resume: &Resume,
+    ) -> Result<Option<Digest>, JournalError> {
         let mut digest = Digest::default();
         let mut reader = file;
         reader.seek(SeekFrom::Start(0)).map_err(io(path, "seek"))?;
@@ -862,5 +988,60 @@ impl Journal {
             self.note(ev);
         }
         Ok((foreign, new))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn resume(digest: &Digest) -> Resume {
+        Resume {
+            offset: 10,
+            lines: 2,
+            last_seq: 2,
+            last_ts: Timestamp::UNIX_EPOCH,
+            max_lc: 2,
+            remote: BTreeMap::new(),
+            digest: digest.hex(),
+        }
+    }
+
+    fn stamp(secs: i64) -> Stamp {
+        Stamp {
+            dev: 1,
+            ino: 2,
+            len: 10,
+            mtime: (secs, 0),
+            ctime: (secs, 0),
+        }
+    }
+
+    #[test]
+    fn a_verified_prefix_is_remembered_only_for_a_settled_unchanged_file() {
+        let mut digest = Digest::default();
+        digest.update(b"one\ntwo\n\n");
+        let r = resume(&digest);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let path = Path::new("/nonexistent/settled/journal.jsonl");
+        // Changed a second ago: a write in the same clock tick could go unseen.
+        verified::put(path, stamp(999_999), now, &r, &digest);
+        assert!(verified::get(path, &stamp(999_999), &r).is_none());
+        // Unchanged for longer than `SETTLED`: remembered, for that very file and prefix.
+        verified::put(path, stamp(999_000), now, &r, &digest);
+        let got = verified::get(path, &stamp(999_000), &r).unwrap();
+        assert_eq!(got.hex(), digest.hex());
+        let mut grown = stamp(999_000);
+        grown.len = 11;
+        assert!(verified::get(path, &grown, &r).is_none());
+        let mut touched = stamp(999_000);
+        touched.ctime = (1_000_001, 0);
+        assert!(verified::get(path, &touched, &r).is_none());
+        let mut other = r.clone();
+        other.lines = 3;
+        assert!(verified::get(path, &stamp(999_000), &other).is_none());
+        assert!(verified::get(Path::new("/elsewhere"), &stamp(999_000), &r).is_none());
     }
 }

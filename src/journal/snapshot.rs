@@ -248,7 +248,8 @@ fn open_header(journal: &Path, id: &str, home: &str) -> Result<Opened, Rejected>
     })
 }
 
-fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), Rejected> {
+/// The body of an opened snapshot, read whole, its length and digest checked, as text.
+fn body_text(opened: Opened) -> Result<(Header, String), Rejected> {
     let Opened { header, mut body } = opened;
     let len = usize::try_from(header.body_len).map_err(|e| Rejected::Body(e.to_string()))?;
     let mut bytes = Vec::with_capacity(len.min(1 << 30));
@@ -265,8 +266,15 @@ fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), 
     if digest_hex(&bytes) != header.body_digest {
         return Err(Rejected::Body("digest mismatch".into()));
     }
-    let state: S = serde_json::from_slice(&bytes).map_err(|e| Rejected::Body(e.to_string()))?;
-    drop(bytes);
+    // Checked as UTF-8 once here rather than string by string while decoding.
+    let text = String::from_utf8(bytes).map_err(|e| Rejected::Body(e.to_string()))?;
+    Ok((header, text))
+}
+
+fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), Rejected> {
+    let (header, text) = body_text(opened)?;
+    let state: S = serde_json::from_str(&text).map_err(|e| Rejected::Body(e.to_string()))?;
+    drop(text);
     let inc = state.incident();
     if inc.last_seq != header.journal.last_seq
         || summary(inc, header.summary.events) != header.summary
@@ -277,16 +285,6 @@ fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), 
         )));
     }
     Ok((header, state))
-}
-
-/// Reads and checks the snapshot of `journal` for incident `id` in a data dir whose origin
-/// is `home` (everything but the journal prefix, which reading the journal checks).
-fn load<S: DeserializeOwned + Fold>(
-    journal: &Path,
-    id: &str,
-    home: &str,
-) -> Result<(Header, S), Rejected> {
-    read_body(open_header(journal, id, home)?)
 }
 
 /// What a snapshot holds besides the state: where it stands in the journal.
@@ -363,9 +361,15 @@ pub struct Replayed<S> {
 /// A snapshot's state with its last merge key and the remote identities of its prefix.
 type Start<S> = (Key, HashSet<(String, u64)>, S);
 
-struct Folder<S> {
+/// The snapshot's state as it is decoded (on another thread, while the journal's prefix is
+/// read and checked): waiting for it gives the state or why it cannot be used.
+type Restoring<'a, S> = Box<dyn FnOnce() -> Result<Start<S>, Rejected> + 'a>;
+
+struct Folder<'a, S> {
     home: String,
-    restored: Option<Start<S>>,
+    restored: Option<Restoring<'a, S>>,
+    /// Why the snapshot's state was not used, once that is known.
+    rejected: Option<Rejected>,
     state: Option<S>,
     last_key: Option<Key>,
     remote: HashSet<(String, u64)>,
@@ -374,11 +378,12 @@ struct Folder<S> {
     replayed: u64,
 }
 
-impl<S: Fold> Folder<S> {
-    fn new(home: &str, restored: Option<Start<S>>) -> Self {
+impl<'a, S: Fold> Folder<'a, S> {
+    fn new(home: &str, restored: Option<Restoring<'a, S>>) -> Self {
         Folder {
             home: home.to_string(),
             restored,
+            rejected: None,
             state: None,
             last_key: None,
             remote: HashSet::new(),
@@ -388,17 +393,38 @@ impl<S: Fold> Folder<S> {
         }
     }
 
+    /// Before the first event: when the journal resumed from the snapshot's prefix, waits
+    /// for the snapshot's state (its events follow that state). Otherwise the whole journal
+    /// streams in and the state is not waited for.
     fn start(&mut self, resumed: bool) {
         if !self.started {
             self.started = true;
-            if let Some((key, remote, state)) = self.restored.take()
-                && resumed
-            {
-                self.last_key = Some(key);
-                self.remote = remote;
-                self.state = Some(state);
+            if resumed && let Some(restoring) = self.restored.take() {
+                match restoring() {
+                    Ok((key, remote, state)) => {
+                        self.last_key = Some(key);
+                        self.remote = remote;
+                        self.state = Some(state);
+                    }
+                    Err(e) => {
+                        // The prefix was skipped: the journal is replayed whole.
+                        self.rejected = Some(e);
+                        self.in_order = false;
+                    }
+                }
             }
         }
+    }
+
+    /// Why the snapshot was not used (waiting for its decoding if the journal did not
+    /// resume from it), if it was not.
+    fn rejected(&mut self) -> Option<Rejected> {
+        if let Some(restoring) = self.restored.take()
+            && let Err(e) = restoring()
+        {
+            self.rejected = Some(e);
+        }
+        self.rejected.clone()
     }
 
     fn event(&mut self, e: &Event, resumed: bool) {
@@ -433,12 +459,12 @@ impl<S: Fold> Folder<S> {
 
     /// The state, its largest key and the events replayed; `None` when the stream fold
     /// stopped (the journal must be replayed whole).
-    fn finish(mut self, resumed: bool) -> Option<(S, Key, u64)> {
+    fn finish(&mut self, resumed: bool) -> Option<(S, Key, u64)> {
         self.start(resumed);
         if !self.in_order {
             return None;
         }
-        Some((self.state?, self.last_key?, self.replayed))
+        Some((self.state.take()?, self.last_key.take()?, self.replayed))
     }
 }
 
@@ -464,30 +490,73 @@ pub enum OpenError {
     Domain(#[from] DomainError),
 }
 
-/// The snapshot of `path`, if it checks out this far, as the folder's restored state.
-type Restored<S> = (Option<Resume>, Option<Start<S>>);
+/// The state of an opened snapshot, decoded and checked, as the folder starts from it.
+fn decode<S: DeserializeOwned + Fold>(opened: Opened) -> Result<Start<S>, Rejected> {
+    let (h, s) = read_body::<S>(opened)?;
+    let remote = h
+        .journal
+        .remote_ids()
+        .ok_or_else(|| Rejected::Inconsistent("remote identities".into()))?;
+    Ok((h.last_key, remote, s))
+}
 
-fn restore<S: DeserializeOwned + Fold>(
+/// Replays the journal at `path` through its snapshot: the snapshot's header is checked
+/// here, its body decoded on another thread while `replay` reads the journal from the
+/// prefix the header records (checking the journal still starts with it). `replay` is
+/// given that prefix (`None`: no usable header) and the folder; it returns what it read,
+/// whether the journal resumed from the prefix, and how many lines it holds.
+fn through_snapshot<S, T>(
     path: &Path,
     id: &str,
     home: &str,
-) -> (Restored<S>, Result<(), Rejected>) {
-    let loaded = load::<S>(path, id, home).and_then(|(h, s)| {
-        let remote = h
-            .journal
-            .remote_ids()
-            .ok_or_else(|| Rejected::Inconsistent("remote identities".into()))?;
-        Ok((h, remote, s))
-    });
-    match loaded {
-        Ok((h, remote, s)) => ((Some(h.journal), Some((h.last_key, remote, s))), Ok(())),
-        Err(e) => ((None, None), Err(e)),
-    }
+    replay: impl FnOnce(Option<&Resume>, &mut Folder<'_, S>) -> Result<(T, bool, usize), OpenError>,
+) -> Result<(T, Replayed<S>), OpenError>
+where
+    S: DeserializeOwned + Fold + Send,
+{
+    let opened = match open_header(path, id, home) {
+        Ok(opened) => opened,
+        Err(why) => {
+            let mut folder = Folder::new(home, None);
+            let (t, resumed, lines) = replay(None, &mut folder)?;
+            let replayed = conclude(folder, resumed, path, lines, home, Err(why))?;
+            return Ok((t, replayed));
+        }
+    };
+    let resume = opened.header.journal.clone();
+    std::thread::scope(|scope| {
+        let decoding = std::thread::Builder::new()
+            .name("snapshot".into())
+            .spawn_scoped(scope, move || decode::<S>(opened));
+        let restoring: Restoring<'_, S> = match decoding {
+            Ok(handle) => Box::new(move || {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(Rejected::Body("decoding failed".into())))
+            }),
+            Err(e) => {
+                let e = Rejected::Unreadable(e.to_string());
+                Box::new(move || Err(e))
+            }
+        };
+        let mut folder = Folder::new(home, Some(restoring));
+        let (t, resumed, lines) = replay(Some(&resume), &mut folder)?;
+        // Whether or not the journal resumed, the decoding has ended here (taken as the
+        // start when it resumed and no event followed the prefix).
+        folder.start(resumed);
+        let why = match folder.rejected() {
+            Some(e) => Err(e),
+            None if !resumed => Err(Rejected::Stale),
+            None => Ok(()),
+        };
+        let replayed = conclude(folder, resumed, path, lines, home, why)?;
+        Ok((t, replayed))
+    })
 }
 
 /// Ends a replay: the stream fold's state, or the whole journal replayed in merge order.
 fn conclude<S: Fold>(
-    folder: Folder<S>,
+    mut folder: Folder<'_, S>,
     resumed: bool,
     path: &Path,
     lines: usize,
@@ -519,21 +588,18 @@ fn conclude<S: Fold>(
 /// Opens the journal at `path` (incident `id`, data dir origin `home`) like
 /// [`Journal::open_with`] and replays it in merge order into `S`, from its snapshot when
 /// that passes every check.
-pub fn open<S: DeserializeOwned + Fold>(
+pub fn open<S: DeserializeOwned + Fold + Send>(
     path: &Path,
     id: &str,
     home: &str,
 ) -> Result<(Journal, Replayed<S>, Vec<String>), OpenError> {
-    let ((resume, restored), mut why) = restore::<S>(path, id, home);
-    let mut folder = Folder::new(home, restored);
-    let (journal, warnings, resumed) = Journal::open_from(path, resume.as_ref(), |e, resumed| {
-        folder.event(&e, resumed)
-    })?;
-    if resume.is_some() && !resumed {
-        why = Err(Rejected::Stale);
-    }
-    let lines = journal.resume_point().lines;
-    let replayed = conclude(folder, resumed, path, lines, home, why)?;
+    let ((journal, warnings), replayed) =
+        through_snapshot::<S, _>(path, id, home, |resume, folder| {
+            let (journal, warnings, resumed) =
+                Journal::open_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
+            let lines = journal.resume_point().lines;
+            Ok(((journal, warnings), resumed, lines))
+        })?;
     log_rejected(path, &replayed.snapshot);
     Ok((journal, replayed, warnings))
 }
@@ -541,20 +607,17 @@ pub fn open<S: DeserializeOwned + Fold>(
 /// Reads the journal at `path` without changing it (like [`Journal::read`]) into `S`, in
 /// merge order, from its snapshot when that passes every check. Returns the state, where
 /// the journal's good prefix ends, and whether a torn last line follows.
-pub fn read<S: DeserializeOwned + Fold>(
+pub fn read<S: DeserializeOwned + Fold + Send>(
     path: &Path,
     id: &str,
     home: &str,
 ) -> Result<(Replayed<S>, Resume, bool), OpenError> {
-    let ((resume, restored), mut why) = restore::<S>(path, id, home);
-    let mut folder = Folder::new(home, restored);
-    let (end, torn, resumed) = Journal::read_from(path, resume.as_ref(), |e, resumed| {
-        folder.event(&e, resumed)
+    let ((end, torn), replayed) = through_snapshot::<S, _>(path, id, home, |resume, folder| {
+        let (end, torn, resumed) =
+            Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
+        let lines = end.lines;
+        Ok(((end, torn), resumed, lines))
     })?;
-    if resume.is_some() && !resumed {
-        why = Err(Rejected::Stale);
-    }
-    let replayed = conclude(folder, resumed, path, end.lines, home, why)?;
     log_rejected(path, &replayed.snapshot);
     Ok((replayed, end, torn))
 }
@@ -575,6 +638,101 @@ pub fn summarize(path: &Path, id: &str, home: &str) -> Result<IncidentSummary, O
     }
     let (replayed, end, _torn) = read::<IncidentOnly>(path, id, home)?;
     Ok(summary(&replayed.state.0, end.lines as u64))
+}
+
+/// The incident's JSON as a snapshot holds it (compact, as `serde_json` writes an
+/// [`Incident`]), for a journal that holds nothing after the snapshot's prefix: what
+/// `show --json` prints, without decoding the incident only to encode it again.
+#[derive(Debug)]
+pub struct IncidentJson {
+    body: String,
+    start: usize,
+    end: usize,
+}
+
+impl IncidentJson {
+    /// The incident's JSON text (one value, checked to be well formed).
+    pub fn text(&self) -> &str {
+        self.body.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// The parts of a snapshot body that [`incident_json`] looks at (the outbox is skipped).
+#[derive(Deserialize)]
+struct RawBody<'a> {
+    #[serde(borrow)]
+    incident: &'a serde_json::value::RawValue,
+    unshown: Unshown,
+}
+
+/// What [`summary`] reads of an incident (the rest is skipped, but checked to be JSON).
+#[derive(Deserialize)]
+struct Peek {
+    id: String,
+    title: String,
+    state: crate::domain::event::Severity,
+    opened_at: jiff::Timestamp,
+    roles: std::collections::BTreeMap<crate::domain::role::Role, crate::domain::incident::Holder>,
+}
+
+/// The incident of the journal at `path` (incident `id`, data dir origin `home`) as JSON
+/// text, straight from its snapshot, when the snapshot passes every check [`read`] makes
+/// and the journal holds exactly its prefix (no event after it, no torn line). Otherwise
+/// why not (then [`read`] the journal, which folds any tail or replays it whole).
+///
+/// The checks are [`read`]'s: the header's, the body's length and digest, the journal
+/// prefix's, and the state's agreement with the header (its last seq, and the incident's
+/// summary, read from the incident's JSON without building the incident).
+pub fn incident_json(path: &Path, id: &str, home: &str) -> Result<IncidentJson, Rejected> {
+    let opened = open_header(path, id, home)?;
+    let resume = opened.header.journal.clone();
+    let len = std::fs::metadata(path)
+        .map_err(|e| Rejected::Unreadable(e.to_string()))?
+        .len();
+    if len != resume.offset {
+        // Events (or a torn line) after the prefix, or a journal that no longer has it.
+        return Err(Rejected::Stale);
+    }
+    let mut after = 0u64;
+    let (end, torn, resumed) = Journal::read_from(path, Some(&resume), |_, _| after += 1)
+        .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+    if !resumed || torn || after != 0 || end.lines != resume.lines {
+        return Err(Rejected::Stale);
+    }
+    let (header, body) = body_text(opened)?;
+    let (start, stop) = {
+        let raw: RawBody<'_> =
+            serde_json::from_str(&body).map_err(|e| Rejected::Body(e.to_string()))?;
+        let text = raw.incident.get();
+        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        if raw.unshown.last_seq != header.journal.last_seq {
+            return Err(Rejected::Inconsistent(format!(
+                "state at seq {}, prefix at {}",
+                raw.unshown.last_seq, header.journal.last_seq
+            )));
+        }
+        let peek: Peek = serde_json::from_str(text).map_err(|e| Rejected::Body(e.to_string()))?;
+        let seen = IncidentSummary {
+            id: peek.id,
+            title: peek.title,
+            state: peek.state,
+            opened_at: peek.opened_at,
+            ic: peek
+                .roles
+                .get(&crate::domain::role::Role::Ic)
+                .map(|h| h.name.clone()),
+            events: header.summary.events,
+        };
+        if seen != header.summary {
+            return Err(Rejected::Inconsistent("summary".into()));
+        }
+        (start, start.saturating_add(text.len()))
+    };
+    Ok(IncidentJson {
+        body,
+        start,
+        end: stop,
+    })
 }
 
 fn log_rejected(path: &Path, why: &Result<(), Rejected>) {

@@ -78,12 +78,13 @@ pub fn read_drafts(incident_dir: &Path) -> (BTreeMap<Kind, BTreeMap<String, Stri
     (out, errors)
 }
 
-/// At start-up: the backends to preview and the incident's saved drafts.
-pub fn load(m: &mut Cockpit, store: &crate::journal::Store, id: Option<&str>) {
-    // A drill sends only to the backends marked `drill = true` (marked as a drill; the
-    // others' copy goes to the drill's sink); the demo only to its throwaway outbox file.
-    m.desk.backends = if m.drill.is_some() {
-        let real: Vec<toml::Table> = crate::drill::sink::real_backends(&m.config)
+/// At start-up: the backends to preview (and deliver to) for `config`. A drill sends only
+/// to the backends marked `drill = true` (marked as a drill; the others' copy goes to the
+/// drill's sink); the demo only to its throwaway outbox file. (Built off the UI thread
+/// while the incident is read: the HTTP client loads the system's root certificates.)
+pub fn backends(config: &Config, drill: bool, demo: bool, data_dir: &Path) -> Backends {
+    if drill {
+        let real: Vec<toml::Table> = crate::drill::sink::real_backends(config)
             .into_iter()
             .cloned()
             .collect();
@@ -96,18 +97,23 @@ pub fn load(m: &mut Cockpit, store: &crate::journal::Store, id: Option<&str>) {
         } else {
             let only_real = Config {
                 backends: real,
-                ..m.config.clone()
+                ..config.clone()
             };
             Backends {
                 instead,
-                ..build_backends(&only_real, store.root())
+                ..build_backends(&only_real, data_dir)
             }
         }
-    } else if m.demo {
-        build_backends(&Config::default(), store.root())
+    } else if demo {
+        build_backends(&Config::default(), data_dir)
     } else {
-        build_backends(&m.config, store.root())
-    };
+        build_backends(config, data_dir)
+    }
+}
+
+/// At start-up: the backends (from [`backends`]) and the incident's saved drafts.
+pub fn load(m: &mut Cockpit, backends: Backends, store: &crate::journal::Store, id: Option<&str>) {
+    m.desk.backends = backends;
     if let Some(id) = id {
         let (drafts, errors) = read_drafts(&store.incident_dir(id));
         m.desk.stored = drafts;

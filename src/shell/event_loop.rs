@@ -39,6 +39,12 @@ pub(super) async fn run(s: Started) -> Result<(), AppError> {
     let mut model = s.model;
     let mut screen = Screen::enter(&mut model)?;
     let (msg_tx, msg_rx) = mpsc::unbounded_channel::<Msg>();
+    // Signals are caught from here on: one that comes while the effects are built ends the
+    // loop as usual (the terminal restored, the snapshot kept).
+    let mut sources = Sources::new(msg_rx)?;
+    // The first frame before the effects are built (the executor's copy of the incident,
+    // the backends, the snapshot keeper): they are not needed to show the incident.
+    screen.draw(&model, Duration::ZERO)?;
     let (clock, fx) = effects_for(
         &model,
         s.store,
@@ -50,7 +56,6 @@ pub(super) async fn run(s: Started) -> Result<(), AppError> {
     );
     let pollers = health_pollers(&model, &msg_tx);
     let executor = Executor::spawn(fx, msg_tx)?;
-    let mut sources = Sources::new(msg_rx)?;
     let outcome = looped(
         &mut model,
         &mut screen,
@@ -79,7 +84,8 @@ async fn looped(
     executor: &Executor,
     clock: Option<&watch::Sender<DrillClock>>,
 ) -> Result<(), AppError> {
-    let mut dirty = true;
+    // (The first frame is drawn already.)
+    let mut dirty = false;
     // How long the last batch of messages took to handle (update + commands handed off).
     let mut handled = Duration::ZERO;
     let mut first = true;

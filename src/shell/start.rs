@@ -47,6 +47,14 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
         Some(d) => Some(drill::open(d, &config, store.root(), Timestamp::now())?),
         None => None,
     };
+    // The backends are built while the incident is read (see `drafts::backends`).
+    let building = {
+        let (config, root) = (config.clone(), store.root().to_path_buf());
+        let (drill, demo) = (drill.is_some(), opts.demo);
+        std::thread::Builder::new()
+            .name("backends".into())
+            .spawn(move || drafts::backends(&config, drill, demo, &root))
+    };
     let id = match (incident, &drill) {
         (_, Some(_)) => None,
         (Some(id), None) => Some(id),
@@ -90,7 +98,17 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
         }
         model.cx.set_home(&store.home());
     }
-    drafts::load(&mut model.cx, &store, id.as_deref());
+    let backends = match building.map(std::thread::JoinHandle::join) {
+        Ok(Ok(backends)) => backends,
+        // (No thread, or it panicked: built here.)
+        _ => drafts::backends(
+            &model.config,
+            model.drill.is_some(),
+            model.demo,
+            store.root(),
+        ),
+    };
+    drafts::load(&mut model.cx, backends, &store, id.as_deref());
     if !warnings.is_empty() {
         model.flash = Some(crate::app::flash::Flash {
             text: warnings.join("; "),
