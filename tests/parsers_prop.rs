@@ -211,6 +211,40 @@ fn fuzz_regression_a_repeated_key_decodes_the_same_before_and_after_encoding() {
     assert_eq!(again, e);
 }
 
+/// Found by `cargo fuzz run journal` (session 4): an unknown event (a newer version's, kept)
+/// carrying a number of 117 digits. serde_json's default float parsing is not exact: the
+/// number read became 1.3333333333333336e116, written back as such, and read again as
+/// 1.3333333333333335e116: each re-encoding (replication, a repair) changed another
+/// version's data. Fixed by serde_json's `float_roundtrip` (exact parsing).
+#[test]
+fn fuzz_regression_a_long_number_in_unknown_data_survives_re_encoding() {
+    let digits = format!("1{}", "3".repeat(116));
+    let line = format!(
+        r#"{{"v":1,"seq":7,"ts":"2026-11-21T03:06:00Z","actor":"x","type":"weather","data":[[[[[{digits}]]]]]}}"#
+    );
+    let e = Event::from_line(&line).unwrap();
+    let mut again = e.clone();
+    for _ in 0..3 {
+        again = Event::from_line(&again.to_line().unwrap()).unwrap();
+        assert_eq!(again, e);
+    }
+}
+
+proptest! {
+    /// Any finite number in another version's data reads back the same after re-encoding.
+    #[test]
+    fn numbers_in_unknown_data_survive_re_encoding(x in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO, digits in "[1-9][0-9]{0,40}") {
+        for n in [format!("{x:e}"), format!("{x}"), digits.clone(), format!("{digits}.{digits}e-3")] {
+            let line = format!(
+                r#"{{"v":1,"seq":7,"ts":"2026-11-21T03:06:00Z","actor":"x","type":"weather","data":[{n}]}}"#
+            );
+            let Ok(e) = Event::from_line(&line) else { continue };
+            let back = Event::from_line(&e.to_line().unwrap()).unwrap();
+            prop_assert_eq!(back, e);
+        }
+    }
+}
+
 /// `s` as a TOML basic string (controls escaped as TOML requires).
 fn toml_string(s: &str) -> String {
     let mut out = String::from("\"");
