@@ -273,7 +273,7 @@ ROAD = [
     ("Enter", "app/overlay/page.rs",  "key",         "setup::page_trigger("),
     ("Enter", "delivery/setup.rs",    "page_trigger", "OutboundMessage"),
     ("Enter", "app/overlay/page.rs",  "key",         "Outcome::go(Goto::ConfirmInstead("),
-    ("Enter", "app/overlay/mod.rs",   "go",          "Step::Go"),
+    ("Enter", "app/overlay/step.rs",  "go",          "Step::Go"),
     ("Enter", "app/overlay/mod.rs",   "settle",      "open(cx, to, self)"),
     ("Enter", "app/overlay/mod.rs",   "open",        "Goto::ConfirmInstead(intent) => ask(cx, intent)"),
     ("Enter", "app/overlay/mod.rs",   "ask",         "confirm::Confirm::ask(intent, cx, None)"),

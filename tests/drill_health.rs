@@ -20,7 +20,7 @@ use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
 use std::path::Path;
-use ui_common::{draw, now};
+use ui_common::{now, screen_text};
 
 fn example(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -81,16 +81,7 @@ fn written(m: &mut Model, cmds: &[Cmd]) {
 }
 
 fn screen(m: &Model) -> String {
-    let t = draw(m, Theme::no_color(), 120, 36);
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(m, Theme::no_color(), 120, 36)
 }
 
 fn impact(m: &Model) -> (Status, String) {

@@ -482,7 +482,7 @@ fn only_drill_backends_are_real_and_drill_keys_remap() {
         table("name = \"practice\"\nkind = \"webhook\"\ndrill = true"),
         table("name = \"status\"\nkind = \"statuspage\"\ndrill = false"),
     ];
-    let real: Vec<&str> = commandpost::shell::drill::real_backends(&cfg)
+    let real: Vec<&str> = commandpost::drill::sink::real_backends(&cfg)
         .iter()
         .filter_map(|b| b.get("name").and_then(|v| v.as_str()))
         .collect();

@@ -1041,7 +1041,7 @@ fn page_can_go_to_one_backend() {
     assert_eq!(only(&m), None, "every page backend by default");
     let footer = commandpost::ui::widgets::foot_items(
         &m.keymap,
-        &commandpost::app::overlay::Layer::footer(
+        &commandpost::app::overlay::step::Layer::footer(
             match &m.overlay {
                 Some(Overlay::Page(p)) => p,
                 _ => unreachable!(),

@@ -79,16 +79,7 @@ fn appended(cmds: &[Cmd]) -> Vec<Payload> {
 }
 
 fn screen(m: &commandpost::app::Model, theme: Theme) -> String {
-    let t = draw(m, theme, 100, 30);
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    screen_text(m, theme, 100, 30)
 }
 
 fn impact(m: &commandpost::app::Model) -> (Status, String) {

@@ -3,9 +3,9 @@
 
 pub use crate::app::cockpit::{Cockpit, Flash, MIN_HEIGHT, MIN_WIDTH, OLDER_PAGE, Older, Region};
 use crate::app::keymap::Keymap;
-use crate::app::overlay::EditKind;
 use crate::app::overlay::Overlay;
 use crate::app::overlay::edit::Edit;
+use crate::app::overlay::step::EditKind;
 use crate::config::Config;
 use crate::domain::Event;
 use jiff::Timestamp;

@@ -109,6 +109,18 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::E
     String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(e.to_string()))
 }
 
+/// Methods of the pretty formatter, passed on to it (`with first`: those that take `first`).
+macro_rules! pretty {
+    ($($plain:ident),*; with first: $($first:ident),*) => {
+        $(fn $plain<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.0.$plain(w)
+        })*
+        $(fn $first<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+            self.0.$first(w, first)
+        })*
+    };
+}
+
 #[derive(Default)]
 struct Escaping(serde_json::ser::PrettyFormatter<'static>);
 
@@ -135,41 +147,11 @@ impl serde_json::ser::Formatter for Escaping {
         w.write_all(&fragment.as_bytes()[start..])
     }
 
-    // Pretty layout: delegate to the pretty formatter.
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(w)
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array(w)
-    }
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.0.begin_array_value(w, first)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(w)
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(w)
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object(w)
-    }
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.0.begin_object_key(w, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(w)
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(w)
+    // Pretty layout: the pretty formatter's.
+    pretty! {
+        begin_array, end_array, end_array_value, begin_object, end_object,
+        begin_object_value, end_object_value;
+        with first: begin_array_value, begin_object_key
     }
 }
 

@@ -7,7 +7,7 @@
 //! single source of truth for the shape.
 
 use super::diagnostic::{
-    Diagnostic, Diagnostics, Severity, Span, Value, closest, deref_to_diagnostics,
+    Diagnostic, Diagnostics, Key, Severity, Span, Value, closest, deref_to_diagnostics,
 };
 use super::secret::{SECRET_KEYS, SecretRef};
 use super::{Config, KeySpec, KnownPerson};
@@ -246,6 +246,21 @@ impl<'a> Checker<'a> {
         self.d.table(key_path, value)
     }
 
+    /// The entries of table `section` (its span recorded; else a type error): each key, its
+    /// value and its key path (`section.key`).
+    fn entries<'v, 'i>(
+        &mut self,
+        section: &str,
+        value: &'v Value<'i>,
+    ) -> Vec<(&'v Key<'i>, &'v Value<'i>, String)> {
+        let Some(t) = self.table(section, value) else {
+            return Vec::new();
+        };
+        t.iter()
+            .map(|(key, value)| (key, value, join(section, key.get_ref())))
+            .collect()
+    }
+
     /// An array (its span recorded); else a type error saying `expected`.
     fn array<'v, 'i>(
         &mut self,
@@ -455,12 +470,8 @@ impl<'a> Checker<'a> {
     }
 
     fn keys(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("keys", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        for (key, value, key_path) in self.entries("keys", value) {
             let action: &str = key.get_ref();
-            let key_path = join("keys", action);
             self.record(&key_path, value.span());
             let spec = match value.get_ref() {
                 DeValue::String(s) => Some(KeySpec::One(s.to_string())),
@@ -530,12 +541,8 @@ impl<'a> Checker<'a> {
     /// `[templates]`: a known built-in, or a template file that reads and compiles (warned
     /// otherwise: a broken template must not stop the cockpit from starting).
     fn templates(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("templates", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        for (key, value, key_path) in self.entries("templates", value) {
             let field: &str = key.get_ref();
-            let key_path = join("templates", field);
             let kind = match field {
                 "sitrep" => TemplateKind::Sitrep,
                 "status" => TemplateKind::Status,
@@ -574,12 +581,8 @@ impl<'a> Checker<'a> {
     /// `[lint]`: `disable` (rule ids) and `[[lint.rules]]`; the rules are compiled with the
     /// built-in ones so that bad regexes, unknown or duplicate ids are reported here.
     fn lint(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("lint", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        for (key, value, key_path) in self.entries("lint", value) {
             let field: &str = key.get_ref();
-            let key_path = join("lint", field);
             match field {
                 "disable" => {
                     let Some(items) = self.array(&key_path, value, "an array of rule ids") else {
@@ -670,12 +673,8 @@ impl<'a> Checker<'a> {
     }
 
     fn sync(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("sync", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        for (key, value, key_path) in self.entries("sync", value) {
             let field: &str = key.get_ref();
-            let key_path = join("sync", field);
             if !SYNC_KEYS.contains(&field) {
                 self.unknown(&key_path, key, &candidates(SYNC_KEYS));
                 continue;

@@ -222,13 +222,21 @@ impl Incident {
         });
     }
 
-    /// The change that set `role`'s current holder, if another origin than `e`'s made it.
-    fn foreign_role_change(&self, role: &Role, e: &Event) -> Option<Change> {
-        self.contest
+    /// `true` unless another origin than `e`'s set `role`'s current holder: then `e`, the
+    /// `what` (a hand-off) of the role to `to`, lost to that change (a conflict).
+    fn not_lost(&mut self, e: &Event, role: &Role, what: &str, to: &str) -> bool {
+        let Some(won) = self
+            .contest
             .roles
             .get(role)
             .filter(|c| c.origin != e.rep.origin)
             .cloned()
+        else {
+            return true;
+        };
+        let what = format!("{what} of {} to {to}", role.title());
+        self.conflict(e, Some(role), what, &won);
+        false
     }
 
     fn holder_is(&self, role: &Role, from: Option<&str>) -> bool {
@@ -255,14 +263,7 @@ impl Incident {
             // Another cockpit already did the same: nothing to apply, nothing lost.
             return false;
         }
-        match self.foreign_role_change(role, e) {
-            Some(won) => {
-                let what = format!("hand-off of {} to {to}", role.title());
-                self.conflict(e, Some(role), what, &won);
-                false
-            }
-            None => true,
-        }
+        self.not_lost(e, role, "hand-off", to)
     }
 
     /// Compare-and-set of a proposed (warm) hand-off.
@@ -276,14 +277,7 @@ impl Incident {
         if self.holder_is(role, from) {
             return true;
         }
-        match self.foreign_role_change(role, e) {
-            Some(won) => {
-                let what = format!("proposed hand-off of {} to {to}", role.title());
-                self.conflict(e, Some(role), what, &won);
-                false
-            }
-            None => true,
-        }
+        self.not_lost(e, role, "proposed hand-off", to)
     }
 
     /// Compare-and-set of a state change.

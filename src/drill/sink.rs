@@ -32,6 +32,17 @@ pub fn backend_is_drill(backend: &toml::Table) -> bool {
         .unwrap_or(false)
 }
 
+/// The `[[backends]]` a drill may deliver to for real: those marked
+/// `drill = true` ([`drill_filter`] says `Route::Real`). Every
+/// other backend only gets the drill's `sink.md`.
+pub fn real_backends(config: &crate::config::Config) -> Vec<&toml::Table> {
+    config
+        .backends
+        .iter()
+        .filter(|b| drill_filter(backend_is_drill(b)) == Route::Real)
+        .collect()
+}
+
 /// Where one drill message goes: the backends it reaches for real (marked
 /// `drill = true`) and the backends whose copy goes to the sink instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -84,7 +84,7 @@ pub fn read_drafts(incident_dir: &Path) -> (BTreeMap<Kind, BTreeMap<String, Stri
 /// while the incident is read: the HTTP client loads the system's root certificates.)
 pub fn backends(config: &Config, drill: bool, demo: bool, data_dir: &Path) -> Backends {
     if drill {
-        let real: Vec<toml::Table> = crate::shell::drill::real_backends(config)
+        let real: Vec<toml::Table> = crate::drill::sink::real_backends(config)
             .into_iter()
             .cloned()
             .collect();

@@ -46,18 +46,6 @@ pub fn open(
     Ok((session, view))
 }
 
-/// The `[[backends]]` a drill may deliver to for real: those marked
-/// `drill = true` ([`crate::drill::drill_filter`] says `Route::Real`). Every
-/// other backend only gets the drill's `sink.md`.
-pub fn real_backends(config: &Config) -> Vec<&toml::Table> {
-    use crate::drill::{Route, drill_filter, sink::backend_is_drill};
-    config
-        .backends
-        .iter()
-        .filter(|b| drill_filter(backend_is_drill(b)) == Route::Real)
-        .collect()
-}
-
 /// How a drill in the cockpit ended.
 #[derive(Debug)]
 pub enum DrillExit {
@@ -108,7 +96,10 @@ pub fn courier(
     actor: &str,
     tx: mpsc::UnboundedSender<Msg>,
 ) -> Option<Courier> {
-    let real: Vec<toml::Table> = real_backends(config).into_iter().cloned().collect();
+    let real: Vec<toml::Table> = crate::drill::sink::real_backends(config)
+        .into_iter()
+        .cloned()
+        .collect();
     if real.is_empty() {
         return None;
     }

@@ -446,6 +446,30 @@ pub struct Parts {
 }
 
 impl Parts {
+    /// The lines `incoming` brings, with the id of the room event they came in: all of a
+    /// `Lines`; of a `Part`, the whole line once its last missing part arrives (none before).
+    /// Any other event is given back.
+    pub fn lines(&mut self, incoming: Incoming) -> Result<(String, Vec<String>), Incoming> {
+        match incoming {
+            Incoming::Lines {
+                event_id, lines, ..
+            } => Ok((event_id, lines)),
+            Incoming::Part {
+                event_id,
+                origin,
+                oseq,
+                index,
+                total,
+                text,
+                ..
+            } => {
+                let whole = self.add(&origin, oseq, index, total, text);
+                Ok((event_id, whole.into_iter().collect()))
+            }
+            other => Err(other),
+        }
+    }
+
     /// Adds a part; returns the whole line when its last missing part arrives.
     pub fn add(
         &mut self,
@@ -709,16 +733,10 @@ mod tests {
             let b = next_batch("INC-1", "o1", std::slice::from_ref(&huge), 10, i).unwrap();
             assert!(size(&b.content) <= MAX_CONTENT_BYTES);
             assert_eq!(b.txn_id, format!("cp1-INC-1-o1-5-5-p{i}"));
-            if let Incoming::Part {
-                origin,
-                oseq,
-                index,
-                total,
-                text,
-                ..
-            } = classify(&room_event(b.event_type, b.content), "INC-1")
-            {
-                whole = parts.add(&origin, oseq, index, total, text);
+            let incoming = classify(&room_event(b.event_type, b.content), "INC-1");
+            assert!(matches!(incoming, Incoming::Part { .. }), "{incoming:?}");
+            if let Ok((_, lines)) = parts.lines(incoming) {
+                whole = lines.into_iter().next().or(whole);
             }
         }
         assert_eq!(whole.as_deref(), Some(huge.line.as_str()));

@@ -251,6 +251,12 @@ mod tests {
         "2026-11-21T14:00:00Z".parse().unwrap()
     }
 
+    /// A journal at `path` in which Alice opened INC-1.
+    fn opened(path: &std::path::Path) -> (Journal, Event) {
+        let p = Payload::opened("INC-1", "t", "Alice");
+        Journal::create(path, "Alice", now(), p).unwrap()
+    }
+
     fn o(s: &str) -> Origin {
         Origin::parse(s).unwrap()
     }
@@ -260,13 +266,7 @@ mod tests {
     fn two_journals_exchange_events_once() {
         let dir = tempfile::tempdir().unwrap();
         let (a_home, b_home) = (o("aaaaaaaa"), o("bbbbbbbb"));
-        let (mut a, _) = Journal::create(
-            &dir.path().join("a.jsonl"),
-            "Alice",
-            now(),
-            Payload::opened("INC-1", "t", "Alice"),
-        )
-        .unwrap();
+        let (mut a, _) = opened(&dir.path().join("a.jsonl"));
         a.append("Alice", now(), Payload::NoteAdded { text: "one".into() })
             .unwrap();
         let a_events = Journal::read(a.path()).unwrap().0;
@@ -360,13 +360,7 @@ mod tests {
     fn own_events_the_journal_lacks_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let home = o("aaaaaaaa");
-        let (mut j, first) = Journal::create(
-            &dir.path().join("j.jsonl"),
-            "Alice",
-            now(),
-            Payload::opened("INC-1", "t", "Alice"),
-        )
-        .unwrap();
+        let (mut j, first) = opened(&dir.path().join("j.jsonl"));
         let mut w = WireEvent::from_event(&first, &home, 0).unwrap();
         w.oseq = 9;
         let got = ingest(

@@ -228,20 +228,9 @@ impl Journaled {
 
     /// Receives one room event.
     fn receive_one(&mut self, ev: &RoomEvent, got: &mut Received) -> Result<(), String> {
-        let arrivals = match envelope::classify(ev, &self.id) {
-            Incoming::Lines {
-                event_id, lines, ..
-            } => self.arrivals(lines, &event_id),
-            Incoming::Part {
-                event_id,
-                origin,
-                oseq,
-                index,
-                total,
-                text,
-                ..
-            } => {
-                let whole = self.parts.add(&origin, oseq, index, total, text);
+        let arrivals = match self.parts.lines(envelope::classify(ev, &self.id)) {
+            Ok((event_id, lines)) => {
+                // Parts still waiting for the rest are kept across restarts.
                 if self.parts.is_empty() {
                     self.sidecar.extra.remove(PARTS_OPEN);
                 } else {
@@ -249,17 +238,14 @@ impl Journaled {
                         .extra
                         .insert(PARTS_OPEN.into(), self.parts.to_json());
                 }
-                match whole {
-                    Some(line) => self.arrivals(vec![line], &event_id),
-                    None => Vec::new(),
-                }
+                self.arrivals(lines, &event_id)
             }
-            Incoming::Human {
+            Err(Incoming::Human {
                 event_id,
                 sender,
                 body,
                 ..
-            } => {
+            }) => {
                 let msgtype = ev
                     .content
                     .get("msgtype")
@@ -283,23 +269,23 @@ impl Journaled {
                 }
                 Vec::new()
             }
-            Incoming::Redaction {
+            Err(Incoming::Redaction {
                 sender, redacts, ..
-            } => {
+            }) => {
                 self.redacted(redacts, sender);
                 Vec::new()
             }
-            Incoming::Redacted { event_id, sender } => {
+            Err(Incoming::Redacted { event_id, sender }) => {
                 self.redacted(event_id, sender);
                 Vec::new()
             }
-            Incoming::Encrypted { event_id } => {
+            Err(Incoming::Encrypted { event_id }) => {
                 self.refused.push(format!(
                     "the room was made end-to-end encrypted ({event_id}): commandpost stops publishing"
                 ));
                 Vec::new()
             }
-            Incoming::Ignored => Vec::new(),
+            Err(Incoming::Ignored | Incoming::Lines { .. } | Incoming::Part { .. }) => Vec::new(),
         };
         if arrivals.is_empty() {
             return Ok(());
@@ -535,29 +521,15 @@ impl Collect {
             return (out, notes);
         };
         for ev in &self.events {
-            let (eid, lines) = match envelope::classify(ev, &incident) {
-                Incoming::Lines {
-                    event_id, lines, ..
-                } => (event_id, lines),
-                Incoming::Part {
-                    event_id,
-                    origin,
-                    oseq,
-                    index,
-                    total,
-                    text,
-                    ..
-                } => match parts.add(&origin, oseq, index, total, text) {
-                    Some(l) => (event_id, vec![l]),
-                    None => continue,
-                },
-                Incoming::Redacted { event_id, sender } => {
+            let (eid, lines) = match parts.lines(envelope::classify(ev, &incident)) {
+                Ok(carried) => carried,
+                Err(Incoming::Redacted { event_id, sender }) => {
                     notes.push(format!(
                         "{sender} redacted event {event_id} in the room: what it carried is not readable from the room"
                     ));
                     continue;
                 }
-                _ => continue,
+                Err(_) => continue,
             };
             for l in lines {
                 match serde_json::from_str::<WireEvent>(&l) {

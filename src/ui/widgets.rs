@@ -177,6 +177,33 @@ pub fn field_popup(f: &mut Buffer, theme: &Theme, title: &str, input: &LineEdit,
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// A picker over what is drawn: its `entries` (name, note) around the selected one, a blank
+/// line, the footer.
+pub fn picker(
+    f: &mut Buffer,
+    theme: &Theme,
+    title: &str,
+    entries: &[(String, String)],
+    sel: usize,
+    foot: Line<'_>,
+) {
+    let area = f.screen();
+    let width = area.width.saturating_sub(6).min(72);
+    let h = (entries.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let inner = popup(f, theme, width, h, title);
+    let w = inner.width as usize;
+    let list_h = inner.height.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = window(entries.len(), sel, list_h)
+        .filter_map(|i| {
+            let (text, note) = entries.get(i)?;
+            Some(list_line(theme, text.clone(), note.clone(), i == sel, w))
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(foot);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
 /// One entry of a picker: `› name  note`.
 pub fn list_line<'a>(
     theme: &Theme,

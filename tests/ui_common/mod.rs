@@ -149,3 +149,17 @@ pub fn draw(m: &Model, theme: Theme, w: u16, h: u16) -> Terminal<TestBackend> {
     t.draw(|f| ui::render(m, &theme, f)).unwrap();
     t
 }
+
+/// The cockpit drawn at `w`x`h`, as text: one line per row.
+pub fn screen_text(m: &Model, theme: Theme, w: u16, h: u16) -> String {
+    let t = draw(m, theme, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

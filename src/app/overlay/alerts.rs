@@ -6,7 +6,7 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::{EditKind, Goto, Layer, Outcome};
+use crate::app::overlay::step::{EditKind, Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -4,8 +4,7 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::moves::read;
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome, read};
 use crate::domain::followup::same_name;
 use crate::domain::role::Role;
 use crossterm::event::KeyEvent;

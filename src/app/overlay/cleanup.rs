@@ -4,8 +4,7 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::moves::{field_footer, moved};
-use crate::app::overlay::{Layer, Outcome};
+use crate::app::overlay::step::{Layer, Outcome, field_footer, moved};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]

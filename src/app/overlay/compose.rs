@@ -7,7 +7,7 @@ use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::composer::kind::{Kind, WIDE_MIN_WIDTH};
 use crate::app::intent::Intent;
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome};
 use crate::domain::lint::Stage;
 use crate::domain::text::capitalised;
 use crate::domain::{duration, status};

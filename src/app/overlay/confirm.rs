@@ -6,7 +6,7 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::{After, Detail, Intent, Tone};
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome};
 use crossterm::event::KeyEvent;
 
 /// A yes/no question about `intent`; `back` is the overlay it was asked over (`B` is

@@ -4,8 +4,7 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::moves::moved;
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
 use crate::delivery::outbox::DeliveryStatus;
 use crossterm::event::KeyEvent;
 

@@ -1,8 +1,8 @@
 //! The overlays: one file each here (state, keys, the keys its footer lists) and one in
 //! `ui::overlay` (drawing). While an overlay is open it takes the keys; what it returns
-//! says whether it stays, closes or opens another ([`Goto`], built by [`open`]).
+//! says whether it stays, closes or opens another ([`step::Goto`], built by [`open`]).
 //!
-//! Adding an overlay: its file here (a state type implementing [`Layer`]), one line in
+//! Adding an overlay: its file here (a state type implementing [`step::Layer`]), one line in
 //! the `overlays!` list below (variant, type, the `Scope` its keys are looked up in), its drawing in `ui::overlay` (one arm there), and a
 //! `Scope` with its actions' rows in `app::actions` if it has keys of its own.
 
@@ -15,7 +15,6 @@ pub mod decision;
 pub mod deliveries;
 pub mod edit;
 pub mod help;
-pub mod moves;
 pub mod page;
 pub mod pick_group;
 pub mod pick_person;
@@ -25,16 +24,16 @@ pub mod remediation;
 pub mod rotation;
 pub mod sitrep_log;
 pub mod snooze;
+pub mod step;
 pub mod sync;
 
-use crate::app::actions::{Action, Foot, Scope};
+use crate::app::actions::{Foot, Scope};
 use crate::app::cmd::Cmd;
 use crate::app::cockpit::Cockpit;
-use crate::app::edit::LineEdit;
 use crate::app::intent::Intent;
 use crate::app::keymap::Key;
-use crate::domain::Role;
 use crossterm::event::KeyEvent;
+use step::{Goto, Layer, Outcome, Step};
 
 macro_rules! overlays {
     ($($(#[$doc:meta])* $variant:ident($ty:ty) in $scope:ident,)*) => {
@@ -168,134 +167,6 @@ pub fn ask(cx: &mut Cockpit, intent: Intent) -> Option<Overlay> {
         Err(e) => {
             cx.flash_error(e);
             None
-        }
-    }
-}
-
-/// An overlay: it takes the keys while it is open.
-pub trait Layer {
-    /// Where its keys are looked up when not in the scope the `overlays!` list gives it (a
-    /// field being typed in, a detail view).
-    fn scope_now(&self) -> Option<Scope> {
-        None
-    }
-
-    /// A key: `action` is what the keymap says it is in the overlay's scope
-    /// ([`Overlay::scope`]; `None`: no action, e.g. text typed into a field).
-    fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, key: &KeyEvent) -> Outcome;
-
-    /// The text field keys are typed into now, if there is one.
-    fn field(&mut self) -> Option<&mut LineEdit> {
-        None
-    }
-
-    /// Bracketed paste: into [`Layer::field`].
-    fn paste(&mut self, cx: &mut Cockpit, text: &str) -> Outcome {
-        match self.field() {
-            Some(input) => input.insert_str(text),
-            None => cx.flash_info("Paste ignored: no text field is open"),
-        }
-        Outcome::stay()
-    }
-
-    /// The keys its footer lists, in order.
-    fn footer(&self, cx: &Cockpit) -> Vec<Foot>;
-}
-
-/// What a key did to an overlay, and the commands it asks for.
-#[derive(Debug)]
-pub struct Outcome {
-    pub step: Step,
-    pub cmds: Vec<Cmd>,
-}
-
-#[derive(Debug)]
-pub enum Step {
-    /// The overlay stays open (with what the key changed).
-    Stay,
-    /// The overlay closes.
-    Close,
-    /// Another overlay opens.
-    Go(Goto),
-}
-
-/// An overlay asked for by another (built by `app::overlay::open`).
-#[derive(Debug)]
-pub enum Goto {
-    /// The confirmation of an intent over this overlay (`n` comes back to it); if the
-    /// intent cannot be done, this overlay stays and says why.
-    Confirm(Intent),
-    /// The confirmation of an intent in place of this overlay; if the intent cannot be
-    /// done, both close and the status line says why.
-    ConfirmInstead(Intent),
-    /// From a confirmation: the overlay under it.
-    Back,
-    /// The person picker.
-    Persons(PersonPurpose),
-    /// The group picker for a person being added.
-    Groups(String),
-    /// A one-line text field.
-    Edit(EditKind),
-    /// The firing alerts (from the first screen).
-    Alerts,
-}
-
-impl Outcome {
-    pub fn stay() -> Outcome {
-        Outcome {
-            step: Step::Stay,
-            cmds: Vec::new(),
-        }
-    }
-
-    pub fn close() -> Outcome {
-        Outcome {
-            step: Step::Close,
-            cmds: Vec::new(),
-        }
-    }
-
-    pub fn go(to: Goto) -> Outcome {
-        Outcome {
-            step: Step::Go(to),
-            cmds: Vec::new(),
-        }
-    }
-
-    /// The same step, with commands.
-    pub fn with(mut self, cmds: Vec<Cmd>) -> Outcome {
-        self.cmds.extend(cmds);
-        self
-    }
-}
-
-/// What the person picker is choosing for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PersonPurpose {
-    Handoff(Role),
-    Add,
-}
-
-/// What a text field is for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EditKind {
-    Title,
-    Impact,
-    Note,
-    /// The name of a new operations group whose lead is picked next.
-    NewGroupLead,
-    /// A new group for a person being added.
-    NewGroupFor(String),
-}
-
-impl EditKind {
-    pub fn prompt(&self) -> String {
-        match self {
-            EditKind::Title => "New incident: what is broken? (title)".into(),
-            EditKind::Impact => "Impact: who is affected and how much?".into(),
-            EditKind::Note => "Note for the timeline".into(),
-            EditKind::NewGroupLead => "New operations group name (e.g. database)".into(),
-            EditKind::NewGroupFor(n) => format!("New operations group for {n}"),
         }
     }
 }

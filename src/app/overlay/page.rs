@@ -6,7 +6,7 @@ use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::Intent;
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome};
 use crate::delivery::setup;
 use crossterm::event::KeyEvent;
 

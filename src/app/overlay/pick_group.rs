@@ -2,8 +2,7 @@
 
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::moves::{Choice, choose, pick_footer};
-use crate::app::overlay::{EditKind, Goto, Layer, Outcome};
+use crate::app::overlay::step::{Choice, EditKind, Goto, Layer, Outcome, choose, pick_footer};
 use crate::domain::Incident;
 use crossterm::event::KeyEvent;
 

@@ -5,7 +5,7 @@ use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::{EditOutcome, LineEdit};
 use crate::app::intent::Intent;
-use crate::app::overlay::{Goto, Layer, Outcome, PersonPurpose};
+use crate::app::overlay::step::{Goto, Layer, Outcome, PersonPurpose};
 use crate::domain::Role;
 use crate::domain::checklist;
 use crossterm::event::KeyEvent;

@@ -2,8 +2,9 @@
 
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::moves::{Choice, choose, pick_footer};
-use crate::app::overlay::{EditKind, Goto, Layer, Outcome, PersonPurpose};
+use crate::app::overlay::step::{
+    Choice, EditKind, Goto, Layer, Outcome, PersonPurpose, choose, pick_footer,
+};
 use crate::domain::{Incident, Role};
 use crossterm::event::KeyEvent;
 

@@ -5,8 +5,7 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::{Intent, NOTHING_CHANGED};
-use crate::app::overlay::moves::moved;
-use crate::app::overlay::{Goto, Layer, Outcome};
+use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,7 @@
 
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::moves::{nav, scroll};
-use crate::app::overlay::{Layer, Outcome};
+use crate::app::overlay::step::{Layer, Outcome, nav, scroll};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

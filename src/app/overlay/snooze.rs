@@ -2,8 +2,7 @@
 
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::moves::{Choice, choose};
-use crate::app::overlay::{Layer, Outcome};
+use crate::app::overlay::step::{Choice, Layer, Outcome, choose};
 use crate::domain::checklist;
 use crate::domain::event::LoopQuestion;
 use crossterm::event::KeyEvent;

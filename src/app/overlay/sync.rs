@@ -4,8 +4,7 @@
 
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
-use crate::app::overlay::moves::read;
-use crate::app::overlay::{Layer, Outcome};
+use crate::app::overlay::step::{Layer, Outcome, read};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

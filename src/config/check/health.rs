@@ -37,12 +37,8 @@ const MIN_REFRESH: SignedDuration = SignedDuration::from_secs(1);
 
 impl Checker<'_> {
     pub(super) fn metrics(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("metrics", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        for (key, value, key_path) in self.entries("metrics", value) {
             let field: &str = key.get_ref();
-            let key_path = join("metrics", field);
             match field {
                 "prometheus" => {
                     if let Some(u) = self.base_url(&key_path, value, "Prometheus") {
@@ -267,12 +263,10 @@ impl Checker<'_> {
     }
 
     pub(super) fn alerts(&mut self, value: &Value<'_>) {
-        let Some(t) = self.table("alerts", value) else {
-            return;
-        };
-        for (key, value) in t.iter() {
+        let entries = self.entries("alerts", value);
+        let any = !entries.is_empty();
+        for (key, value, key_path) in entries {
             let field: &str = key.get_ref();
-            let key_path = join("alerts", field);
             match field {
                 "alertmanager" => {
                     if let Some(u) = self.base_url(&key_path, value, "Alertmanager") {
@@ -294,7 +288,7 @@ impl Checker<'_> {
                 _ => self.unknown(&key_path, key, &candidates(ALERTS_KEYS)),
             }
         }
-        if self.view.alerts.alertmanager.is_none() && !t.is_empty() {
+        if self.view.alerts.alertmanager.is_none() && any {
             let msg = "no `alertmanager` URL: no alert will be shown";
             self.warning(value.span(), "alerts", msg);
         }

@@ -3,8 +3,8 @@
 //! trouble on top.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::alerts::{Alerts, listed};
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{clean, truncate};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, big, footer};

@@ -1,8 +1,8 @@
 //! A hand-off brief waiting for acknowledgement, scrollable.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::brief::Brief;
+use crate::app::overlay::step::Layer;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{footer, text_panel};
 use ratatui::buffer::Buffer;

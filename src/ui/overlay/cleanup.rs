@@ -2,8 +2,8 @@
 //! (who, when) or skipped (who, when, why); the incident is closed when none is left.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::cleanup::Cleanup;
+use crate::app::overlay::step::Layer;
 use crate::domain::followup::{CleanupOutcome, utc_hm};
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;

@@ -4,8 +4,8 @@
 use crate::app::composer::{Form, Kind, WIDE_MIN_WIDTH};
 use crate::app::keymap::Action;
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::compose::Compose;
+use crate::app::overlay::step::Layer;
 use crate::domain::lint::Stage;
 use crate::domain::sitrep::{SitrepPeople, next_version};
 use crate::domain::text::capitalised;

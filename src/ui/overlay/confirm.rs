@@ -3,9 +3,9 @@
 
 use crate::app::intent::Tone;
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::Overlay;
 use crate::app::overlay::confirm::Confirm;
+use crate::app::overlay::step::Layer;
 use crate::domain::text::strip_control;
 use crate::ui::text::clean;
 use crate::ui::theme::Theme;

@@ -1,8 +1,8 @@
 //! Drill only: the decision an inject asks for, over the cockpit.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::decision::Decision;
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{clean, fit, truncate, width};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, footer, popup};

@@ -2,8 +2,8 @@
 //! it stands (queued / sending / delivered / retrying in Ns / failed: reason / dropped).
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::deliveries::DeliveryList;
+use crate::app::overlay::step::Layer;
 use crate::delivery::outbox::DeliveryStatus;
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;

@@ -4,9 +4,9 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::edit::LineEdit;
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::Overlay;
 use crate::app::overlay::edit::Edit;
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, field, footer, popup};

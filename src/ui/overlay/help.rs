@@ -3,8 +3,8 @@
 
 use crate::app::actions::{Action, Scope};
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::help::Help;
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{fit, truncate};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, foot_items, popup};

@@ -1,8 +1,8 @@
 //! Page: what needs someone now? With where it goes: every page backend, or the one chosen.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::page::Page;
+use crate::app::overlay::step::Layer;
 use crate::ui::text::truncate;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, field, footer, popup};

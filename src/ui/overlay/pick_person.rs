@@ -2,7 +2,7 @@
 
 use crate::app::model::Model;
 use crate::app::overlay::pick_person::PickPerson;
-use crate::app::overlay::{Layer, PersonPurpose};
+use crate::app::overlay::step::{Layer, PersonPurpose};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, field, footer, list_line, popup, window};
 use ratatui::buffer::Buffer;

@@ -2,8 +2,8 @@
 //! field for a new item (text, then owner) or a new owner over it. Shown after resolution too.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::remediation::{Remediation, RemediationStep};
+use crate::app::overlay::step::Layer;
 use crate::ui::text::{clean, fit, truncate};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{big, field_popup, footer, with_footer};

@@ -3,8 +3,8 @@
 //! everyone's work and rest in the last 24 hours.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::rotation::Rotation;
+use crate::app::overlay::step::Layer;
 use crate::domain::followup::rotation::breaks_hint;
 use crate::domain::followup::{self, Urgency, hours, loads, propose_all};
 use crate::domain::role::Role;

@@ -2,8 +2,8 @@
 //! and summary; Enter shows one with its line diff against the previous.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::sitrep_log::SitrepLog;
+use crate::app::overlay::step::Layer;
 use crate::domain::sitrep::{DiffTag, diff};
 use crate::domain::text::one_line;
 use crate::ui::text::{fit, put_lines, truncate};

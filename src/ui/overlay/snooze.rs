@@ -1,8 +1,8 @@
 //! Snooze a question for how long?
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
 use crate::app::overlay::snooze::{SNOOZE_MINUTES, Snooze};
+use crate::app::overlay::step::Layer;
 use crate::domain::checklist::words;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, footer, list_line, popup};

@@ -1,7 +1,7 @@
 //! The sync view, scrollable.
 
 use crate::app::model::Model;
-use crate::app::overlay::Layer;
+use crate::app::overlay::step::Layer;
 use crate::app::overlay::sync::SyncPanel;
 use crate::app::synced;
 use crate::ui::theme::Theme;
