@@ -807,13 +807,7 @@ mod tests {
         );
         // One hour before the limit, someone rested from the config (Ricardo rested only
         // 6h by then).
-        let people = [crate::domain::policy::KnownPerson {
-            name: "Mei".into(),
-            handle: None,
-            team: None,
-            contact: None,
-            matrix: None,
-        }];
+        let people = [crate::domain::policy::KnownPerson::named("Mei")];
         let policy = Policy {
             people: &people,
             ..Policy::default()
