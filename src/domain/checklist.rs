@@ -690,40 +690,49 @@ pub fn cmd_snooze(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::event::{Event, SitrepFields, StatusFields};
     use crate::domain::role::Role;
 
     fn t(min: i64) -> Timestamp {
-        let base: Timestamp = "2026-11-21T02:00:00Z"
-            .parse()
-            .unwrap_or(Timestamp::UNIX_EPOCH);
-        plus(base, SignedDuration::from_mins(min))
+        clock("2026-11-21T02:00:00Z")(min)
     }
 
-    struct B {
-        events: Vec<Event>,
+    /// Minutes after `base`.
+    pub(crate) fn clock(base: &str) -> impl Fn(i64) -> Timestamp {
+        let base: Timestamp = base.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        move |min| plus(base, SignedDuration::from_mins(min))
+    }
+
+    /// A journal written by Alice, minute by minute: INC-1 opened at minute 0.
+    pub(crate) struct B {
+        pub(crate) events: Vec<Event>,
+        t: fn(i64) -> Timestamp,
     }
 
     impl B {
-        fn new() -> B {
-            let mut b = B { events: vec![] };
+        pub(crate) fn new() -> B {
+            B::on(t)
+        }
+        /// With minute `m` at `t(m)`.
+        pub(crate) fn on(t: fn(i64) -> Timestamp) -> B {
+            let mut b = B { events: vec![], t };
             b.at(0, Payload::opened("INC-1", "API errors", "Alice"));
             b
         }
-        fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
+        pub(crate) fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
             self.events.push(Event {
                 v: 1,
                 seq: self.events.len() as u64 + 1,
-                ts: t(min),
+                ts: (self.t)(min),
                 actor: "Alice".into(),
                 payload,
                 rep: Default::default(),
             });
             self
         }
-        fn inc(&self) -> Incident {
+        pub(crate) fn inc(&self) -> Incident {
             Incident::replay(&self.events).unwrap_or_else(|e| panic!("{e}"))
         }
     }
