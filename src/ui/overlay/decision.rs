@@ -24,12 +24,7 @@ pub fn render(m: &Model, theme: &Theme, d: &Decision, f: &mut Buffer) {
     lines.push(Line::raw(""));
     for (i, o) in d.options.iter().enumerate() {
         let selected = i == d.sel;
-        let style = if selected {
-            theme.selected()
-        } else {
-            theme.plain()
-        };
-        let marker = if selected { "› " } else { "  " };
+        let (style, marker) = theme.row(selected);
         let text = if i < 9 {
             format!("{} {}", i + 1, clean(o))
         } else {
