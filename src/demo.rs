@@ -43,11 +43,9 @@ pub fn known_people() -> Vec<KnownPerson> {
     ["Ricardo", "Chris", "Noah"]
         .iter()
         .map(|n| KnownPerson {
-            name: n.to_string(),
             handle: Some(format!("@{}", n.to_lowercase())),
             team: Some("sre".into()),
-            contact: None,
-            matrix: None,
+            ..KnownPerson::named(n)
         })
         .collect()
 }

@@ -292,33 +292,15 @@ impl Intent {
 
     /// The question in front of the footer, when the prompt is not one.
     pub fn question(&self, warned: bool) -> Option<&'static str> {
-        match (self, warned) {
-            (
-                Intent::Send {
-                    kind: Kind::Sitrep, ..
-                },
-                false,
-            ) => Some("Send it?"),
-            (
-                Intent::Send {
-                    kind: Kind::Status, ..
-                },
-                false,
-            ) => Some("Post it?"),
-            (
-                Intent::Send {
-                    kind: Kind::Sitrep, ..
-                },
-                true,
-            ) => Some("Send anyway?"),
-            (
-                Intent::Send {
-                    kind: Kind::Status, ..
-                },
-                true,
-            ) => Some("Post anyway?"),
-            _ => None,
-        }
+        let Intent::Send { kind, .. } = self else {
+            return None;
+        };
+        Some(match (kind, warned) {
+            (Kind::Sitrep, false) => "Send it?",
+            (Kind::Status, false) => "Post it?",
+            (Kind::Sitrep, true) => "Send anyway?",
+            (Kind::Status, true) => "Post anyway?",
+        })
     }
 }
 

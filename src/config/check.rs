@@ -393,13 +393,7 @@ impl<'a> Checker<'a> {
             let Some(t) = self.table(&item_path, item) else {
                 continue;
             };
-            let mut person = KnownPerson {
-                name: String::new(),
-                handle: None,
-                team: None,
-                contact: None,
-                matrix: None,
-            };
+            let mut person = KnownPerson::named("");
             let mut name_ok = false;
             for (key, value) in t.iter() {
                 let field: &str = key.get_ref();
@@ -834,17 +828,7 @@ impl<'a> Checker<'a> {
 
 /// Parses a homeserver URL (`https://matrix.example.org`, a trailing slash or not).
 pub fn parse_homeserver(url: &str) -> Result<reqwest::Url, String> {
-    let u = reqwest::Url::parse(url.trim())
-        .map_err(|e| format!("homeserver {url:?} is not a URL ({e})"))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!(
-            "homeserver {url:?}: expected an http:// or https:// URL"
-        ));
-    }
-    if u.cannot_be_a_base() || u.host_str().is_none() {
-        return Err(format!("homeserver {url:?}: no host"));
-    }
-    Ok(u)
+    super::health::http_url(url, &format!("homeserver {url:?}"))
 }
 
 /// A Matrix user id as written in `[[people]] matrix` or `[sync] user`: `@local:server`.

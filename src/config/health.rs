@@ -141,16 +141,7 @@ impl AlertsConfig {
 /// may have pasted from the vendor's documentation (`/api/v1/query`, `/graph`,
 /// `/api/v2/alerts`, `/#/alerts`) is refused with the base to write instead.
 pub fn parse_base_url(raw: &str, what: &str) -> Result<reqwest::Url, String> {
-    let u = reqwest::Url::parse(raw.trim())
-        .map_err(|e| format!("{what} URL {raw:?} is not a URL ({e})"))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!(
-            "{what} URL {raw:?}: expected an http:// or https:// URL"
-        ));
-    }
-    if u.cannot_be_a_base() || u.host_str().is_none() {
-        return Err(format!("{what} URL {raw:?}: no host"));
-    }
+    let u = http_url(raw, &format!("{what} URL {raw:?}"))?;
     if u.query().is_some() || u.fragment().is_some_and(|f| !f.is_empty()) {
         return Err(format!(
             "{what} URL {raw:?}: write the base URL only, without ?query or #fragment (e.g. {})",
@@ -168,6 +159,19 @@ pub fn parse_base_url(raw: &str, what: &str) -> Result<reqwest::Url, String> {
                 base_of(&base)
             ));
         }
+    }
+    Ok(u)
+}
+
+/// `raw` as an http:// or https:// URL with a host (a health server's base URL, the Matrix
+/// homeserver); `named` says which in the errors (`homeserver "x"`).
+pub(crate) fn http_url(raw: &str, named: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(raw.trim()).map_err(|e| format!("{named} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("{named}: expected an http:// or https:// URL"));
+    }
+    if u.cannot_be_a_base() || u.host_str().is_none() {
+        return Err(format!("{named}: no host"));
     }
     Ok(u)
 }

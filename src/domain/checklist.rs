@@ -62,6 +62,35 @@ struct Finding {
     since: Option<Timestamp>,
 }
 
+impl Finding {
+    /// Nothing to act on; `text` says how things stand.
+    fn ok(text: String) -> Finding {
+        Finding {
+            status: Status::Ok,
+            text,
+            since: None,
+        }
+    }
+
+    /// To act on since `since`.
+    fn due(text: String, since: Timestamp) -> Finding {
+        Finding {
+            status: Status::Due,
+            text,
+            since: Some(since),
+        }
+    }
+
+    /// Late since `since`.
+    fn overdue(text: String, since: Timestamp) -> Finding {
+        Finding {
+            status: Status::Overdue,
+            text,
+            since: Some(since),
+        }
+    }
+}
+
 /// Breaks findings, most pressing first: over the limit, then longest on
 /// shift, then longest without a break.
 fn by_pressure(f: &(Finding, i64)) -> (std::cmp::Reverse<Status>, std::cmp::Reverse<i64>) {
@@ -295,11 +324,10 @@ fn support(inc: &Incident, policy: &Policy) -> Vec<Finding> {
     let mut told: Vec<&str> = inc.ic().map(|h| h.name.as_str()).into_iter().collect();
     for g in inc.groups.values() {
         match inc.holder(&Role::OpsLead(g.name.clone())) {
-            None if !g.members.is_empty() => out.push(Finding {
-                status: Status::Due,
-                text: format!("ops:{} has no lead", g.name),
-                since: Some(g.formed_at),
-            }),
+            None if !g.members.is_empty() => out.push(Finding::due(
+                format!("ops:{} has no lead", g.name),
+                g.formed_at,
+            )),
             Some(lead) if !told.contains(&lead.name.as_str()) => {
                 if let Some(s) = over(&lead.name) {
                     told.push(&lead.name);
@@ -319,11 +347,10 @@ fn support(inc: &Incident, policy: &Policy) -> Vec<Finding> {
         }
     }
     if out.is_empty() && !inc.groups.is_empty() {
-        out.push(Finding {
-            status: Status::Ok,
-            text: format!("{} ops groups, all led", inc.groups.len()),
-            since: None,
-        });
+        out.push(Finding::ok(format!(
+            "{} ops groups, all led",
+            inc.groups.len()
+        )));
     }
     out
 }
@@ -374,9 +401,8 @@ fn breaks(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
         }
         if on >= policy.shifts.length {
             out.push((
-                Finding {
-                    status: Status::Overdue,
-                    text: hint_for(&p.name).unwrap_or_else(|| {
+                Finding::overdue(
+                    hint_for(&p.name).unwrap_or_else(|| {
                         format!(
                             "{} {} on shift (limit {})",
                             p.name,
@@ -384,29 +410,27 @@ fn breaks(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
                             crate::domain::duration::config_form(policy.shifts.length)
                         )
                     }),
-                    since: Some(plus(start, policy.shifts.length)),
-                },
+                    plus(start, policy.shifts.length),
+                ),
                 SHIFT_WEIGHT + on.as_secs(),
             ));
         } else if on >= policy.shifts.warn_at {
             out.push((
-                Finding {
-                    status: Status::Due,
-                    text: hint_for(&p.name)
+                Finding::due(
+                    hint_for(&p.name)
                         .unwrap_or_else(|| format!("{} {} on shift", p.name, short(on))),
-                    since: Some(plus(start, policy.shifts.warn_at)),
-                },
+                    plus(start, policy.shifts.warn_at),
+                ),
                 SHIFT_WEIGHT + on.as_secs(),
             ));
         } else {
             let without = now.duration_since(rest);
             if without >= policy.shifts.break_after {
                 out.push((
-                    Finding {
-                        status: Status::Due,
-                        text: format!("{} {} without a break", p.name, short(without)),
-                        since: Some(plus(rest, policy.shifts.break_after)),
-                    },
+                    Finding::due(
+                        format!("{} {} without a break", p.name, short(without)),
+                        plus(rest, policy.shifts.break_after),
+                    ),
                     without.as_secs(),
                 ));
             }
@@ -417,11 +441,10 @@ fn breaks(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     if out.is_empty()
         && let Some((name, d)) = longest
     {
-        out.push(Finding {
-            status: Status::Ok,
-            text: format!("longest on shift: {name} {}", short(d)),
-            since: None,
-        });
+        out.push(Finding::ok(format!(
+            "longest on shift: {name} {}",
+            short(d)
+        )));
     }
     out
 }
@@ -489,14 +512,13 @@ fn customers(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     if let Some(promised) = last.and_then(|s| s.fields.next_update_at)
         && promised <= now
     {
-        out.push(Finding {
-            status: Status::Overdue,
-            text: format!(
+        out.push(Finding::overdue(
+            format!(
                 "next update was promised for {}",
                 promised.strftime("%H:%M UTC")
             ),
-            since: Some(promised),
-        });
+            promised,
+        ));
         out.sort_by_key(|f| std::cmp::Reverse(f.status));
     }
     out
@@ -529,11 +551,7 @@ fn impact_figures(
     use crate::domain::health::impact::{alarming, changes};
     let Some(reviewed) = inc.impact.reviewed_at else {
         let alarming = alarming(&policy.health, current);
-        return (!alarming.is_empty()).then(|| Finding {
-            status: Status::Ok,
-            text: alarming.join(", "),
-            since: None,
-        });
+        return (!alarming.is_empty()).then(|| Finding::ok(alarming.join(", ")));
     };
     let changed = changes(inc, &policy.health, current);
     let latest = changed.iter().map(|c| c.at).max()?;
@@ -554,31 +572,25 @@ fn impact_text(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> 
     let changed = last_state_change(inc);
     match (inc.impact.text.is_empty(), inc.impact.reviewed_at) {
         (true, _) => Vec::new(),
-        (false, Some(at)) if at < changed && !inc.state_changes.is_empty() => vec![Finding {
-            status: Status::Due,
-            text: format!(
+        (false, Some(at)) if at < changed && !inc.state_changes.is_empty() => vec![Finding::due(
+            format!(
                 "state changed {} ago; impact last reviewed {} ago",
                 ago(now, changed),
                 ago(now, at)
             ),
-            since: Some(changed),
-        }],
+            changed,
+        )],
         (false, Some(at)) if now.duration_since(at) >= policy.cadence.impact_review => {
-            vec![Finding {
-                status: Status::Due,
-                text: format!(
+            vec![Finding::due(
+                format!(
                     "last reviewed {} ago, due every {}",
                     ago(now, at),
                     words(policy.cadence.impact_review)
                 ),
-                since: Some(plus(at, policy.cadence.impact_review)),
-            }]
+                plus(at, policy.cadence.impact_review),
+            )]
         }
-        (false, _) => vec![Finding {
-            status: Status::Ok,
-            text: crate::domain::text::one_line(&inc.impact.text),
-            since: None,
-        }],
+        (false, _) => vec![Finding::ok(crate::domain::text::one_line(&inc.impact.text))],
     }
 }
 
@@ -594,15 +606,14 @@ fn sitrep(inc: &Incident, policy: &Policy, now: Timestamp) -> Vec<Finding> {
     if let (Some(s), Some(c)) = (last, inc.state_changes.last())
         && c.at > s.at
     {
-        out.push(Finding {
-            status: Status::Due,
-            text: format!(
+        out.push(Finding::due(
+            format!(
                 "state changed to {} {} ago, after the last sitrep",
                 c.to,
                 ago(now, c.at)
             ),
-            since: Some(c.at),
-        });
+            c.at,
+        ));
     }
     out.sort_by_key(|f| std::cmp::Reverse(f.status));
     out
@@ -627,11 +638,10 @@ fn groups_informed(inc: &Incident) -> Vec<Finding> {
         .map(|g| g.formed_at)
         .max();
     match (new.len(), last) {
-        (0, Some(s)) if !inc.groups.is_empty() => vec![Finding {
-            status: Status::Ok,
-            text: format!("all groups were in sitrep v{}", s.version),
-            since: None,
-        }],
+        (0, Some(s)) if !inc.groups.is_empty() => vec![Finding::ok(format!(
+            "all groups were in sitrep v{}",
+            s.version
+        ))],
         (0, _) => Vec::new(),
         (1, Some(_)) => vec![Finding {
             status: Status::Due,
@@ -690,40 +700,49 @@ pub fn cmd_snooze(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::event::{Event, SitrepFields, StatusFields};
     use crate::domain::role::Role;
 
     fn t(min: i64) -> Timestamp {
-        let base: Timestamp = "2026-11-21T02:00:00Z"
-            .parse()
-            .unwrap_or(Timestamp::UNIX_EPOCH);
-        plus(base, SignedDuration::from_mins(min))
+        clock("2026-11-21T02:00:00Z")(min)
     }
 
-    struct B {
-        events: Vec<Event>,
+    /// Minutes after `base`.
+    pub(crate) fn clock(base: &str) -> impl Fn(i64) -> Timestamp {
+        let base: Timestamp = base.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        move |min| plus(base, SignedDuration::from_mins(min))
+    }
+
+    /// A journal written by Alice, minute by minute: INC-1 opened at minute 0.
+    pub(crate) struct B {
+        pub(crate) events: Vec<Event>,
+        t: fn(i64) -> Timestamp,
     }
 
     impl B {
-        fn new() -> B {
-            let mut b = B { events: vec![] };
+        pub(crate) fn new() -> B {
+            B::on(t)
+        }
+        /// With minute `m` at `t(m)`.
+        pub(crate) fn on(t: fn(i64) -> Timestamp) -> B {
+            let mut b = B { events: vec![], t };
             b.at(0, Payload::opened("INC-1", "API errors", "Alice"));
             b
         }
-        fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
+        pub(crate) fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
             self.events.push(Event {
                 v: 1,
                 seq: self.events.len() as u64 + 1,
-                ts: t(min),
+                ts: (self.t)(min),
                 actor: "Alice".into(),
                 payload,
                 rep: Default::default(),
             });
             self
         }
-        fn inc(&self) -> Incident {
+        pub(crate) fn inc(&self) -> Incident {
             Incident::replay(&self.events).unwrap_or_else(|e| panic!("{e}"))
         }
     }
@@ -807,13 +826,7 @@ mod tests {
         );
         // One hour before the limit, someone rested from the config (Ricardo rested only
         // 6h by then).
-        let people = [crate::domain::policy::KnownPerson {
-            name: "Mei".into(),
-            handle: None,
-            team: None,
-            contact: None,
-            matrix: None,
-        }];
+        let people = [crate::domain::policy::KnownPerson::named("Mei")];
         let policy = Policy {
             people: &people,
             ..Policy::default()

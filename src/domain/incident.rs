@@ -944,7 +944,7 @@ impl Incident {
     }
 
     fn apply_handoff(&mut self, role: &Role, from: &Option<String>, to: &str, e: &Event) {
-        if !self.cas_handoff(e, role, from.as_deref(), to) {
+        if !self.cas_handoff(e, role, (from.as_deref(), to), false) {
             return;
         }
         let at = e.ts;

@@ -109,3 +109,16 @@ pub struct KnownPerson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<String>,
 }
+
+impl KnownPerson {
+    /// Someone known by name only (no handle, team, contact or Matrix id yet).
+    pub fn named(name: &str) -> KnownPerson {
+        KnownPerson {
+            name: name.to_string(),
+            handle: None,
+            team: None,
+            contact: None,
+            matrix: None,
+        }
+    }
+}

@@ -247,37 +247,26 @@ impl Incident {
         }
     }
 
-    /// Compare-and-set of a direct hand-off. `true` if it applies; otherwise a conflict
-    /// may have been recorded.
+    /// Compare-and-set of a hand-off of `role`, direct or proposed (warm). `true` if it
+    /// applies; otherwise a conflict may have been recorded.
     pub(crate) fn cas_handoff(
         &mut self,
         e: &Event,
         role: &Role,
-        from: Option<&str>,
-        to: &str,
+        (from, to): (Option<&str>, &str),
+        proposed: bool,
     ) -> bool {
         if self.holder_is(role, from) {
             return true;
+        }
+        if proposed {
+            return self.not_lost(e, role, "proposed hand-off", to);
         }
         if self.holder(role).is_some_and(|h| same_name(&h.name, to)) {
             // Another cockpit already did the same: nothing to apply, nothing lost.
             return false;
         }
         self.not_lost(e, role, "hand-off", to)
-    }
-
-    /// Compare-and-set of a proposed (warm) hand-off.
-    pub(crate) fn cas_proposal(
-        &mut self,
-        e: &Event,
-        role: &Role,
-        from: Option<&str>,
-        to: &str,
-    ) -> bool {
-        if self.holder_is(role, from) {
-            return true;
-        }
-        self.not_lost(e, role, "proposed hand-off", to)
     }
 
     /// Compare-and-set of a state change.

@@ -2,24 +2,18 @@
 //! label matchers (each sent as a `filter`), silenced and inhibited ones included (the panel
 //! marks them).
 
-use super::{bearer, endpoint, transport};
-use crate::config::health::{AlertsConfig, parse_base_url, parse_matcher};
-use crate::delivery::http::{Peer, server_reason};
+use super::Server;
+use crate::config::health::{AlertsConfig, parse_matcher};
+use crate::delivery::http::server_reason;
 use crate::domain::alert::{self, Alert, AlertState, AlertsUpdate};
 use jiff::Timestamp;
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// An Alertmanager to ask.
 #[derive(Clone)]
 pub struct Alertmanager {
-    http: reqwest::Client,
-    base: reqwest::Url,
-    token: Option<SecretString>,
-    peer: Peer,
-    pub timeout: Duration,
+    server: Server,
     /// Matchers in the quoted form `filter` takes.
     matchers: Vec<String>,
 }
@@ -32,28 +26,20 @@ impl Alertmanager {
     ) -> Option<Result<Alertmanager, String>> {
         let raw = cfg.alertmanager.as_deref()?;
         Some((|| {
-            let base = parse_base_url(raw, "Alertmanager")?;
-            let token = bearer(cfg.bearer_token.as_deref(), "alerts.bearer_token")?;
+            let token = (cfg.bearer_token.as_deref(), "alerts.bearer_token");
+            let server = Server::new(http, "Alertmanager", raw, token, cfg.timeout)?;
             let matchers = cfg
                 .matchers
                 .iter()
                 .map(|m| parse_matcher(m))
                 .collect::<Result<Vec<_>, _>>()?;
-            let secrets: Vec<SecretString> = token.iter().cloned().collect();
-            Ok(Alertmanager {
-                http,
-                peer: Peer::new("Alertmanager", raw, secrets),
-                base,
-                token,
-                timeout: cfg.timeout.unsigned_abs(),
-                matchers,
-            })
+            Ok(Alertmanager { server, matchers })
         })())
     }
 
     /// `127.0.0.1:9093`.
     pub fn host(&self) -> &str {
-        &self.peer.host
+        self.server.host()
     }
 
     /// The alerts firing now, most pressing first.
@@ -72,23 +58,8 @@ impl Alertmanager {
             ("unprocessed", "true"),
         ];
         params.extend(self.matchers.iter().map(|m| ("filter", m.as_str())));
-        let mut req = self
-            .http
-            .get(endpoint(&self.base, "api/v2/alerts", &params))
-            .timeout(self.timeout);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t.expose_secret());
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| transport(&self.peer, &e, self.timeout))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| transport(&self.peer, &e, self.timeout))?;
-        parse(status, &body).map_err(|m| self.peer.scrub(&m))
+        let (status, body) = self.server.get("api/v2/alerts", &params).await?;
+        parse(status, &body).map_err(|m| self.server.scrub(&m))
     }
 }
 

@@ -12,7 +12,7 @@ use super::prometheus::Prometheus;
 use crate::config::Config;
 use crate::domain::alert::AlertsUpdate;
 use crate::domain::health::live::Update;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::{MissedTickBehavior, interval};
@@ -30,16 +30,13 @@ impl Pollers {
     /// From `[metrics]` and `[alerts]`, on the project's HTTP client.
     pub fn from_config(config: &Config) -> Pollers {
         let http = crate::delivery::http::build_client();
-        let metrics = match &http {
-            Ok(h) => Prometheus::from_config(&config.metrics, h.clone()),
-            Err(e) => config.metrics.enabled().then(|| Err(e.clone())),
-        }
-        .map(|r| r.map(|p| (p, config.metrics.refresh.unsigned_abs())));
-        let alerts = match &http {
-            Ok(h) => Alertmanager::from_config(&config.alerts, h.clone()),
-            Err(e) => config.alerts.enabled().then(|| Err(e.clone())),
-        }
-        .map(|r| r.map(|a| (a, config.alerts.refresh.unsigned_abs())));
+        let (m, a) = (&config.metrics, &config.alerts);
+        let metrics = source(&http, m.enabled(), m.refresh, |h| {
+            Prometheus::from_config(m, h)
+        });
+        let alerts = source(&http, a.enabled(), a.refresh, |h| {
+            Alertmanager::from_config(a, h)
+        });
         Pollers { metrics, alerts }
     }
 
@@ -54,28 +51,54 @@ impl Pollers {
         metrics: Sink<Update>,
         alerts: Sink<AlertsUpdate>,
     ) -> Vec<JoinHandle<()>> {
-        let mut out = Vec::new();
-        match self.metrics {
-            Some(Ok((p, refresh))) => out.push(rt.spawn(metrics_loop(p, refresh, metrics))),
-            Some(Err(reason)) => {
-                metrics(Update {
-                    at: Timestamp::now(),
-                    result: Err(reason),
-                });
+        let metrics = start(rt, self.metrics, metrics, metrics_loop, |at, reason| {
+            Update {
+                at,
+                result: Err(reason),
             }
-            None => {}
-        }
-        match self.alerts {
-            Some(Ok((a, refresh))) => out.push(rt.spawn(alerts_loop(a, refresh, alerts))),
-            Some(Err(reason)) => {
-                alerts(AlertsUpdate {
-                    at: Timestamp::now(),
-                    result: Err(reason),
-                });
+        });
+        let alerts = start(rt, self.alerts, alerts, alerts_loop, |at, reason| {
+            AlertsUpdate {
+                at,
+                result: Err(reason),
             }
-            None => {}
+        });
+        metrics.into_iter().chain(alerts).collect()
+    }
+}
+
+/// A source's client and refresh (`None` when it is off); without an HTTP client, a source
+/// that is on says why.
+fn source<S>(
+    http: &Result<reqwest::Client, String>,
+    on: bool,
+    refresh: SignedDuration,
+    build: impl FnOnce(reqwest::Client) -> Option<Result<S, String>>,
+) -> Option<Result<(S, Duration), String>> {
+    match http {
+        Ok(h) => build(h.clone()),
+        Err(e) => on.then(|| Err(e.clone())),
+    }
+    .map(|r| r.map(|s| (s, refresh.unsigned_abs())))
+}
+
+/// One source's poller on `rt`, or its reason for not starting said once through `send`.
+fn start<S, T, F>(
+    rt: &tokio::runtime::Handle,
+    source: Option<Result<(S, Duration), String>>,
+    send: Sink<T>,
+    run: fn(S, Duration, Sink<T>) -> F,
+    failed: fn(Timestamp, String) -> T,
+) -> Option<JoinHandle<()>>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    match source? {
+        Ok((s, refresh)) => Some(rt.spawn(run(s, refresh, send))),
+        Err(reason) => {
+            send(failed(Timestamp::now(), reason));
+            None
         }
-        out
     }
 }
 

@@ -9,14 +9,13 @@
 //! - anything else (no connection, timeout, 5xx, 401/403, not JSON): the round fails as a
 //!   whole when every series got it ("metrics: unreachable since 03:12 (reason)").
 
-use super::{bearer, endpoint, transport};
-use crate::config::health::{MetricsConfig, parse_base_url};
-use crate::delivery::http::{Peer, server_reason};
+use super::Server;
+use crate::config::health::MetricsConfig;
+use crate::delivery::http::server_reason;
 use crate::domain::health::Sample;
 use crate::domain::health::live::{Outcome, SeriesUpdate, Update};
 use futures::future::join_all;
 use jiff::Timestamp;
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
@@ -24,11 +23,7 @@ use std::time::Duration;
 /// A Prometheus to ask.
 #[derive(Clone)]
 pub struct Prometheus {
-    http: reqwest::Client,
-    base: reqwest::Url,
-    token: Option<SecretString>,
-    peer: Peer,
-    pub timeout: Duration,
+    server: Server,
     /// The series' queries, in policy order.
     pub queries: Vec<String>,
 }
@@ -51,24 +46,18 @@ impl Prometheus {
         if cfg.series.is_empty() {
             return None;
         }
-        Some((|| {
-            let base = parse_base_url(raw, "Prometheus")?;
-            let token = bearer(cfg.bearer_token.as_deref(), "metrics.bearer_token")?;
-            let secrets: Vec<SecretString> = token.iter().cloned().collect();
-            Ok(Prometheus {
-                http,
-                peer: Peer::new("Prometheus", raw, secrets),
-                base,
-                token,
-                timeout: cfg.timeout.unsigned_abs(),
+        let token = (cfg.bearer_token.as_deref(), "metrics.bearer_token");
+        Some(
+            Server::new(http, "Prometheus", raw, token, cfg.timeout).map(|server| Prometheus {
+                server,
                 queries: cfg.series.iter().map(|s| s.query.clone()).collect(),
-            })
-        })())
+            }),
+        )
     }
 
     /// `127.0.0.1:9090`.
     pub fn host(&self) -> &str {
-        &self.peer.host
+        self.server.host()
     }
 
     /// Every series at `at` (instant queries, concurrently).
@@ -106,25 +95,14 @@ impl Prometheus {
     /// One query, bounded by the timeout.
     async fn get(&self, path: &str, params: Vec<(&str, String)>) -> Result<SeriesUpdate, Failure> {
         let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut req = self
-            .http
-            .get(endpoint(&self.base, path, &params))
-            .timeout(self.timeout);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t.expose_secret());
-        }
-        let resp = req
-            .send()
+        let (status, body) = self
+            .server
+            .get(path, &params)
             .await
-            .map_err(|e| Failure::Server(transport(&self.peer, &e, self.timeout)))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| Failure::Server(transport(&self.peer, &e, self.timeout)))?;
+            .map_err(Failure::Server)?;
         parse(status, &body).map_err(|f| match f {
-            Failure::Query(m) => Failure::Query(self.peer.scrub(&m)),
-            Failure::Server(m) => Failure::Server(self.peer.scrub(&m)),
+            Failure::Query(m) => Failure::Query(self.server.scrub(&m)),
+            Failure::Server(m) => Failure::Server(self.server.scrub(&m)),
         })
     }
 }

@@ -198,11 +198,8 @@ mod tests {
 
     fn people() -> Vec<KnownPerson> {
         vec![KnownPerson {
-            name: "Ricardo".into(),
-            handle: None,
-            team: None,
-            contact: None,
             matrix: Some("@ricardo:example.org".into()),
+            ..KnownPerson::named("Ricardo")
         }]
     }
 

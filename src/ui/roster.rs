@@ -14,7 +14,6 @@ use crate::ui::widgets::region_title;
 use jiff::{SignedDuration, Timestamp};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 const LABEL_COLS: usize = 7;
@@ -164,12 +163,7 @@ fn draw_line<'a>(
                 return Line::raw(format!("  {}", truncate(name, w.saturating_sub(2))));
             };
             let v = shift_view(p, &m.config, m.now);
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::default()
-            };
-            let marker = if selected { "› " } else { "  " };
+            let (base, marker) = theme.row(selected);
             let bar_style = theme.level(v.level);
             let filled: String = "█".repeat(v.filled);
             let empty: String = "░".repeat(BAR_CELLS - v.filled);

@@ -150,6 +150,15 @@ impl Theme {
         Style::default().add_modifier(Modifier::REVERSED)
     }
 
+    /// A list row's style and marker: reversed behind `› ` when selected, else plain.
+    pub fn row(&self, selected: bool) -> (Style, &'static str) {
+        if selected {
+            (self.selected(), "› ")
+        } else {
+            (self.plain(), "  ")
+        }
+    }
+
     pub fn key(&self) -> Style {
         self.pick(
             Style::default()

@@ -212,13 +212,8 @@ pub fn list_line<'a>(
     selected: bool,
     w: usize,
 ) -> Line<'a> {
-    let marker = if selected { "› " } else { "  " };
     let name_w = (w / 2).clamp(10, 28);
-    let style = if selected {
-        theme.selected()
-    } else {
-        theme.plain()
-    };
+    let (style, marker) = theme.row(selected);
     Line::from(vec![
         Span::styled(marker, style),
         Span::styled(fit(&text, name_w), style.patch(theme.bold())),

@@ -216,19 +216,14 @@ impl Form {
     pub fn sitrep_fields(&self) -> (SitrepFields, Vec<String>) {
         let mut problems = Vec::new();
         let mut links = Vec::new();
-        for (n, line) in self.text(4).lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
+        for (n, line) in filled_lines(&self.text(4)) {
             match line.rsplit_once(char::is_whitespace) {
                 Some((label, url)) if !label.trim().is_empty() => links.push(Link {
                     label: label.trim().to_string(),
                     url: url.to_string(),
                 }),
                 _ => problems.push(format!(
-                    "Links line {}: write a label, then the url (\"Ticket https://…\")",
-                    n + 1
+                    "Links line {n}: write a label, then the url (\"Ticket https://…\")"
                 )),
             }
         }
@@ -247,21 +242,16 @@ impl Form {
     pub fn status_fields(&self, now: Timestamp) -> (StatusFields, Vec<String>) {
         let mut problems = Vec::new();
         let mut components = Vec::new();
-        for (n, line) in self.text(2).lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
+        for (n, line) in filled_lines(&self.text(2)) {
             match line.rsplit_once(':') {
                 Some((name, st)) if !name.trim().is_empty() => {
                     match st.parse::<status::ComponentStatus>() {
                         Ok(c) => components.push((name.trim().to_string(), c.as_str().to_string())),
-                        Err(e) => problems.push(format!("Components line {}: {e}", n + 1)),
+                        Err(e) => problems.push(format!("Components line {n}: {e}")),
                     }
                 }
                 _ => problems.push(format!(
-                    "Components line {}: write \"Name: status\" (e.g. \"API: partial outage\")",
-                    n + 1
+                    "Components line {n}: write \"Name: status\" (e.g. \"API: partial outage\")"
                 )),
             }
         }
@@ -435,7 +425,9 @@ impl Form {
         };
         p.send.as_ref().map_err(Clone::clone)?;
         match &self.rendering.text {
-            None => Err("the preview is still rendering: send once it shows (Esc leaves)".into()),
+            None => {
+                Err("the message is still rendering: send again in a moment (Esc leaves)".into())
+            }
             Some(Err(e)) => Err(e.clone()),
             Some(Ok(text)) => p.payload(text),
         }
@@ -621,4 +613,12 @@ fn replaced(old: &TextArea<'static>, text: &str) -> TextArea<'static> {
     a.cut();
     a.insert_str(text);
     a
+}
+
+/// The lines of a multi-line field that are not blank, trimmed, with their numbers from 1.
+fn filled_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
 }

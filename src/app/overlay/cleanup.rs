@@ -4,7 +4,7 @@
 use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
-use crate::app::overlay::step::{Layer, Outcome, field_footer, moved};
+use crate::app::overlay::step::{Layer, Outcome, field_footer, listed};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,13 +118,10 @@ impl Layer for Cleanup {
             .inc
             .as_ref()
             .map_or(0, |i| i.followup.cleanup.items.len());
-        if moved(action, &mut self.sel, n) {
-            return Outcome::stay();
+        if let Some(o) = listed(action, &mut self.sel, n, Action::Cleanup) {
+            return o;
         }
         match action {
-            Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Cleanup) => {
-                Outcome::close()
-            }
             Some(Action::Done | Action::Confirm) => self.mark(cx, Action::Done),
             Some(Action::Skip) => self.mark(cx, Action::Skip),
             _ => Outcome::stay(),

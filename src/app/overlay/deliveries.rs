@@ -4,7 +4,7 @@
 use crate::app::actions::{Action, Foot};
 use crate::app::cockpit::Cockpit;
 use crate::app::intent::Intent;
-use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
+use crate::app::overlay::step::{Goto, Layer, Outcome, listed};
 use crate::delivery::outbox::DeliveryStatus;
 use crossterm::event::KeyEvent;
 
@@ -16,13 +16,8 @@ pub struct DeliveryList {
 impl Layer for DeliveryList {
     fn key(&mut self, cx: &mut Cockpit, action: Option<Action>, _key: &KeyEvent) -> Outcome {
         let rows = cx.deliveries.rows();
-        if moved(action, &mut self.sel, rows.len()) {
-            return Outcome::stay();
-        }
-        if let Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Deliveries) =
-            action
-        {
-            return Outcome::close();
+        if let Some(o) = listed(action, &mut self.sel, rows.len(), Action::Deliveries) {
+            return o;
         }
         let Some(r) = rows.get(self.sel) else {
             return Outcome::stay();

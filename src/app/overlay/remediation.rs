@@ -5,7 +5,7 @@ use crate::app::actions::{Action, Foot, Scope};
 use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::{Intent, NOTHING_CHANGED};
-use crate::app::overlay::step::{Goto, Layer, Outcome, moved};
+use crate::app::overlay::step::{Goto, Layer, Outcome, listed};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,13 +152,10 @@ impl Layer for Remediation {
             return self.field_key(cx, action, key);
         }
         let n = cx.inc.as_ref().map_or(0, |i| i.followup.remediations.len());
-        if moved(action, &mut self.sel, n) {
-            return Outcome::stay();
+        if let Some(o) = listed(action, &mut self.sel, n, Action::Remediation) {
+            return o;
         }
         match action {
-            Some(Action::Close | Action::Cancel | Action::Interrupt | Action::Remediation) => {
-                Outcome::close()
-            }
             Some(Action::Add) => {
                 self.ask(RemediationStep::Text);
                 Outcome::stay()

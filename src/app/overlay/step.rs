@@ -198,7 +198,7 @@ pub fn choose(
 
 /// Keeps `sel` inside a list of `len` entries (it may have shrunk meanwhile) and moves it
 /// if `action` does: whether it did.
-pub fn moved(action: Option<Action>, sel: &mut usize, len: usize) -> bool {
+fn moved(action: Option<Action>, sel: &mut usize, len: usize) -> bool {
     *sel = (*sel).min(len.saturating_sub(1));
     match nav(action, *sel, len) {
         Some(to) => {
@@ -206,6 +206,25 @@ pub fn moved(action: Option<Action>, sel: &mut usize, len: usize) -> bool {
             true
         }
         None => false,
+    }
+}
+
+/// A list's own keys: the movements (keeping `sel` inside its `len` entries, which may
+/// have shrunk meanwhile) and the closing ones (Esc, `q`, Ctrl-c and `toggle`, the key that
+/// opened it). The outcome when `action` is one of them, else `None`.
+pub fn listed(
+    action: Option<Action>,
+    sel: &mut usize,
+    len: usize,
+    toggle: Action,
+) -> Option<Outcome> {
+    if moved(action, sel, len) {
+        return Some(Outcome::stay());
+    }
+    match action? {
+        Action::Close | Action::Cancel | Action::Interrupt => Some(Outcome::close()),
+        a if a == toggle => Some(Outcome::close()),
+        _ => None,
     }
 }
 

@@ -53,7 +53,7 @@ pub(crate) fn apply(inc: &mut Incident, e: &Event) {
             to,
             brief,
         } => {
-            if !inc.cas_proposal(e, role, from.as_deref(), to) {
+            if !inc.cas_handoff(e, role, (from.as_deref(), to), true) {
                 return;
             }
             if inc.followup.pending_handoffs.contains_key(role) {

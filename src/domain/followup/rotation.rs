@@ -392,16 +392,7 @@ mod tests {
     }
 
     fn known(names: &[&str]) -> Vec<KnownPerson> {
-        names
-            .iter()
-            .map(|n| KnownPerson {
-                name: n.to_string(),
-                handle: None,
-                team: None,
-                contact: None,
-                matrix: None,
-            })
-            .collect()
+        names.iter().map(|n| KnownPerson::named(n)).collect()
     }
 
     #[test]

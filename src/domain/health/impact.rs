@@ -3,7 +3,7 @@
 //! journal says the IC had at the review ([`super::observe::Journaled::at`]).
 
 use super::observe::floor;
-use super::{HealthPolicy, Level, Sample};
+use super::{HealthPolicy, Level, Sample, SeriesSpec};
 use crate::domain::incident::Incident;
 
 /// One series that changed since the review.
@@ -76,36 +76,36 @@ pub fn changes(inc: &Incident, policy: &HealthPolicy, current: &[Option<Sample>]
     out
 }
 
+/// Each series with a current figure that has a level (finite): its spec, value and level.
+fn levelled<'a>(
+    policy: &'a HealthPolicy,
+    current: &'a [Option<Sample>],
+) -> impl Iterator<Item = (&'a SeriesSpec, f64, Level)> + 'a {
+    policy.series.iter().zip(current).filter_map(|(spec, s)| {
+        let v = (*s)?.value;
+        Some((spec, v, spec.level(v)?))
+    })
+}
+
 /// The current figures past a threshold, for an impact not reviewed yet:
 /// `API 5xx 9.4% (critical)`.
 pub fn alarming(policy: &HealthPolicy, current: &[Option<Sample>]) -> Vec<String> {
-    policy
-        .series
-        .iter()
-        .zip(current)
-        .filter_map(|(spec, s)| {
-            let s = (*s)?;
-            let level = spec.level(s.value)?;
-            (level > Level::Ok).then(|| format!("{} {} ({level})", spec.name, spec.show(s.value)))
-        })
+    levelled(policy, current)
+        .filter(|(_, _, level)| *level > Level::Ok)
+        .map(|(spec, v, level)| format!("{} {} ({level})", spec.name, spec.show(v)))
         .collect()
 }
 
 /// Every series' current figure in one line for a sitrep or an impact statement:
 /// `API 5xx 9.4% (critical), p99 latency 320ms` (series without a value are left out).
 pub fn figures_line(policy: &HealthPolicy, current: &[Option<Sample>]) -> Option<String> {
-    let parts: Vec<String> = policy
-        .series
-        .iter()
-        .zip(current)
-        .filter_map(|(spec, s)| {
-            let s = (*s)?;
-            let level = spec.level(s.value)?;
+    let parts: Vec<String> = levelled(policy, current)
+        .map(|(spec, v, level)| {
             let mark = match level {
                 Level::Ok => String::new(),
                 l => format!(" ({l})"),
             };
-            Some(format!("{} {}{mark}", spec.name, spec.show(s.value)))
+            format!("{} {}{mark}", spec.name, spec.show(v))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))

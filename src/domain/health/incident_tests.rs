@@ -4,18 +4,15 @@
 use super::live::{Live, Outcome, SeriesUpdate, Update};
 use super::observe::{Observed, Why, due};
 use super::*;
+use crate::domain::checklist::tests::{B, clock};
 use crate::domain::checklist::{Status, evaluate_with};
-use crate::domain::event::{Event, LoopQuestion, Payload, Severity};
+use crate::domain::event::{LoopQuestion, Payload, Severity};
 use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 fn t(min: i64) -> Timestamp {
-    let base: Timestamp = "2026-11-21T03:00:00Z"
-        .parse()
-        .unwrap_or(Timestamp::UNIX_EPOCH);
-    base.checked_add(SignedDuration::from_mins(min))
-        .unwrap_or(base)
+    clock("2026-11-21T03:00:00Z")(min)
 }
 
 fn health() -> HealthPolicy {
@@ -38,36 +35,7 @@ fn health() -> HealthPolicy {
     }
 }
 
-struct B {
-    events: Vec<Event>,
-}
-
 impl B {
-    fn new() -> B {
-        let mut b = B { events: vec![] };
-        b.at(
-            0,
-            Payload::IncidentOpened {
-                id: "INC-1".into(),
-                title: "API errors".into(),
-                ic: "Alice".into(),
-            },
-        );
-        b
-    }
-
-    fn at(&mut self, min: i64, payload: Payload) -> &mut Self {
-        self.events.push(Event {
-            v: 1,
-            seq: self.events.len() as u64 + 1,
-            ts: t(min),
-            actor: "Alice".into(),
-            payload,
-            rep: Default::default(),
-        });
-        self
-    }
-
     /// Journals the figures (5xx ratio, latency seconds) sampled at `min`.
     fn seen(&mut self, min: i64, why: Why, err: f64, lat: f64) -> &mut Self {
         let h = health();
@@ -85,10 +53,6 @@ impl B {
             })
             .collect();
         self.at(min, Payload::MetricsObserved { why, values })
-    }
-
-    fn inc(&self) -> Incident {
-        Incident::replay(&self.events).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -141,7 +105,7 @@ fn live(points: &[(i64, f64, f64)]) -> Live {
 
 #[test]
 fn impact_turns_due_when_a_series_crossed_a_threshold_since_the_review() {
-    let mut b = B::new();
+    let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.021, 0.3);
     b.at(
         10,
@@ -173,7 +137,7 @@ fn impact_turns_due_when_a_series_crossed_a_threshold_since_the_review() {
 
 #[test]
 fn impact_turns_due_when_a_series_moved_by_the_factor() {
-    let mut b = B::new();
+    let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.0012, 0.3);
     b.at(
         11,
@@ -191,7 +155,7 @@ fn impact_turns_due_when_a_series_moved_by_the_factor() {
     );
     assert_eq!(impact_row(&inc, &now(30, 0.0012, 0.5), 30).0, Status::Ok);
     // Back to ok is a change too.
-    let mut b = B::new();
+    let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.03, 0.3);
     b.at(
         11,
@@ -209,11 +173,11 @@ fn impact_turns_due_when_a_series_moved_by_the_factor() {
 
 #[test]
 fn before_any_review_the_alarming_figures_are_in_the_reason() {
-    let b = B::new();
+    let b = B::on(t);
     let (status, reason) = impact_row(&b.inc(), &now(5, 0.094, 0.3), 5);
     assert_eq!(status, Status::Unknown);
     assert_eq!(reason, "never reviewed; API 5xx 9.4% (critical)");
-    let mut b = B::new();
+    let mut b = B::on(t);
     b.at(1, Payload::ImpactUpdated { text: "x".into() });
     // Reviewed before any figure was journaled: the first one journaled after is the
     // baseline (no DUE flickering on while it is being written).
@@ -226,7 +190,7 @@ fn before_any_review_the_alarming_figures_are_in_the_reason() {
 #[test]
 fn journaled_at_milestones_crossings_moves_and_peaks_only() {
     let h = health();
-    let mut b = B::new();
+    let mut b = B::on(t);
     // Nothing journaled yet: the first figures are the opening milestone.
     let l = live(&[(1, 0.02, 0.3)]);
     let d = due(&b.inc(), &h, &l);
@@ -274,7 +238,7 @@ fn journaled_at_milestones_crossings_moves_and_peaks_only() {
 #[test]
 fn nan_and_missing_values_are_never_journaled() {
     let h = health();
-    let b = B::new();
+    let b = B::on(t);
     assert!(due(&b.inc(), &h, &live(&[(1, f64::NAN, f64::INFINITY)])).is_empty());
     let d = due(&b.inc(), &h, &live(&[(1, f64::NAN, 0.3)]));
     assert_eq!(d[0].1.len(), 1);
@@ -283,7 +247,7 @@ fn nan_and_missing_values_are_never_journaled() {
 
 #[test]
 fn postmortem_rows_take_the_nearest_figure_to_each_milestone_and_the_peak() {
-    let mut b = B::new();
+    let mut b = B::on(t);
     b.seen(1, Why::Milestone, 0.021, 0.3);
     b.at(
         14,

@@ -278,6 +278,11 @@ mod tests {
         }
     }
 
+    /// One poll's answer at minute `m`, applied at `m`.
+    fn round(l: &mut Live, m: i64, result: Result<Vec<SeriesUpdate>, String>) {
+        l.apply(Update { at: t(m), result }, t(m));
+    }
+
     fn samples(v: &[(i64, f64)]) -> SeriesUpdate {
         SeriesUpdate::new(Outcome::Samples(
             v.iter()
@@ -292,21 +297,9 @@ mod tests {
     #[test]
     fn unreachable_keeps_its_first_moment_and_the_last_values() {
         let mut l = Live::new(&policy());
-        l.apply(
-            Update {
-                at: t(0),
-                result: Ok(vec![samples(&[(0, 0.02)])]),
-            },
-            t(0),
-        );
+        round(&mut l, 0, Ok(vec![samples(&[(0, 0.02)])]));
         for m in [1, 2] {
-            l.apply(
-                Update {
-                    at: t(m),
-                    result: Err(format!("connection refused {m}")),
-                },
-                t(m),
-            );
+            round(&mut l, m, Err(format!("connection refused {m}")));
         }
         assert_eq!(
             l.reach,
@@ -316,43 +309,19 @@ mod tests {
             }
         );
         assert_eq!(l.current()[0].map(|s| s.value), Some(0.02));
-        l.apply(
-            Update {
-                at: t(3),
-                result: Ok(vec![samples(&[(3, 0.03)])]),
-            },
-            t(3),
-        );
+        round(&mut l, 3, Ok(vec![samples(&[(3, 0.03)])]));
         assert_eq!(l.reach, Reach::Up);
     }
 
     #[test]
     fn a_failing_query_or_nan_has_no_current_value_but_keeps_history() {
         let mut l = Live::new(&policy());
-        l.apply(
-            Update {
-                at: t(0),
-                result: Ok(vec![samples(&[(0, 0.02)])]),
-            },
-            t(0),
-        );
+        round(&mut l, 0, Ok(vec![samples(&[(0, 0.02)])]));
         let failed = SeriesUpdate::new(Outcome::Failed("parse error".into()));
-        l.apply(
-            Update {
-                at: t(1),
-                result: Ok(vec![failed]),
-            },
-            t(1),
-        );
+        round(&mut l, 1, Ok(vec![failed]));
         assert_eq!(l.current(), vec![None]);
         assert_eq!(l.series[0].history.len(), 1);
-        l.apply(
-            Update {
-                at: t(2),
-                result: Ok(vec![samples(&[(2, f64::NAN)])]),
-            },
-            t(2),
-        );
+        round(&mut l, 2, Ok(vec![samples(&[(2, f64::NAN)])]));
         assert_eq!(l.current(), vec![None]);
         assert_eq!(l.series[0].error, None);
     }
@@ -361,21 +330,9 @@ mod tests {
     fn history_is_an_hour_in_time_order() {
         let mut l = Live::new(&policy());
         let range: Vec<(i64, f64)> = (0..90).map(|m| (m, m as f64 / 1000.0)).collect();
-        l.apply(
-            Update {
-                at: t(90),
-                result: Ok(vec![samples(&range)]),
-            },
-            t(90),
-        );
+        round(&mut l, 90, Ok(vec![samples(&range)]));
         // An instant answer older than the range's last sample is ignored.
-        l.apply(
-            Update {
-                at: t(90),
-                result: Ok(vec![samples(&[(50, 9.0)])]),
-            },
-            t(90),
-        );
+        round(&mut l, 90, Ok(vec![samples(&[(50, 9.0)])]));
         let h = &l.series[0].history;
         assert_eq!(h.front().map(|s| s.at), Some(t(30)));
         assert_eq!(h.back().map(|s| s.value), Some(0.089));

@@ -35,11 +35,7 @@ pub fn render(m: &Model, theme: &Theme, o: &Cleanup, f: &mut Buffer) {
     let mut lines = Vec::new();
     for (i, (item, mark)) in c.rows().enumerate() {
         let selected = i == sel;
-        let base = if selected {
-            theme.selected()
-        } else {
-            theme.plain()
-        };
+        let (base, marker) = theme.row(selected);
         let (tick, note, note_style) = match mark {
             None => ("[ ]", String::new(), theme.dim()),
             Some(mk) => match &mk.outcome {
@@ -62,7 +58,6 @@ pub fn render(m: &Model, theme: &Theme, o: &Cleanup, f: &mut Buffer) {
                 ),
             },
         };
-        let marker = if selected { "› " } else { "  " };
         lines.push(Line::from(vec![
             Span::styled(format!("{marker}{tick} {}. ", i + 1), base),
             Span::styled(fit(&clean(item), ITEM_COLS), base.patch(theme.bold())),

@@ -61,12 +61,7 @@ pub fn render(m: &Model, theme: &Theme, list: &DeliveryList, f: &mut Buffer) {
             DeliveryStatus::Dropped => theme.dim(),
             _ => theme.warn(),
         };
-        let base = if selected {
-            theme.selected()
-        } else {
-            theme.plain()
-        };
-        let marker = if selected { "› " } else { "  " };
+        let (base, marker) = theme.row(selected);
         let kind = if r.row.attempts > 1 {
             format!("{} ×{}", r.row.kind, r.row.attempts)
         } else {

@@ -26,12 +26,7 @@ pub fn render(m: &Model, theme: &Theme, o: &Remediation, f: &mut Buffer) {
     let mut lines = Vec::new();
     for (i, r) in items.iter().enumerate() {
         let selected = i == sel;
-        let base = if selected {
-            theme.selected()
-        } else {
-            theme.plain()
-        };
-        let marker = if selected { "› " } else { "  " };
+        let (base, marker) = theme.row(selected);
         let (status, st_style) = if r.is_done() {
             ("done", theme.good())
         } else {
