@@ -261,6 +261,29 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
+    /// The tables of the array of tables `path` (`[[people]]`; its span recorded, else a type
+    /// error), each with its index, its path (`people[3]`) and its value; an entry that is
+    /// not a table is reported and left out.
+    fn tables<'v, 'i>(
+        &mut self,
+        path: &str,
+        value: &'v Value<'i>,
+    ) -> Vec<(usize, String, &'v Value<'i>, &'v DeTable<'i>)> {
+        let expected = format!("an array of tables ([[{path}]])");
+        let Some(items) = self.array(path, value, &expected) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let item_path = format!("{path}[{i}]");
+                let t = self.table(&item_path, item)?;
+                Some((i, item_path, item, t))
+            })
+            .collect()
+    }
+
     /// An array (its span recorded); else a type error saying `expected`.
     fn array<'v, 'i>(
         &mut self,
@@ -381,18 +404,11 @@ impl<'a> Checker<'a> {
     }
 
     fn people(&mut self, value: &Value<'_>) {
-        let Some(items) = self.array("people", value, "an array of tables ([[people]])") else {
-            return;
-        };
         // Lower-cased name / handle -> index of the first person with it.
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut handles: HashMap<String, usize> = HashMap::new();
         let mut matrix_ids: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("people[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (i, item_path, item, t) in self.tables("people", value) {
             let mut person = KnownPerson::named("");
             let mut name_ok = false;
             for (key, value) in t.iter() {
@@ -495,15 +511,8 @@ impl<'a> Checker<'a> {
     }
 
     fn backends(&mut self, value: &Value<'_>) {
-        let Some(items) = self.array("backends", value, "an array of tables ([[backends]])") else {
-            return;
-        };
         let mut names: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("backends[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (i, item_path, item, t) in self.tables("backends", value) {
             for (key, value) in t.iter() {
                 self.record_tree(&join(&item_path, key.get_ref()), value);
             }
