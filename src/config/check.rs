@@ -261,27 +261,18 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
-    /// The tables of the array of tables `path` (`[[people]]`; its span recorded, else a type
-    /// error), each with its index, its path (`people[3]`) and its value; an entry that is
-    /// not a table is reported and left out.
+    /// The tables of the array of tables `path` (`[[people]]`), as
+    /// [`Diagnostics::tables`], with the spans of the array and of every entry recorded.
     fn tables<'v, 'i>(
         &mut self,
         path: &str,
         value: &'v Value<'i>,
     ) -> Vec<(usize, String, &'v Value<'i>, &'v DeTable<'i>)> {
-        let expected = format!("an array of tables ([[{path}]])");
-        let Some(items) = self.array(path, value, &expected) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let item_path = format!("{path}[{i}]");
-                let t = self.table(&item_path, item)?;
-                Some((i, item_path, item, t))
-            })
-            .collect()
+        self.record(path, value.span());
+        let spans = &mut self.spans;
+        self.d.tables(path, value, |p, span| {
+            spans.insert(p.to_string(), span);
+        })
     }
 
     /// An array (its span recorded); else a type error saying `expected`.
