@@ -216,3 +216,33 @@ fn drill_injects_describe_themselves_in_the_timeline() {
     assert!(line.contains(r#""at_offset":"1h30m""#), "{line}");
     assert_eq!(commandpost::domain::Event::from_line(&line).unwrap(), e);
 }
+
+/// Before: the example drill's `metric` injects (written without `text`, as the scenario
+/// format allows) showed in the timeline as `DRILL +0s metric:` and nothing more. Now a
+/// metric inject without text says what it sets.
+#[test]
+fn metric_injects_without_text_say_what_they_set() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/drills/api-errors.toml");
+    let (s, _) = Scenario::load(&path).unwrap();
+    let described: Vec<String> = s
+        .injects
+        .iter()
+        .map(|i| commandpost::domain::describe::describe(&inject_payloads(i).remove(0)))
+        .collect();
+    assert!(
+        described.contains(&"DRILL +0s metric: API 5xx at 0.021".to_string()),
+        "{described:#?}"
+    );
+    assert!(
+        described.contains(&"DRILL +0s metric: p99 latency at 0.32".to_string()),
+        "{described:#?}"
+    );
+    // An alert with its own text keeps it.
+    assert!(
+        described.contains(&"DRILL +3m alert: API 5xx above 5% in eu-west".to_string()),
+        "{described:#?}"
+    );
+    for d in &described {
+        assert!(!d.trim_end().ends_with(':'), "says nothing: {d:?}");
+    }
+}

@@ -50,6 +50,34 @@ fn new_incident(data: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// Quits the cockpit by keys (`q`, `y`) and checks it ended with status 0.
+fn quit(t: &Tmux) {
+    t.text("q");
+    t.wait_for("Quit the cockpit?");
+    t.text("y");
+    let s = exited(t);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// Opens the cockpit on `data` with `config`, waits for the incident, opens the sitrep
+/// composer and asks for its preview (below 120 columns the preview opens on demand).
+fn open_sitrep_preview(t: &Tmux, data: &Path, config: &Path) {
+    cockpit(t, data, Some(config));
+    t.wait_for("Checkout down");
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    t.keys(&["C-o"]);
+}
+
+/// A private tmux, a temporary dir and its data dir holding one incident ("Checkout down").
+fn with_incident(name: &str) -> Option<(Tmux, tempfile::TempDir, std::path::PathBuf)> {
+    let t = Tmux::start(name)?;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    new_incident(&data);
+    Some((t, dir, data))
+}
+
 #[test]
 fn a_damaged_journal_is_named_with_file_and_line_never_a_new_incident() {
     let Some(t) = Tmux::start("damaged") else {
@@ -77,12 +105,9 @@ fn a_damaged_journal_is_named_with_file_and_line_never_a_new_incident() {
 
 #[test]
 fn a_bad_keys_table_is_named_with_file_line_and_column() {
-    let Some(t) = Tmux::start("keys") else {
+    let Some((t, dir, data)) = with_incident("keys") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    new_incident(&data);
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -118,21 +143,14 @@ fn template_config(dir: &Path, template: &str) -> std::path::PathBuf {
 /// says why, and every key and signal works.
 #[test]
 fn a_looping_template_never_freezes_the_cockpit() {
-    let Some(t) = Tmux::start("loop") else {
+    let Some((t, dir, data)) = with_incident("loop") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    new_incident(&data);
     let config = template_config(
         dir.path(),
         "{{ summary }}\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
     );
-    cockpit(&t, &data, Some(&config));
-    t.wait_for("Checkout down");
-    t.text("s");
-    t.wait_for("Sitrep v1 (draft)");
-    t.keys(&["C-o"]);
+    open_sitrep_preview(&t, &data, &config);
     let s = t.wait_for("stopped after");
     assert!(
         s.contains("sitrep.j2"),
@@ -146,20 +164,12 @@ fn a_looping_template_never_freezes_the_cockpit() {
     t.wait_for("Sitrep draft kept");
     t.wait_gone("stopped after");
     // q quits (the composer's draft is kept).
-    t.text("q");
-    t.wait_for("Quit the cockpit?");
-    t.text("y");
-    let s = exited(&t);
-    assert!(s.contains("EXIT=0"), "{s}");
+    quit(&t);
 
     // SIGTERM while the composer renders on every key: the cockpit ends at once, with the
     // signal's status, and the terminal is restored.
     t.shell("clear");
-    cockpit(&t, &data, Some(&config));
-    t.wait_for("Checkout down");
-    t.text("s");
-    t.wait_for("Sitrep v1 (draft)");
-    t.keys(&["C-o"]);
+    open_sitrep_preview(&t, &data, &config);
     t.wait_for("stopped after");
     let pid = t.child_pid().expect("cockpit pid");
     t.text("more text");
@@ -179,23 +189,16 @@ fn a_looping_template_never_freezes_the_cockpit() {
 /// left raw.
 #[test]
 fn a_template_doubling_a_string_is_refused_in_the_cockpit_not_an_abort() {
-    let Some(t) = Tmux::start("double") else {
+    let Some((t, dir, data)) = with_incident("double") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    new_incident(&data);
     let config = template_config(
         dir.path(),
         &("{% set s = 'xxxxxxxxxxxxxxxx' %}".to_string()
             + &"{% set s = s ~ s %}".repeat(40)
             + "{{ s|length }}"),
     );
-    cockpit(&t, &data, Some(&config));
-    t.wait_for("Checkout down");
-    t.text("s");
-    t.wait_for("Sitrep v1 (draft)");
-    t.keys(&["C-o"]);
+    open_sitrep_preview(&t, &data, &config);
     let s = t.wait_for("MB of memory");
     assert!(s.contains("sitrep.j2"), "{s}");
     t.text("still typing");
@@ -203,11 +206,7 @@ fn a_template_doubling_a_string_is_refused_in_the_cockpit_not_an_abort() {
     t.keys(&["Escape"]);
     t.wait_for("Sitrep draft kept");
     t.wait_gone("MB of memory");
-    t.text("q");
-    t.wait_for("Quit the cockpit?");
-    t.text("y");
-    let s = exited(&t);
-    assert!(s.contains("EXIT=0"), "{s}");
+    quit(&t);
 }
 
 /// The render children of the cockpit `pid` (the sandbox forks them from a render thread).
@@ -250,20 +249,12 @@ const SLOW_TEMPLATE: &str = "{% set s = 'x' * 1000000 %}{% for i in range(100000
 #[test]
 fn a_slow_template_renders_in_the_background_and_esc_cancels_it() {
     use std::time::Duration;
-    let Some(t) = Tmux::start("slow") else {
+    let Some((t, dir, data)) = with_incident("slow") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    new_incident(&data);
     let config = template_config(dir.path(), SLOW_TEMPLATE);
-    cockpit(&t, &data, Some(&config));
-    t.wait_for("Checkout down");
+    open_sitrep_preview(&t, &data, &config);
     let pid = t.child_pid().expect("cockpit pid");
-    t.text("s");
-    t.wait_for("Sitrep v1 (draft)");
-    // Below 120 columns the preview opens on demand.
-    t.keys(&["C-o"]);
     t.wait_for("Preview ·");
     // Keys while it renders: each shows at once (a new render starts each time).
     let mut times = Vec::new();
@@ -313,9 +304,5 @@ fn a_slow_template_renders_in_the_background_and_esc_cancels_it() {
     t.wait_for("cannot send yet");
     t.keys(&["Escape"]);
     t.wait_for("Sitrep draft kept");
-    t.text("q");
-    t.wait_for("Quit the cockpit?");
-    t.text("y");
-    let s = exited(&t);
-    assert!(s.contains("EXIT=0"), "{s}");
+    quit(&t);
 }

@@ -9,83 +9,13 @@
 mod synapse_common;
 mod tmux_common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 use synapse_common::*;
-use tmux_common::{BIN, Tmux};
+use tmux_common::Tmux;
 
-/// One machine: a data dir, a config naming the homeserver, the token and the people.
-struct Machine {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    actor: String,
-}
-
-impl Machine {
-    fn new(base: &str, actor: &str, token: &str, people: &[(&str, &str)], extra: &str) -> Machine {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("config.toml");
-        let tf = dir.path().join("token");
-        std::fs::write(&tf, token).unwrap();
-        let mut text = format!(
-            "{extra}\n[sync]\nhomeserver = \"{base}\"\naccess_token = \"file:{}\"\n",
-            tf.display()
-        );
-        for (name, mxid) in people {
-            text.push_str(&format!(
-                "[[people]]\nname = \"{name}\"\nmatrix = \"{mxid}\"\n"
-            ));
-        }
-        std::fs::write(&config, text).unwrap();
-        Machine {
-            dir,
-            config,
-            actor: actor.to_string(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// A headless command; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = Command::new(BIN)
-            .env("COMMANDPOST_DATA_DIR", self.path())
-            .env_remove("COMMANDPOST_CONFIG")
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env("HOME", self.path())
-            .env_remove("RUST_LOG")
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--as")
-            .arg(&self.actor)
-            .args(args)
-            .output()
-            .unwrap();
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(out.status.success(), "{args:?} failed:\n{o}\n{e}");
-        o
-    }
-
-    fn show(&self) -> serde_json::Value {
-        serde_json::from_str(&self.ok(&["show", "--json"])).unwrap()
-    }
-
-    /// The cockpit in `t`'s pane.
-    fn cockpit(&self, t: &Tmux) {
-        let d = self.path().display();
-        t.shell(&format!(
-            "env -u COMMANDPOST_CONFIG -u RUST_LOG XDG_CONFIG_HOME={d}/xdg HOME={d} \
-             COMMANDPOST_DATA_DIR={d} {BIN} --config {} --as {}; echo EXIT=$?",
-            self.config.display(),
-            self.actor
-        ));
-    }
+/// Runs `m`'s cockpit in `t`'s pane.
+fn cockpit(m: &Machine, t: &Tmux) {
+    t.shell(&m.cockpit_line());
 }
 
 /// Waits (longer than `Tmux::wait_for`: events cross a homeserver) until `ok` holds.
@@ -108,29 +38,40 @@ fn wait_for(t: &Tmux, needle: &str) -> String {
     wait_until(t, needle, Duration::from_secs(30), |s| s.contains(needle))
 }
 
-/// The IC in `show --json`.
-fn ic(v: &serde_json::Value) -> String {
-    v["roles"]["ic"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// Two machines on one incident: A (alice, IC) attached it to a new room, B (bob) joined.
 fn two_machines(s: &Synapse, tag: &str, extra: &str) -> (Machine, Machine) {
-    let (alice_id, alice_tok) = s.register(&format!("alice-{tag}"));
-    let (bob_id, bob_tok) = s.register(&format!("bob-{tag}"));
-    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
-    let room = s.create_room(&alice_tok, &format!("inc-{tag}"), vec![]);
-    s.join(&bob_tok, &room);
-    let a = Machine::new(&s.base, "alice", &alice_tok, &people, extra);
-    let b = Machine::new(&s.base, "bob", &bob_tok, &people, extra);
+    let p = s.pair(tag);
+    let a = Machine::at(&s.base, "alice", &p.people(), Some(&p.alice_tok), extra);
+    let b = Machine::at(&s.base, "bob", &p.people(), Some(&p.bob_tok), extra);
     a.ok(&["new", "Checkout latency in EU"]);
     a.ok(&["note", "started on A"]);
     let alias = format!("#inc-{tag}:localhost");
     a.ok(&["sync", "attach", &alias]);
     b.ok(&["sync", "join", &alias]);
     (a, b)
+}
+
+/// Picks `to` for IC by keys in cockpit `t` (a new name when `new`): `h`, Enter on IC, the
+/// name, Enter. The confirmation is left open.
+fn pick_ic(t: &Tmux, to: &str, new: bool) {
+    t.text("h");
+    t.wait_for("Hand off which role?");
+    t.keys(&["Enter"]);
+    t.wait_for("Hand IC to whom?");
+    t.text(to);
+    t.wait_for(&if new {
+        format!("+ {to}")
+    } else {
+        format!("› {to}")
+    });
+    t.keys(&["Enter"]);
+}
+
+/// Quits each cockpit by keys and waits for its shell's `EXIT=0`.
+fn quit_all(ts: &[&Tmux]) {
+    for t in ts {
+        t.quit();
+    }
 }
 
 /// A cockpit started before `sync attach` (run in another terminal) starts following the
@@ -144,15 +85,11 @@ fn a_cockpit_started_before_attach_follows_the_room_without_a_restart() {
     let Some(ta) = Tmux::start("sync-late-attach") else {
         return;
     };
-    let (alice_id, alice_tok) = s.register("alice-late");
-    let (bob_id, bob_tok) = s.register("bob-late");
-    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
-    let room = s.create_room(&alice_tok, "inc-late", vec![]);
-    s.join(&bob_tok, &room);
-    let a = Machine::new(&s.base, "alice", &alice_tok, &people, "");
-    let b = Machine::new(&s.base, "bob", &bob_tok, &people, "");
+    let p = s.pair("late");
+    let a = Machine::at(&s.base, "alice", &p.people(), Some(&p.alice_tok), "");
+    let b = Machine::at(&s.base, "bob", &p.people(), Some(&p.bob_tok), "");
     a.ok(&["new", "Checkout latency in EU"]);
-    a.cockpit(&ta);
+    cockpit(&a, &ta);
     wait_for(&ta, "IC alice for");
     assert!(!ta.screen().contains("sync:"));
 
@@ -178,15 +115,13 @@ fn a_cockpit_started_before_attach_follows_the_room_without_a_restart() {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !b
         .ok(&["show", "--json"])
+        .0
         .contains("typed on A after attach")
     {
         assert!(Instant::now() < deadline, "A's note never reached B");
         std::thread::sleep(Duration::from_millis(200));
     }
-    ta.text("q");
-    ta.wait_for("Quit the cockpit?");
-    ta.text("y");
-    ta.wait_for("EXIT=0");
+    ta.quit();
     assert_eq!(a.show(), b.show());
 }
 
@@ -204,21 +139,15 @@ fn a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic() {
     let s = Synapse::start_in(&venv, hs.path(), Limits::Default);
     let (a, b) = two_machines(&s, "e2e", "");
 
-    a.cockpit(&ta);
-    b.cockpit(&tb);
+    cockpit(&a, &ta);
+    cockpit(&b, &tb);
     wait_for(&ta, "IC alice for");
     wait_for(&tb, "IC alice for");
     wait_for(&ta, "sync: live");
     wait_for(&tb, "sync: live");
 
     // A hands IC to bob by keys.
-    ta.text("h");
-    ta.wait_for("Hand off which role?");
-    ta.keys(&["Enter"]);
-    ta.wait_for("Hand IC to whom?");
-    ta.text("bob");
-    ta.wait_for("› bob");
-    ta.keys(&["Enter"]);
+    pick_ic(&ta, "bob", false);
     ta.wait_for("Announces: @all: IC -> bob");
     let pressed = Instant::now();
     ta.text("y");
@@ -245,12 +174,7 @@ fn a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic() {
     wait_for(&ta, "rolled back the deploy on B");
 
     // Both cockpits quit; both journals agree.
-    for t in [&ta, &tb] {
-        t.text("q");
-        t.wait_for("Quit the cockpit?");
-        t.text("y");
-        t.wait_for("EXIT=0");
-    }
+    quit_all(&[&ta, &tb]);
     let (sa, sb) = (a.show(), b.show());
     assert_eq!(ic(&sa), "bob");
     assert_eq!(sa, sb);
@@ -266,19 +190,13 @@ fn a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit() {
         return;
     };
     let (a, b) = two_machines(s, "warm", "[handoff]\nrequire_ack = true\n");
-    a.cockpit(&ta);
-    b.cockpit(&tb);
+    cockpit(&a, &ta);
+    cockpit(&b, &tb);
     wait_for(&ta, "sync: live");
     wait_for(&tb, "sync: live");
 
     // A proposes IC to bob; alice keeps command until bob acknowledges.
-    ta.text("h");
-    ta.wait_for("Hand off which role?");
-    ta.keys(&["Enter"]);
-    ta.wait_for("Hand IC to whom?");
-    ta.text("bob");
-    ta.wait_for("› bob");
-    ta.keys(&["Enter"]);
+    pick_ic(&ta, "bob", false);
     ta.wait_for("must acknowledge");
     ta.text("y");
     ta.wait_for("waiting for bob");
@@ -292,12 +210,7 @@ fn a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit() {
     wait_for(&tb, "IC bob for");
     // A sees the role move and says alice no longer holds it.
     wait_for(&ta, "You are no longer IC");
-    for t in [&ta, &tb] {
-        t.text("q");
-        t.wait_for("Quit the cockpit?");
-        t.text("y");
-        t.wait_for("EXIT=0");
-    }
+    quit_all(&[&ta, &tb]);
     let (sa, sb) = (a.show(), b.show());
     assert_eq!(ic(&sa), "bob");
     assert_eq!(sa, sb);
@@ -327,17 +240,7 @@ fn conflict_lines(s: &str) -> Vec<String> {
 
 /// Hands IC to `to` by keys in cockpit `t` (a new name when `new`).
 fn hand_ic(t: &Tmux, to: &str, new: bool) {
-    t.text("h");
-    t.wait_for("Hand off which role?");
-    t.keys(&["Enter"]);
-    t.wait_for("Hand IC to whom?");
-    t.text(to);
-    t.wait_for(&if new {
-        format!("+ {to}")
-    } else {
-        format!("› {to}")
-    });
-    t.keys(&["Enter"]);
+    pick_ic(t, to, new);
     t.wait_for(&format!("Announces: @all: IC -> {to}"));
     t.text("y");
 }
@@ -356,8 +259,8 @@ fn concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens() 
     let hs = tempfile::tempdir().unwrap();
     let mut s = Synapse::start_in(&venv, hs.path(), Limits::Raised);
     let (a, b) = two_machines(&s, "race", "");
-    a.cockpit(&ta);
-    b.cockpit(&tb);
+    cockpit(&a, &ta);
+    cockpit(&b, &tb);
     wait_for(&ta, "sync: live");
     wait_for(&tb, "sync: live");
     for (round, (to_a, to_b)) in [("carol", "bob"), ("dave", "erin")].into_iter().enumerate() {
@@ -404,12 +307,7 @@ fn concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens() 
             "{sa}\n{sb}"
         );
     }
-    for t in [&ta, &tb] {
-        t.text("q");
-        t.wait_for("Quit the cockpit?");
-        t.text("y");
-        t.wait_for("EXIT=0");
-    }
+    quit_all(&[&ta, &tb]);
     assert_eq!(a.show(), b.show());
 }
 
@@ -430,7 +328,7 @@ fn a_hanging_homeserver_does_not_delay_a_key() {
         }
     });
     let base = format!("http://127.0.0.1:{port}");
-    let m = Machine::new(&base, "alice", "not-a-real-token", &[], "");
+    let m = Machine::at(&base, "alice", &[], Some("not-a-real-token"), "");
     m.ok(&["new", "Hanging homeserver"]);
     // Attach as `sync attach` would have left it (the sidecar names the room).
     let store = commandpost::journal::Store::new(m.path());
@@ -443,7 +341,7 @@ fn a_hanging_homeserver_does_not_delay_a_key() {
     };
     sc.save(&store.sidecar_path(&id)).unwrap();
 
-    m.cockpit(&t);
+    cockpit(&m, &t);
     t.wait_for("IC alice for");
     t.wait_for("sync:");
     for _ in 0..5 {

@@ -699,6 +699,44 @@ fn ordered(key: &str, v: &Value) -> String {
     format!("{{{}}}", parts.join(","))
 }
 
+/// `header` with the field at `path` (e.g. `["summary", "title"]`) set to `value`.
+fn with_field(header: &Value, path: &[&str], value: Value) -> Value {
+    let mut h = header.clone();
+    let mut at = &mut h;
+    for k in path {
+        at = &mut at[*k];
+    }
+    *at = value;
+    h
+}
+
+/// `header` describing `body` (its length and digest recomputed).
+fn redigest(header: &Value, body: &[u8]) -> Value {
+    let mut h = header.clone();
+    h["body_len"] = json!(body.len());
+    h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body)));
+    h
+}
+
+/// `good` cut at, or with the byte at, `at` set to `value`; `None` when that changes nothing.
+fn corrupted(
+    good: &[u8],
+    at: prop::sample::Index,
+    value: u8,
+    cut: bool,
+) -> Option<(usize, Vec<u8>)> {
+    let i = at.index(good.len());
+    let mut bad = good.to_vec();
+    if cut {
+        bad.truncate(i);
+    } else if bad[i] == value {
+        return None;
+    } else {
+        bad[i] = value;
+    }
+    Some((i, bad))
+}
+
 #[test]
 fn the_header_helper_writes_what_the_writer_writes() {
     let f = fixture(1100, 1050);
@@ -767,32 +805,31 @@ fn a_truncated_snapshot_is_ignored_at_every_length() {
 fn a_snapshot_from_a_newer_format_another_build_or_another_incident_is_ignored() {
     let f = fixture(1500, 1300);
     let (header, body) = header_and_body(&f.path);
-    let mut h = header.clone();
-    h["format"] = json!(snapshot::FORMAT + 1);
-    write_snapshot(&f.path, &h, &body);
-    assert_eq!(
-        open_checked(&f),
-        Err(Rejected::Format(snapshot::FORMAT + 1))
-    );
-    let mut h = header.clone();
-    h["source"] = json!("0.0.1-somewhere-else");
-    write_snapshot(&f.path, &h, &body);
-    assert!(matches!(open_checked(&f), Err(Rejected::OtherBuild(_))));
-    let mut h = header.clone();
-    h["incident"] = json!("INC-OTHER");
-    write_snapshot(&f.path, &h, &body);
-    assert!(matches!(open_checked(&f), Err(Rejected::OtherIncident(_))));
-    let mut h = header.clone();
-    h["home"] = json!("");
-    write_snapshot(&f.path, &h, &body);
-    assert!(matches!(open_checked(&f), Err(Rejected::OtherHome(_))));
-    let mut h = header.clone();
-    h["magic"] = json!("something else");
-    write_snapshot(&f.path, &h, &body);
-    assert!(matches!(open_checked(&f), Err(Rejected::Header(_))));
+    type Check = fn(&Result<(), Rejected>) -> bool;
+    let cases: [(&str, Value, Check); 5] = [
+        ("format", json!(snapshot::FORMAT + 1), |r| {
+            *r == Err(Rejected::Format(snapshot::FORMAT + 1))
+        }),
+        ("source", json!("0.0.1-somewhere-else"), |r| {
+            matches!(r, Err(Rejected::OtherBuild(_)))
+        }),
+        ("incident", json!("INC-OTHER"), |r| {
+            matches!(r, Err(Rejected::OtherIncident(_)))
+        }),
+        ("home", json!(""), |r| {
+            matches!(r, Err(Rejected::OtherHome(_)))
+        }),
+        ("magic", json!("something else"), |r| {
+            matches!(r, Err(Rejected::Header(_)))
+        }),
+    ];
+    for (field, value, rejected) in cases {
+        write_snapshot(&f.path, &with_field(&header, &[field], value), &body);
+        let r = open_checked(&f);
+        assert!(rejected(&r), "{field}: {r:?}");
+    }
     // A header changed without its digest recomputed.
-    let mut h = header.clone();
-    h["summary"]["title"] = json!("Another title");
+    let h = with_field(&header, &["summary", "title"], json!("Another title"));
     let mut out = serde_json::to_vec(&h).unwrap();
     out.push(b'\n');
     out.extend_from_slice(&body);
@@ -821,38 +858,30 @@ fn a_snapshot_whose_header_or_body_was_changed_is_ignored() {
     let mut state: Value = serde_json::from_slice(&body).unwrap();
     state["unshown"]["last_seq"] = json!(5);
     let b = serde_json::to_vec(&state).unwrap();
-    let mut h = header.clone();
-    h["body_len"] = json!(b.len());
-    h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&b)));
-    write_snapshot(&f.path, &h, &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     assert!(matches!(open_checked(&f), Err(Rejected::Inconsistent(_))));
     // The summary disagrees with the state.
-    let mut h = header.clone();
-    h["summary"]["title"] = json!("Another title");
+    let h = with_field(&header, &["summary", "title"], json!("Another title"));
     write_snapshot(&f.path, &h, &body);
     assert!(matches!(open_checked(&f), Err(Rejected::Inconsistent(_))));
-    // Remote identities that the prefix cannot hold (more numbers than lines).
-    let mut h = header.clone();
-    h["journal"]["remote"] = json!({OTHER: [[1, 1_000_000_000u64]]});
-    write_snapshot(&f.path, &h, &body);
-    assert!(open_checked(&f).is_err());
-    // Ranges out of order.
-    let mut h = header.clone();
-    h["journal"]["remote"] = json!({OTHER: [[5, 6], [1, 2]]});
-    write_snapshot(&f.path, &h, &body);
-    assert!(open_checked(&f).is_err());
+    // Remote identities that the prefix cannot hold (more numbers than lines), and ranges
+    // out of order.
+    for remote in [
+        json!({OTHER: [[1, 1_000_000_000u64]]}),
+        json!({OTHER: [[5, 6], [1, 2]]}),
+    ] {
+        let h = with_field(&header, &["journal", "remote"], remote.clone());
+        write_snapshot(&f.path, &h, &body);
+        assert!(open_checked(&f).is_err(), "{remote}");
+    }
     // A last key below the prefix's real one would let an earlier event append.
-    let mut h = header.clone();
-    h["last_key"]["lc"] = json!(3);
+    let h = with_field(&header, &["last_key", "lc"], json!(3));
     write_snapshot(&f.path, &h, &body);
     let o = replay::open_path(&f.path, ID, &f.home).unwrap();
     assert_eq!(o.state, f.full);
     // A body that is not the state at all.
     let b = b"{\"incident\": 1}".to_vec();
-    let mut h = header.clone();
-    h["body_len"] = json!(b.len());
-    h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&b)));
-    write_snapshot(&f.path, &h, &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     assert!(matches!(open_checked(&f), Err(Rejected::Body(_))));
 }
 
@@ -1095,15 +1124,9 @@ proptest! {
         }
         F.with(|(f, good)| {
             let snap = snapshot::path_for(&f.path);
-            let i = at.index(good.len());
-            let mut bad = good.clone();
-            if cut {
-                bad.truncate(i);
-            } else if bad[i] == value {
+            let Some((i, bad)) = corrupted(good, at, value, cut) else {
                 return;
-            } else {
-                bad[i] = value;
-            }
+            };
             std::fs::write(&snap, &bad).unwrap();
             let o = replay::open_path(&f.path, ID, &f.home).unwrap();
             assert_eq!(&o.state, &f.full);
@@ -1132,15 +1155,9 @@ proptest! {
         }
         F.with(|(f, good, json)| {
             let snap = snapshot::path_for(&f.path);
-            let i = at.index(good.len());
-            let mut bad = good.clone();
-            if cut {
-                bad.truncate(i);
-            } else if bad[i] == value {
+            let Some((i, bad)) = corrupted(good, at, value, cut) else {
                 return;
-            } else {
-                bad[i] = value;
-            }
+            };
             std::fs::write(&snap, &bad).unwrap();
             match snapshot_json(f) {
                 Err(_) => {}
@@ -1231,12 +1248,6 @@ fn show_json_never_prints_from_a_snapshot_that_fails_a_check() {
             f.full.incident
         );
     };
-    let redigest = |b: &[u8]| {
-        let mut h = header.clone();
-        h["body_len"] = json!(b.len());
-        h["body_digest"] = json!(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(b)));
-        h
-    };
     let mut b = body.clone();
     let i = b.len() / 3;
     b[i] ^= 0x01;
@@ -1245,7 +1256,7 @@ fn show_json_never_prints_from_a_snapshot_that_fails_a_check() {
     let mut state: Value = serde_json::from_slice(&body).unwrap();
     state["unshown"]["last_seq"] = json!(5);
     let b = serde_json::to_vec(&state).unwrap();
-    write_snapshot(&f.path, &redigest(&b), &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     expect_err("another last seq");
     for (field, value) in [
         ("title", json!("Another title")),
@@ -1254,24 +1265,26 @@ fn show_json_never_prints_from_a_snapshot_that_fails_a_check() {
         ("opened_at", json!("2020-01-01T00:00:00Z")),
         ("ic", json!("Nobody")),
     ] {
-        let mut h = header.clone();
-        h["summary"][field] = value;
-        write_snapshot(&f.path, &h, &body);
+        write_snapshot(
+            &f.path,
+            &with_field(&header, &["summary", field], value),
+            &body,
+        );
         expect_err(field);
     }
     // The incident changed (digests recomputed): it no longer agrees with the summary.
     let mut state: Value = serde_json::from_slice(&body).unwrap();
     state["incident"]["title"] = json!("Forged");
     let b = serde_json::to_vec(&state).unwrap();
-    write_snapshot(&f.path, &redigest(&b), &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     expect_err("a forged title");
     // Not JSON after the incident.
     let mut b = body.clone();
     b.truncate(b.len() - 1);
-    write_snapshot(&f.path, &redigest(&b), &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     expect_err("a body cut short");
     let b = b"{\"incident\": 1, \"unshown\": {\"last_seq\": 1}}".to_vec();
-    write_snapshot(&f.path, &redigest(&b), &b);
+    write_snapshot(&f.path, &redigest(&header, &b), &b);
     expect_err("a body that is not the state");
     for (k, v) in [
         ("format", json!(snapshot::FORMAT + 1)),
@@ -1279,9 +1292,7 @@ fn show_json_never_prints_from_a_snapshot_that_fails_a_check() {
         ("incident", json!("INC-OTHER")),
         ("home", json!("")),
     ] {
-        let mut h = header.clone();
-        h[k] = v;
-        write_snapshot(&f.path, &h, &body);
+        write_snapshot(&f.path, &with_field(&header, &[k], v), &body);
         expect_err(k);
     }
     // The journal's prefix changed (same length): the prefix digest no longer matches.

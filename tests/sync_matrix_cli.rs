@@ -5,103 +5,14 @@
 //! between a send and its acknowledgement.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_common;
 mod synapse_common;
 
-use cli_common::cp;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use synapse_common::*;
 
-/// One machine: a data dir with a config naming the homeserver and the people.
-struct Machine {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    actor: String,
-}
-
-impl Machine {
-    fn new(s: &Synapse, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
-        Machine::at(&s.base, actor, people, token)
-    }
-
-    /// A machine reaching the homeserver at `base` (e.g. through a proxy).
-    fn at(base: &str, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("config.toml");
-        let mut text = format!("[sync]\nhomeserver = \"{base}\"\n");
-        if let Some(t) = token {
-            let tf = dir.path().join("token");
-            std::fs::write(&tf, t).unwrap();
-            text.push_str(&format!("access_token = \"file:{}\"\n", tf.display()));
-        }
-        for (name, mxid) in people {
-            text.push_str(&format!(
-                "[[people]]\nname = \"{name}\"\nmatrix = \"{mxid}\"\n"
-            ));
-        }
-        std::fs::write(&config, text).unwrap();
-        Machine {
-            dir,
-            config,
-            actor: actor.to_string(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cmd(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        cp(self.path())
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--as")
-            .arg(&self.actor)
-            .args(args)
-            .assert()
-    }
-
-    /// The real binary as a child process (to be killed).
-    fn spawn(&self, args: &[&str]) -> std::process::Child {
-        std::process::Command::new(env!("CARGO_BIN_EXE_commandpost"))
-            .env("COMMANDPOST_DATA_DIR", self.path())
-            .env_remove("COMMANDPOST_CONFIG")
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env("HOME", self.path())
-            .env_remove("RUST_LOG")
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--as")
-            .arg(&self.actor)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let out = self.cmd(args).get_output().clone();
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(out.status.success(), "{args:?} failed:\n{o}\n{e}");
-        (o, e)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).get_output().clone();
-        assert!(!out.status.success(), "{args:?} should fail");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn show(&self) -> Value {
-        let (o, _) = self.ok(&["show", "--json"]);
-        serde_json::from_str(&o).unwrap()
-    }
+/// A machine on homeserver `s` as `actor`.
+fn machine(s: &Synapse, actor: &str, people: &[(&str, &str)], token: Option<&str>) -> Machine {
+    Machine::at(&s.base, actor, people, token, "")
 }
 
 /// The state both machines must agree on (`show --json` minus what is per machine).
@@ -122,41 +33,18 @@ fn note_texts(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn ic(v: &Value) -> String {
-    let roles = &v["roles"];
-    // `roles` is a map or a list of holders depending on the version: find IC either way.
-    if let Some(h) = roles.get("ic") {
-        return h["name"].as_str().unwrap_or_default().to_string();
-    }
-    if let Some(list) = roles.as_array() {
-        for r in list {
-            if r["role"] == "ic" {
-                return r["holder"]["name"]
-                    .as_str()
-                    .or(r["name"].as_str())
-                    .unwrap_or_default()
-                    .to_string();
-            }
-        }
-    }
-    panic!("no IC in {roles}")
-}
-
 #[test]
 fn login_attach_join_and_a_hand_off_on_a_shows_on_b() {
     let Some(s) = shared("login_attach_join_and_a_hand_off_on_a_shows_on_b") else {
         return;
     };
-    let (alice_id, alice_tok) = s.register("alice-cli");
-    let (bob_id, bob_tok) = s.register("bob-cli");
+    let p = s.pair("cli");
+    let (people, alice_tok, bob_tok, room) = (p.people(), &p.alice_tok, &p.bob_tok, &p.room);
     let (mallory_id, mallory_tok) = s.register("mallory-cli");
-    let people = [("alice", alice_id.as_str()), ("bob", bob_id.as_str())];
-    let room = s.create_room(&alice_tok, "inc-cli", vec![]);
-    s.join(&bob_tok, &room);
-    s.join(&mallory_tok, &room);
+    s.join(&mallory_tok, room);
 
     // A logs in with a password (kept, mode 0600, never printed); B uses a token file.
-    let a = Machine::new(s, "alice", &people, None);
+    let a = machine(s, "alice", &people, None);
     let pw = a.path().join("pw");
     std::fs::write(&pw, password("alice-cli")).unwrap();
     let (out, err) = a.ok(&[
@@ -173,7 +61,7 @@ fn login_attach_join_and_a_hand_off_on_a_shows_on_b() {
     assert!(!out.contains(&password("alice-cli")) && !err.contains(&password("alice-cli")));
     let creds = std::fs::read_to_string(a.path().join("sync/credentials.json")).unwrap();
     assert!(!out.contains(&creds), "the token is never printed");
-    let b = Machine::new(s, "bob", &people, Some(&bob_tok));
+    let b = machine(s, "bob", &people, Some(bob_tok));
 
     let (id, _) = a.ok(&["new", "API errors in EU"]);
     let id = id.trim().to_string();
@@ -191,20 +79,20 @@ fn login_attach_join_and_a_hand_off_on_a_shows_on_b() {
 
     // Room commands: a member who is not the IC is rejected on both machines; the IC's
     // mapped user moves the role on both.
-    s.say(&mallory_tok, &room, "@all: IC -> Mallory");
+    s.say(&mallory_tok, room, "@all: IC -> Mallory");
     assert_eq!(ic(&a.show()), "bob");
     assert_eq!(ic(&b.show()), "bob");
     let (st, _) = b.ok(&["sync", "status"]);
     assert!(st.to_lowercase().contains("reject"), "{st}");
     let _ = mallory_id;
-    s.say(&bob_tok, &room, "@all: IC -> Carol");
+    s.say(bob_tok, room, "@all: IC -> Carol");
     assert_eq!(ic(&b.show()), "Carol");
     assert_eq!(ic(&a.show()), "Carol");
     assert_eq!(state(&a.show()), state(&b.show()));
 
     // The room shows the hand-off once, as a readable notice.
     let notices: Vec<String> = s
-        .room_events(&alice_tok, &room)
+        .room_events(alice_tok, room)
         .iter()
         .filter(|e| e["content"]["msgtype"] == "m.notice")
         .map(|e| {
@@ -240,7 +128,7 @@ fn encrypted_and_history_hidden_rooms_are_refused_by_attach_and_join() {
         vec![json!({"type": "m.room.history_visibility", "state_key": "",
                     "content": {"history_visibility": "joined"}})],
     );
-    let m = Machine::new(s, "carol", &[], Some(&tok));
+    let m = machine(s, "carol", &[], Some(&tok));
     m.ok(&["new", "DB failover"]);
     let e = m.fails(&["sync", "attach", "#enc-cli:localhost"]);
     assert!(e.contains("end-to-end encrypted"), "{e}");
@@ -261,16 +149,13 @@ fn offline_commands_say_queued_and_their_events_arrive_later_once() {
     };
     let hs = tempfile::tempdir().unwrap();
     let mut s = Synapse::start_in(&venv, hs.path(), Limits::Raised);
-    let (a_id, a_tok) = s.register("alice-off");
-    let (b_id, b_tok) = s.register("bob-off");
-    let room = s.create_room(&a_tok, "inc-off", vec![]);
-    s.join(&b_tok, &room);
-    let people = [("alice", a_id.as_str()), ("bob", b_id.as_str())];
-    let a = Machine::new(&s, "alice", &people, Some(&a_tok));
-    let b = Machine::new(&s, "bob", &people, Some(&b_tok));
+    let p = s.pair("off");
+    let room = &p.room;
+    let a = machine(&s, "alice", &p.people(), Some(&p.alice_tok));
+    let b = machine(&s, "bob", &p.people(), Some(&p.bob_tok));
     a.ok(&["new", "Payments down"]);
-    a.ok(&["sync", "attach", &room]);
-    b.ok(&["sync", "join", &room]);
+    a.ok(&["sync", "attach", room]);
+    b.ok(&["sync", "join", room]);
 
     s.stop();
     for i in 0..20 {
@@ -303,8 +188,8 @@ fn a_late_join_of_2000_events_rebuilds_the_same_state() {
     let (_, a_tok) = s.register("alice-2k");
     let (_, b_tok) = s.register("bob-2k");
     let room = s.create_room(&a_tok, "inc-2k", vec![]);
-    let a = Machine::new(s, "alice", &[], Some(&a_tok));
-    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let a = machine(s, "alice", &[], Some(&a_tok));
+    let b = machine(s, "bob", &[], Some(&b_tok));
     let (id, _) = a.ok(&["new", "Late join"]);
     let store = commandpost::journal::Store::new(a.path());
     let (mut j, _, _) = store.open_replayed(id.trim()).unwrap();
@@ -332,12 +217,14 @@ fn a_crash_between_send_and_ack_leaves_one_room_event_and_one_line_per_journal()
     let Some(s) = shared("a_crash_between_send_and_ack_leaves_one_room_event") else {
         return;
     };
-    let (_, a_tok) = s.register("alice-k9");
-    let (_, b_tok) = s.register("bob-k9");
-    let room = s.create_room(&a_tok, "inc-k9", vec![]);
-    s.join(&b_tok, &room);
-    let a = Machine::new(s, "alice", &[], Some(&a_tok));
-    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let Pair {
+        alice_tok: a_tok,
+        bob_tok: b_tok,
+        room,
+        ..
+    } = s.pair("k9");
+    let a = machine(s, "alice", &[], Some(&a_tok));
+    let b = machine(s, "bob", &[], Some(&b_tok));
     let (id, _) = a.ok(&["new", "Crash"]);
     a.ok(&["sync", "attach", &room]);
     b.ok(&["sync", "join", &room]);
@@ -407,12 +294,14 @@ fn an_oversized_sitrep_goes_out_in_parts_and_arrives_whole() {
     let Some(s) = shared("an_oversized_sitrep_goes_out_in_parts_and_arrives_whole") else {
         return;
     };
-    let (_, a_tok) = s.register("alice-big");
-    let (_, b_tok) = s.register("bob-big");
-    let room = s.create_room(&a_tok, "inc-big", vec![]);
-    s.join(&b_tok, &room);
-    let a = Machine::new(s, "alice", &[], Some(&a_tok));
-    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let Pair {
+        alice_tok: a_tok,
+        bob_tok: b_tok,
+        room,
+        ..
+    } = s.pair("big");
+    let a = machine(s, "alice", &[], Some(&a_tok));
+    let b = machine(s, "bob", &[], Some(&b_tok));
     a.ok(&["new", "Huge sitrep"]);
     a.ok(&["sync", "attach", &room]);
     b.ok(&["sync", "join", &room]);
@@ -505,14 +394,16 @@ fn kill_9_between_a_send_and_its_acknowledgement_leaves_one_room_event_and_one_l
     let Some(s) = shared("kill_9_between_a_send_and_its_acknowledgement") else {
         return;
     };
-    let (_, a_tok) = s.register("alice-kill");
-    let (_, b_tok) = s.register("bob-kill");
-    let room = s.create_room(&a_tok, "inc-kill", vec![]);
-    s.join(&b_tok, &room);
+    let Pair {
+        alice_tok: a_tok,
+        bob_tok: b_tok,
+        room,
+        ..
+    } = s.pair("kill");
     // A reaches the homeserver through a proxy that can hold the answers to its sends.
     let proxy = Proxy::start(s.port());
-    let a = Machine::at(&proxy.base, "alice", &[], Some(&a_tok));
-    let b = Machine::new(s, "bob", &[], Some(&b_tok));
+    let a = Machine::at(&proxy.base, "alice", &[], Some(&a_tok), "");
+    let b = machine(s, "bob", &[], Some(&b_tok));
     a.ok(&["new", "Kill -9"]);
     a.ok(&["sync", "attach", &room]);
     b.ok(&["sync", "join", &room]);

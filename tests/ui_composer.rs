@@ -410,11 +410,19 @@ fn the_render_is_a_background_job_and_a_stale_answer_is_dropped() {
     assert!(sitrep_form(&m).preview.rendering);
     // The same draft again (a refresh without a change) asks for nothing.
     assert!(unrendered(&mut m, [ctrl('o')]).is_empty());
-    // Ctrl-s before the text is rendered: nothing to confirm yet.
+    // Ctrl-s before the text is rendered: nothing to confirm yet, and the flash says what to
+    // do without pointing at a preview (below 120 columns none is shown: before, it said
+    // "send once it shows").
     unrendered(&mut m, [ctrl('s')]);
     assert!(sending(&m).is_none(), "{:?}", m.overlay);
     let fl = m.flash.clone().unwrap();
-    assert!(fl.error && fl.text.contains("still rendering"), "{fl:?}");
+    assert!(
+        fl.error
+            && fl.text.contains("still rendering")
+            && fl.text.contains("send again in a moment")
+            && !fl.text.contains("once it shows"),
+        "{fl:?}"
+    );
     // Typing asks for a newer render.
     let second = unrendered(&mut m, typed("X"));
     let [job2] = second.as_slice() else {

@@ -161,11 +161,11 @@ actions! {
          SyncView, Alerts]
         0 "move" "move down";
     PageUp "page_up" ["PageUp"]
-        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+        [Timeline, Help, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
          SyncView]
         1 "page" "page up";
     PageDown "page_down" ["PageDown"]
-        [Timeline, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
+        [Timeline, Help, SitrepDiff, Deliveries, Rotation, Cleanup, Brief, Remediation, Postmortem,
          SyncView]
         1 "page" "page down";
     Handoff "handoff" ["h"] [Global] 4 "hand off" "hand off a role";
@@ -222,7 +222,7 @@ actions! {
     Select "select" ["Space"] [PickRole, PickGroup, Snooze, Decision, SitrepLog] 0 "choose"
         "choose the selected entry";
     Top "top" ["Home", "g"]
-        [PickRole, PickGroup, Snooze, SitrepLog, Deliveries, Rotation, Cleanup, Brief,
+        [Help, PickRole, PickGroup, Snooze, SitrepLog, Deliveries, Rotation, Cleanup, Brief,
          Remediation, Postmortem, SyncView] 0 "top" "first entry, top";
     Bottom "bottom" ["End", "G"]
         [PickRole, PickGroup, Snooze, SitrepLog, Deliveries, Rotation, Cleanup, Brief,

@@ -25,23 +25,51 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct Global {
     /// Data directory holding incidents and logs
-    #[arg(long, global = true, env = "COMMANDPOST_DATA_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "COMMANDPOST_DATA_DIR",
+        value_name = "DIR"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Configuration file (default: the platform config dir's config.toml)
-    #[arg(long, global = true, env = "COMMANDPOST_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "COMMANDPOST_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Act on this incident instead of the current one
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "ID"
+    )]
     pub incident: Option<String>,
     /// Who is acting (default: $USER)
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(
+        long = "as",
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
     pub actor: Option<String>,
     /// Also log to stderr (headless commands)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
     /// How long a command that sends messages waits for delivery before exiting
     /// (what is left stays queued for `outbox flush` or the cockpit)
-    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "DURATION",
+        default_value = "30s"
+    )]
     pub wait: String,
 }
 
@@ -61,16 +89,19 @@ pub enum Command {
     },
     /// List the alerts firing in Alertmanager ([alerts]), most pressing first
     Alerts {
+        /// Print them as JSON
         #[arg(long)]
         json: bool,
     },
     /// List incidents, newest first
     List {
+        /// Print them as JSON
         #[arg(long)]
         json: bool,
     },
     /// Show the incident: state, roles, roster, impact
     Show {
+        /// Print the whole incident as JSON
         #[arg(long)]
         json: bool,
     },
@@ -83,36 +114,59 @@ pub enum Command {
     Handoff {
         /// ic, comms, deputy, scribe or ops:<group>
         role: String,
+        /// Who takes it, by name (someone not on the roster yet is put on duty)
         person: String,
     },
     /// Put a person on duty (optionally in an operations group)
     Join {
+        /// Their name, as the roster shows it
         person: String,
         /// Operations group to join as a member, e.g. database
         #[arg(long)]
         group: Option<String>,
+        /// Their chat handle, e.g. @priya
         #[arg(long)]
         handle: Option<String>,
+        /// The team they come from, e.g. payments
         #[arg(long)]
         team: Option<String>,
+        /// How to reach them outside the chat (phone, e-mail)
         #[arg(long)]
         contact: Option<String>,
     },
     /// Take a person off duty, releasing their roles (not IC: hand that off first)
-    Release { person: String },
+    Release {
+        /// Who goes off duty, by name
+        person: String,
+    },
     /// Start or end a person's break
-    Break { person: String },
+    Break {
+        /// Who starts or ends a break, by name
+        person: String,
+    },
     /// Set the impact statement (also marks it reviewed)
-    Impact { text: String },
+    Impact {
+        /// Who is affected and how, e.g. "EU customers cannot pay"
+        text: String,
+    },
     /// Add a note to the timeline
-    Note { text: String },
+    Note {
+        /// The note, as the timeline will show it
+        text: String,
+    },
     /// Attach a link (vendor ticket, dashboard, tracking card)
-    Link { label: String, url: String },
+    Link {
+        /// What it is, e.g. "vendor ticket"
+        label: String,
+        /// Where it is
+        url: String,
+    },
     /// Add or rule out a hypothesis
     #[command(subcommand)]
     Hypothesis(HypothesisCmd),
     /// Rotation: who holds each role, when their 8 hours end, who is rested to take over
     Rotation {
+        /// Print it as JSON
         #[arg(long)]
         json: bool,
     },
@@ -130,6 +184,7 @@ pub enum Command {
     Remediation(followup::RemediationCmd),
     /// Draft the post-mortem from the journal
     Postmortem {
+        /// The format to write
         #[arg(long, value_enum, default_value_t = followup::DocFormat::Md)]
         format: followup::DocFormat,
         /// Also show times in this time zone (e.g. Europe/Paris); UTC always
@@ -141,6 +196,7 @@ pub enum Command {
         /// How far back, e.g. 30d
         #[arg(long, default_value = "30d")]
         since: String,
+        /// Print the figures as JSON
         #[arg(long)]
         json: bool,
     },
@@ -164,6 +220,7 @@ pub enum Command {
     },
     /// Page the on-call (backends that send pages); resolving the incident resolves it
     Page {
+        /// What needs someone now, in a few words (the page's title)
         summary: String,
         /// Only this backend
         #[arg(long)]
@@ -173,6 +230,7 @@ pub enum Command {
     Outbox {
         #[command(subcommand)]
         cmd: Option<OutboxCmd>,
+        /// Print the list as JSON
         #[arg(long)]
         json: bool,
     },
@@ -181,6 +239,7 @@ pub enum Command {
     Backends(BackendsCmd),
     /// Export the incident
     Export {
+        /// The format to print
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
     },
@@ -194,6 +253,7 @@ pub enum Command {
     Config(ConfigCmd),
     /// Print shell completions
     Completions {
+        /// The shell to print them for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -204,9 +264,19 @@ pub enum OutboxCmd {
     /// Deliver what is queued (waits at most --wait)
     Flush,
     /// Retry a failed or dropped delivery
-    Retry { message: String, backend: String },
+    Retry {
+        /// The message's id, as `outbox` lists it
+        message: String,
+        /// The backend to retry it on
+        backend: String,
+    },
     /// Give up on a delivery
-    Drop { message: String, backend: String },
+    Drop {
+        /// The message's id, as `outbox` lists it
+        message: String,
+        /// The backend to give up on
+        backend: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,16 +284,24 @@ pub enum BackendsCmd {
     /// The configured backends and what they send
     List,
     /// Send a message marked as a test to every backend (or NAME) and report
-    Test { name: Option<String> },
+    Test {
+        /// Only this backend (default: every one)
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum HypothesisCmd {
     /// Add an open hypothesis
-    Add { text: String },
+    Add {
+        /// The hypothesis, e.g. "the 14:02 deploy broke checkout"
+        text: String,
+    },
     /// Rule out hypothesis N
     RuleOut {
+        /// Its number, as `show` lists it
         id: u32,
+        /// Why it is ruled out
         #[arg(long)]
         reason: Option<String>,
     },
@@ -238,7 +316,11 @@ pub enum ConfigCmd {
         force: bool,
     },
     /// Check the configuration and report every problem with file:line:column
-    Check,
+    Check {
+        /// The file to check (default: the one --config names, else the platform's)
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// Print the configuration and data paths in use
     Path,
 }

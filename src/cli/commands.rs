@@ -279,6 +279,13 @@ fn backends_list(ctx: &Ctx) -> Result<(), Fail> {
             b.kind.as_str(),
             sends.join(", ")
         ));
+        // Where a file backend writes (a path, never a secret): the default one is the
+        // incident's outbox.md, which a new user would otherwise have to find.
+        if b.kind == crate::delivery::BackendKind::File
+            && let Some(path) = &b.path
+        {
+            super::out::line(format!("{:<20} {:<11} writes to {path}", "", ""));
+        }
     }
     Ok(())
 }
@@ -432,8 +439,8 @@ fn config_cmd(
             super::out::line(format!("wrote {}", p.display()));
             Ok(())
         }
-        ConfigCmd::Check => {
-            let p = match (&explicit, &path) {
+        ConfigCmd::Check { file } => {
+            let p = match (file.as_ref().or(explicit.as_ref()), &path) {
                 (Some(p), _) => p.clone(),
                 (None, Some(p)) if p.exists() => p.clone(),
                 _ => {

@@ -13,15 +13,24 @@ use clap::{Subcommand, ValueEnum};
 pub enum RemediationCmd {
     /// Add a remediation item to the incident
     Add {
+        /// What is to be done, e.g. "alert on checkout 5xx above 1%"
         text: String,
+        /// Who owns it (default: nobody yet)
         #[arg(long)]
         owner: Option<String>,
     },
     /// Assign item N to an owner
-    Assign { id: u32, owner: String },
+    Assign {
+        /// Its number, as `remediation list` shows it
+        id: u32,
+        /// Who owns it from now on
+        owner: String,
+    },
     /// Mark item N done
     Done {
+        /// Its number, as `remediation list` shows it
         id: u32,
+        /// What was done (kept with the item)
         #[arg(long)]
         note: Option<String>,
     },
@@ -30,6 +39,7 @@ pub enum RemediationCmd {
         /// Include done items
         #[arg(long)]
         all: bool,
+        /// Print them as JSON
         #[arg(long)]
         json: bool,
     },
@@ -41,13 +51,17 @@ pub enum CleanupCmd {
     List,
     /// Tick an item (by number or text)
     Done {
+        /// Its number or its text, as `cleanup list` shows it
         item: String,
+        /// What was done (kept with the item)
         #[arg(long)]
         note: Option<String>,
     },
     /// Skip an item, saying why
     Skip {
+        /// Its number or its text, as `cleanup list` shows it
         item: String,
+        /// Why it is skipped
         #[arg(long)]
         reason: String,
     },

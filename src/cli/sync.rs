@@ -41,6 +41,7 @@ pub enum SyncCmd {
     },
     /// Live or offline, unsent events, last event received, conflicts, rejected commands
     Status {
+        /// Print it as JSON
         #[arg(long)]
         json: bool,
     },

@@ -37,7 +37,7 @@ pub fn inject_payloads(inject: &Inject) -> Vec<Payload> {
     let mut out = vec![Payload::DrillInject {
         at_offset: inject.at,
         kind: inject.kind.as_str().to_string(),
-        text: inject.text.clone(),
+        text: inject_text(inject),
         who: inject.who.clone(),
         group: inject.group.clone(),
         backend: inject.backend.clone(),
@@ -55,6 +55,17 @@ pub fn inject_payloads(inject: &Inject) -> Vec<Payload> {
         });
     }
     out
+}
+
+/// What the timeline says of an inject: its `text`; for a `metric` inject, which needs
+/// none, what it sets (`API 5xx at 0.094`) rather than nothing.
+fn inject_text(inject: &Inject) -> String {
+    match (&inject.kind, &inject.series, inject.value) {
+        (InjectKind::Metric, Some(series), Some(value)) if inject.text.trim().is_empty() => {
+            format!("{series} at {value}")
+        }
+        _ => inject.text.clone(),
+    }
 }
 
 /// The note the IC's answer to an inject's decision is journaled as; the score

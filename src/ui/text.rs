@@ -72,6 +72,23 @@ pub fn tail(s: &str, w: usize) -> String {
     s[start..].to_string()
 }
 
+/// Greedy word wrap to `w` columns (a word longer than a line is cut).
+pub fn word_wrap(s: &str, w: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        if !cur.is_empty() && width(&cur) + 1 + width(word) > w {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out.into_iter().map(|l| truncate(&l, w)).collect()
+}
+
 /// How many screen rows `lines` take when soft-wrapped at `width` columns the way the text
 /// areas wrap ([`ratatui_textarea::WrapMode::WordOrGlyph`]): at word boundaries, a word wider
 /// than the field split by graphemes. At least one row per line.

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 pub mod test_servers;
 pub use test_servers::test_venv;
 
+mod machine;
+#[allow(unused_imports)] // each test binary uses a subset
+pub use machine::{BIN, Machine, ic};
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -33,6 +37,22 @@ pub enum Limits {
     Raised,
     /// `rc_message` at Synapse's default (0.2/s, burst 10 per user): what users meet.
     Default,
+}
+
+/// Two registered users in one room (`Synapse::pair`).
+pub struct Pair {
+    pub alice_id: String,
+    pub alice_tok: String,
+    pub bob_id: String,
+    pub bob_tok: String,
+    pub room: String,
+}
+
+impl Pair {
+    /// The people table naming both: alice and bob with their Matrix ids.
+    pub fn people(&self) -> [(&str, &str); 2] {
+        [("alice", &self.alice_id), ("bob", &self.bob_id)]
+    }
 }
 
 pub struct Synapse {
@@ -214,6 +234,21 @@ impl Synapse {
             v["user_id"].as_str().unwrap().to_string(),
             v["access_token"].as_str().unwrap().to_string(),
         )
+    }
+
+    /// Two users, `alice-{tag}` and `bob-{tag}`, in a new room `#inc-{tag}` alice created.
+    pub fn pair(&self, tag: &str) -> Pair {
+        let (alice_id, alice_tok) = self.register(&format!("alice-{tag}"));
+        let (bob_id, bob_tok) = self.register(&format!("bob-{tag}"));
+        let room = self.create_room(&alice_tok, &format!("inc-{tag}"), vec![]);
+        self.join(&bob_tok, &room);
+        Pair {
+            alice_id,
+            alice_tok,
+            bob_id,
+            bob_tok,
+            room,
+        }
     }
 
     /// Creates a public room (history visibility `shared`) with `alias` (local part) and

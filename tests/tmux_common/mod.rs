@@ -117,6 +117,15 @@ impl Tmux {
         kids.split_whitespace().next()?.parse().ok()
     }
 
+    /// Quits the cockpit by keys (`q`, then `y` to the question) and waits for the shell's
+    /// `EXIT=0`.
+    pub fn quit(&self) {
+        self.text("q");
+        self.wait_for("Quit the cockpit?");
+        self.text("y");
+        self.wait_for("EXIT=0");
+    }
+
     pub fn cockpit(&self, dir: &Path, actor: &str) {
         self.shell(&format!(
             "{BIN} --data-dir {} --as {actor}; echo EXIT=$?",

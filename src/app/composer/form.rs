@@ -425,7 +425,9 @@ impl Form {
         };
         p.send.as_ref().map_err(Clone::clone)?;
         match &self.rendering.text {
-            None => Err("the preview is still rendering: send once it shows (Esc leaves)".into()),
+            None => {
+                Err("the message is still rendering: send again in a moment (Esc leaves)".into())
+            }
             Some(Err(e)) => Err(e.clone()),
             Some(Ok(text)) => p.payload(text),
         }

@@ -3,7 +3,7 @@
 use crate::app::model::Model;
 use crate::app::overlay::decision::Decision;
 use crate::app::overlay::step::Layer;
-use crate::ui::text::{clean, fit, truncate, width};
+use crate::ui::text::{clean, fit, word_wrap};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, footer, popup};
 use ratatui::buffer::Buffer;
@@ -17,7 +17,7 @@ pub fn render(m: &Model, theme: &Theme, d: &Decision, f: &mut Buffer) {
     let h = (d.options.len() as u16 + 8).min(area.height.saturating_sub(2));
     let inner = popup(f, theme, width, h, "DRILL: a decision is needed");
     let w = inner.width as usize;
-    let mut lines: Vec<Line> = wrap(&clean(&d.question), w)
+    let mut lines: Vec<Line> = word_wrap(&clean(&d.question), w)
         .into_iter()
         .map(|l| Line::styled(l, theme.bold()))
         .collect();
@@ -38,21 +38,4 @@ pub fn render(m: &Model, theme: &Theme, d: &Decision, f: &mut Buffer) {
     lines.push(Line::raw(""));
     lines.push(footer(theme, &m.keymap, &d.footer(&m.cx)));
     f.render_widget(Paragraph::new(lines), inner);
-}
-
-/// Greedy word wrap to `w` columns (a word longer than a line is cut).
-fn wrap(s: &str, w: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in s.split_whitespace() {
-        if !cur.is_empty() && width(&cur) + 1 + width(word) > w {
-            out.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    out.push(cur);
-    out.into_iter().map(|l| truncate(&l, w)).collect()
 }
