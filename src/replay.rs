@@ -115,7 +115,26 @@ pub fn open(store: &Store, id: &str) -> Result<Opened, StoreError> {
 /// [`open`] for the journal at `path`, opened as incident `id` in a data dir whose origin is
 /// `home`.
 pub fn open_path(path: &Path, id: &str, home: &str) -> Result<Opened, StoreError> {
-    let (journal, replayed, warnings) = snapshot::open::<State>(path, id, home)?;
+    open_path_ahead(path, id, home, None)
+}
+
+/// [`open`] with a snapshot being decoded [`snapshot::ahead`] (used if it is this one's).
+pub fn open_ahead(
+    store: &Store,
+    id: &str,
+    ahead: Option<snapshot::Ahead<State>>,
+) -> Result<Opened, StoreError> {
+    let path = store.existing_journal(id)?;
+    open_path_ahead(&path, id, &store.home(), ahead)
+}
+
+fn open_path_ahead(
+    path: &Path,
+    id: &str,
+    home: &str,
+    ahead: Option<snapshot::Ahead<State>>,
+) -> Result<Opened, StoreError> {
+    let (journal, replayed, warnings) = snapshot::open_ahead::<State>(path, id, home, ahead)?;
     Ok(Opened {
         journal,
         state: replayed.state,

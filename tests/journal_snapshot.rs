@@ -1376,3 +1376,96 @@ fn the_cockpit_keeper_saves_a_snapshot_equal_to_the_full_replay() {
     let again = replay::open_path(&path, ID, &home).unwrap();
     assert_eq!(again.state, reference(&path, &home));
 }
+
+/// The cockpit decodes the snapshot of the incident it will most likely open while it finds
+/// the current one (`snapshot::ahead`): opening that journal with it is opening it plainly,
+/// every check included, and opening another journal leaves it unused.
+#[test]
+fn a_snapshot_decoded_ahead_is_checked_like_one_opened_then() {
+    let f = fixture(2400, 2000);
+    assert!(f.full.incident.state.is_open(), "the fixture ends open");
+    // Used: the state is the full replay's, through the snapshot.
+    let ahead = snapshot::ahead::<State>(&f.path, ID, &f.home).unwrap();
+    assert!(ahead.is_some());
+    let o = replay::open_ahead(&f.store, ID, ahead).unwrap();
+    assert_eq!(o.snapshot, Ok(()));
+    assert_eq!(o.replayed, 400);
+    assert_eq!(o.state, f.full);
+    drop(o);
+    // For another data dir origin, or another journal: not used, that journal's own
+    // snapshot is.
+    let g = fixture(2300, 2000);
+    let theirs = snapshot::ahead::<State>(&g.path, ID, &g.home).unwrap();
+    let o = replay::open_ahead(&f.store, ID, theirs).unwrap();
+    assert_eq!(o.snapshot, Ok(()));
+    assert_eq!(o.state, f.full);
+    drop(o);
+    // The journal changed inside its prefix after the decoding began: stale, replayed whole.
+    let original = std::fs::read(&f.path).unwrap();
+    let ahead = snapshot::ahead::<State>(&f.path, ID, &f.home).unwrap();
+    let mut other = lines(2400);
+    for l in other.iter_mut().skip(1) {
+        *l = l.replace("note ", "other note ");
+    }
+    write_journal(&f.path, &other);
+    let o = replay::open_ahead(&f.store, ID, ahead).unwrap();
+    assert_eq!(o.snapshot, Err(Rejected::Stale));
+    assert_eq!(o.state, reference(&f.path, &f.home));
+    assert_ne!(o.state, f.full);
+    drop(o);
+    // The snapshot replaced by garbage after the decoding began: the decoded one is still
+    // the replay of a prefix the journal holds, so it is used and the state is right.
+    std::fs::write(&f.path, &original).unwrap();
+    let snap = snapshot::path_for(&f.path);
+    let good = std::fs::read(&snap).unwrap();
+    let ahead = snapshot::ahead::<State>(&f.path, ID, &f.home).unwrap();
+    std::fs::write(&snap, b"garbage\n").unwrap();
+    let o = replay::open_ahead(&f.store, ID, ahead).unwrap();
+    assert_eq!(o.snapshot, Ok(()), "the snapshot decoded ahead was used");
+    assert_eq!(o.replayed, 400);
+    assert_eq!(o.state, f.full);
+    drop(o);
+    // A damaged body: found by the decoding ahead, the journal replayed whole.
+    let mut bad = good.clone();
+    let last = bad.len() - 2;
+    bad[last] ^= 1;
+    std::fs::write(&snap, &bad).unwrap();
+    let ahead = snapshot::ahead::<State>(&f.path, ID, &f.home).unwrap();
+    let o = replay::open_ahead(&f.store, ID, ahead).unwrap();
+    assert!(
+        matches!(o.snapshot, Err(Rejected::Body(_))),
+        "{:?}",
+        o.snapshot
+    );
+    assert_eq!(o.state, f.full);
+    // No snapshot: nothing is decoded ahead, and why.
+    std::fs::remove_file(&snap).unwrap();
+    assert_eq!(
+        snapshot::ahead::<State>(&f.path, ID, &f.home).err(),
+        Some(Rejected::Missing)
+    );
+}
+
+/// A snapshot that says its incident is resolved is not decoded ahead: the cockpit opens
+/// the current incident, which is an open one.
+#[test]
+fn a_resolved_incident_is_not_decoded_ahead() {
+    let n = (1000..2400)
+        .find(|&n| !full_state_after(n).incident.state.is_open())
+        .expect("the generated journal resolves the incident somewhere");
+    let f = fixture(n, n);
+    assert!(!f.full.incident.state.is_open());
+    assert_eq!(open_checked(&f), Ok(()));
+    assert!(
+        snapshot::ahead::<State>(&f.path, ID, &f.home)
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn full_state_after(n: usize) -> State {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    write_journal(&path, &lines(n));
+    reference(&path, "")
+}

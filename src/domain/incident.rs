@@ -147,6 +147,7 @@ pub struct Hypothesis {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
+    #[serde(deserialize_with = "crate::domain::stamp::de")]
     pub at: Timestamp,
     pub by: String,
     pub text: String,

@@ -19,6 +19,7 @@ pub mod replicated;
 pub mod reporting;
 pub mod role;
 pub mod sitrep;
+pub mod stamp;
 pub mod status;
 pub mod template;
 pub mod text;

@@ -500,20 +500,80 @@ fn decode<S: DeserializeOwned + Fold>(opened: Opened) -> Result<Start<S>, Reject
     Ok((h.last_key, remote, s))
 }
 
+/// A snapshot whose body is being decoded before its journal is opened. The cockpit starts
+/// one for the incident it will most likely open (the newest whose snapshot says it is
+/// open) while it finds out which incident is current: on a long incident the decoding is
+/// most of the start, and finding the current incident reads every journal's prefix.
+/// Opening that journal with it ([`open_ahead`]) makes exactly the checks [`open`] makes;
+/// opening another one, or none, leaves it unused.
+pub struct Ahead<S> {
+    path: PathBuf,
+    id: String,
+    home: String,
+    resume: Resume,
+    decoding: std::thread::JoinHandle<Result<Start<S>, Rejected>>,
+}
+
+impl<S> std::fmt::Debug for Ahead<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ahead")
+            .field("path", &self.path)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts decoding the snapshot of the journal at `path` (incident `id`, data dir origin
+/// `home`) on its own thread when its header checks out and says the incident is open;
+/// `Ok(None)` when it says the incident is resolved, why not when there is no such header.
+pub fn ahead<S>(path: &Path, id: &str, home: &str) -> Result<Option<Ahead<S>>, Rejected>
+where
+    S: DeserializeOwned + Fold + Send + 'static,
+{
+    let opened = open_header(path, id, home)?;
+    if !opened.header.summary.state.is_open() {
+        return Ok(None);
+    }
+    let resume = opened.header.journal.clone();
+    let decoding = std::thread::Builder::new()
+        .name("snapshot".into())
+        .spawn(move || decode::<S>(opened))
+        .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+    Ok(Some(Ahead {
+        path: path.to_path_buf(),
+        id: id.to_string(),
+        home: home.to_string(),
+        resume,
+        decoding,
+    }))
+}
+
 /// Replays the journal at `path` through its snapshot: the snapshot's header is checked
 /// here, its body decoded on another thread while `replay` reads the journal from the
 /// prefix the header records (checking the journal still starts with it). `replay` is
 /// given that prefix (`None`: no usable header) and the folder; it returns what it read,
-/// whether the journal resumed from the prefix, and how many lines it holds.
+/// whether the journal resumed from the prefix, and how many lines it holds. A snapshot
+/// decoded `ahead` for this very journal is used instead of opening it again.
 fn through_snapshot<S, T>(
     path: &Path,
     id: &str,
     home: &str,
+    ahead: Option<Ahead<S>>,
     replay: impl FnOnce(Option<&Resume>, &mut Folder<'_, S>) -> Result<(T, bool, usize), OpenError>,
 ) -> Result<(T, Replayed<S>), OpenError>
 where
     S: DeserializeOwned + Fold + Send,
 {
+    if let Some(a) = ahead.filter(|a| a.path == path && a.id == id && a.home == home) {
+        let resume = a.resume;
+        let decoding = a.decoding;
+        let restoring: Restoring<'_, S> = Box::new(move || {
+            decoding
+                .join()
+                .unwrap_or_else(|_| Err(Rejected::Body("decoding failed".into())))
+        });
+        return fold_from(path, home, &resume, restoring, replay);
+    }
     let opened = match open_header(path, id, home) {
         Ok(opened) => opened,
         Err(why) => {
@@ -539,19 +599,30 @@ where
                 Box::new(move || Err(e))
             }
         };
-        let mut folder = Folder::new(home, Some(restoring));
-        let (t, resumed, lines) = replay(Some(&resume), &mut folder)?;
-        // Whether or not the journal resumed, the decoding has ended here (taken as the
-        // start when it resumed and no event followed the prefix).
-        folder.start(resumed);
-        let why = match folder.rejected() {
-            Some(e) => Err(e),
-            None if !resumed => Err(Rejected::Stale),
-            None => Ok(()),
-        };
-        let replayed = conclude(folder, resumed, path, lines, home, why)?;
-        Ok((t, replayed))
+        fold_from(path, home, &resume, restoring, replay)
     })
+}
+
+/// `replay` from the snapshot prefix `resume`, the snapshot's state coming from `restoring`.
+fn fold_from<S: Fold, T>(
+    path: &Path,
+    home: &str,
+    resume: &Resume,
+    restoring: Restoring<'_, S>,
+    replay: impl FnOnce(Option<&Resume>, &mut Folder<'_, S>) -> Result<(T, bool, usize), OpenError>,
+) -> Result<(T, Replayed<S>), OpenError> {
+    let mut folder = Folder::new(home, Some(restoring));
+    let (t, resumed, lines) = replay(Some(resume), &mut folder)?;
+    // Whether or not the journal resumed, the decoding has ended here (taken as the
+    // start when it resumed and no event followed the prefix).
+    folder.start(resumed);
+    let why = match folder.rejected() {
+        Some(e) => Err(e),
+        None if !resumed => Err(Rejected::Stale),
+        None => Ok(()),
+    };
+    let replayed = conclude(folder, resumed, path, lines, home, why)?;
+    Ok((t, replayed))
 }
 
 /// Ends a replay: the stream fold's state, or the whole journal replayed in merge order.
@@ -593,8 +664,18 @@ pub fn open<S: DeserializeOwned + Fold + Send>(
     id: &str,
     home: &str,
 ) -> Result<(Journal, Replayed<S>, Vec<String>), OpenError> {
+    open_ahead(path, id, home, None)
+}
+
+/// [`open`], with the snapshot decoded [`ahead`] when that was for this journal.
+pub fn open_ahead<S: DeserializeOwned + Fold + Send>(
+    path: &Path,
+    id: &str,
+    home: &str,
+    ahead: Option<Ahead<S>>,
+) -> Result<(Journal, Replayed<S>, Vec<String>), OpenError> {
     let ((journal, warnings), replayed) =
-        through_snapshot::<S, _>(path, id, home, |resume, folder| {
+        through_snapshot::<S, _>(path, id, home, ahead, |resume, folder| {
             let (journal, warnings, resumed) =
                 Journal::open_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
             let lines = journal.resume_point().lines;
@@ -612,12 +693,13 @@ pub fn read<S: DeserializeOwned + Fold + Send>(
     id: &str,
     home: &str,
 ) -> Result<(Replayed<S>, Resume, bool), OpenError> {
-    let ((end, torn), replayed) = through_snapshot::<S, _>(path, id, home, |resume, folder| {
-        let (end, torn, resumed) =
-            Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
-        let lines = end.lines;
-        Ok(((end, torn), resumed, lines))
-    })?;
+    let ((end, torn), replayed) =
+        through_snapshot::<S, _>(path, id, home, None, |resume, folder| {
+            let (end, torn, resumed) =
+                Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
+            let lines = end.lines;
+            Ok(((end, torn), resumed, lines))
+        })?;
     log_rejected(path, &replayed.snapshot);
     Ok((replayed, end, torn))
 }

@@ -6,7 +6,7 @@ use crate::app::keymap::Keymap;
 use crate::app::model::Model;
 use crate::demo::TempDir;
 use crate::drill::DrillSession;
-use crate::journal::{Journal, Store};
+use crate::journal::{Journal, Store, snapshot};
 use crate::shell::keep::Keeper;
 use crate::shell::options::{AppError, RunOptions};
 use crate::shell::{drafts, drill};
@@ -55,10 +55,16 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
             .name("backends".into())
             .spawn(move || drafts::backends(&config, drill, demo, &root))
     };
+    // The current incident is found by reading every journal's prefix; meanwhile the
+    // snapshot of the one it most likely is (the newest said to be open) is decoded.
+    let mut ahead = None;
     let id = match (incident, &drill) {
         (_, Some(_)) => None,
         (Some(id), None) => Some(id),
-        (None, None) => store.current()?,
+        (None, None) => {
+            ahead = decode_ahead(&store);
+            store.current()?
+        }
     };
     let now = Timestamp::now();
     // In a drill the user plays the scenario's IC, from the drill's start.
@@ -72,7 +78,8 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
             (m, None, None, Vec::new())
         }
         (Some(id), None) => {
-            let (cx, journal, kept, warnings) = restore(&store, id, &actor, config, keymap, at)?;
+            let (cx, journal, kept, warnings) =
+                restore(&store, id, ahead, &actor, config, keymap, at)?;
             (Model::restored(cx), Some(journal), kept, warnings)
         }
         (None, None) => (
@@ -128,6 +135,21 @@ pub(super) fn start(opts: RunOptions) -> Result<Started, AppError> {
     })
 }
 
+/// The snapshot of the incident that is most likely current, being decoded: the newest
+/// incident if its snapshot says it is open; past the ones whose snapshots say resolved;
+/// none when the newest not resolved has no usable snapshot (it may well be current).
+fn decode_ahead(store: &Store) -> Option<snapshot::Ahead<crate::replay::State>> {
+    let home = store.home();
+    for id in store.ids().ok()? {
+        match snapshot::ahead(&store.journal_path(&id), &id, &home) {
+            Ok(Some(ahead)) => return Some(ahead),
+            Ok(None) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 /// A restored cockpit, its journal, who keeps the snapshot with the outbox's reader, and
 /// the recovery warnings.
 type Restored = (Cockpit, Journal, Option<(Keeper, Journal)>, Vec<String>);
@@ -138,12 +160,13 @@ type Restored = (Cockpit, Journal, Option<(Keeper, Journal)>, Vec<String>);
 fn restore(
     store: &Store,
     id: &str,
+    ahead: Option<snapshot::Ahead<crate::replay::State>>,
     actor: &str,
     config: crate::config::Config,
     keymap: Keymap,
     now: Timestamp,
 ) -> Result<Restored, AppError> {
-    let opened = crate::replay::open(store, id)?;
+    let opened = crate::replay::open_ahead(store, id, ahead)?;
     for w in &opened.warnings {
         tracing::warn!("{w}");
     }
