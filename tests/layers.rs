@@ -751,6 +751,43 @@ fn code_only_blanks_comments_and_literals_but_keeps_lines() {
     }
 }
 
+/// The module graph in docs/architecture.md is the code's: the block after "What each
+/// module uses, exactly" is `scripts/arch-metrics.py modules` less `lib` and `main`.
+#[test]
+fn the_documented_module_graph_is_the_code_s() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts/arch-metrics.py"))
+        .arg("modules")
+        .output()
+        .expect("python3 runs scripts/arch-metrics.py (CI installs python3)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("lib ") && !l.starts_with("main "))
+        .map(str::to_string)
+        .collect();
+    let doc = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    let block: Vec<String> = doc
+        .split("What each module uses, exactly")
+        .nth(1)
+        .and_then(|s| s.split("```text\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("docs/architecture.md lists what each module uses in a ```text block")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        block, code,
+        "the module graph in docs/architecture.md: paste `python3 scripts/arch-metrics.py \
+         modules` (less lib and main)"
+    );
+}
+
 /// The road of `p` in docs/architecture.md is the code's: `scripts/arch-metrics.py road`
 /// finds every hop (each function still calls the next; it exits 1 when one moved), the
 /// doc's table lists the files it crosses and the doc's counts are its counts.

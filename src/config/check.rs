@@ -261,6 +261,20 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
+    /// The tables of the array of tables `path` (`[[people]]`), as
+    /// [`Diagnostics::tables`], with the spans of the array and of every entry recorded.
+    fn tables<'v, 'i>(
+        &mut self,
+        path: &str,
+        value: &'v Value<'i>,
+    ) -> Vec<(usize, String, &'v Value<'i>, &'v DeTable<'i>)> {
+        self.record(path, value.span());
+        let spans = &mut self.spans;
+        self.d.tables(path, value, |p, span| {
+            spans.insert(p.to_string(), span);
+        })
+    }
+
     /// An array (its span recorded); else a type error saying `expected`.
     fn array<'v, 'i>(
         &mut self,
@@ -381,18 +395,11 @@ impl<'a> Checker<'a> {
     }
 
     fn people(&mut self, value: &Value<'_>) {
-        let Some(items) = self.array("people", value, "an array of tables ([[people]])") else {
-            return;
-        };
         // Lower-cased name / handle -> index of the first person with it.
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut handles: HashMap<String, usize> = HashMap::new();
         let mut matrix_ids: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("people[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (i, item_path, item, t) in self.tables("people", value) {
             let mut person = KnownPerson::named("");
             let mut name_ok = false;
             for (key, value) in t.iter() {
@@ -495,15 +502,8 @@ impl<'a> Checker<'a> {
     }
 
     fn backends(&mut self, value: &Value<'_>) {
-        let Some(items) = self.array("backends", value, "an array of tables ([[backends]])") else {
-            return;
-        };
         let mut names: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("backends[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (i, item_path, item, t) in self.tables("backends", value) {
             for (key, value) in t.iter() {
                 self.record_tree(&join(&item_path, key.get_ref()), value);
             }

@@ -281,6 +281,31 @@ impl<'a> Diagnostics<'a> {
         }
     }
 
+    /// The tables of the array of tables `path` (`[[people]]`; else a type error), each with
+    /// its index, its path (`people[3]`) and its value; an entry that is not a table is
+    /// reported and left out. `seen` is told every entry's path and span, tables or not.
+    pub(crate) fn tables<'v, 'i>(
+        &mut self,
+        path: &str,
+        value: &'v Value<'i>,
+        mut seen: impl FnMut(&str, Span),
+    ) -> Vec<(usize, String, &'v Value<'i>, &'v DeTable<'i>)> {
+        let expected = format!("an array of tables ([[{path}]])");
+        let Some(items) = self.array(path, value, &expected) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let item_path = format!("{path}[{i}]");
+                seen(&item_path, item.span());
+                let t = self.table(&item_path, item)?;
+                Some((i, item_path, item, t))
+            })
+            .collect()
+    }
+
     /// An array; else a type error saying `expected`.
     pub(crate) fn array<'v, 'i>(
         &mut self,

@@ -1,6 +1,7 @@
 //! Firing alerts (Alertmanager's, or a drill's) as pure data: what the panel lists, the title
 //! and first note of an incident opened from one, and what attaching one journals.
 
+use crate::domain::health::Polled;
 use crate::domain::text::one_line;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -137,11 +138,7 @@ impl Alert {
 
 /// One answer of the alert source: the alerts firing (most pressing first), or why there is
 /// no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlertsUpdate {
-    pub at: Timestamp,
-    pub result: Result<Vec<Alert>, String>,
-}
+pub type AlertsUpdate = Polled<Vec<Alert>>;
 
 /// An alert as an incident records it (`Payload::AlertAttached`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -291,12 +291,6 @@ impl Checker<'_> {
         self.d.unknown(key_path, key, &candidates);
     }
 
-    /// An array of tables (`[[key_path]]`); empty after a type error.
-    fn tables<'v, 'i>(&mut self, key_path: &str, value: &'v Value<'i>) -> &'v [Value<'i>] {
-        let expected = format!("an array of tables ([[{key_path}]])");
-        self.array(key_path, value, &expected).unwrap_or(&[])
-    }
-
     /// A string, without control characters and surrounding blanks.
     fn string(&mut self, key_path: &str, value: &Value<'_>) -> Option<String> {
         let s = self.str(key_path, value)?;
@@ -543,11 +537,7 @@ impl Checker<'_> {
 
     fn people(&mut self, value: &Value<'_>) -> Vec<DrillPerson> {
         let mut out: Vec<DrillPerson> = Vec::new();
-        for (i, item) in self.tables("people", value).iter().enumerate() {
-            let item_path = format!("people[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (_, item_path, item, t) in self.d.tables("people", value, |_, _| {}) {
             let mut person = DrillPerson {
                 name: String::new(),
                 group: None,
@@ -635,11 +625,7 @@ impl Checker<'_> {
 
     fn injects(&mut self, value: &Value<'_>) -> Vec<RawInject> {
         let mut out = Vec::new();
-        for (i, item) in self.tables("inject", value).iter().enumerate() {
-            let item_path = format!("inject[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (_, item_path, item, t) in self.d.tables("inject", value, |_, _| {}) {
             let (line, _) = line_col(self.text, item.span().start);
             let mut raw = RawInject {
                 span: item.span(),

@@ -11,6 +11,7 @@ use super::alertmanager::Alertmanager;
 use super::prometheus::Prometheus;
 use crate::config::Config;
 use crate::domain::alert::AlertsUpdate;
+use crate::domain::health::Polled;
 use crate::domain::health::live::Update;
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
@@ -51,18 +52,8 @@ impl Pollers {
         metrics: Sink<Update>,
         alerts: Sink<AlertsUpdate>,
     ) -> Vec<JoinHandle<()>> {
-        let metrics = start(rt, self.metrics, metrics, metrics_loop, |at, reason| {
-            Update {
-                at,
-                result: Err(reason),
-            }
-        });
-        let alerts = start(rt, self.alerts, alerts, alerts_loop, |at, reason| {
-            AlertsUpdate {
-                at,
-                result: Err(reason),
-            }
-        });
+        let metrics = start(rt, self.metrics, metrics, metrics_loop);
+        let alerts = start(rt, self.alerts, alerts, alerts_loop);
         metrics.into_iter().chain(alerts).collect()
     }
 }
@@ -86,9 +77,8 @@ fn source<S>(
 fn start<S, T, F>(
     rt: &tokio::runtime::Handle,
     source: Option<Result<(S, Duration), String>>,
-    send: Sink<T>,
-    run: fn(S, Duration, Sink<T>) -> F,
-    failed: fn(Timestamp, String) -> T,
+    send: Sink<Polled<T>>,
+    run: fn(S, Duration, Sink<Polled<T>>) -> F,
 ) -> Option<JoinHandle<()>>
 where
     F: std::future::Future<Output = ()> + Send + 'static,
@@ -96,7 +86,7 @@ where
     match source? {
         Ok((s, refresh)) => Some(rt.spawn(run(s, refresh, send))),
         Err(reason) => {
-            send(failed(Timestamp::now(), reason));
+            send(Polled::failed(Timestamp::now(), reason));
             None
         }
     }

@@ -96,16 +96,8 @@ impl Checker<'_> {
     }
 
     fn series(&mut self, value: &Value<'_>) {
-        let expected = "an array of tables ([[metrics.series]])";
-        let Some(items) = self.array("metrics.series", value, expected) else {
-            return;
-        };
         let mut names: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("metrics.series[{i}]");
-            let Some(t) = self.table(&item_path, item) else {
-                continue;
-            };
+        for (i, item_path, _, t) in self.tables("metrics.series", value) {
             let (s, ok) = self.one_series(&item_path, t);
             let folded = s.name.to_lowercase();
             if let Some(first) = names.get(&folded) {

@@ -5,7 +5,7 @@
 //! Fed by [`Update`]s (from the Prometheus poller, or a drill's injects); read by the header,
 //! the checklist ([`Live::current`]) and what gets journaled (`observe`).
 
-use super::{HealthPolicy, Level, Sample};
+use super::{HealthPolicy, Level, Polled, Sample};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::VecDeque;
 
@@ -38,14 +38,9 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// One round of queries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Update {
-    /// When the round was asked.
-    pub at: Timestamp,
-    /// Per series, in policy order; or why Prometheus could not be asked at all.
-    pub result: Result<Vec<SeriesUpdate>, String>,
-}
+/// One round of queries: per series, in policy order; or why Prometheus could not be asked
+/// at all.
+pub type Update = Polled<Vec<SeriesUpdate>>;
 
 /// One series' answer in a round.
 #[derive(Debug, Clone, PartialEq)]

@@ -92,6 +92,24 @@ impl fmt::Display for Level {
     }
 }
 
+/// One answer of a polled source (Prometheus' round of queries, Alertmanager's alerts): when
+/// it was asked, and what came back or why nothing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Polled<T> {
+    pub at: Timestamp,
+    pub result: Result<T, String>,
+}
+
+impl<T> Polled<T> {
+    /// No answer at `at`, and why.
+    pub fn failed(at: Timestamp, reason: String) -> Polled<T> {
+        Polled {
+            at,
+            result: Err(reason),
+        }
+    }
+}
+
 /// One series the IC watches, as the domain needs it (the query stays with the client).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SeriesSpec {
