@@ -578,6 +578,20 @@ fn u_opens_the_status_update_with_stage_default_next_update_and_lint() {
         "{:?}",
         c.warnings
     );
+    // The warnings' heading says what they are without naming three rules of them (before:
+    // "(doctrine: no ETA, no presumed cause, no blame)" over a missing-workaround warning).
+    let Some(Overlay::Confirm(Confirm { detail, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    let heading = detail
+        .iter()
+        .find(|d| d.text.contains("lint warning"))
+        .map(|d| d.text.clone())
+        .unwrap_or_default();
+    assert!(
+        heading.ends_with("lint warnings (the doctrine's checks; none stops sending):"),
+        "{heading:?}"
+    );
     let cmds = feed(&mut m, [k('y')]);
     let [Cmd::Append(p)] = cmds.as_slice() else {
         panic!("{cmds:?}")

@@ -508,7 +508,7 @@ fn send_prompt(cx: &Cockpit, kind: Kind, render: u64) -> Result<(String, Vec<Det
         let n = form.warnings.len();
         detail.push(Detail::plain(""));
         detail.push(Detail::warn(format!(
-            "{n} lint warning{} (doctrine: no ETA, no presumed cause, no blame):",
+            "{n} lint warning{} (the doctrine's checks; none stops sending):",
             if n == 1 { "" } else { "s" }
         )));
         detail.extend(form.warnings.iter().map(|(i, w)| Detail {
