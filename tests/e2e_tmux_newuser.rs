@@ -234,15 +234,7 @@ fn a_new_user_at_80x24_sends_a_sitrep_to_the_default_file_and_sees_where_it_went
     t.keys(&["Escape"]);
     t.wait_gone("appended to");
     // A hand-off to someone new.
-    t.text("h");
-    t.wait_for("Hand off which role?");
-    t.keys(&["Enter"]);
-    t.wait_for("Hand IC to whom?");
-    t.text("Ricardo");
-    t.wait_for("+ Ricardo");
-    t.keys(&["Enter"]);
-    t.wait_for("Announces: @all: IC -> Ricardo");
-    t.text("y");
+    t.hand_ic("Ricardo", true);
     t.wait_for("IC Ricardo for");
     t.quit();
     let text = std::fs::read_to_string(&file).unwrap();

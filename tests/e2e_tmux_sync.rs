@@ -51,22 +51,6 @@ fn two_machines(s: &Synapse, tag: &str, extra: &str) -> (Machine, Machine) {
     (a, b)
 }
 
-/// Picks `to` for IC by keys in cockpit `t` (a new name when `new`): `h`, Enter on IC, the
-/// name, Enter. The confirmation is left open.
-fn pick_ic(t: &Tmux, to: &str, new: bool) {
-    t.text("h");
-    t.wait_for("Hand off which role?");
-    t.keys(&["Enter"]);
-    t.wait_for("Hand IC to whom?");
-    t.text(to);
-    t.wait_for(&if new {
-        format!("+ {to}")
-    } else {
-        format!("› {to}")
-    });
-    t.keys(&["Enter"]);
-}
-
 /// Quits each cockpit by keys and waits for its shell's `EXIT=0`.
 fn quit_all(ts: &[&Tmux]) {
     for t in ts {
@@ -147,7 +131,7 @@ fn a_hand_off_pressed_on_a_shows_on_b_and_a_says_it_no_longer_holds_ic() {
     wait_for(&tb, "sync: live");
 
     // A hands IC to bob by keys.
-    pick_ic(&ta, "bob", false);
+    ta.pick_ic("bob", false);
     ta.wait_for("Announces: @all: IC -> bob");
     let pressed = Instant::now();
     ta.text("y");
@@ -196,7 +180,7 @@ fn a_warm_hand_off_proposed_on_a_is_acknowledged_in_bs_cockpit() {
     wait_for(&tb, "sync: live");
 
     // A proposes IC to bob; alice keeps command until bob acknowledges.
-    pick_ic(&ta, "bob", false);
+    ta.pick_ic("bob", false);
     ta.wait_for("must acknowledge");
     ta.text("y");
     ta.wait_for("waiting for bob");
@@ -238,13 +222,6 @@ fn conflict_lines(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Hands IC to `to` by keys in cockpit `t` (a new name when `new`).
-fn hand_ic(t: &Tmux, to: &str, new: bool) {
-    pick_ic(t, to, new);
-    t.wait_for(&format!("Announces: @all: IC -> {to}"));
-    t.text("y");
-}
-
 /// Both laptops hand IC at once (the homeserver is down, so neither knows of the other's):
 /// when it is back, both cockpits show the same winner and the same conflict. Twice.
 #[test]
@@ -267,8 +244,8 @@ fn concurrent_hand_offs_end_with_the_same_winner_and_conflict_on_both_screens() 
         s.stop();
         wait_for(&ta, "sync: offline");
         wait_for(&tb, "sync: offline");
-        hand_ic(&ta, to_a, true);
-        hand_ic(&tb, to_b, round > 0);
+        ta.hand_ic(to_a, true);
+        tb.hand_ic(to_b, round > 0);
         wait_for(&ta, "unsent");
         wait_for(&tb, "unsent");
         s.start();

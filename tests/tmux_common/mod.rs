@@ -117,6 +117,29 @@ impl Tmux {
         kids.split_whitespace().next()?.parse().ok()
     }
 
+    /// Picks `to` for IC by keys (a new name when `new`): `h`, Enter on IC, the name, Enter.
+    /// The confirmation is left open.
+    pub fn pick_ic(&self, to: &str, new: bool) {
+        self.text("h");
+        self.wait_for("Hand off which role?");
+        self.keys(&["Enter"]);
+        self.wait_for("Hand IC to whom?");
+        self.text(to);
+        self.wait_for(&if new {
+            format!("+ {to}")
+        } else {
+            format!("› {to}")
+        });
+        self.keys(&["Enter"]);
+    }
+
+    /// Hands IC to `to` by keys (a new name when `new`) and confirms the announcement.
+    pub fn hand_ic(&self, to: &str, new: bool) {
+        self.pick_ic(to, new);
+        self.wait_for(&format!("Announces: @all: IC -> {to}"));
+        self.text("y");
+    }
+
     /// Quits the cockpit by keys (`q`, then `y` to the question) and waits for the shell's
     /// `EXIT=0`.
     pub fn quit(&self) {
