@@ -136,15 +136,10 @@ fn config_check_names_a_typo_in_the_example_with_file_line_and_the_right_key() {
         );
     }
     // The example as shipped is valid.
-    let out = cp(d.path())
+    cp(d.path())
         .args(["config", "check", example.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .success();
     // A file that is not there is said, not taken for "no config".
     let out = cp(d.path())
         .args(["config", "check", "no-such.toml"])

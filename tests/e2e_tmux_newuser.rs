@@ -29,7 +29,8 @@ fn cockpit(t: &Tmux, home: &Path) {
     ));
 }
 
-/// The rows of the help box: what stands between its `║` borders.
+/// The rows of an overlay's box (the help, the deliveries): what stands between its `║`
+/// borders.
 fn help_rows(s: &str) -> Vec<Vec<char>> {
     s.lines()
         .filter_map(|l| {
@@ -82,6 +83,14 @@ fn help_description(s: &str, key: &str) -> Option<String> {
     None
 }
 
+/// The help's scroll line (`▼ more below · ↓ PgDn scroll · rows 1-19 of 32`), or "".
+fn rows_line(s: &str) -> String {
+    s.lines()
+        .find(|l| l.contains(" · rows "))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Before: at 80 columns the help cut descriptions with `…` ("composer: insert the cur…",
 /// "sync view: room, conflic…") and its last rows (the dialog keys) fell off the box with no
 /// sign that there was more. Now every description wraps in full, the box says there is more
@@ -98,7 +107,10 @@ fn the_help_at_80x24_shows_every_description_in_full_and_scrolls_to_the_end() {
     t.keys(&["Enter"]);
     t.wait_for("Event loop");
     t.text("?");
-    let first = t.wait_for("Keys (from your keymap)");
+    // (Waited for whole: its last row, the scroll line, is drawn last.)
+    let first = t.wait_until("the help, drawn whole", |s| {
+        s.contains("Keys (from your keymap)") && s.contains("rows 1-")
+    });
     for (key, desc) in [
         (
             "Ctrl-g",
@@ -122,9 +134,10 @@ fn the_help_at_80x24_shows_every_description_in_full_and_scrolls_to_the_end() {
             break;
         }
         t.keys(&["PageDown"]);
-        let before = screens.last().cloned().unwrap_or_default();
+        let before = screens.last().map(|s| rows_line(s)).unwrap_or_default();
         screens.push(t.wait_until("the help to scroll", |s| {
-            s != before && s.contains("Keys (from your keymap)")
+            let now = rows_line(s);
+            !now.is_empty() && now != before
         }));
     }
     let last = screens.last().unwrap();
@@ -149,4 +162,89 @@ fn the_help_at_80x24_shows_every_description_in_full_and_scrolls_to_the_end() {
     t.keys(&["Escape"]);
     t.wait_gone("Keys (from your keymap)");
     t.quit();
+}
+
+/// The walk a new user takes at 80x24 with no config: open an incident, add a note, send a
+/// sitrep through the default file backend, find where it went, hand IC off, quit. Before,
+/// nothing on screen said where the file backend wrote (`D` said `outbox-file: delivered`);
+/// now the delivery's detail names the file.
+#[test]
+fn a_new_user_at_80x24_sends_a_sitrep_to_the_default_file_and_sees_where_it_went() {
+    let Some(t) = small("walk80") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    cockpit(&t, home.path());
+    t.wait_for("You (alice) become the IC");
+    t.text("Checkout API returns 502 in EU");
+    t.keys(&["Enter"]);
+    t.wait_for("IC alice for");
+    // A note.
+    t.text("n");
+    t.wait_for("Enter save");
+    t.text("Rolled back deploy 4411");
+    t.keys(&["Enter"]);
+    t.wait_for("note: Rolled back deploy 4411");
+    // A sitrep: the summary is prefilled with the title; the impact typed.
+    t.text("s");
+    t.wait_for("Sitrep v1 (draft)");
+    t.keys(&["Tab"]);
+    t.wait_for("▶ Impact");
+    t.text("EU customers cannot pay");
+    t.wait_for("EU customers cannot pay");
+    // Ctrl-s; while the message still renders it says so (no preview shows at 80 columns),
+    // and a later Ctrl-s opens the confirmation. Ctrl-s is pressed again only then.
+    let confirm = |s: &str| s.contains("Send sitrep v1?") && s.contains("Send it?");
+    let mut s = String::new();
+    for _ in 0..20 {
+        t.keys(&["C-s"]);
+        s = t.wait_until("the confirmation or the flash", |s| {
+            confirm(s) || s.contains("still rendering")
+        });
+        if confirm(&s) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert!(confirm(&s), "{s}");
+    assert!(s.contains("outbox-file (file)"), "{s}");
+    t.text("y");
+    t.wait_for("sitrep v1 sent");
+    // Where did it go? `D` lists it, and the selected delivery says the file.
+    t.text("D");
+    // The box's rows joined (a long path wraps).
+    let squeeze = |s: &str| {
+        help_rows(s)
+            .iter()
+            .map(|r| r.iter().collect::<String>().trim().to_string())
+            .collect::<String>()
+    };
+    let data = home.path().join(".local/share/commandpost/incidents");
+    let id = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name();
+    let file = data.join(&id).join("outbox.md");
+    let said = format!("appended to {}", file.display());
+    t.wait_until(&said, |s| squeeze(s).contains(&said));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("EU customers cannot pay"), "{text}");
+    t.keys(&["Escape"]);
+    t.wait_gone("appended to");
+    // A hand-off to someone new.
+    t.text("h");
+    t.wait_for("Hand off which role?");
+    t.keys(&["Enter"]);
+    t.wait_for("Hand IC to whom?");
+    t.text("Ricardo");
+    t.wait_for("+ Ricardo");
+    t.keys(&["Enter"]);
+    t.wait_for("Announces: @all: IC -> Ricardo");
+    t.text("y");
+    t.wait_for("IC Ricardo for");
+    t.quit();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("@all: IC -> Ricardo"), "{text}");
 }

@@ -665,6 +665,32 @@ fn status_stage_selector_components_and_resolved() {
     assert_eq!(m.writing, 1);
 }
 
+/// Before, at 80 columns the components hint ("one per line: Name: operational | degraded
+/// performance | partial") and the problem with a wrong status ("unknown component status
+/// \"broken\" (expected operational, …") were both cut: the five statuses were nowhere to
+/// read. Now the hint fits and a problem wraps in full.
+#[test]
+fn at_80_columns_a_wrong_component_status_shows_every_status_it_could_be() {
+    let mut m = desk_model(incident());
+    feed(&mut m, [k('u')]);
+    feed(&mut m, typed("Search is slow for some customers."));
+    feed(&mut m, [code(KeyCode::Tab), code(KeyCode::Tab)]);
+    let screen = screen_text(&m, Theme::colored(), 80, 24);
+    let hint = "one per line: Name: status, e.g. Search: degraded performance";
+    assert!(screen.contains(hint), "{screen}");
+    feed(&mut m, typed("Search: broken"));
+    m.flash = None;
+    let screen = screen_text(&m, Theme::colored(), 80, 24);
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let problem = &status_form(&m).problems[0];
+    assert!(problem.contains("under maintenance"), "{problem}");
+    assert!(
+        squeeze(&screen).contains(&squeeze(problem)),
+        "{problem:?} not in full:\n{screen}"
+    );
+    assert!(!screen.contains("partial outage, …"), "{screen}");
+}
+
 #[test]
 fn two_backends_the_preview_cycles_and_the_confirmation_lists_them() {
     let cfg = Config::parse(

@@ -78,7 +78,9 @@ pub const STATUS_FIELDS: [FieldSpec; 4] = [
     spec(
         "components",
         "Components",
-        "one per line: Name: operational | degraded performance | partial outage | major outage | under maintenance",
+        // Fits the label's row at 80 columns; a status it does not know is answered with
+        // the five it does.
+        "one per line: Name: status, e.g. Search: degraded performance",
     ),
     FieldSpec {
         key: "next_update",

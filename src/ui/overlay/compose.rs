@@ -9,7 +9,7 @@ use crate::app::overlay::step::Layer;
 use crate::domain::lint::Stage;
 use crate::domain::sitrep::{SitrepPeople, next_version};
 use crate::domain::text::capitalised;
-use crate::ui::text::{fit, put_lines, truncate, width, wrapped_rows};
+use crate::ui::text::{fit, put_lines, truncate, width, word_wrap, wrapped_rows};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, bar, foot_items, heading};
 use ratatui::buffer::Buffer;
@@ -280,14 +280,25 @@ fn preview(m: &Model, theme: &Theme, form: &Form, area: Rect, f: &mut Buffer) {
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-/// Problems (they stop sending) then lint warnings (they never do).
+/// Problems (they stop sending) then lint warnings (they never do), in at most
+/// `MAX_WARNING_LINES + 1` rows. A problem wraps (it says what to type instead, e.g. the five
+/// component statuses, and is the only place that says it); a warning keeps one row (the
+/// send confirmation shows it whole).
 fn issue_lines<'a>(form: &Form, theme: &Theme, w: usize) -> Vec<Line<'a>> {
-    let mut out: Vec<Line> = Vec::new();
+    let mut items: Vec<Vec<Line>> = Vec::new();
     for p in &form.problems {
-        out.push(Line::from(vec![
-            Span::styled(" ✗ ", theme.bad()),
-            Span::styled(truncate(p, w.saturating_sub(3)), theme.bad()),
-        ]));
+        let rows = word_wrap(p, w.saturating_sub(3).max(1));
+        items.push(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    Line::from(vec![
+                        Span::styled(if i == 0 { " ✗ " } else { "   " }, theme.bad()),
+                        Span::styled(r, theme.bad()),
+                    ])
+                })
+                .collect(),
+        );
     }
     for (i, wrn) in &form.warnings {
         let label = i
@@ -304,16 +315,32 @@ fn issue_lines<'a>(form: &Form, theme: &Theme, w: usize) -> Vec<Line<'a>> {
             spans.push(Span::raw(" "));
         }
         spans.push(Span::raw(truncate(&wrn.reason, w.saturating_sub(used))));
-        out.push(Line::from(spans));
+        items.push(vec![Line::from(spans)]);
     }
-    if out.len() > MAX_WARNING_LINES + 1 {
-        let more = out.len() - MAX_WARNING_LINES;
-        out.truncate(MAX_WARNING_LINES);
-        out.push(Line::styled(
-            format!(" … and {more} more (the send confirmation lists them all)"),
-            theme.dim(),
-        ));
+    if items.iter().map(Vec::len).sum::<usize>() <= MAX_WARNING_LINES + 1 {
+        return items.concat();
     }
+    let mut out: Vec<Line> = Vec::new();
+    let mut shown = 0;
+    for it in &items {
+        if out.len() + it.len() > MAX_WARNING_LINES {
+            break;
+        }
+        out.extend(it.iter().cloned());
+        shown += 1;
+    }
+    if shown == 0 {
+        // One problem longer than the rows: as much of it as fits.
+        out.extend(items[0].iter().take(MAX_WARNING_LINES).cloned());
+        shown = 1;
+    }
+    out.push(Line::styled(
+        format!(
+            " … and {} more (the send confirmation lists them all)",
+            items.len() - shown
+        ),
+        theme.dim(),
+    ));
     out
 }
 

@@ -91,8 +91,16 @@ pub fn render(m: &Model, theme: &Theme, list: &DeliveryList, f: &mut Buffer) {
     let detail: Vec<String> = rows
         .get(sel)
         .map(|r| {
+            // What the backend said of a delivery ("appended to …/outbox.md", "HTTP 200"):
+            // where the default file backend wrote is otherwise nowhere on screen.
+            let said = match &r.row.status {
+                DeliveryStatus::Delivered { detail } if !detail.is_empty() => {
+                    format!(": {detail}")
+                }
+                _ => String::new(),
+            };
             let mut d = wrap(
-                &format!("{}: {}", r.row.backend, r.row.status.label(m.now)),
+                &format!("{}: {}{said}", r.row.backend, r.row.status.label(m.now)),
                 w,
             );
             d.truncate(DETAIL_LINES - 1);
