@@ -291,3 +291,73 @@ async fn a_page_reads_on_a_lock_screen() {
         );
     }
 }
+
+/// The send confirmation says where a message goes, not only through which backend: the file
+/// a file backend appends to, the recipients of a mail, the Matrix room. Never a secret: the
+/// HTTP kinds (whose URL or key is the secret) name nothing.
+#[test]
+fn each_backend_names_where_a_message_goes_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = setup::build(&commandpost::config::Config::default(), dir.path()).unwrap();
+    let path = dir
+        .path()
+        .join("incidents")
+        .join("INC-42")
+        .join("outbox.md");
+    assert_eq!(
+        file[0].target("INC-42"),
+        Some(format!("appends to {}", path.display()))
+    );
+    let mut cfg = BackendConfig::new("mail", BackendKind::Email);
+    cfg.host = Some("127.0.0.1".into());
+    cfg.tls = Some(commandpost::delivery::EmailTls::None);
+    cfg.from = Some("commandpost@example.org".into());
+    cfg.to = Some(vec![
+        "oncall@example.org".into(),
+        "Exec Team <execs@example.org>".into(),
+    ]);
+    cfg.username = Some("mailer".into());
+    cfg.password = Some("MAILPASSWORD0000".into());
+    cfg.sends = Some(MessageKind::ALL.to_vec());
+    let email = build(&cfg);
+    let said = email.target("INC-42").unwrap();
+    assert_eq!(
+        said,
+        "mails oncall@example.org, Exec Team <execs@example.org>"
+    );
+    let secrets = [
+        "MAILPASSWORD0000",
+        "SLACKSECRET0000",
+        "TEAMSSIG0000",
+        "DISCORDTOKEN0000",
+        "MMKEY00000000",
+        "MATRIXTOKEN0000",
+        "SPKEY00000000",
+        "R0123456789abcdef",
+        WHSEC,
+    ];
+    for kind in [
+        BackendKind::Slack,
+        BackendKind::Teams,
+        BackendKind::Discord,
+        BackendKind::Mattermost,
+        BackendKind::Matrix,
+        BackendKind::Statuspage,
+        BackendKind::Pagerduty,
+        BackendKind::Ntfy,
+        BackendKind::Webhook,
+    ] {
+        let b = build(&http_config(kind, "b", "http://127.0.0.1:9"));
+        let said = b.target("INC-42");
+        match kind {
+            BackendKind::Matrix => assert_eq!(said.as_deref(), Some("posts in !room:localhost")),
+            _ => assert_eq!(said, None, "{kind}"),
+        }
+        for s in secrets {
+            assert!(
+                !said.clone().unwrap_or_default().contains(s),
+                "{kind}: {said:?}"
+            );
+        }
+    }
+}

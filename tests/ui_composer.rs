@@ -159,6 +159,13 @@ fn sending(m: &Model) -> Option<Sending> {
         match (d.tone, d.text.strip_prefix("  → ")) {
             (Tone::Lint, _) => c.warnings.push(d.text.clone()),
             (Tone::Plain, Some(to)) => c.to.push(to.to_string()),
+            // Where that backend puts it (a file's path, recipients, a room).
+            (Tone::Plain, None) if d.text.starts_with("      ") && !c.to.is_empty() => {
+                if let Some(last) = c.to.last_mut() {
+                    last.push_str(" · ");
+                    last.push_str(d.text.trim());
+                }
+            }
             (Tone::Plain, None) if !d.text.is_empty() => c.notes.push(d.text.clone()),
             _ => {}
         }
@@ -282,7 +289,14 @@ fn ctrl_s_confirms_then_journals_the_sitrep_then_queues_it() {
         panic!("expected a confirmation, got {:?}", m.overlay)
     };
     assert_eq!(c.title, "Send sitrep v1?");
-    assert_eq!(c.to, vec!["outbox-file (file)".to_string()]);
+    // Where the message goes, not only through which backend.
+    assert_eq!(
+        c.to,
+        vec![
+            "outbox-file (file) · appends to /data/incidents/INC-20261120-1850/outbox.md"
+                .to_string()
+        ]
+    );
     assert_eq!(
         c.notes,
         vec!["Names IC Alice, Comms Keiko, 2 responders".to_string()]
@@ -1058,4 +1072,32 @@ fn no_color_composer_keeps_the_marks() {
     let text = format!("{:?}", t.backend());
     assert!(text.contains("▶ Message ⚠"), "{text}");
     assert!(text.contains("⚠ Message: “Fixed in 30 minutes”"), "{text}");
+}
+
+/// A confirmation taller than the terminal (many lint warnings and a destination at 80x24):
+/// its question and `y`/`n` keys keep the box's last rows, whatever is cut above them.
+#[test]
+fn a_confirmation_taller_than_the_screen_still_shows_its_question_and_keys() {
+    let mut m = desk_model(incident());
+    feed(&mut m, [k('u')]);
+    feed(
+        &mut m,
+        typed(
+            "Payments fail. The root cause is a bug in the vendor API; fixed in 30 minutes. \
+             AWS is to blame. It will be resolved by 17:00. Caused by a bad deploy from Bob. \
+             Should be back within the hour. We believe the cause is the CDN.",
+        ),
+    );
+    feed(&mut m, [ctrl('s')]);
+    let c = sending(&m).unwrap_or_else(|| panic!("{:?}", m.overlay));
+    // More rows of warnings (each wraps to two at 80 columns) than the screen has.
+    assert!(c.warnings.len() >= 7, "{:?}", c.warnings);
+    for h in [24, 30] {
+        let mut m = m.clone();
+        update(&mut m, Msg::Resize(80, h));
+        let s = ui_common::screen_text(&m, Theme::colored(), 80, h);
+        assert!(s.contains("Post anyway?"), "80x{h}:\n{s}");
+        assert!(s.contains("y/Enter send"), "80x{h}:\n{s}");
+        assert!(s.contains("n/Esc back to the draft"), "80x{h}:\n{s}");
+    }
 }

@@ -439,7 +439,7 @@ fn send_payload(cx: &Cockpit, kind: Kind, render: u64) -> Result<Payload, String
 
 /// "Send sitrep v3?": where it goes, what it names or promises, the lint warnings.
 fn send_prompt(cx: &Cockpit, kind: Kind, render: u64) -> Result<(String, Vec<Detail>), String> {
-    let (Some(_), Some(form)) = (&cx.inc, cx.desk.form(kind)) else {
+    let (Some(inc), Some(form)) = (&cx.inc, cx.desk.form(kind)) else {
         return Err("nothing to send".into());
     };
     if let Some(p) = form.problems.first() {
@@ -455,10 +455,13 @@ fn send_prompt(cx: &Cockpit, kind: Kind, render: u64) -> Result<(String, Vec<Det
     let mut detail = vec![Detail::plain("To:")];
     let backends = &cx.desk.backends;
     let list = backends.for_kind(kind.message_kind());
-    detail.extend(
-        list.iter()
-            .map(|b| Detail::plain(format!("  → {} ({})", b.name(), b.kind().as_str()))),
-    );
+    detail.extend(list.iter().flat_map(|b| {
+        let to = Detail::plain(format!("  → {} ({})", b.name(), b.kind().as_str()));
+        let target = b
+            .target(&inc.id)
+            .map(|t| Detail::plain(crate::domain::text::safe(&format!("      {t}")).into_owned()));
+        std::iter::once(to).chain(target)
+    }));
     if let Some(e) = &backends.error {
         detail.push(Detail::plain(format!(
             "  → NOT to the configured backends: {e}"

@@ -120,6 +120,12 @@ pub trait Backend: Send + Sync {
     ) -> DeliverFuture<'a>;
     /// Preview: what the receiver will see, one string per part (request, post, mail).
     fn render(&self, msg: &OutboundMessage) -> Vec<String>;
+    /// Where a message about incident `incident` goes, when that can be said without a
+    /// secret (a file's path, mail recipients, a Matrix room), for the send confirmation.
+    fn target(&self, incident: &str) -> Option<String> {
+        let _ = incident;
+        None
+    }
 }
 
 /// What each backend kind implements (one file per kind in `backends/`): its common
@@ -136,6 +142,11 @@ pub trait Deliver: Send + Sync {
     ) -> impl Future<Output = DeliveryResult> + Send;
     /// What the receiver will see, one string per part (request, post, mail).
     fn preview(&self, msg: &OutboundMessage) -> Vec<String>;
+    /// [`Backend::target`]: none unless the kind can name it without a secret.
+    fn target(&self, incident: &str) -> Option<String> {
+        let _ = incident;
+        None
+    }
 }
 
 impl<T: Deliver> Backend for T {
@@ -157,5 +168,8 @@ impl<T: Deliver> Backend for T {
     }
     fn render(&self, msg: &OutboundMessage) -> Vec<String> {
         self.preview(msg)
+    }
+    fn target(&self, incident: &str) -> Option<String> {
+        Deliver::target(self, incident)
     }
 }

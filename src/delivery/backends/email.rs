@@ -213,6 +213,10 @@ impl Deliver for Email {
             }
         }
     }
+    fn target(&self, _incident: &str) -> Option<String> {
+        let to: Vec<String> = self.to.iter().map(ToString::to_string).collect();
+        Some(format!("mails {}", to.join(", ")))
+    }
     fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![format!(
             "Subject: {}\n\n{}",

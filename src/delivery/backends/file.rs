@@ -40,9 +40,14 @@ impl FileBackend {
     }
 
     pub fn path_for(&self, msg: &OutboundMessage) -> PathBuf {
+        self.path_of(&msg.incident_id)
+    }
+
+    /// The file messages about incident `incident` are appended to.
+    pub fn path_of(&self, incident: &str) -> PathBuf {
         PathBuf::from(
             self.path_template
-                .replace("{incident}", &safe_component(&msg.incident_id)),
+                .replace("{incident}", &safe_component(incident)),
         )
     }
 
@@ -121,6 +126,9 @@ impl Deliver for FileBackend {
     }
     fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::block(msg)]
+    }
+    fn target(&self, incident: &str) -> Option<String> {
+        Some(format!("appends to {}", self.path_of(incident).display()))
     }
 }
 

@@ -163,6 +163,9 @@ impl Deliver for Matrix {
             },
         })
     }
+    fn target(&self, _incident: &str) -> Option<String> {
+        Some(format!("posts in {}", self.room))
+    }
     fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         let c = Self::content(msg);
         vec![

@@ -11,6 +11,7 @@ use crate::ui::text::clean;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{Canvas, foot_items, popup};
 use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -46,12 +47,21 @@ pub fn render(m: &Model, theme: &Theme, c: &Confirm<Overlay>, f: &mut Buffer) {
         last.push(Span::styled(k, theme.key()));
         last.push(Span::raw(format!(" {d}")));
     }
-    lines.push(Line::from(last));
-    let rows: usize = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner_w.max(1)))
-        .sum();
-    let h = (rows as u16 + 2).min(area.height);
+    // Sized to the text as it wraps (a long path wraps at its spaces into more rows than
+    // its width says); the question and its keys keep the bottom rows whatever happens
+    // above them, so `y`/`n` is always on screen.
+    let width = u16::try_from(inner_w).unwrap_or(u16::MAX).max(1);
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let ask = Paragraph::new(Line::from(last)).wrap(Wrap { trim: false });
+    let (body_rows, ask_rows) = (body.line_count(width), ask.line_count(width));
+    let rows = u16::try_from(body_rows.saturating_add(ask_rows)).unwrap_or(u16::MAX);
+    let h = rows.saturating_add(2).min(area.height);
     let inner = popup(f, theme, w, h, "Confirm");
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let ask_h = u16::try_from(ask_rows)
+        .unwrap_or(u16::MAX)
+        .min(inner.height);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(ask_h)]).areas(inner);
+    f.render_widget(body, top);
+    f.render_widget(ask, bottom);
 }
