@@ -16,18 +16,6 @@ use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const HTTP_KINDS: [BackendKind; 9] = [
-    BackendKind::Slack,
-    BackendKind::Teams,
-    BackendKind::Discord,
-    BackendKind::Mattermost,
-    BackendKind::Matrix,
-    BackendKind::Statuspage,
-    BackendKind::Pagerduty,
-    BackendKind::Ntfy,
-    BackendKind::Webhook,
-];
-
 fn msg_for(kind: BackendKind) -> OutboundMessage {
     match kind {
         BackendKind::Statuspage => status("investigating"),

@@ -618,18 +618,6 @@ fn msg_for(kind: BackendKind) -> commandpost::domain::outbound::OutboundMessage 
     }
 }
 
-const HTTP_KINDS: [BackendKind; 9] = [
-    BackendKind::Slack,
-    BackendKind::Teams,
-    BackendKind::Discord,
-    BackendKind::Mattermost,
-    BackendKind::Matrix,
-    BackendKind::Statuspage,
-    BackendKind::Pagerduty,
-    BackendKind::Ntfy,
-    BackendKind::Webhook,
-];
-
 #[tokio::test]
 async fn errors_are_classified_and_never_carry_a_secret() {
     for (status, retryable) in [

@@ -132,17 +132,7 @@ fn visible(kind: BackendKind, req: &Request) -> Vec<String> {
 async fn everything(inc: &Incident) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
     let msgs = messages(inc);
-    for kind in [
-        BackendKind::Slack,
-        BackendKind::Teams,
-        BackendKind::Discord,
-        BackendKind::Mattermost,
-        BackendKind::Matrix,
-        BackendKind::Statuspage,
-        BackendKind::Pagerduty,
-        BackendKind::Ntfy,
-        BackendKind::Webhook,
-    ] {
+    for kind in HTTP_KINDS {
         let server = MockServer::start().await;
         Mock::given(wiremock::matchers::any())
             .respond_with(Ok200)
@@ -336,17 +326,7 @@ fn each_backend_names_where_a_message_goes_without_a_secret() {
         "R0123456789abcdef",
         WHSEC,
     ];
-    for kind in [
-        BackendKind::Slack,
-        BackendKind::Teams,
-        BackendKind::Discord,
-        BackendKind::Mattermost,
-        BackendKind::Matrix,
-        BackendKind::Statuspage,
-        BackendKind::Pagerduty,
-        BackendKind::Ntfy,
-        BackendKind::Webhook,
-    ] {
+    for kind in HTTP_KINDS {
         let b = build(&http_config(kind, "b", "http://127.0.0.1:9"));
         let said = b.target("INC-42");
         match kind {

@@ -89,6 +89,19 @@ pub fn trigger() -> OutboundMessage {
     )
 }
 
+/// Every kind that sends over HTTP (the ones [`http_config`] builds).
+pub const HTTP_KINDS: [BackendKind; 9] = [
+    BackendKind::Slack,
+    BackendKind::Teams,
+    BackendKind::Discord,
+    BackendKind::Mattermost,
+    BackendKind::Matrix,
+    BackendKind::Statuspage,
+    BackendKind::Pagerduty,
+    BackendKind::Ntfy,
+    BackendKind::Webhook,
+];
+
 /// A config for `kind` pointing at `uri` (a wiremock server), with fake secrets.
 pub fn http_config(kind: BackendKind, name: &str, uri: &str) -> BackendConfig {
     let mut c = BackendConfig::new(name, kind);
