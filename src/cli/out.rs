@@ -60,8 +60,14 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json::Error> {
 pub fn json_streamed<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json::Error> {
     let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut ser = serde_json::Serializer::with_formatter(out, Escaping::default());
-    let done = value.serialize(&mut ser).and_then(|()| {
-        let mut out = ser.into_inner();
+    let done = value.serialize(&mut ser).map(|()| ser.into_inner());
+    end_json(done)
+}
+
+/// A JSON document written (or why not): its newline, flushed; a reader that went away
+/// (`| head`) ends the process quietly, as the other commands' output does.
+fn end_json<W: Write>(written: Result<W, serde_json::Error>) -> Result<(), serde_json::Error> {
+    let done = written.and_then(|mut out| {
         out.write_all(b"\n")
             .and_then(|()| out.flush())
             .map_err(serde_json::Error::io)
@@ -78,17 +84,7 @@ pub fn json_streamed<T: Serialize + ?Sized>(value: &T) -> Result<(), serde_json:
 /// be well formed): written as [`json`] writes the value it holds, without decoding it.
 pub fn json_reformatted(json: &str) -> Result<(), serde_json::Error> {
     let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let done = reformat(json, out).and_then(|mut out| {
-        out.write_all(b"\n")
-            .and_then(|()| out.flush())
-            .map_err(serde_json::Error::io)
-    });
-    match done {
-        Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
-            std::process::exit(0)
-        }
-        r => r.map(|_| ()),
-    }
+    end_json(reformat(json, out))
 }
 
 /// `json` (JSON text) written to `out` as [`to_json`] writes the value it holds.

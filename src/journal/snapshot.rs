@@ -567,11 +567,7 @@ where
     if let Some(a) = ahead.filter(|a| a.path == path && a.id == id && a.home == home) {
         let resume = a.resume;
         let decoding = a.decoding;
-        let restoring: Restoring<'_, S> = Box::new(move || {
-            decoding
-                .join()
-                .unwrap_or_else(|_| Err(Rejected::Body("decoding failed".into())))
-        });
+        let restoring: Restoring<'_, S> = Box::new(move || joined(decoding.join()));
         return fold_from(path, home, &resume, restoring, replay);
     }
     let opened = match open_header(path, id, home) {
@@ -589,11 +585,7 @@ where
             .name("snapshot".into())
             .spawn_scoped(scope, move || decode::<S>(opened));
         let restoring: Restoring<'_, S> = match decoding {
-            Ok(handle) => Box::new(move || {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(Rejected::Body("decoding failed".into())))
-            }),
+            Ok(handle) => Box::new(move || joined(handle.join())),
             Err(e) => {
                 let e = Rejected::Unreadable(e.to_string());
                 Box::new(move || Err(e))
@@ -601,6 +593,11 @@ where
         };
         fold_from(path, home, &resume, restoring, replay)
     })
+}
+
+/// What a decoding thread ended with (one that panicked decoded nothing usable).
+fn joined<S>(ended: std::thread::Result<Result<Start<S>, Rejected>>) -> Result<Start<S>, Rejected> {
+    ended.unwrap_or_else(|_| Err(Rejected::Body("decoding failed".into())))
 }
 
 /// `replay` from the snapshot prefix `resume`, the snapshot's state coming from `restoring`.
