@@ -599,14 +599,15 @@ impl Respond for Echo {
     }
 }
 
+/// The fake secrets [`http_config`] puts in, and a secret path piece (ntfy's topic).
 const SECRET_PIECES: [&str; 8] = [
-    "SLACKSECRET0000",
-    "TEAMSSIG0000",
-    "DISCORDTOKEN0000",
-    "MMKEY00000000",
-    "MATRIXTOKEN0000",
-    "SPKEY00000000",
-    "R0123456789abcdef",
+    FAKE_SECRETS[0],
+    FAKE_SECRETS[1],
+    FAKE_SECRETS[2],
+    FAKE_SECRETS[3],
+    FAKE_SECRETS[4],
+    FAKE_SECRETS[5],
+    FAKE_SECRETS[6],
     "incidents\"",
 ];
 

@@ -315,17 +315,11 @@ fn each_backend_names_where_a_message_goes_without_a_secret() {
         said,
         "mails oncall@example.org, Exec Team <execs@example.org>"
     );
-    let secrets = [
-        "MAILPASSWORD0000",
-        "SLACKSECRET0000",
-        "TEAMSSIG0000",
-        "DISCORDTOKEN0000",
-        "MMKEY00000000",
-        "MATRIXTOKEN0000",
-        "SPKEY00000000",
-        "R0123456789abcdef",
-        WHSEC,
-    ];
+    let secrets: Vec<&str> = FAKE_SECRETS
+        .iter()
+        .copied()
+        .chain(["MAILPASSWORD0000", WHSEC])
+        .collect();
     for kind in HTTP_KINDS {
         let b = build(&http_config(kind, "b", "http://127.0.0.1:9"));
         let said = b.target("INC-42");
@@ -333,7 +327,7 @@ fn each_backend_names_where_a_message_goes_without_a_secret() {
             BackendKind::Matrix => assert_eq!(said.as_deref(), Some("posts in !room:localhost")),
             _ => assert_eq!(said, None, "{kind}"),
         }
-        for s in secrets {
+        for s in &secrets {
             assert!(
                 !said.clone().unwrap_or_default().contains(s),
                 "{kind}: {said:?}"

@@ -14,13 +14,12 @@ use commandpost::app::{Msg, update};
 use commandpost::config::Config;
 use commandpost::domain::Payload;
 use commandpost::domain::checklist::Status;
-use commandpost::domain::event::LoopQuestion;
 use commandpost::drill::{DrillSession, Scenario};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
 use std::path::Path;
-use ui_common::{now, screen_text};
+use ui_common::{impact, now, screen_text};
 
 fn example(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,15 +81,6 @@ fn written(m: &mut Model, cmds: &[Cmd]) {
 
 fn screen(m: &Model) -> String {
     screen_text(m, Theme::no_color(), 120, 36)
-}
-
-fn impact(m: &Model) -> (Status, String) {
-    let r = m
-        .rows
-        .iter()
-        .find(|r| r.question == LoopQuestion::Impact)
-        .unwrap();
-    (r.status, r.reason.clone())
 }
 
 fn observed(cmds: &[Cmd]) -> Vec<String> {

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod cli_common;
+
 const ID: &str = "INC-20261121-0300";
 
 /// Journal lines (without newline) covering every event type, `n` of them.
@@ -1207,13 +1209,8 @@ fn show_json_from_a_snapshot_with_nothing_after_it_is_the_full_replays() {
 fn show_json_prints_the_same_with_or_without_a_snapshot() {
     let f = fixture(1200, 1200);
     let dir = f.path.parent().unwrap().parent().unwrap().parent().unwrap();
-    std::fs::write(dir.join("none.toml"), "").unwrap();
     let show = || {
-        let out = assert_cmd::Command::cargo_bin("commandpost")
-            .unwrap()
-            .env("COMMANDPOST_DATA_DIR", dir)
-            .env("COMMANDPOST_CONFIG", dir.join("none.toml"))
-            .env("HOME", dir)
+        let out = cli_common::cp(dir)
             .args(["show", "--json"])
             .output()
             .unwrap();

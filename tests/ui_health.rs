@@ -10,7 +10,7 @@ use commandpost::app::{Cmd, Msg, update};
 use commandpost::config::Config;
 use commandpost::config::health::{MetricsConfig, SeriesConfig};
 use commandpost::domain::checklist::Status;
-use commandpost::domain::event::{FORMAT_VERSION, LoopQuestion};
+use commandpost::domain::event::FORMAT_VERSION;
 use commandpost::domain::health::Format;
 use commandpost::domain::health::Sample;
 use commandpost::domain::health::live::{Outcome, SeriesUpdate, Update};
@@ -80,15 +80,6 @@ fn appended(cmds: &[Cmd]) -> Vec<Payload> {
 
 fn screen(m: &commandpost::app::Model, theme: Theme) -> String {
     screen_text(m, theme, 100, 30)
-}
-
-fn impact(m: &commandpost::app::Model) -> (Status, String) {
-    let r = m
-        .rows
-        .iter()
-        .find(|r| r.question == LoopQuestion::Impact)
-        .unwrap();
-    (r.status, r.reason.clone())
 }
 
 /// The incident opened two minutes before `now()`, its impact reviewed one minute before.

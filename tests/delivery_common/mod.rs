@@ -102,6 +102,18 @@ pub const HTTP_KINDS: [BackendKind; 9] = [
     BackendKind::Webhook,
 ];
 
+/// Recognisable pieces of the fake secrets [`http_config`] puts in (never to be seen in
+/// output, errors or the UI).
+pub const FAKE_SECRETS: [&str; 7] = [
+    "SLACKSECRET0000",
+    "TEAMSSIG0000",
+    "DISCORDTOKEN0000",
+    "MMKEY00000000",
+    "MATRIXTOKEN0000",
+    "SPKEY00000000",
+    "R0123456789abcdef",
+];
+
 /// A config for `kind` pointing at `uri` (a wiremock server), with fake secrets.
 pub fn http_config(kind: BackendKind, name: &str, uri: &str) -> BackendConfig {
     let mut c = BackendConfig::new(name, kind);

@@ -163,3 +163,13 @@ pub fn screen_text(m: &Model, theme: Theme, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// The "Impact understood?" row of the event loop: its status and reason.
+pub fn impact(m: &Model) -> (commandpost::domain::checklist::Status, String) {
+    let r = m
+        .rows
+        .iter()
+        .find(|r| r.question == commandpost::domain::event::LoopQuestion::Impact)
+        .unwrap();
+    (r.status, r.reason.clone())
+}
