@@ -487,3 +487,24 @@ fn followup_sections_are_checked_with_location() {
     );
     assert!(lines("[rotation]\nroles = [\"ops:database\"]\n").is_empty());
 }
+
+/// A misspelt backend kind is reported where it is written, with the kind meant (it was
+/// reported at the entry's first line, as serde's "unknown variant").
+#[test]
+fn a_misspelt_backend_kind_is_reported_at_the_kind_with_the_closest_kind() {
+    let text = "[[backends]]\nname = \"x\"\nkind = \"slak\"\nurl = \"env:PATH\"\n\
+                [[backends]]\nname = \"y\"\nkind = \"carrier-pigeon\"\n";
+    // As `config check` runs it: the keys, then every backend entry against its kind.
+    let (_, diagnostics) =
+        commandpost::config::check_with_findings(text, Path::new("c.toml"), &|c| {
+            commandpost::delivery::setup::check_backends(c)
+        });
+    let got: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "c.toml:3:8: error: backends[0].kind: unknown backend kind \"slak\" (did you mean `slack`?)",
+            "c.toml:7:8: error: backends[1].kind: unknown backend kind \"carrier-pigeon\" (one of: slack, teams, discord, mattermost, matrix, statuspage, pagerduty, email, ntfy, webhook, command, file)",
+        ]
+    );
+}

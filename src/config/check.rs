@@ -133,6 +133,25 @@ impl Finding {
             ..Finding::error(key, message)
         }
     }
+    /// An unknown `what` (e.g. "backend kind") `word` at `key`; suggests the closest of
+    /// `valid`, or lists them.
+    pub fn unknown_value(
+        key: impl Into<String>,
+        word: &str,
+        what: &str,
+        valid: &[&'static str],
+    ) -> Self {
+        let suggestion = closest(word, &candidates(valid));
+        let message = if suggestion.is_some() {
+            format!("unknown {what} {word:?}")
+        } else {
+            format!("unknown {what} {word:?} (one of: {})", valid.join(", "))
+        };
+        Finding {
+            suggestion,
+            ..Finding::error(key, message)
+        }
+    }
     pub fn warning(key: impl Into<String>, message: impl Into<String>) -> Self {
         Finding {
             severity: Severity::Warning,

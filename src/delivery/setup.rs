@@ -245,6 +245,19 @@ pub fn check_backends(cfg: &Config) -> Vec<Finding> {
             out.push(Finding::unknown_key(at(k), k, &KEYS));
         }
         // The rest of the entry is still checked.
+        // A misspelt kind, where it is written (not at the entry), with the closest kind.
+        if let Some(toml::Value::String(kind)) = table.get("kind")
+            && kind.parse::<BackendKind>().is_err()
+        {
+            let kinds: Vec<&'static str> = BackendKind::ALL.iter().map(|k| k.as_str()).collect();
+            out.push(Finding::unknown_value(
+                at("kind"),
+                kind,
+                "backend kind",
+                &kinds,
+            ));
+            continue;
+        }
         let mut known = table.clone();
         known.retain(|k, _| KEYS.contains(&k));
         let b = match BackendConfig::from_table(&known) {
