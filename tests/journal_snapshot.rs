@@ -1466,3 +1466,139 @@ fn full_state_after(n: usize) -> State {
     write_journal(&path, &lines(n));
     reference(&path, "")
 }
+
+/// Sets the journal's modification time a minute back: a journal left alone since (what a
+/// reader's check of its prefix may be remembered for, in that process).
+fn settle(path: &Path) {
+    let f = std::fs::File::options().append(true).open(path).unwrap();
+    f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+        .unwrap();
+}
+
+/// What finding out the current incident folded (events follow its snapshot) is kept by
+/// `show` for reading it: the journal is checked to still start with what was read then,
+/// and only what follows is folded; anything else reads as without it.
+#[test]
+fn a_read_goes_on_from_what_finding_the_current_incident_folded() {
+    let f = fixture(2500, 2300);
+    let home = f.home.as_str();
+    let kept = |f: &Fixture| {
+        let (id, kept) = f.store.current_kept(true).unwrap().unwrap();
+        assert_eq!(id, ID);
+        kept.expect("a journal with events after its snapshot is folded to summarise it")
+    };
+    let reference_incident = |f: &Fixture| reference(&f.path, home).incident;
+    // Nothing kept unless asked; what is kept is the full replay.
+    assert!(f.store.current_kept(false).unwrap().unwrap().1.is_none());
+    let k = kept(&f);
+    assert_eq!(k.incident(), &f.full.incident);
+    let (r, end, torn) = snapshot::read_kept(&f.path, ID, home, Some(k)).unwrap();
+    assert_eq!((&r.snapshot, r.replayed, torn), (&Ok(()), 0, false));
+    assert_eq!(r.state.0, f.full.incident);
+    assert_eq!(end.lines, f.all.len());
+    // Events appended since are folded on, in a journal just written and in a settled one.
+    let more = lines(f.all.len() + 20);
+    assert_eq!(more[..f.all.len()], f.all[..]);
+    for (n, settled) in [(10, false), (10, true)] {
+        if settled {
+            settle(&f.path);
+        }
+        let k = kept(&f);
+        let before = Journal::read(&f.path).unwrap().0.len();
+        append(&f.path, &more[before..before + n]);
+        let (r, end, _) = snapshot::read_kept(&f.path, ID, home, Some(k)).unwrap();
+        assert_eq!((&r.snapshot, r.replayed), (&Ok(()), n as u64));
+        assert_eq!(end.lines, before + n);
+        assert_eq!(r.state.0, reference_incident(&f));
+    }
+}
+
+/// What finding out the current incident kept is not used for another journal, incident
+/// or data dir origin, nor when the journal changed since or an event sorts before it.
+#[test]
+fn a_read_does_not_go_on_from_what_was_kept_when_the_journal_changed() {
+    let f = fixture(2500, 2300);
+    let home = f.home.as_str();
+    let kept = |f: &Fixture| f.store.current_kept(true).unwrap().unwrap().1.unwrap();
+    let reference_incident = |f: &Fixture| reference(&f.path, home).incident;
+    // The journal changed under what was kept (one byte of the prefix, same length, the
+    // same modification time): read whole, as with a stale snapshot.
+    settle(&f.path);
+    let modified = std::fs::metadata(&f.path).unwrap().modified().unwrap();
+    let original = std::fs::read(&f.path).unwrap();
+    let k = kept(&f);
+    let mut changed = original.clone();
+    let mid: usize = f.all[..1000].iter().map(|l| l.len() + 1).sum();
+    let at = mid + f.all[1000].find("note").map_or(10, |i| i + 1);
+    changed[at] = if changed[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&f.path, &changed).unwrap();
+    std::fs::File::options()
+        .append(true)
+        .open(&f.path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    match snapshot::read_kept(&f.path, ID, home, Some(k)) {
+        Ok((r, _, _)) => {
+            assert_eq!(r.snapshot, Err(Rejected::Stale));
+            assert_eq!(r.state.0, reference_incident(&f));
+        }
+        Err(e) => assert!(e.to_string().contains("damaged"), "{e}"),
+    }
+    std::fs::write(&f.path, &original).unwrap();
+    // Kept from another journal, incident or data dir origin: not used.
+    let k = kept(&f);
+    let (r, _, _) = snapshot::read_kept(&f.path, ID, "another origin", Some(k)).unwrap();
+    assert!(
+        matches!(r.snapshot, Err(Rejected::OtherHome(_))),
+        "{:?}",
+        r.snapshot
+    );
+    let k = kept(&f);
+    let copy = f.path.with_file_name("copy.jsonl");
+    std::fs::copy(&f.path, &copy).unwrap();
+    let (r, _, _) = snapshot::read_kept(&copy, ID, home, Some(k)).unwrap();
+    assert_eq!(r.snapshot, Err(Rejected::Missing));
+    assert_eq!(r.state.0, reference_incident(&f));
+    // An event that sorts before what was kept: the journal is replayed in merge order.
+    let k = kept(&f);
+    let seq = Journal::read(&f.path).unwrap().0.len() as u64 + 1;
+    let late = remote(
+        seq,
+        OTHER,
+        1,
+        700,
+        "title_changed",
+        json!({"title": "A title from the other cockpit"}),
+    );
+    append(&f.path, std::slice::from_ref(&late));
+    let (r, _, _) = snapshot::read_kept(&f.path, ID, home, Some(k)).unwrap();
+    assert_eq!(r.snapshot, Err(Rejected::OutOfOrder));
+    assert_eq!(r.state.0, reference_incident(&f));
+}
+
+/// `show` (text and JSON) of an incident with events after its snapshot prints what it
+/// prints without the snapshot.
+#[test]
+fn show_with_events_after_the_snapshot_prints_the_full_replays() {
+    let f = fixture(1300, 1100);
+    let dir = f.path.parent().unwrap().parent().unwrap().parent().unwrap();
+    let show = |json: bool| {
+        let mut cmd = cli_common::cp(dir);
+        cmd.arg("show");
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (json, text) = (show(true), show(false));
+    assert_eq!(json, format!("{}\n", full_json(&f)));
+    std::fs::remove_file(snapshot::path_for(&f.path)).unwrap();
+    assert_eq!((show(true), show(false)), (json, text));
+}

@@ -3,7 +3,7 @@
 use super::act::act;
 use super::args::{BackendsCmd, Cli, Command, ConfigCmd, ExportFormat, HypothesisCmd, OutboxCmd};
 pub use super::ctx::{Ctx, Fail, state_text};
-use super::ctx::{open, read, read_incident};
+use super::ctx::{open, read};
 use super::{deliver, followup};
 use crate::config::{self, Config};
 use crate::delivery::setup;
@@ -143,8 +143,12 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Alerts { json } => super::health::alerts(ctx, json),
         Command::List { json } => list(ctx, json),
         Command::Show { json } => {
-            let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
-            show(ctx, &id, json)
+            // Finding the current incident may fold it (events after its snapshot): kept
+            // for reading it.
+            let (id, kept) = ctx
+                .store
+                .resolve_kept(ctx.incident.as_deref(), true, true)?;
+            show(ctx, &id, kept, json)
         }
         Command::State { state } => set_state(ctx, &state),
         Command::Handoff { role, person } => handoff(ctx, &role, &person),
@@ -373,18 +377,26 @@ fn list(ctx: &Ctx, json: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-fn show(ctx: &Ctx, id: &str, json: bool) -> Result<(), Fail> {
+fn show(
+    ctx: &Ctx,
+    id: &str,
+    kept: Option<crate::journal::snapshot::Kept>,
+    json: bool,
+) -> Result<(), Fail> {
     let ctx = Ctx {
         incident: Some(id.to_string()),
         ..ctx.clone()
     };
-    if json && let Some(text) = snapshot_json(&ctx)? {
+    if kept.is_none()
+        && json
+        && let Some(text) = snapshot_json(&ctx)?
+    {
         // The snapshot holds the incident's JSON and nothing follows it in the journal.
         super::out::json_reformatted(text.text())?;
         std::mem::forget(text);
         return Ok(());
     }
-    let inc = read_incident(&ctx, true)?;
+    let inc = super::ctx::read_incident_kept(&ctx, id, kept)?;
     if json {
         // Streamed: a long incident's JSON is never held whole in memory.
         super::out::json_streamed(&inc)?;

@@ -75,10 +75,22 @@ pub fn read(ctx: &Ctx, allow_closed: bool) -> Result<(Vec<Event>, Incident), Fai
 /// Like [`read`] for commands that need the incident alone: from the journal's snapshot when
 /// that one checks out (see `journal::snapshot`), never keeping the events. Writes nothing.
 pub fn read_incident(ctx: &Ctx, allow_closed: bool) -> Result<Incident, Fail> {
-    use crate::journal::snapshot::{self, IncidentOnly};
-    let id = ctx.store.resolve(ctx.incident.as_deref(), allow_closed)?;
-    let path = ctx.store.existing_journal(&id)?;
-    let (read, _, torn) = snapshot::read::<IncidentOnly>(&path, &id, &ctx.store.home())
+    let (id, kept) = ctx
+        .store
+        .resolve_kept(ctx.incident.as_deref(), allow_closed, true)?;
+    read_incident_kept(ctx, &id, kept)
+}
+
+/// [`read_incident`] of incident `id`, folding on from `kept` when that was read from its
+/// journal (finding out the current incident folds it when events follow its snapshot)
+/// and the journal still starts with what was read then.
+pub fn read_incident_kept(
+    ctx: &Ctx,
+    id: &str,
+    kept: Option<crate::journal::snapshot::Kept>,
+) -> Result<Incident, Fail> {
+    let path = ctx.store.existing_journal(id)?;
+    let (read, _, torn) = crate::journal::snapshot::read_kept(&path, id, &ctx.store.home(), kept)
         .map_err(crate::journal::StoreError::from)?;
     if torn {
         torn_note(&path);

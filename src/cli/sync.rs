@@ -348,6 +348,18 @@ pub struct Headless {
 /// Before a command acts on a synced incident: what the room holds that this journal does
 /// not (a hand-off checks the current holder). Offline: says so and goes on.
 pub fn before(ctx: &Ctx) -> Option<Headless> {
+    // Finding out the current incident reads every journal (and folds a long one): not
+    // done when no incident here is synced.
+    if ctx.incident.is_none()
+        && !ctx
+            .store
+            .ids()
+            .ok()?
+            .iter()
+            .any(|id| ctx.store.sidecar_path(id).exists())
+    {
+        return None;
+    }
     let id = ctx.store.resolve(ctx.incident.as_deref(), true).ok()?;
     if !ctx.store.sidecar_path(&id).exists() {
         return None;

@@ -663,6 +663,8 @@ impl Journal {
         mut on_event: impl FnMut(Event, bool),
     ) -> Result<(Resume, bool, bool), JournalError> {
         let file = File::open(path).map_err(io(path, "open"))?;
+        let started = std::time::SystemTime::now();
+        let stamp = file.metadata().map(|m| Stamp::of(&m)).ok();
         let reader = file.try_clone().map_err(io(path, "dup"))?;
         let mut j = Journal::fresh(path, file);
         let resumed = match resume {
@@ -676,7 +678,13 @@ impl Journal {
             });
         }
         j.offset = good_len;
-        Ok((j.resume_point(), tail.is_some(), resumed))
+        let end = j.resume_point();
+        // What was read is remembered like a checked snapshot prefix (when the file had
+        // settled): reading on from `end` later in this process need not digest it again.
+        if let Some(stamp) = stamp {
+            verified::put(path, stamp, started, &end, &j.digest);
+        }
+        Ok((end, tail.is_some(), resumed))
     }
 
     /// The last `max` events that end at or before byte `end` (a line boundary, e.g. a

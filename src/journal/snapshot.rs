@@ -705,18 +705,93 @@ pub fn read<S: DeserializeOwned + Fold + Send>(
 /// from the snapshot's header alone when the journal has nothing after its prefix, else as
 /// [`read`] does.
 pub fn summarize(path: &Path, id: &str, home: &str) -> Result<IncidentSummary, OpenError> {
+    summarize_kept(path, id, home).map(|(s, _)| s)
+}
+
+/// The incident a [`summarize_kept`] read folded, kept for reading the same journal again
+/// in this process ([`read_kept`]): it is the merge-order replay of exactly the journal
+/// prefix `end` records, so a read that finds the journal still starts with that prefix
+/// (the check a snapshot's prefix gets) folds only what follows it.
+#[derive(Debug)]
+pub struct Kept {
+    path: PathBuf,
+    id: String,
+    home: String,
+    end: Resume,
+    last_key: Key,
+    state: IncidentOnly,
+}
+
+impl Kept {
+    /// The incident as read.
+    pub fn incident(&self) -> &Incident {
+        &self.state.0
+    }
+}
+
+/// [`summarize`], with the incident it had to fold (when the journal held anything after
+/// its snapshot's prefix, or had no usable snapshot) kept for [`read_kept`].
+pub fn summarize_kept(
+    path: &Path,
+    id: &str,
+    home: &str,
+) -> Result<(IncidentSummary, Option<Kept>), OpenError> {
     if let Ok(opened) = open_header(path, id, home) {
         let resume = &opened.header.journal;
         // Nothing after the prefix: the prefix is checked, nothing is folded.
         if std::fs::metadata(path).map(|m| m.len()).ok() == Some(resume.offset) {
             let (end, _torn, resumed) = Journal::read_from(path, Some(resume), |_, _| {})?;
             if resumed && end.lines == resume.lines {
-                return Ok(opened.header.summary);
+                return Ok((opened.header.summary, None));
             }
         }
     }
     let (replayed, end, _torn) = read::<IncidentOnly>(path, id, home)?;
-    Ok(summary(&replayed.state.0, end.lines as u64))
+    let s = summary(&replayed.state.0, end.lines as u64);
+    let kept = Kept {
+        path: path.to_path_buf(),
+        id: id.to_string(),
+        home: home.to_string(),
+        end,
+        last_key: replayed.last_key,
+        state: replayed.state,
+    };
+    Ok((s, Some(kept)))
+}
+
+/// [`read`] of the incident alone, from `kept` when that was read from this very journal
+/// (path, id, data dir origin): the journal is checked to still start with the prefix
+/// `kept` was folded from (else it is replayed whole, as with a stale snapshot) and only
+/// the events after it are folded. The snapshot is reported used (`kept` came through it,
+/// or from a full replay of that prefix).
+pub fn read_kept(
+    path: &Path,
+    id: &str,
+    home: &str,
+    kept: Option<Kept>,
+) -> Result<(Replayed<IncidentOnly>, Resume, bool), OpenError> {
+    let Some(kept) = kept.filter(|k| k.path == path && k.id == id && k.home == home) else {
+        return read::<IncidentOnly>(path, id, home);
+    };
+    let Kept {
+        end: resume,
+        last_key,
+        state,
+        ..
+    } = kept;
+    let start = resume
+        .remote_ids()
+        .map(|remote| (last_key, remote, state))
+        .ok_or_else(|| Rejected::Inconsistent("remote identities".into()));
+    let restoring: Restoring<'_, IncidentOnly> = Box::new(move || start);
+    let ((end, torn), replayed) = fold_from(path, home, &resume, restoring, |resume, folder| {
+        let (end, torn, resumed) =
+            Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
+        let lines = end.lines;
+        Ok(((end, torn), resumed, lines))
+    })?;
+    log_rejected(path, &replayed.snapshot);
+    Ok((replayed, end, torn))
 }
 
 /// The incident's JSON as a snapshot holds it (compact, as `serde_json` writes an

@@ -2,6 +2,7 @@
 
 use super::file::{Journal, JournalError, Opened};
 use super::origin::{Origin, OriginError};
+use super::snapshot::Kept;
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::incident::{self, DomainError, Incident};
 use jiff::Timestamp;
@@ -241,28 +242,39 @@ impl Store {
     /// Summaries of every incident, newest first. Unreadable journals are
     /// reported as errors in the second list rather than hiding the others.
     pub fn list(&self) -> Result<(Vec<IncidentSummary>, Vec<String>), StoreError> {
-        let (out, errors) = self.scan()?;
+        let ((out, errors), _) = self.scan(false)?;
         Ok((
             out,
             errors.into_iter().map(|(_, e)| e.to_string()).collect(),
         ))
     }
 
-    /// Like [`Store::list`], the unreadable ones by id.
-    fn scan(&self) -> Result<Scan, StoreError> {
-        let mut out = Vec::new();
+    /// Like [`Store::list`], the unreadable ones by id; with `keep`, the incident folded
+    /// to summarise the newest open one (see [`Store::current_kept`]).
+    fn scan(&self, keep: bool) -> Result<(Scan, Option<Kept>), StoreError> {
+        let mut out: Vec<IncidentSummary> = Vec::new();
         let mut errors = Vec::new();
         let home = self.home();
+        // The newest open incident so far, and what was folded to summarise it.
+        let mut best: Option<(Timestamp, String, Option<Kept>)> = None;
         for id in self.ids()? {
             // Listing never writes: recovery happens when an incident is opened. A long
             // journal is summarised from its snapshot when that one checks out.
-            match super::snapshot::summarize(&self.journal_path(&id), &id, &home) {
-                Ok(s) => out.push(s),
+            match super::snapshot::summarize_kept(&self.journal_path(&id), &id, &home) {
+                Ok((s, kept)) => {
+                    let newer = best
+                        .as_ref()
+                        .is_none_or(|(at, bid, _)| (s.opened_at, &s.id) > (*at, bid));
+                    if keep && s.state.is_open() && newer {
+                        best = Some((s.opened_at, s.id.clone(), kept));
+                    }
+                    out.push(s)
+                }
                 Err(e) => errors.push((id, StoreError::from(e))),
             }
         }
         out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
-        Ok((out, errors))
+        Ok(((out, errors), best.and_then(|(_, _, kept)| kept)))
     }
 
     /// The current incident: the most recently opened one that is still open.
@@ -270,7 +282,14 @@ impl Store {
     /// open incident, or there is no open one) is an error naming its file
     /// and line, never "no open incident".
     pub fn current(&self) -> Result<Option<String>, StoreError> {
-        let (list, errors) = self.scan()?;
+        self.current_kept(false).map(|c| c.map(|(id, _)| id))
+    }
+
+    /// [`Store::current`]; with `keep`, also the incident folded to find it out, when its
+    /// summary needed one (a journal with events after its snapshot): reading it again
+    /// through [`super::snapshot::read_kept`] folds only what was appended since.
+    pub fn current_kept(&self, keep: bool) -> Result<Option<(String, Option<Kept>)>, StoreError> {
+        let ((list, errors), kept) = self.scan(keep)?;
         let current = list.into_iter().find(|s| s.state.is_open());
         // Ids sort by opening time; the newest unreadable one comes first.
         let mut errors = errors;
@@ -283,7 +302,7 @@ impl Store {
                 source: Box::new(e),
             });
         }
-        Ok(current.map(|s| s.id))
+        Ok(current.map(|s| (s.id, kept)))
     }
 
     /// The incident to act on: `explicit` if given, else the current one.
@@ -293,14 +312,26 @@ impl Store {
         explicit: Option<&str>,
         allow_closed: bool,
     ) -> Result<String, StoreError> {
+        self.resolve_kept(explicit, allow_closed, false)
+            .map(|(id, _)| id)
+    }
+
+    /// [`Store::resolve`]; with `keep`, also the incident folded to find out the current
+    /// one, if any (see [`Store::current_kept`]), for a command that reads it next.
+    pub fn resolve_kept(
+        &self,
+        explicit: Option<&str>,
+        allow_closed: bool,
+        keep: bool,
+    ) -> Result<(String, Option<Kept>), StoreError> {
         if let Some(id) = explicit {
-            return Ok(id.to_string());
+            return Ok((id.to_string(), None));
         }
-        if let Some(id) = self.current()? {
-            return Ok(id);
+        if let Some(current) = self.current_kept(keep)? {
+            return Ok(current);
         }
         if allow_closed && let Some(s) = self.list()?.0.into_iter().next() {
-            return Ok(s.id);
+            return Ok((s.id, None));
         }
         Err(StoreError::NoOpenIncident(self.root.clone()))
     }
