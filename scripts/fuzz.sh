@@ -16,7 +16,7 @@ secs=${1:-600}
 [ $# -gt 0 ] && shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(journal config scenario writing_input template lint stamp)
+  targets=(journal config scenario writing_input template lint stamp snapshot_body)
 fi
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz missing: cargo install cargo-fuzz" >&2; exit 2; }
 

@@ -83,6 +83,9 @@ impl Fold for State {
     fn incident(&self) -> &Incident {
         &self.incident
     }
+    fn incident_mut(&mut self) -> &mut Incident {
+        &mut self.incident
+    }
 }
 
 /// An incident's journal, open, with what it replays into.

@@ -667,6 +667,7 @@ fn write_snapshot(path: &Path, header: &Value, body: &[u8]) {
         "summary",
         "body_len",
         "body_digest",
+        "split",
         "check",
     ];
     let text = |h: &Value| {
@@ -1108,8 +1109,127 @@ fn saving_a_borrowed_state_writes_the_same_snapshot() {
     assert_eq!(std::fs::read(snapshot::path_for(&f.path)).unwrap(), before);
 }
 
+/// The state the first `at` events of the fixture's journal replay into.
+fn prefix_state(f: &Fixture, at: usize) -> State {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    write_journal(&path, &f.all[..at]);
+    reference(&path, &f.home)
+}
+
+/// A long incident's snapshot body is in two parts (the state with the first notes, then
+/// the other notes), decoded on two threads: together they are exactly the state's JSON.
+#[test]
+fn a_long_incidents_snapshot_body_is_split_in_two_that_make_the_whole() {
+    let f = fixture(2500, 2400);
+    let (header, body) = header_and_body(&f.path);
+    let split = header["split"].as_u64().unwrap();
+    let body = String::from_utf8(body).unwrap();
+    assert!(split > 0 && split < body.len() as u64, "{split}");
+    assert_eq!(body.matches('\n').count(), 1);
+    assert_eq!(body.as_bytes()[split as usize], b'\n');
+    let want = prefix_state(&f, 2400);
+    assert!(want.incident.notes.len() > 100);
+    // Joined, the parts are the state's JSON as one text, byte for byte.
+    let whole = serde_json::to_string(&StateRef::new(&want.incident, &want.outbox)).unwrap();
+    assert_eq!(snapshot::joined_body(&body, split).unwrap(), whole);
+    // Each part decodes: the state with every note, in order.
+    let got: State = snapshot::state_of(&body, split).unwrap();
+    assert_eq!(got, want);
+    let got: IncidentOnly = snapshot::state_of(&body, split).unwrap();
+    assert_eq!(got.0, want.incident);
+    // The second part is the other notes.
+    let (first, second) = body.split_at(split as usize);
+    let more: Vec<commandpost::domain::incident::Note> =
+        serde_json::from_str(&second[1..]).unwrap();
+    assert!(!more.is_empty() && more.len() < want.incident.notes.len());
+    assert_eq!(
+        more[..],
+        want.incident.notes[want.incident.notes.len() - more.len()..]
+    );
+    // Read as one part, a split body is refused, as is either part alone.
+    assert!(matches!(
+        snapshot::state_of::<State>(&body, 0),
+        Err(Rejected::Body(_))
+    ));
+    assert!(snapshot::state_of::<State>(first, 0).unwrap() != want);
+    assert!(matches!(
+        snapshot::state_of::<State>(first, split),
+        Err(Rejected::Body(_))
+    ));
+    // Opened, read and listed through it: the full replay's.
+    assert_eq!(open_checked(&f), Ok(()));
+}
+
+/// A body with fewer than two notes is one part, and reads back.
+#[test]
+fn a_body_with_fewer_than_two_notes_is_one_part() {
+    let f = fixture(1100, 1050);
+    let o = replay::open_path(&f.path, ID, &f.home).unwrap();
+    let at = Point {
+        resume: o.journal.resume_point(),
+        last_key: o.last_key.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("journal.jsonl");
+    for keep in [2, 1, 0] {
+        let mut state = o.state.clone();
+        state.incident.notes.truncate(keep);
+        let body = StateRef::new(&state.incident, &state.outbox);
+        snapshot::save(&elsewhere, ID, &f.home, &at, &state.incident, &body).unwrap();
+        let (header, body) = header_and_body(&elsewhere);
+        let split = header["split"].as_u64().unwrap();
+        assert_eq!(split == 0, keep < 2, "{keep} notes: split {split}");
+        let body = String::from_utf8(body).unwrap();
+        assert_eq!(snapshot::state_of::<State>(&body, split).unwrap(), state);
+    }
+}
+
+/// The fuzz target's seeds (a split body and the same state as one part) read alike; the
+/// inputs its runs found are kept here as regression cases.
+#[test]
+fn the_snapshot_body_fuzz_seeds_read_alike() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/snapshot_body");
+    let split = std::fs::read_to_string(dir.join("split.json")).unwrap();
+    let whole = std::fs::read_to_string(dir.join("whole.json")).unwrap();
+    let at = split.find('\n').unwrap() as u64;
+    let parts: IncidentOnly = snapshot::state_of(&split, at).unwrap();
+    let one: IncidentOnly = snapshot::state_of(&whole, 0).unwrap();
+    assert_eq!(parts, one);
+    assert_eq!(parts.0.notes.len(), 3);
+    let joined = snapshot::joined_body(&split, at).unwrap();
+    assert_eq!(snapshot::state_of::<IncidentOnly>(&joined, 0).unwrap(), one);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever `split` a header says (its digest recomputed): the snapshot is used only
+    /// where the body really splits; the state opened is always the full replay's.
+    #[test]
+    fn a_header_saying_another_split_is_refused(split in any::<prop::sample::Index>(), near in -3i64..3) {
+        thread_local! {
+            static F: (Fixture, Value, Vec<u8>) = {
+                let f = fixture(1100, 1050);
+                let (header, body) = header_and_body(&f.path);
+                (f, header, body)
+            };
+        }
+        F.with(|(f, header, body)| {
+            let real = header["split"].as_u64().unwrap();
+            let candidates = [
+                split.index(body.len() + 2) as u64,
+                real.saturating_add_signed(near),
+                0,
+            ];
+            for said in candidates {
+                write_snapshot(&f.path, &with_field(header, &["split"], json!(said)), body);
+                let r = open_checked(f);
+                assert_eq!(r.is_ok(), said == real, "split {said} (real {real}): {r:?}");
+            }
+            write_snapshot(&f.path, header, body);
+        });
+    }
 
     /// Any byte of the snapshot changed to anything else, or the file cut anywhere: the
     /// damaged snapshot is not used and the state opened is the full replay's.

@@ -25,12 +25,15 @@
 //!   those bytes the one recorded (checked under the journal lock when opening);
 //! - the decoded state agrees with the prefix (its last sequence number is the prefix's).
 //!
-//! Format: one header line of JSON, then the body: JSON of the state, `body_len` bytes.
+//! Format: one header line of JSON, then the body, `body_len` bytes: JSON of the state; or,
+//! when the header's `split` is not 0, JSON of the state holding the incident's first notes
+//! (`split` bytes), a newline, and the JSON array of the incident's other notes, so that the
+//! two parts decode on two threads (the notes are most of a long incident).
 
 use super::file::{Journal, JournalError, Resume};
 use super::store::IncidentSummary;
 use crate::domain::event::Event;
-use crate::domain::incident::{DomainError, Incident, Unshown};
+use crate::domain::incident::{DomainError, Incident, Note, Unshown};
 use crate::domain::merge;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -38,8 +41,8 @@ use std::collections::HashSet;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// The snapshot format this build reads and writes.
-pub const FORMAT: u32 = 2;
+/// The snapshot format this build reads and writes (3: the body may be split in two).
+pub const FORMAT: u32 = 3;
 /// The build that writes (and alone reads) a snapshot: see `build.rs`.
 pub const SOURCE_ID: &str = env!("COMMANDPOST_SOURCE_ID");
 /// Write a new snapshot once this many events were replayed beyond the last one.
@@ -97,6 +100,9 @@ struct Header {
     summary: IncidentSummary,
     body_len: u64,
     body_digest: String,
+    /// Where the body's second part starts, after a newline (0: the body is one part).
+    #[serde(default)]
+    split: u64,
     /// XXH3-128 of this header serialised with `check` empty.
     check: String,
 }
@@ -152,6 +158,8 @@ pub trait Fold: Sized {
     fn full(events: &[Event], home: &str) -> Result<Self, DomainError>;
     /// The incident.
     fn incident(&self) -> &Incident;
+    /// The incident, to give it the notes a split body holds apart.
+    fn incident_mut(&mut self) -> &mut Incident;
 }
 
 /// The incident part of a snapshot body alone (for listing incidents).
@@ -183,6 +191,9 @@ impl Fold for IncidentOnly {
     }
     fn incident(&self) -> &Incident {
         &self.0
+    }
+    fn incident_mut(&mut self) -> &mut Incident {
+        &mut self.0
     }
 }
 
@@ -271,9 +282,143 @@ fn body_text(opened: Opened) -> Result<(Header, String), Rejected> {
     Ok((header, text))
 }
 
+/// A split body's two parts: the state (with the incident's first notes) and the JSON array
+/// of the incident's other notes.
+fn parts(text: &str, split: u64) -> Result<(&str, &str), Rejected> {
+    let at = usize::try_from(split).map_err(|e| Rejected::Body(e.to_string()))?;
+    match (text.as_bytes().get(at), text.get(..at), text.get(at + 1..)) {
+        (Some(b'\n'), Some(state), Some(notes)) => Ok((state, notes)),
+        _ => Err(Rejected::Body(format!(
+            "no newline at {split}, where it splits"
+        ))),
+    }
+}
+
+/// The state a snapshot body holds (`split`: where its second part starts, 0 for none):
+/// a split body's two parts are decoded on two threads, the second part's notes then
+/// appended to the incident's.
+pub fn state_of<S: DeserializeOwned + Fold>(text: &str, split: u64) -> Result<S, Rejected> {
+    let err = |e: serde_json::Error| Rejected::Body(e.to_string());
+    if split == 0 {
+        return serde_json::from_str(text).map_err(err);
+    }
+    let (state, notes) = parts(text, split)?;
+    let decode_notes = move || serde_json::from_str::<Vec<Note>>(notes);
+    let (state, notes) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .name("snapshot-notes".into())
+            .spawn_scoped(scope, decode_notes);
+        let state = serde_json::from_str::<S>(state);
+        let notes = match other {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err(serde::de::Error::custom("decoding failed"))),
+            // No second thread: decoded here.
+            Err(_) => decode_notes(),
+        };
+        (state, notes)
+    });
+    let mut state = state.map_err(err)?;
+    state.incident_mut().notes.extend(notes.map_err(err)?);
+    Ok(state)
+}
+
+/// The JSON of the state `body` holds, as one text (a split body's parts joined): the
+/// incident's notes are the first part's followed by the second part's. Checked to be well
+/// formed.
+pub fn joined_body(body: &str, split: u64) -> Result<String, Rejected> {
+    let err = |e: serde_json::Error| Rejected::Body(e.to_string());
+    if split == 0 {
+        serde_json::from_str::<serde::de::IgnoredAny>(body).map_err(err)?;
+        return Ok(body.to_string());
+    }
+    let (state, notes) = parts(body, split)?;
+    let raw: NotesOf<'_> = serde_json::from_str(state).map_err(err)?;
+    let first = raw.incident.notes.get();
+    let more: &serde_json::value::RawValue = serde_json::from_str(notes).map_err(err)?;
+    let more = more.get();
+    let (Some(first_inner), Some(more_inner)) = (
+        first.strip_prefix('[').and_then(|t| t.strip_suffix(']')),
+        more.strip_prefix('[').and_then(|t| t.strip_suffix(']')),
+    ) else {
+        return Err(Rejected::Body("notes are not arrays".into()));
+    };
+    // Where the first part's notes end (before its closing bracket).
+    let end = (first.as_ptr() as usize)
+        .wrapping_sub(state.as_ptr() as usize)
+        .saturating_add(first.len() - 1);
+    let (Some(head), Some(tail)) = (state.get(..end), state.get(end..)) else {
+        return Err(Rejected::Body("notes out of place".into()));
+    };
+    let mut out = String::with_capacity(state.len() + more_inner.len() + 1);
+    out.push_str(head);
+    if !first_inner.trim().is_empty() && !more_inner.trim().is_empty() {
+        out.push(',');
+    }
+    out.push_str(more_inner);
+    out.push_str(tail);
+    Ok(out)
+}
+
+/// The incident's notes in a snapshot body, as text.
+#[derive(Deserialize)]
+struct NotesOf<'a> {
+    #[serde(borrow)]
+    incident: NotesIn<'a>,
+}
+
+#[derive(Deserialize)]
+struct NotesIn<'a> {
+    #[serde(borrow)]
+    notes: &'a serde_json::value::RawValue,
+}
+
+/// `plain` (the JSON of a state) laid out in two parts (see the module's doc): the body and
+/// where its second part starts; `plain` itself and 0 when it has too few notes to split.
+fn split_body(plain: Vec<u8>) -> (Vec<u8>, u64) {
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        incident: Notes<'a>,
+    }
+    #[derive(Deserialize)]
+    struct Notes<'a> {
+        #[serde(borrow)]
+        notes: Vec<&'a serde_json::value::RawValue>,
+    }
+    let cut = (|| {
+        let text = std::str::from_utf8(&plain).ok()?;
+        let body: Body<'_> = serde_json::from_str(text).ok()?;
+        let notes = body.incident.notes;
+        let at = |n: &serde_json::value::RawValue| {
+            (n.get().as_ptr() as usize).wrapping_sub(text.as_ptr() as usize)
+        };
+        let last = notes.last()?;
+        let end = at(last).checked_add(last.get().len())?;
+        // The second part about half the body (the first also holds everything else).
+        let target = end.saturating_sub(text.len() / 2);
+        let first = notes.partition_point(|n| at(n) < target).max(1);
+        let from = at(notes.get(first)?);
+        // Compact JSON: a comma before each note after the first, the bracket after the last.
+        let fits = from > 0 && plain.get(from - 1) == Some(&b',') && plain.get(end) == Some(&b']');
+        fits.then_some((from, end))
+    })();
+    let Some((from, end)) = cut else {
+        return (plain, 0);
+    };
+    let mut body = Vec::with_capacity(plain.len() + 2);
+    body.extend_from_slice(&plain[..from - 1]);
+    body.extend_from_slice(&plain[end..]);
+    let split = body.len() as u64;
+    body.extend_from_slice(b"\n[");
+    body.extend_from_slice(&plain[from..end]);
+    body.push(b']');
+    (body, split)
+}
+
 fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), Rejected> {
     let (header, text) = body_text(opened)?;
-    let state: S = serde_json::from_str(&text).map_err(|e| Rejected::Body(e.to_string()))?;
+    let state: S = state_of(&text, header.split)?;
     drop(text);
     let inc = state.incident();
     if inc.last_seq != header.journal.last_seq
@@ -307,7 +452,7 @@ pub fn save<S: Serialize>(
     inc: &Incident,
     state: &S,
 ) -> std::io::Result<()> {
-    let body = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+    let (body, split) = split_body(serde_json::to_vec(state).map_err(std::io::Error::other)?);
     let mut header = Header {
         magic: MAGIC.into(),
         format: FORMAT,
@@ -319,6 +464,7 @@ pub fn save<S: Serialize>(
         summary: summary(inc, at.resume.lines as u64),
         body_len: body.len() as u64,
         body_digest: digest_hex(&body),
+        split,
         check: String::new(),
     };
     header.check = header.checksum().map_err(std::io::Error::other)?;
@@ -854,6 +1000,10 @@ pub fn incident_json(path: &Path, id: &str, home: &str) -> Result<IncidentJson, 
         return Err(Rejected::Stale);
     }
     let (header, body) = body_text(opened)?;
+    let body = match header.split {
+        0 => body,
+        split => joined_body(&body, split)?,
+    };
     let (start, stop) = {
         let raw: RawBody<'_> =
             serde_json::from_str(&body).map_err(|e| Rejected::Body(e.to_string()))?;
