@@ -298,9 +298,25 @@ fn parts(text: &str, split: u64) -> Result<(&str, &str), Rejected> {
 /// a split body's two parts are decoded on two threads, the second part's notes then
 /// appended to the incident's.
 pub fn state_of<S: DeserializeOwned + Fold>(text: &str, split: u64) -> Result<S, Rejected> {
+    merged(parts_of(text, split))
+}
+
+/// The state with the notes of a split body's second part given to its incident.
+fn merged<S: Fold>(parts: Result<(S, Vec<Note>), Rejected>) -> Result<S, Rejected> {
+    let (mut state, notes) = parts?;
+    if !notes.is_empty() {
+        state.incident_mut().notes.extend(notes);
+    }
+    Ok(state)
+}
+
+/// The state a snapshot body holds, and the notes its second part holds apart (none when
+/// it is one part): decoded on two threads. (They own what they hold: the body's text can
+/// go before the notes are joined.)
+fn parts_of<S: DeserializeOwned>(text: &str, split: u64) -> Result<(S, Vec<Note>), Rejected> {
     let err = |e: serde_json::Error| Rejected::Body(e.to_string());
     if split == 0 {
-        return serde_json::from_str(text).map_err(err);
+        return Ok((serde_json::from_str(text).map_err(err)?, Vec::new()));
     }
     let (state, notes) = parts(text, split)?;
     let decode_notes = move || serde_json::from_str::<Vec<Note>>(notes);
@@ -318,9 +334,7 @@ pub fn state_of<S: DeserializeOwned + Fold>(text: &str, split: u64) -> Result<S,
         };
         (state, notes)
     });
-    let mut state = state.map_err(err)?;
-    state.incident_mut().notes.extend(notes.map_err(err)?);
-    Ok(state)
+    Ok((state.map_err(err)?, notes.map_err(err)?))
 }
 
 /// The JSON of the state `body` holds, as one text (a split body's parts joined): the
@@ -418,8 +432,10 @@ fn split_body(plain: Vec<u8>) -> (Vec<u8>, u64) {
 
 fn read_body<S: DeserializeOwned + Fold>(opened: Opened) -> Result<(Header, S), Rejected> {
     let (header, text) = body_text(opened)?;
-    let state: S = state_of(&text, header.split)?;
+    let parts = parts_of::<S>(&text, header.split);
+    // The text goes before the notes are joined (a copy of half of them, for a moment).
     drop(text);
+    let state = merged(parts)?;
     let inc = state.incident();
     if inc.last_seq != header.journal.last_seq
         || summary(inc, header.summary.events) != header.summary
