@@ -1307,8 +1307,7 @@ fn full_json(f: &Fixture) -> String {
 /// prefix), re-formatted as `show --json` prints it; or why not.
 fn snapshot_json(f: &Fixture) -> Result<String, Rejected> {
     let j = snapshot::incident_json(&f.path, ID, &f.home)?;
-    let out = commandpost::cli::out::reformat(j.text(), Vec::new()).unwrap();
-    Ok(String::from_utf8(out).unwrap())
+    Ok(commandpost::cli::out::to_json(&j).unwrap())
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! A snapshot body (`journal::snapshot`): the reader of the split layout (the state with the
 //! incident's first notes, a newline, the array of its other notes) must never panic, and
 //! whatever it reads from two parts must be exactly what the parts joined into one text read
-//! as (the text `show --json` prints from).
+//! as.
 #![no_main]
 use commandpost::journal::snapshot::{self, IncidentOnly};
 use libfuzzer_sys::fuzz_target;

@@ -408,7 +408,7 @@ fn show(
         && let Some(text) = snapshot_json(&ctx)?
     {
         // The snapshot holds the incident's JSON and nothing follows it in the journal.
-        super::out::json_reformatted(text.text())?;
+        super::out::json_streamed(&text)?;
         std::mem::forget(text);
         return Ok(());
     }

@@ -958,18 +958,100 @@ pub fn read_kept(
 
 /// The incident's JSON as a snapshot holds it (compact, as `serde_json` writes an
 /// [`Incident`]), for a journal that holds nothing after the snapshot's prefix: what
-/// `show --json` prints, without decoding the incident only to encode it again.
+/// `show --json` prints, without decoding the incident only to encode it again. It
+/// serialises as the incident (each part transcoded from the text, checked to be well
+/// formed; a split body's notes are the first part's followed by the second part's).
 #[derive(Debug)]
 pub struct IncidentJson {
     body: String,
-    start: usize,
-    end: usize,
+    /// The incident's JSON in the body (in its first part when it is split).
+    incident: std::ops::Range<usize>,
+    /// The notes of a split body's second part, each one's JSON in the body.
+    more: Option<Vec<std::ops::Range<usize>>>,
 }
 
-impl IncidentJson {
-    /// The incident's JSON text (one value, checked to be well formed).
-    pub fn text(&self) -> &str {
-        self.body.get(self.start..self.end).unwrap_or("")
+/// JSON text, serialised as the value it holds (transcoded).
+struct Transcoded<'a>(&'a str);
+
+impl Serialize for Transcoded<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        serde_transcode::Transcoder::new(&mut de).serialize(s)
+    }
+}
+
+/// The incident's notes: those of the first part, then those of the second.
+struct AllNotes<'a> {
+    first: &'a str,
+    body: &'a str,
+    more: &'a [std::ops::Range<usize>],
+}
+
+impl Serialize for AllNotes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let first: Vec<&serde_json::value::RawValue> =
+            serde_json::from_str(self.first).map_err(S::Error::custom)?;
+        let mut seq = s.serialize_seq(None)?;
+        for n in first {
+            seq.serialize_element(&Transcoded(n.get()))?;
+        }
+        for r in self.more {
+            let n = self.body.get(r.clone()).unwrap_or("null");
+            seq.serialize_element(&Transcoded(n))?;
+        }
+        seq.end()
+    }
+}
+
+/// A JSON object's entries as text, in the order written.
+struct Entries<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = m.next_entry()? {
+                    out.push(e);
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Serialize for IncidentJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let text = self.body.get(self.incident.clone()).unwrap_or("null");
+        let Some(more) = &self.more else {
+            return Transcoded(text).serialize(s);
+        };
+        let entries: Entries<'_> = serde_json::from_str(text).map_err(S::Error::custom)?;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in entries.0 {
+            if k == "notes" {
+                let notes = AllNotes {
+                    first: v.get(),
+                    body: &self.body,
+                    more,
+                };
+                map.serialize_entry(&k, &notes)?;
+            } else {
+                map.serialize_entry(&k, &Transcoded(v.get()))?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -981,9 +1063,12 @@ struct RawBody<'a> {
     unshown: Unshown,
 }
 
-/// What [`summary`] reads of an incident (the rest is skipped, but checked to be JSON).
+/// What [`summary`] reads of an incident (the rest is skipped, but checked to be JSON),
+/// and its notes as text.
 #[derive(Deserialize)]
-struct Peek {
+struct Peek<'a> {
+    #[serde(borrow)]
+    notes: &'a serde_json::value::RawValue,
     id: String,
     title: String,
     state: crate::domain::event::Severity,
@@ -1016,22 +1101,26 @@ pub fn incident_json(path: &Path, id: &str, home: &str) -> Result<IncidentJson, 
         return Err(Rejected::Stale);
     }
     let (header, body) = body_text(opened)?;
-    let body = match header.split {
-        0 => body,
-        split => joined_body(&body, split)?,
+    let (first, second) = match header.split {
+        0 => (body.as_str(), None),
+        split => {
+            let (first, second) = parts(&body, split)?;
+            (first, Some(second))
+        }
     };
-    let (start, stop) = {
+    let at = |t: &str| (t.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+    let (incident, more) = {
         let raw: RawBody<'_> =
-            serde_json::from_str(&body).map_err(|e| Rejected::Body(e.to_string()))?;
+            serde_json::from_str(first).map_err(|e| Rejected::Body(e.to_string()))?;
         let text = raw.incident.get();
-        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
         if raw.unshown.last_seq != header.journal.last_seq {
             return Err(Rejected::Inconsistent(format!(
                 "state at seq {}, prefix at {}",
                 raw.unshown.last_seq, header.journal.last_seq
             )));
         }
-        let peek: Peek = serde_json::from_str(text).map_err(|e| Rejected::Body(e.to_string()))?;
+        let peek: Peek<'_> =
+            serde_json::from_str(text).map_err(|e| Rejected::Body(e.to_string()))?;
         let seen = IncidentSummary {
             id: peek.id,
             title: peek.title,
@@ -1046,12 +1135,29 @@ pub fn incident_json(path: &Path, id: &str, home: &str) -> Result<IncidentJson, 
         if seen != header.summary {
             return Err(Rejected::Inconsistent("summary".into()));
         }
-        (start, start.saturating_add(text.len()))
+        // A split body's notes: the first part's an array, the second part's each checked
+        // to be JSON.
+        let more = match second {
+            None => None,
+            Some(second) => {
+                if !peek.notes.get().starts_with('[') {
+                    return Err(Rejected::Body("notes are not an array".into()));
+                }
+                let more: Vec<&serde_json::value::RawValue> =
+                    serde_json::from_str(second).map_err(|e| Rejected::Body(e.to_string()))?;
+                Some(
+                    more.iter()
+                        .map(|n| at(n.get())..at(n.get()).saturating_add(n.get().len()))
+                        .collect(),
+                )
+            }
+        };
+        (at(text)..at(text).saturating_add(text.len()), more)
     };
     Ok(IncidentJson {
         body,
-        start,
-        end: stop,
+        incident,
+        more,
     })
 }
 
