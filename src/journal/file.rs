@@ -900,11 +900,12 @@ impl Journal {
 
     /// The seq after `seq`; the largest seq has none.
     fn after(&self, seq: u64) -> Result<u64, JournalError> {
-        seq.checked_add(1).ok_or_else(|| JournalError::SeqExhausted {
-            path: self.path.clone(),
-            line: self.lines,
-            seq,
-        })
+        seq.checked_add(1)
+            .ok_or_else(|| JournalError::SeqExhausted {
+                path: self.path.clone(),
+                line: self.lines,
+                seq,
+            })
     }
 
     /// Under the lock: writes `buf`, the journal lines of `events`, at the end (after setting
