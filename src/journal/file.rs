@@ -5,14 +5,19 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// An I/O error on `path` while doing `op` (`read`, `write`, `fsync`, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {op}: {source}")]
+pub struct IoAt {
+    pub path: PathBuf,
+    pub op: &'static str,
+    pub source: std::io::Error,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("{path}: {op}: {source}")]
-    Io {
-        path: PathBuf,
-        op: &'static str,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoAt),
     #[error(
         "{path}:{line}: damaged journal line: {reason} (the journal was not modified; fix or remove that line by hand)"
     )]
@@ -54,8 +59,9 @@ fn memchr_count(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', bytes).count()
 }
 
-fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'p {
-    move |source| JournalError::Io {
+/// The error `op` on `path` failed with (`.map_err(io(path, "write"))`).
+pub(super) fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> IoAt + 'p {
+    move |source| IoAt {
         path: path.to_path_buf(),
         op,
         source,
@@ -547,11 +553,7 @@ impl Journal {
                         path: path.to_path_buf(),
                     }
                 } else {
-                    JournalError::Io {
-                        path: path.to_path_buf(),
-                        op: "create",
-                        source: e,
-                    }
+                    io(path, "create")(e).into()
                 }
             })?;
         let mut j = Journal::fresh(path, file);
