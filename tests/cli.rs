@@ -372,3 +372,46 @@ fn logs_go_to_the_data_dir_not_the_terminal() {
         .success()
         .stderr(predicate::str::contains("INFO"));
 }
+
+#[test]
+fn show_and_export_take_the_incident_id_as_an_argument() {
+    let d = tempfile::tempdir().unwrap();
+    let first = new_incident(d.path());
+    let out = cp(d.path())
+        .args(["new", "Second incident"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let second = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_ne!(first, second);
+    // The id written after `show` picks that incident, not the current (newest) one.
+    cp(d.path())
+        .args(["show", &first])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Elevated API errors"))
+        .stdout(predicate::str::contains("Second incident").not());
+    let json = cp(d.path())
+        .args(["show", &first, "--json"])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["id"], first.as_str(), "{v}");
+    cp(d.path())
+        .args(["export", &first])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Elevated API errors"));
+    // The same id twice is fine; two different ones are refused, in one line.
+    cp(d.path())
+        .args(["--incident", &first, "show", &first])
+        .assert()
+        .success();
+    one_line_error(
+        &["--incident", &second, "show", &first],
+        d.path(),
+        "two incidents given",
+    );
+    one_line_error(&["show", "INC-nope"], d.path(), "no incident \"INC-nope\"");
+}

@@ -305,20 +305,38 @@ fn a_backend_down_in_the_scenario_marks_sink_entries_undelivered() {
 fn script_errors_name_the_action_and_the_offset() {
     let errors = parse_script(
         "[[action]]\nat = \"5m\"\ndo = \"status\"\nstage = \"investigating\"\nmesage = \"x\"\n\
-         [[action]]\ndo = \"review\"\n[[action]]\nat = \"1h\"\ndo = \"dance\"\n",
+         [[action]]\ndo = \"review\"\n[[action]]\nat = \"1h\"\ndo = \"dance\"\n\
+         [[action]]\nat = \"2h\"\ndo = \"status\"\nmessage = \"m\"\nstage = \"investigatin\"\n\
+         [[action]]\nat = \"soon\"\ndo = \"note\"\ntext = \"n\"\n",
     )
     .unwrap_err();
-    assert_eq!(errors.len(), 3, "{errors:#?}");
-    // Each names the line and column of its [[action]] (issue 15).
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    // Each names the line and column of what is wrong: the misspelt key, the unknown
+    // value, or the [[action]] that lacks a key.
     assert!(
-        errors[0].starts_with("1:1: action[0]: unknown field `mesage`"),
+        errors[0].starts_with("5:1: action[0].mesage: unknown field `mesage`"),
         "{errors:#?}"
     );
     assert_eq!(errors[1], "6:1: action[1]: missing required key `at`");
     assert!(
-        errors[2].starts_with("8:1: action[2]: unknown variant `dance`"),
+        errors[2].starts_with("10:6: action[2].do: unknown variant `dance`"),
         "{errors:#?}"
     );
+    assert!(
+        errors[3].starts_with("15:9: action[3].stage: unknown variant `investigatin`"),
+        "{errors:#?}"
+    );
+    assert!(errors[4].starts_with("17:6: action[4].at: "), "{errors:#?}");
+    // The word meant, when one is close.
+    assert!(
+        errors[0].ends_with("(did you mean `message`?)"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].ends_with("(did you mean `investigating`?)"),
+        "{errors:#?}"
+    );
+    assert!(!errors[2].contains("did you mean"), "{errors:#?}");
     let syntax = parse_script("[[action]]\nat = \"5m\"\ndo = \n").unwrap_err();
     assert!(syntax[0].starts_with("3:"), "{syntax:#?}");
 

@@ -74,6 +74,9 @@ pub enum Command {
     },
     /// Show the incident: state, roles, roster, impact
     Show {
+        /// The incident (the same as `--incident ID`; default: the current one)
+        #[arg(value_name = "ID")]
+        id: Option<String>,
         /// Print the whole incident as JSON
         #[arg(long)]
         json: bool,
@@ -212,6 +215,9 @@ pub enum Command {
     Backends(BackendsCmd),
     /// Export the incident
     Export {
+        /// The incident (the same as `--incident ID`; default: the current one)
+        #[arg(value_name = "ID")]
+        id: Option<String>,
         /// The format to print
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,

@@ -75,7 +75,7 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
         store: Store::new(data),
         config,
         actor: actor(g.actor.as_deref())?,
-        incident: g.incident.clone(),
+        incident: incident(g.incident.as_deref(), cli.command.as_ref())?,
         now: Timestamp::now(),
         wait: crate::domain::duration::parse(&g.wait)
             .ok()
@@ -100,6 +100,21 @@ pub fn run(cli: Cli) -> Result<(), Outcome> {
             }
             Ok(done?)
         }
+    }
+}
+
+/// The incident a command acts on: `--incident`, or the id written after `show` or
+/// `export` (both: they must agree).
+fn incident(flag: Option<&str>, cmd: Option<&Command>) -> Result<Option<String>, Fail> {
+    let named = match cmd {
+        Some(Command::Show { id, .. } | Command::Export { id, .. }) => id.as_deref(),
+        _ => None,
+    };
+    match (flag, named) {
+        (Some(f), Some(n)) if f != n => Err(Fail(format!(
+            "two incidents given: {n:?} and --incident {f:?}; give one"
+        ))),
+        (f, n) => Ok(n.or(f).map(str::to_string)),
     }
 }
 
@@ -142,7 +157,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::New { title, .. } => new(ctx, title.as_deref().unwrap_or_default()),
         Command::Alerts { json } => super::health::alerts(ctx, json),
         Command::List { json } => list(ctx, json),
-        Command::Show { json } => {
+        Command::Show { json, .. } => {
             let id = ctx.store.resolve(ctx.incident.as_deref(), true)?;
             show(ctx, &id, json)
         }
@@ -180,7 +195,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
             act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
         }
-        Command::Export { format } => export(ctx, format),
+        Command::Export { format, .. } => export(ctx, format),
         Command::Page { summary, backend } => page(ctx, &summary, backend),
         Command::Outbox { cmd, json } => outbox(ctx, cmd, json),
         Command::Backends(BackendsCmd::List) => backends_list(ctx),

@@ -155,23 +155,38 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptedAction>, Vec<String>> {
             e.message().trim_end()
         )]
     })?;
+    let written = written_keys(text);
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, spanned) in file.action.into_iter().enumerate() {
         let here = at_offset(spanned.span().start);
+        let keys = written.get(i).map(Vec::as_slice).unwrap_or_default();
+        // Where a key's value is written, else the entry's header.
+        let at_key = |key: &str| {
+            keys.iter()
+                .find(|k| k.name == key)
+                .map_or_else(|| here.clone(), |k| at_offset(k.value))
+        };
         let mut t = spanned.into_inner();
         let at = match t.remove("at") {
             Some(toml::Value::String(s)) => {
-                duration::parse(&s).map_err(|e| format!("{here}: action[{i}].at: {e}"))
+                duration::parse(&s).map_err(|e| format!("{}: action[{i}].at: {e}", at_key("at")))
             }
             Some(other) => Err(format!(
-                "{here}: action[{i}].at: expected a duration such as \"10m\", found {}",
+                "{}: action[{i}].at: expected a duration such as \"10m\", found {}",
+                at_key("at"),
                 other.type_str()
             )),
             None => Err(format!("{here}: action[{i}]: missing required key `at`")),
         };
-        let action = Action::deserialize(toml::Value::Table(t))
-            .map_err(|e| format!("{here}: action[{i}]: {}", e.message()));
+        let action = Action::deserialize(toml::Value::Table(t)).map_err(|e| {
+            let message = meant(e.message());
+            let message = message.as_str();
+            match culprit(message, keys) {
+                Some(k) => format!("{}: action[{i}].{}: {message}", at_offset(k.at), k.name),
+                None => format!("{here}: action[{i}]: {message}"),
+            }
+        });
         match (at, action) {
             (Ok(at), Ok(action)) => out.push(ScriptedAction { at, action }),
             (a, b) => errors.extend(a.err().into_iter().chain(b.err())),
@@ -182,6 +197,104 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptedAction>, Vec<String>> {
     }
     out.sort_by_key(|a| a.at);
     Ok(out)
+}
+
+/// A key of an `[[action]]` as written: its name, where it and its value start, and the
+/// text of its value (each item's, for an array of strings).
+struct Written {
+    name: String,
+    at: usize,
+    value: usize,
+    strings: Vec<String>,
+}
+
+/// The keys of each `[[action]]`, in file order (none if the file does not parse).
+fn written_keys(text: &str) -> Vec<Vec<Written>> {
+    use toml::de::{DeTable, DeValue};
+    let string = |v: &DeValue<'_>| match v {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    };
+    let Ok(doc) = DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let entries = doc.get_ref().iter().find_map(|(k, v)| match v.get_ref() {
+        DeValue::Array(entries) if k.get_ref() == "action" => Some(entries),
+        _ => None,
+    });
+    let keys = |t: &DeTable<'_>| -> Vec<Written> {
+        t.iter()
+            .map(|(k, v)| Written {
+                name: k.get_ref().to_string(),
+                at: k.span().start,
+                value: v.span().start,
+                strings: match v.get_ref() {
+                    DeValue::Array(items) => {
+                        items.iter().filter_map(|i| string(i.get_ref())).collect()
+                    }
+                    other => string(other).into_iter().collect(),
+                },
+            })
+            .collect()
+    };
+    entries.map_or_else(Vec::new, |entries| {
+        entries
+            .iter()
+            .map(|e| match e.get_ref() {
+                DeValue::Table(t) => keys(t),
+                _ => Vec::new(),
+            })
+            .collect()
+    })
+}
+
+/// The key serde's `message` is about: the key of an unknown field (where the key is
+/// written), or the key whose value is an unknown variant (where the value is: `do` first,
+/// then a stage, a role, a state or a question). `at` of the result is where to point.
+fn culprit<'k>(message: &str, keys: &'k [Written]) -> Option<Culprit<'k>> {
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+    };
+    if let Some(field) = quoted("unknown field `") {
+        let k = keys.iter().find(|k| k.name == field)?;
+        return Some(Culprit {
+            name: &k.name,
+            at: k.at,
+        });
+    }
+    let word = quoted("unknown variant `")?;
+    let k = keys
+        .iter()
+        .filter(|k| k.strings.iter().any(|s| s == word))
+        .min_by_key(|k| k.name != "do")?;
+    Some(Culprit {
+        name: &k.name,
+        at: k.value,
+    })
+}
+
+/// Serde's "unknown field/variant `x`, expected one of `a`, `b`" with the one meant, when
+/// one is close: "... (did you mean `a`?)".
+fn meant(message: &str) -> String {
+    let word = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let expected: Vec<&str> = message
+        .split_once("expected one of ")
+        .map(|(_, list)| list.split(", ").map(|w| w.trim_matches('`')).collect())
+        .unwrap_or_default();
+    match word.and_then(|w| super::scenario::closest(w, &expected)) {
+        Some(m) => format!("{message} (did you mean `{m}`?)"),
+        None => message.to_string(),
+    }
+}
+
+struct Culprit<'k> {
+    name: &'k str,
+    at: usize,
 }
 
 /// A drill under way: its incident, journal, sink and which injects have fired.
