@@ -465,6 +465,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 1,
                     text: "dns".into(),
+                    origin: None,
                 },
             ),
             (
@@ -472,6 +473,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 2,
                     text: "lb".into(),
+                    origin: None,
                 },
             ),
             (
@@ -479,6 +481,7 @@ mod tests {
                 Payload::HypothesisRuledOut {
                     id: 2,
                     reason: None,
+                    of: None,
                 },
             ),
             (
@@ -511,6 +514,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 1,
                     text: "dns".into(),
+                    origin: None,
                 },
             ),
             (
@@ -530,6 +534,7 @@ mod tests {
                 Payload::HypothesisRuledOut {
                     id: 1,
                     reason: None,
+                    of: None,
                 },
             ),
             (
@@ -537,6 +542,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 2,
                     text: "disk".into(),
+                    origin: None,
                 },
             ),
             (
