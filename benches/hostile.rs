@@ -87,18 +87,28 @@ fn main() {
                     Payload::HypothesisAdded {
                         id,
                         text: format!("hypothesis {id}"),
+                        origin: None,
                     },
                     Payload::RemediationAdded {
                         id,
                         text: format!("fix {id}"),
                         owner: None,
+                        origin: None,
                     },
                 ]
             })
             .chain((1..=n as u32).flat_map(|id| {
                 [
-                    Payload::HypothesisRuledOut { id, reason: None },
-                    Payload::RemediationDone { id, note: None },
+                    Payload::HypothesisRuledOut {
+                        id,
+                        reason: None,
+                        of: None,
+                    },
+                    Payload::RemediationDone {
+                        id,
+                        note: None,
+                        of: None,
+                    },
                 ]
             })),
     );

@@ -144,6 +144,7 @@ fn journal() -> String {
                     Payload::HypothesisAdded {
                         id: hyp,
                         text: format!("hypothesis {hyp}"),
+                        origin: None,
                     },
                 )
             }
@@ -223,6 +224,7 @@ fn journal() -> String {
             id: 1,
             text: "Fix it for good".into(),
             owner: None,
+            origin: None,
         },
     );
     out

@@ -151,6 +151,7 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
             Payload::HypothesisAdded {
                 id: 1,
                 text: "primary db disk full".into(),
+                origin: None,
             },
         ),
         (
@@ -159,6 +160,7 @@ pub fn script(actor: &str) -> Vec<(i64, String, Payload)> {
             Payload::HypothesisRuledOut {
                 id: 1,
                 reason: Some("62% used".into()),
+                of: None,
             },
         ),
         (390, a("Alice"), lead("routing", "Rui")),

@@ -229,11 +229,11 @@ fn impact_hypotheses_notes_links() {
     assert!(s.inc.impact.reviewed_at.is_some());
     s.run(|i| i.cmd_hypothesis("DNS")).unwrap();
     s.run(|i| i.cmd_hypothesis("bad deploy")).unwrap();
-    s.run(|i| i.cmd_rule_out(1, Some("resolvers fine")))
+    s.run(|i| i.cmd_rule_out("1", Some("resolvers fine")))
         .unwrap();
     assert_eq!(
-        s.run(|i| i.cmd_rule_out(1, None)),
-        Err(DomainError::UnknownHypothesis(1))
+        s.run(|i| i.cmd_rule_out("1", None)),
+        Err(DomainError::UnknownHypothesis("1".into()))
     );
     assert_eq!(
         s.inc
@@ -340,10 +340,12 @@ fn the_largest_id_has_no_successor() {
         id: u32::MAX,
         text: "hand edited".into(),
         owner: None,
+        origin: None,
     });
     s.push(Payload::HypothesisAdded {
         id: u32::MAX,
         text: "hand edited".into(),
+        origin: None,
     });
     assert!(matches!(
         s.inc.cmd_remediation_add("next", None),

@@ -203,6 +203,7 @@ fn the_cockpit_draws_no_control_or_bidi_character() {
         Payload::HypothesisAdded {
             id: 1,
             text: evil.into(),
+            origin: None,
         },
     );
     let m = ui_common::model(s.events.clone(), "alice");

@@ -466,3 +466,123 @@ fn kill_9_between_a_send_and_its_acknowledgement_leaves_one_room_event_and_one_l
     }
     assert_eq!(state(&a.show()), state(&b.show()));
 }
+
+/// The hypothesis of `v` (`show --json`) with this text: its label (`3` or `3-kato`) and
+/// the reason it was ruled out with, if it was.
+fn hypothesis(v: &Value, text: &str) -> (String, Option<String>) {
+    let h = v["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["text"] == text)
+        .unwrap_or_else(|| panic!("no hypothesis {text:?} in {}", v["hypotheses"]));
+    let label = match h["mark"].as_str() {
+        Some(m) => format!("{}-{m}", h["id"]),
+        None => h["id"].to_string(),
+    };
+    let why = h["ruled_out"]
+        .as_array()
+        .and_then(|r| r.get(1))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    (label, why)
+}
+
+/// Two cockpits add a hypothesis at the same time (Synapse down: neither has the other's),
+/// both numbered #2, and each IC rules out "2", the only #2 they see, their own. Synapse
+/// back, both machines show both #2 (marked with their cockpit's word), each ruled out by
+/// its own IC. Then both add a #3 the same way; now that both see two #3, a bare `3` is
+/// refused as ambiguous and each rules out its own by its marked label. Synapse's default
+/// message rate limit is kept.
+#[test]
+fn concurrent_hypotheses_with_one_number_are_each_ruled_out_by_their_own_ic() {
+    let Some(venv) = test_venv("concurrent_hypotheses_with_one_number") else {
+        return;
+    };
+    let hs = tempfile::tempdir().unwrap();
+    let mut s = Synapse::start_in(&venv, hs.path(), Limits::Default);
+    let p = s.pair("num");
+    let a = machine(&s, "alice", &p.people(), Some(&p.alice_tok));
+    let b = machine(&s, "bob", &p.people(), Some(&p.bob_tok));
+    a.ok(&["new", "Checkout errors"]);
+    a.ok(&["hypothesis", "add", "bad deploy"]);
+    a.ok(&["sync", "attach", &p.room]);
+    b.ok(&["sync", "join", &p.room]);
+
+    s.stop();
+    let (_, err) = a.ok(&["hypothesis", "add", "db pool exhausted"]);
+    assert!(err.contains("queued, offline"), "{err}");
+    b.ok(&["hypothesis", "add", "cache stampede"]);
+    assert_eq!(hypothesis(&a.show(), "db pool exhausted").0, "2");
+    assert_eq!(hypothesis(&b.show(), "cache stampede").0, "2");
+    a.ok(&[
+        "hypothesis",
+        "rule-out",
+        "2",
+        "--reason",
+        "alice: pool at 40%",
+    ]);
+    b.ok(&[
+        "hypothesis",
+        "rule-out",
+        "2",
+        "--reason",
+        "bob: hit ratio fine",
+    ]);
+    s.start();
+    // Each machine's next command sends its events and receives the other's.
+    a.ok(&["show"]);
+    b.ok(&["show"]);
+    let (va, vb) = (a.show(), b.show());
+    assert_eq!(state(&va), state(&vb));
+    let (la, why_a) = hypothesis(&va, "db pool exhausted");
+    let (lb, why_b) = hypothesis(&va, "cache stampede");
+    assert_eq!(why_a.as_deref(), Some("alice: pool at 40%"), "{va}");
+    assert_eq!(why_b.as_deref(), Some("bob: hit ratio fine"), "{va}");
+    assert!(
+        la.starts_with("2-") && lb.starts_with("2-") && la != lb,
+        "{la} {lb}"
+    );
+    assert_eq!(hypothesis(&va, "bad deploy"), ("1".to_string(), None));
+
+    // Both know both #2: a second pair of #3, each ruled out by its marked label.
+    s.stop();
+    a.ok(&["hypothesis", "add", "dns resolver"]);
+    b.ok(&["hypothesis", "add", "tls cert expired"]);
+    s.start();
+    a.ok(&["show"]);
+    b.ok(&["show"]);
+    let va = a.show();
+    let err = a.fails(&["hypothesis", "rule-out", "3"]);
+    assert!(err.contains("ambiguous"), "{err}");
+    let (la, _) = hypothesis(&va, "dns resolver");
+    let (lb, _) = hypothesis(&b.show(), "tls cert expired");
+    a.ok(&[
+        "hypothesis",
+        "rule-out",
+        &la,
+        "--reason",
+        "alice: resolvers fine",
+    ]);
+    b.ok(&["hypothesis", "rule-out", &lb, "--reason", "bob: cert valid"]);
+    a.ok(&["show"]);
+    let (va, vb) = (a.show(), b.show());
+    assert_eq!(state(&va), state(&vb));
+    for v in [&va, &vb] {
+        assert_eq!(
+            hypothesis(v, "dns resolver").1.as_deref(),
+            Some("alice: resolvers fine")
+        );
+        assert_eq!(
+            hypothesis(v, "tls cert expired").1.as_deref(),
+            Some("bob: cert valid")
+        );
+        assert_eq!(
+            hypothesis(v, "cache stampede").1.as_deref(),
+            Some("bob: hit ratio fine")
+        );
+    }
+    // The post-mortem and the brief name them by the same labels.
+    let (pm, _) = a.ok(&["postmortem"]);
+    assert!(pm.contains(&format!("#{la}")), "{pm}");
+}

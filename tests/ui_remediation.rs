@@ -11,6 +11,7 @@ use commandpost::app::overlay::confirm::Confirm;
 use commandpost::app::overlay::remediation::{Remediation, RemediationStep, Typing};
 use commandpost::app::{Cmd, Msg, update};
 use commandpost::domain::event::FORMAT_VERSION;
+use commandpost::domain::numbered::ItemRef;
 use commandpost::domain::{Event, Payload};
 use commandpost::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -103,7 +104,8 @@ fn add_with_owner_and_without() {
         [Payload::RemediationAdded {
             id: 1,
             text: "Alert on 502 rate per region".into(),
-            owner: Some("Ricardo".into())
+            owner: Some("Ricardo".into()),
+            origin: None,
         }]
     );
     assert_eq!(
@@ -111,7 +113,8 @@ fn add_with_owner_and_without() {
         [Payload::RemediationAdded {
             id: 2,
             text: "Runbook for the LB failover".into(),
-            owner: None
+            owner: None,
+            origin: None,
         }]
     );
     assert_eq!(
@@ -174,7 +177,12 @@ fn assign_then_done_with_confirmation() {
         m.overlay,
         Some(Overlay::Remediation(Remediation {
             typing: Some(Typing {
-                step: RemediationStep::Assign { id: 2 },
+                step: RemediationStep::Assign {
+                    item: ItemRef {
+                        id: 2,
+                        origin: None
+                    }
+                },
                 ..
             }),
             ..
@@ -186,7 +194,8 @@ fn assign_then_done_with_confirmation() {
         appends(&cmds),
         [Payload::RemediationAssigned {
             id: 2,
-            owner: "José".into()
+            owner: "José".into(),
+            of: None,
         }]
     );
     answer(&mut m, cmds);
@@ -204,7 +213,13 @@ fn assign_then_done_with_confirmation() {
         panic!("{:?}", m.overlay)
     };
     assert_eq!(prompt, "Mark remediation #2 done?");
-    assert_eq!(*intent, Intent::RemediationDone(2));
+    assert_eq!(
+        *intent,
+        Intent::RemediationDone(ItemRef {
+            id: 2,
+            origin: None
+        })
+    );
     assert!(feed(&mut m, [k('n')]).is_empty());
     assert_eq!(
         m.overlay,
@@ -217,7 +232,11 @@ fn assign_then_done_with_confirmation() {
     let cmds = feed(&mut m, [k('y')]);
     assert_eq!(
         appends(&cmds),
-        [Payload::RemediationDone { id: 2, note: None }]
+        [Payload::RemediationDone {
+            id: 2,
+            note: None,
+            of: None
+        }]
     );
     answer(&mut m, cmds);
     assert_eq!(
@@ -253,7 +272,8 @@ fn works_after_the_incident_is_resolved() {
         [Payload::RemediationAdded {
             id: 1,
             text: "Postmortem review".into(),
-            owner: Some("Alice".into())
+            owner: Some("Alice".into()),
+            origin: None,
         }]
     );
 }

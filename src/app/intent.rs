@@ -51,7 +51,7 @@ pub enum Intent {
     /// The outgoing holder withdraws a proposed hand-off.
     Withdraw(Role),
     /// Mark remediation item `id` done.
-    RemediationDone(u32),
+    RemediationDone(crate::domain::numbered::ItemRef),
     /// Send the sitrep or post the status update being composed: the text of the form's
     /// render `render` (its generation), the one the preview showed when the IC asked.
     Send {
@@ -169,8 +169,8 @@ impl Intent {
             Intent::Ack(role) => ack_prompt(cx, role),
             Intent::Withdraw(role) => withdraw_prompt(cx, role),
             Intent::RemediationDone(id) => (
-                format!("Mark remediation #{id} done?"),
-                remediation_text(cx, *id)
+                format!("Mark remediation #{} done?", remediation_label(cx, id)),
+                remediation_text(cx, id)
                     .map(Detail::warn)
                     .into_iter()
                     .collect(),
@@ -203,7 +203,7 @@ impl Intent {
                 inc.cmd_ack_handoff(Some(role), &cx.actor)
             }
             Intent::Withdraw(role) => inc.cmd_cancel_handoff(role, None),
-            Intent::RemediationDone(id) => inc.cmd_remediation_done(*id, None),
+            Intent::RemediationDone(id) => inc.cmd_remediation_done_item(id, None),
             Intent::Send { kind, render } => return send_payload(cx, *kind, *render).map(Some),
             Intent::Quit
             | Intent::EndDrill
@@ -455,14 +455,15 @@ fn withdraw_prompt(cx: &Cockpit, role: &Role) -> (String, Vec<Detail>) {
     )
 }
 
-fn remediation_text(cx: &Cockpit, id: u32) -> Option<String> {
+fn remediation_text(cx: &Cockpit, id: &crate::domain::numbered::ItemRef) -> Option<String> {
+    cx.inc.as_ref()?.remediation(id).map(|r| r.text.clone())
+}
+
+fn remediation_label(cx: &Cockpit, id: &crate::domain::numbered::ItemRef) -> String {
     cx.inc
-        .as_ref()?
-        .followup
-        .remediations
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.text.clone())
+        .as_ref()
+        .and_then(|i| i.remediation(id))
+        .map_or_else(|| id.id.to_string(), |r| r.label())
 }
 
 /// The sitrep or status update the form sends: the text of render `render`, the one the IC

@@ -305,8 +305,8 @@ pub enum HypothesisCmd {
     },
     /// Rule out hypothesis N
     RuleOut {
-        /// Its number, as `show` lists it
-        id: u32,
+        /// Its number, as `show` lists it: 3, or 3-kato when two cockpits numbered one #3
+        id: String,
         /// Why it is ruled out
         #[arg(long)]
         reason: Option<String>,

@@ -189,11 +189,12 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> Result<(), Fail> {
         Command::Impact { text } => act(ctx, |inc| inc.cmd_impact(&text)),
         Command::Note { text } => act(ctx, |inc| inc.cmd_note(&text)),
         Command::Link { label, url } => act(ctx, |inc| inc.cmd_link(&label, &url)),
-        Command::Hypothesis(HypothesisCmd::Add { text }) => {
-            act(ctx, |inc| inc.cmd_hypothesis(&text))
-        }
+        Command::Hypothesis(HypothesisCmd::Add { text }) => act(ctx, |inc| {
+            inc.cmd_hypothesis(&text)
+                .map(|p| crate::domain::numbered::stamp(p, || ctx.store.home()))
+        }),
         Command::Hypothesis(HypothesisCmd::RuleOut { id, reason }) => {
-            act(ctx, |inc| inc.cmd_rule_out(id, reason.as_deref()))
+            act(ctx, |inc| inc.cmd_rule_out(&id, reason.as_deref()))
         }
         Command::Export { format, .. } => export(ctx, format),
         Command::Page { summary, backend } => page(ctx, &summary, backend),

@@ -67,7 +67,7 @@ pub fn summary(inc: &Incident, now: Timestamp) -> String {
         } else {
             "open"
         };
-        let _ = writeln!(s, "hypothesis #{} ({mark}): {}", h.id, h.text);
+        let _ = writeln!(s, "hypothesis #{} ({mark}): {}", h.label(), h.text);
     }
     for (label, url) in &inc.links {
         let _ = writeln!(s, "link: {label} <{url}>");

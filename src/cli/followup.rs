@@ -21,15 +21,17 @@ pub enum RemediationCmd {
     },
     /// Assign item N to an owner
     Assign {
-        /// Its number, as `remediation list` shows it
-        id: u32,
+        /// Its number, as `remediation list` shows it: 3, or 3-kato when two cockpits
+        /// numbered one #3
+        id: String,
         /// Who owns it from now on
         owner: String,
     },
     /// Mark item N done
     Done {
-        /// Its number, as `remediation list` shows it
-        id: u32,
+        /// Its number, as `remediation list` shows it: 3, or 3-kato when two cockpits
+        /// numbered one #3
+        id: String,
         /// What was done (kept with the item)
         #[arg(long)]
         note: Option<String>,
@@ -215,14 +217,15 @@ fn act_closed(
 
 pub fn remediation(ctx: &Ctx, cmd: RemediationCmd) -> Result<(), Fail> {
     match cmd {
-        RemediationCmd::Add { text, owner } => {
-            act_closed(ctx, |inc| inc.cmd_remediation_add(&text, owner.as_deref()))
-        }
+        RemediationCmd::Add { text, owner } => act_closed(ctx, |inc| {
+            inc.cmd_remediation_add(&text, owner.as_deref())
+                .map(|p| crate::domain::numbered::stamp(p, || ctx.store.home()))
+        }),
         RemediationCmd::Assign { id, owner } => {
-            act_closed(ctx, |inc| inc.cmd_remediation_assign(id, &owner))
+            act_closed(ctx, |inc| inc.cmd_remediation_assign(&id, &owner))
         }
         RemediationCmd::Done { id, note } => {
-            act_closed(ctx, |inc| inc.cmd_remediation_done(id, note.as_deref()))
+            act_closed(ctx, |inc| inc.cmd_remediation_done(&id, note.as_deref()))
         }
         RemediationCmd::List { all, json } => {
             let incidents = all_incidents(ctx)?;
@@ -240,7 +243,9 @@ pub fn remediation(ctx: &Ctx, cmd: RemediationCmd) -> Result<(), Fail> {
                     let owner = r.item.owner.as_deref().unwrap_or("(unassigned)");
                     super::out::line(format!(
                         "{} #{} [{done}] {owner}: {}",
-                        r.incident, r.item.id, r.item.text
+                        r.incident,
+                        r.item.label(),
+                        r.item.text
                     ));
                 }
             }

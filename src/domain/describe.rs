@@ -26,8 +26,8 @@ pub fn describe(p: &Payload) -> String {
         Payload::BreakStarted { name } => format!("{name} on a break"),
         Payload::BreakEnded { name } => format!("{name} back from break"),
         Payload::ImpactUpdated { text } => format!("impact: {text}"),
-        Payload::HypothesisAdded { id, text } => format!("hypothesis #{id}: {text}"),
-        Payload::HypothesisRuledOut { id, reason } => match reason {
+        Payload::HypothesisAdded { id, text, .. } => format!("hypothesis #{id}: {text}"),
+        Payload::HypothesisRuledOut { id, reason, .. } => match reason {
             Some(r) => format!("ruled out #{id}: {r}"),
             None => format!("ruled out #{id}"),
         },

@@ -200,14 +200,23 @@ pub enum Payload {
     ImpactUpdated {
         text: String,
     },
+    /// `id` is the number as allocated by the cockpit that added it; `origin` is that
+    /// cockpit's data dir origin (absent: a data dir that never synced, or an older
+    /// version). Two cockpits may allocate the same number: see `domain::replicated`.
     HypothesisAdded {
         id: u32,
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
+    /// Rules out the hypothesis numbered `id` by origin `of` (its `HypothesisAdded`'s
+    /// `origin`; absent when that had none).
     HypothesisRuledOut {
         id: u32,
         #[serde(default)]
         reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<String>,
     },
     NoteAdded {
         text: String,
@@ -271,20 +280,28 @@ pub enum Payload {
         item: String,
         reason: String,
     },
+    /// Numbered like `HypothesisAdded` (`origin`: the allocating data dir's).
     RemediationAdded {
         id: u32,
         text: String,
         #[serde(default)]
         owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
+    /// Item `id` of origin `of` (absent when the item's `RemediationAdded` had none).
     RemediationAssigned {
         id: u32,
         owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<String>,
     },
     RemediationDone {
         id: u32,
         #[serde(default)]
         note: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<String>,
     },
     /// A drill scenario's inject fired (a practice incident only): it shows in
     /// the timeline and changes nothing else.
@@ -757,10 +774,12 @@ mod tests {
             Payload::HypothesisAdded {
                 id: 1,
                 text: "dns".into(),
+                origin: Some("kato2345abcdefgh".into()),
             },
             Payload::HypothesisRuledOut {
                 id: 1,
                 reason: None,
+                of: Some("kato2345abcdefgh".into()),
             },
             Payload::NoteAdded { text: "n".into() },
             Payload::LinkAdded {
@@ -816,12 +835,18 @@ mod tests {
                 id: 1,
                 text: "t".into(),
                 owner: None,
+                origin: Some("kato2345abcdefgh".into()),
             },
             Payload::RemediationAssigned {
                 id: 1,
                 owner: "A".into(),
+                of: None,
             },
-            Payload::RemediationDone { id: 1, note: None },
+            Payload::RemediationDone {
+                id: 1,
+                note: None,
+                of: Some("kato2345abcdefgh".into()),
+            },
             Payload::DrillInject {
                 at_offset: SignedDuration::from_mins(12),
                 kind: "group_message".into(),

@@ -3,6 +3,7 @@
 //! to journal; [`Incident::apply`] folds a journaled event into the state.
 
 use crate::domain::event::{Event, LoopQuestion, Payload, Severity, SitrepFields, StatusFields};
+use crate::domain::numbered::Numbered;
 use crate::domain::role::{Role, valid_group};
 use crate::domain::text::{clean_name, one_line, strip_control};
 use jiff::Timestamp;
@@ -33,8 +34,20 @@ pub enum DomainError {
     Resolved,
     #[error("the first event of a journal must open the incident")]
     NotOpened,
-    #[error("no hypothesis #{0}")]
-    UnknownHypothesis(u32),
+    #[error("no open hypothesis #{0}")]
+    UnknownHypothesis(String),
+    #[error("no {what} #{label}")]
+    UnknownItem { what: &'static str, label: String },
+    #[error(
+        "#{label} is ambiguous: cockpits gave the number to more than one {what} at the same \
+         time: {choices}; name one as listed (e.g. {example})"
+    )]
+    Ambiguous {
+        what: &'static str,
+        label: String,
+        choices: String,
+        example: String,
+    },
     #[error("no {0} number is left after {1} (edit the journal's largest one by hand)")]
     NumbersExhausted(&'static str, u32),
     #[error(
@@ -139,10 +152,42 @@ pub struct Impact {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hypothesis {
+    /// The number as allocated by the cockpit that added it.
     pub id: u32,
     pub text: String,
     pub added_at: Timestamp,
     pub ruled_out: Option<(Timestamp, Option<String>)>,
+    /// The origin of the data dir that added it (see `domain::numbered`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Shown after the number when items of other origins share it (`#3-kato`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<String>,
+}
+
+impl crate::domain::numbered::Numbered for Hypothesis {
+    fn number(&self) -> u32 {
+        self.id
+    }
+    fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+    fn mark(&self) -> Option<&str> {
+        self.mark.as_deref()
+    }
+    fn set_mark(&mut self, mark: Option<String>) {
+        self.mark = mark;
+    }
+    fn summary(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Hypothesis {
+    /// `3`, or `3-kato` when another cockpit's hypothesis has the same number.
+    pub fn label(&self) -> String {
+        crate::domain::numbered::Numbered::label(self)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,8 +301,8 @@ struct Index {
     exact: std::collections::HashMap<String, usize>,
     folded: std::collections::HashMap<String, usize>,
     groups: std::collections::HashMap<String, std::collections::BTreeSet<String>>,
-    /// Hypothesis id -> its first place in `hypotheses`.
-    hypotheses: std::collections::HashMap<u32, usize>,
+    /// Hypothesis number -> its places in `hypotheses` (several: see `domain::numbered`).
+    hypotheses: std::collections::HashMap<u32, Vec<usize>>,
 }
 
 impl Index {
@@ -373,11 +418,8 @@ impl Incident {
         self.last_seq = u.last_seq;
         self.contest = u.contest;
         self.index = self.rebuilt_index();
-        let mut at = std::collections::HashMap::new();
-        for (i, r) in self.followup.remediations.iter().enumerate() {
-            at.entry(r.id).or_insert(i);
-        }
-        self.followup.remediation_at = at;
+        self.followup.remediation_at =
+            crate::domain::numbered::positions(&self.followup.remediations);
         self
     }
 
@@ -392,9 +434,7 @@ impl Incident {
                 ix.groups.entry(m.clone()).or_default().insert(name.clone());
             }
         }
-        for (i, h) in self.hypotheses.iter().enumerate() {
-            ix.hypotheses.entry(h.id).or_insert(i);
-        }
+        ix.hypotheses = crate::domain::numbered::positions(&self.hypotheses);
         ix
     }
 
@@ -736,10 +776,13 @@ impl Incident {
         Ok(Payload::LinkAdded { label, url })
     }
 
+    /// A new hypothesis, numbered against this view (again under the journal's lock by
+    /// [`Incident::renumber`]); the writer stamps its origin (`domain::numbered::stamp`).
     pub fn cmd_hypothesis(&self, text: &str) -> Result<Payload, DomainError> {
         Ok(Payload::HypothesisAdded {
             id: self.next_hypothesis_id()?,
             text: text_field("hypothesis", text, 1000)?,
+            origin: None,
         })
     }
 
@@ -753,14 +796,21 @@ impl Incident {
     /// version was taken meanwhile is refused (its text names the version).
     pub fn renumber(&self, payload: Payload) -> Result<Payload, DomainError> {
         match payload {
-            Payload::HypothesisAdded { text, .. } => Ok(Payload::HypothesisAdded {
+            Payload::HypothesisAdded { text, origin, .. } => Ok(Payload::HypothesisAdded {
                 id: self.next_hypothesis_id()?,
                 text,
+                origin,
             }),
-            Payload::RemediationAdded { text, owner, .. } => Ok(Payload::RemediationAdded {
+            Payload::RemediationAdded {
+                text,
+                owner,
+                origin,
+                ..
+            } => Ok(Payload::RemediationAdded {
                 id: self.next_remediation_id()?,
                 text,
                 owner,
+                origin,
             }),
             Payload::SitrepSent { version, .. }
                 if self.sitreps.iter().any(|s| s.version >= version) =>
@@ -777,17 +827,40 @@ impl Incident {
         }
     }
 
-    pub fn cmd_rule_out(&self, id: u32, reason: Option<&str>) -> Result<Payload, DomainError> {
-        if !self
+    /// The hypothesis a person named: `3`, or `3-kato` when two cockpits numbered one #3
+    /// (see `domain::numbered`).
+    pub fn pick_hypothesis(&self, typed: &str) -> Result<&Hypothesis, DomainError> {
+        crate::domain::numbered::pick(&self.hypotheses, "hypothesis", typed)
+    }
+
+    /// Rules out the hypothesis a person named (`3`, `3-kato`).
+    pub fn cmd_rule_out(&self, typed: &str, reason: Option<&str>) -> Result<Payload, DomainError> {
+        let h = self.pick_hypothesis(typed)?.item_ref();
+        self.cmd_rule_out_item(&h, reason)
+    }
+
+    /// Rules out the hypothesis with identity `h` (its number and origin).
+    pub fn cmd_rule_out_item(
+        &self,
+        h: &crate::domain::numbered::ItemRef,
+        reason: Option<&str>,
+    ) -> Result<Payload, DomainError> {
+        let open = self
             .hypotheses
             .iter()
-            .any(|h| h.id == id && h.ruled_out.is_none())
-        {
-            return Err(DomainError::UnknownHypothesis(id));
-        }
+            .find(|x| x.id == h.id && x.origin == h.origin && x.ruled_out.is_none());
+        let Some(open) = open else {
+            let label = self
+                .hypotheses
+                .iter()
+                .find(|x| x.id == h.id && x.origin == h.origin)
+                .map_or_else(|| h.id.to_string(), Hypothesis::label);
+            return Err(DomainError::UnknownHypothesis(label));
+        };
         Ok(Payload::HypothesisRuledOut {
-            id,
+            id: open.id,
             reason: reason.map(one_line).filter(|r| !r.is_empty()),
+            of: open.origin.clone(),
         })
     }
 
@@ -827,25 +900,25 @@ impl Incident {
                 self.impact.reviewed_at = Some(at);
                 self.impact.reviewed_by = Some(e.actor.clone());
             }
-            Payload::HypothesisAdded { id, text } => {
-                self.index
-                    .hypotheses
-                    .entry(*id)
-                    .or_insert(self.hypotheses.len());
-                self.hypotheses.push(Hypothesis {
+            Payload::HypothesisAdded { id, text, origin } => crate::domain::numbered::push(
+                &mut self.hypotheses,
+                &mut self.index.hypotheses,
+                Hypothesis {
                     id: *id,
                     text: text.clone(),
                     added_at: at,
                     ruled_out: None,
-                });
-            }
-            Payload::HypothesisRuledOut { id, reason } => {
-                let i = self
-                    .index
-                    .hypotheses
-                    .get(id)
-                    .copied()
-                    .filter(|&i| self.hypotheses.get(i).is_some_and(|h| h.id == *id));
+                    origin: origin.clone(),
+                    mark: None,
+                },
+            ),
+            Payload::HypothesisRuledOut { id, reason, of } => {
+                let i = crate::domain::numbered::resolve(
+                    &self.hypotheses,
+                    &self.index.hypotheses,
+                    *id,
+                    of.as_deref(),
+                );
                 if let Some(h) = i.and_then(|i| self.hypotheses.get_mut(i)) {
                     h.ruled_out = Some((at, reason.clone()));
                 }

@@ -13,6 +13,7 @@ pub mod incident;
 pub mod lint;
 pub mod merge;
 pub mod named;
+pub mod numbered;
 pub mod outbound;
 pub mod policy;
 pub mod replicated;

@@ -19,6 +19,9 @@
 //!   refused or malformed one is a rejected [`RoomOutcome`] with its reason.
 //! - **Standing.** [`Incident::standing`] tells a cockpit's operator which roles they hold
 //!   and which they lost (and to whom), so an outgoing IC's screen can say so plainly.
+//! - **Numbered items.** Hypotheses and remediation items are numbered by each cockpit, so
+//!   two cockpits can give out the same number; they are known by `(number, origin)` and
+//!   references carry the origin: see `domain::numbered` for the design and why.
 
 use crate::domain::event::{Event, Payload, Severity};
 use crate::domain::followup::same_name;

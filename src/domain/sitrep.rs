@@ -470,6 +470,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 1,
                     text: "dns".into(),
+                    origin: None,
                 },
             ),
             (
@@ -477,6 +478,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 2,
                     text: "lb".into(),
+                    origin: None,
                 },
             ),
             (
@@ -484,6 +486,7 @@ mod tests {
                 Payload::HypothesisRuledOut {
                     id: 2,
                     reason: None,
+                    of: None,
                 },
             ),
             (
@@ -516,6 +519,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 1,
                     text: "dns".into(),
+                    origin: None,
                 },
             ),
             (
@@ -535,6 +539,7 @@ mod tests {
                 Payload::HypothesisRuledOut {
                     id: 1,
                     reason: None,
+                    of: None,
                 },
             ),
             (
@@ -542,6 +547,7 @@ mod tests {
                 Payload::HypothesisAdded {
                     id: 2,
                     text: "disk".into(),
+                    origin: None,
                 },
             ),
             (

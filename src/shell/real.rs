@@ -132,6 +132,7 @@ impl Effects for RealEffects {
         // Numbered under the journal's lock against the incident as it is then (another
         // cockpit or a script may have added items meanwhile).
         let inc = &mut self.inc;
+        let p = crate::domain::numbered::stamp(p, || self.store.home());
         let mut seen = Vec::new();
         let appended = j.append_with(&self.actor, Timestamp::now, |new, _now| {
             fold(inc, new);

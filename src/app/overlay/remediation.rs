@@ -6,6 +6,7 @@ use crate::app::cockpit::Cockpit;
 use crate::app::edit::LineEdit;
 use crate::app::intent::{Intent, NOTHING_CHANGED};
 use crate::app::overlay::step::{Goto, Layer, Outcome, listed};
+use crate::domain::numbered::{ItemRef, Numbered};
 use crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +30,8 @@ pub enum RemediationStep {
     Text,
     /// The owner of the new item `text` (empty: unassigned).
     Owner { text: String },
-    /// The new owner of item `id`.
-    Assign { id: u32 },
+    /// The new owner of `item`.
+    Assign { item: ItemRef },
 }
 
 impl Remediation {
@@ -75,7 +76,7 @@ impl Remediation {
                 let owner = Some(text.as_str()).filter(|o| !o.trim().is_empty());
                 inc.cmd_remediation_add(item, owner)
             }
-            RemediationStep::Assign { id } => inc.cmd_remediation_assign(*id, &text),
+            RemediationStep::Assign { item } => inc.cmd_remediation_assign_item(item, &text),
         };
         match p {
             Ok(p) => {
@@ -114,16 +115,21 @@ impl Remediation {
         let Some(inc) = &cx.inc else {
             return Outcome::close();
         };
-        let Some(id) = inc.followup.remediations.get(self.sel).map(|r| r.id) else {
+        let Some(item) = inc
+            .followup
+            .remediations
+            .get(self.sel)
+            .map(|r| r.item_ref())
+        else {
             cx.flash_error("no remediation item yet: a adds one");
             return Outcome::stay();
         };
         if action == Action::Done {
-            return Outcome::go(Goto::Confirm(Intent::RemediationDone(id)));
+            return Outcome::go(Goto::Confirm(Intent::RemediationDone(item)));
         }
         // Refuse early what the domain would refuse after typing.
-        match inc.cmd_remediation_assign(id, "x") {
-            Ok(_) => self.ask(RemediationStep::Assign { id }),
+        match inc.cmd_remediation_assign_item(&item, "x") {
+            Ok(_) => self.ask(RemediationStep::Assign { item }),
             Err(e) => cx.flash_error(e.to_string()),
         }
         Outcome::stay()

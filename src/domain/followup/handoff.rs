@@ -101,7 +101,7 @@ fn brief_hypotheses(b: &mut String, inc: &Incident) {
             let _ = writeln!(
                 b,
                 "  #{} {} (since {})",
-                h.id,
+                h.label(),
                 one_line(&h.text),
                 utc(h.added_at)
             );
@@ -116,7 +116,7 @@ fn brief_hypotheses(b: &mut String, inc: &Incident) {
                 .and_then(|(_, r)| r.as_deref())
                 .map(|r| format!(": {}", one_line(r)))
                 .unwrap_or_default();
-            let _ = writeln!(b, "  #{} {}{}", h.id, one_line(&h.text), why);
+            let _ = writeln!(b, "  #{} {}{}", h.label(), one_line(&h.text), why);
         }
     }
 }
@@ -492,7 +492,7 @@ mod tests {
         l.push("2026-11-22T01:00:00Z", "Alice", h);
         let h = l.inc.cmd_hypothesis("Pool exhaustion");
         l.push("2026-11-22T01:05:00Z", "Alice", h);
-        let r = l.inc.cmd_rule_out(1, Some("resolvers fine"));
+        let r = l.inc.cmd_rule_out("1", Some("resolvers fine"));
         l.push("2026-11-22T01:10:00Z", "Alice", r);
         let j = l.inc.cmd_join("Dana", Some("db"), None, None, None);
         l.push("2026-11-22T01:20:00Z", "Alice", j);

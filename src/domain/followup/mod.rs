@@ -38,9 +38,9 @@ pub struct FollowUp {
     pub pending_handoffs: BTreeMap<Role, PendingHandoff>,
     pub cleanup: CleanupState,
     pub remediations: Vec<Remediation>,
-    /// Where each remediation id is in `remediations` (replay stays linear).
+    /// Where each remediation number is in `remediations` (replay stays linear).
     #[serde(skip)]
-    pub(crate) remediation_at: std::collections::HashMap<u32, usize>,
+    pub(crate) remediation_at: std::collections::HashMap<u32, Vec<usize>>,
 }
 
 /// Folds one follow-up event into the incident. Tolerant like
@@ -137,17 +137,21 @@ pub fn describe(p: &Payload) -> Option<String> {
         Payload::CleanupItemSkipped { item, reason } => {
             format!("Cleanup skipped: {item}: {reason}")
         }
-        Payload::RemediationAdded { id, text, owner } => format!(
+        Payload::RemediationAdded {
+            id, text, owner, ..
+        } => format!(
             "Remediation #{id}: {text}{}",
             owner
                 .as_deref()
                 .map(|o| format!(" (owner {o})"))
                 .unwrap_or_default()
         ),
-        Payload::RemediationAssigned { id, owner } => {
+        Payload::RemediationAssigned { id, owner, .. } => {
             format!("Remediation #{id} assigned to {owner}")
         }
-        Payload::RemediationDone { id, note } => format!("Remediation #{id} done{}", opt(note)),
+        Payload::RemediationDone { id, note, .. } => {
+            format!("Remediation #{id} done{}", opt(note))
+        }
         _ => return None,
     })
 }

@@ -515,7 +515,7 @@ fn remediation_rows(inc: &Incident) -> Vec<ItemRow> {
         .remediations
         .iter()
         .map(|r| ItemRow {
-            id: r.id.to_string(),
+            id: r.label(),
             text: cell(&r.text),
             owner: r
                 .owner
@@ -548,7 +548,7 @@ fn hypotheses(inc: &Incident) -> (Vec<String>, Vec<String>) {
         .hypotheses
         .iter()
         .filter(|h| h.ruled_out.is_none())
-        .map(|h| format!("#{} {}", h.id, cell(&h.text)))
+        .map(|h| format!("#{} {}", h.label(), cell(&h.text)))
         .collect();
     let ruled_out = inc
         .hypotheses
@@ -557,7 +557,7 @@ fn hypotheses(inc: &Incident) -> (Vec<String>, Vec<String>) {
             h.ruled_out.as_ref().map(|(at, r)| {
                 format!(
                     "#{} {} (ruled out {}{})",
-                    h.id,
+                    h.label(),
                     cell(&h.text),
                     utc(*at),
                     r.as_deref()

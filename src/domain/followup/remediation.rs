@@ -5,12 +5,14 @@
 use super::invalid;
 use crate::domain::event::{Event, Payload};
 use crate::domain::incident::{DomainError, Incident};
+use crate::domain::numbered::{self, ItemRef, Numbered};
 use crate::domain::text::{clean_name, one_line, strip_control};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remediation {
+    /// The number as allocated by the cockpit that added it.
     pub id: u32,
     pub text: String,
     pub owner: Option<String>,
@@ -18,40 +20,84 @@ pub struct Remediation {
     pub added_by: String,
     /// `(when, by whom, note)` once done.
     pub done: Option<(Timestamp, String, Option<String>)>,
+    /// The origin of the data dir that added it (see `domain::numbered`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Shown after the number when items of other origins share it (`#3-kato`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<String>,
+}
+
+impl Numbered for Remediation {
+    fn number(&self) -> u32 {
+        self.id
+    }
+    fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+    fn mark(&self) -> Option<&str> {
+        self.mark.as_deref()
+    }
+    fn set_mark(&mut self, mark: Option<String>) {
+        self.mark = mark;
+    }
+    fn summary(&self) -> &str {
+        &self.text
+    }
 }
 
 impl Remediation {
     pub fn is_done(&self) -> bool {
         self.done.is_some()
     }
+
+    /// `3`, or `3-kato` when another cockpit's item has the same number.
+    pub fn label(&self) -> String {
+        Numbered::label(self)
+    }
 }
 
 pub(crate) fn apply(f: &mut super::FollowUp, e: &Event) {
-    let at = |f: &super::FollowUp, id: &u32| {
-        f.remediation_at
-            .get(id)
-            .copied()
-            .filter(|&i| f.remediations.get(i).is_some_and(|r| r.id == *id))
+    let at = |f: &super::FollowUp, id: &u32, of: &Option<String>| {
+        numbered::resolve(&f.remediations, &f.remediation_at, *id, of.as_deref())
     };
     match &e.payload {
-        Payload::RemediationAdded { id, text, owner } if at(f, id).is_none() => {
-            f.remediation_at.insert(*id, f.remediations.len());
-            f.remediations.push(Remediation {
+        // A number its own origin already used is a duplicate (dropped, as always);
+        // another origin's item of the same number is kept (see `domain::numbered`).
+        Payload::RemediationAdded {
+            id,
+            text,
+            owner,
+            origin,
+        } => {
+            let me = ItemRef {
                 id: *id,
-                text: text.clone(),
-                owner: owner.clone(),
-                added_at: e.ts,
-                added_by: e.actor.clone(),
-                done: None,
-            });
+                origin: origin.clone(),
+            };
+            if !numbered::holds(&f.remediations, &f.remediation_at, &me) {
+                numbered::push(
+                    &mut f.remediations,
+                    &mut f.remediation_at,
+                    Remediation {
+                        id: *id,
+                        text: text.clone(),
+                        owner: owner.clone(),
+                        added_at: e.ts,
+                        added_by: e.actor.clone(),
+                        done: None,
+                        origin: origin.clone(),
+                        mark: None,
+                    },
+                );
+            }
         }
-        Payload::RemediationAssigned { id, owner } => {
-            if let Some(r) = at(f, id).and_then(|i| f.remediations.get_mut(i)) {
+        Payload::RemediationAssigned { id, owner, of } => {
+            if let Some(r) = at(f, id, of).and_then(|i| f.remediations.get_mut(i)) {
                 r.owner = Some(owner.clone());
             }
         }
-        Payload::RemediationDone { id, note } => {
-            if let Some(r) = at(f, id).and_then(|i| f.remediations.get_mut(i)) {
+        Payload::RemediationDone { id, note, of } => {
+            if let Some(r) = at(f, id, of).and_then(|i| f.remediations.get_mut(i)) {
                 r.done = Some((e.ts, e.actor.clone(), note.clone()));
             }
         }
@@ -60,26 +106,32 @@ pub(crate) fn apply(f: &mut super::FollowUp, e: &Event) {
 }
 
 impl Incident {
-    pub fn remediation(&self, id: u32) -> Option<&Remediation> {
+    /// The item with identity `r` (its number and origin).
+    pub fn remediation(&self, r: &ItemRef) -> Option<&Remediation> {
         let f = &self.followup;
-        match f
-            .remediation_at
-            .get(&id)
-            .and_then(|&i| f.remediations.get(i))
-        {
-            Some(r) if r.id == id => Some(r),
-            _ => f.remediations.iter().find(|r| r.id == id),
-        }
+        numbered::resolve(
+            &f.remediations,
+            &f.remediation_at,
+            r.id,
+            r.origin.as_deref(),
+        )
+        .and_then(|i| f.remediations.get(i))
+        .filter(|x| x.origin == r.origin)
     }
 
-    fn open_remediation(&self, id: u32) -> Result<&Remediation, DomainError> {
+    /// The item a person named: `3`, or `3-kato` when two cockpits numbered one #3.
+    pub fn pick_remediation(&self, typed: &str) -> Result<&Remediation, DomainError> {
+        numbered::pick(&self.followup.remediations, "remediation item", typed)
+    }
+
+    fn open_remediation(&self, r: &ItemRef) -> Result<&Remediation, DomainError> {
         let r = self
-            .remediation(id)
-            .ok_or_else(|| invalid("remediation", format!("no item #{id}")))?;
+            .remediation(r)
+            .ok_or_else(|| invalid("remediation", format!("no item #{}", r.id)))?;
         if let Some((_, by, _)) = &r.done {
             return Err(invalid(
                 "remediation",
-                format!("#{id} was already done by {by}"),
+                format!("#{} was already done by {by}", r.label()),
             ));
         }
         Ok(r)
@@ -105,7 +157,12 @@ impl Incident {
             .transpose()
             .map_err(|r| invalid("owner", r))?;
         let id = self.next_remediation_id()?;
-        Ok(Payload::RemediationAdded { id, text, owner })
+        Ok(Payload::RemediationAdded {
+            id,
+            text,
+            owner,
+            origin: None,
+        })
     }
 
     pub fn next_remediation_id(&self) -> Result<u32, DomainError> {
@@ -115,21 +172,48 @@ impl Incident {
         )
     }
 
-    pub fn cmd_remediation_assign(&self, id: u32, owner: &str) -> Result<Payload, DomainError> {
-        self.open_remediation(id)?;
-        let owner = clean_name(owner).map_err(|r| invalid("owner", r))?;
-        Ok(Payload::RemediationAssigned { id, owner })
+    /// Assigns the item a person named (`3`, `3-kato`).
+    pub fn cmd_remediation_assign(&self, typed: &str, owner: &str) -> Result<Payload, DomainError> {
+        let r = self.pick_remediation(typed)?.item_ref();
+        self.cmd_remediation_assign_item(&r, owner)
     }
 
+    /// Assigns the item with identity `r`.
+    pub fn cmd_remediation_assign_item(
+        &self,
+        r: &ItemRef,
+        owner: &str,
+    ) -> Result<Payload, DomainError> {
+        self.open_remediation(r)?;
+        let owner = clean_name(owner).map_err(|r| invalid("owner", r))?;
+        Ok(Payload::RemediationAssigned {
+            id: r.id,
+            owner,
+            of: r.origin.clone(),
+        })
+    }
+
+    /// Marks done the item a person named (`3`, `3-kato`).
     pub fn cmd_remediation_done(
         &self,
-        id: u32,
+        typed: &str,
         note: Option<&str>,
     ) -> Result<Payload, DomainError> {
-        self.open_remediation(id)?;
+        let r = self.pick_remediation(typed)?.item_ref();
+        self.cmd_remediation_done_item(&r, note)
+    }
+
+    /// Marks done the item with identity `r`.
+    pub fn cmd_remediation_done_item(
+        &self,
+        r: &ItemRef,
+        note: Option<&str>,
+    ) -> Result<Payload, DomainError> {
+        self.open_remediation(r)?;
         Ok(Payload::RemediationDone {
-            id,
+            id: r.id,
             note: note.map(one_line).filter(|n| !n.is_empty()),
+            of: r.origin.clone(),
         })
     }
 }
@@ -204,14 +288,18 @@ mod tests {
         step(&mut inc, a);
         let a = inc.cmd_remediation_add("Runbook for failover", Some("Dana"));
         step(&mut inc, a);
-        let s = inc.cmd_remediation_assign(1, "Eve");
+        let s = inc.cmd_remediation_assign("1", "Eve");
         step(&mut inc, s);
-        let d = inc.cmd_remediation_done(2, Some("merged"));
+        let d = inc.cmd_remediation_done("#2", Some("merged"));
         step(&mut inc, d);
-        assert!(inc.cmd_remediation_done(2, None).is_err());
-        assert!(inc.cmd_remediation_assign(7, "Eve").is_err());
+        assert!(inc.cmd_remediation_done("2", None).is_err());
+        assert!(inc.cmd_remediation_assign("7", "Eve").is_err());
+        let one = ItemRef {
+            id: 1,
+            origin: None,
+        };
         assert_eq!(
-            inc.remediation(1).and_then(|r| r.owner.as_deref()),
+            inc.remediation(&one).and_then(|r| r.owner.as_deref()),
             Some("Eve")
         );
         let rows = open_remediations(std::slice::from_ref(&inc), false);

@@ -39,7 +39,7 @@ pub fn render(m: &Model, theme: &Theme, o: &Remediation, f: &mut Buffer) {
                 if selected { base } else { theme.dim() },
             ),
         };
-        let head = format!("{marker}#{:<3} ", r.id);
+        let head = format!("{marker}#{:<3} ", r.label());
         let used = head.chars().count() + OWNER_COLS + 1 + 5;
         lines.push(Line::from(vec![
             Span::styled(head, base),
@@ -64,7 +64,13 @@ pub fn render(m: &Model, theme: &Theme, o: &Remediation, f: &mut Buffer) {
                 "Owner of \"{}\"? (empty: unassigned)",
                 truncate(&clean(text), 40)
             ),
-            RemediationStep::Assign { id } => format!("Assign remediation #{id} to?"),
+            RemediationStep::Assign { item } => format!(
+                "Assign remediation #{} to?",
+                m.cx.inc
+                    .as_ref()
+                    .and_then(|i| i.remediation(item))
+                    .map_or_else(|| item.id.to_string(), |r| r.label())
+            ),
         };
         let foot = footer(theme, &m.keymap, &o.footer(&m.cx));
         field_popup(f, theme, &title, &t.input, foot);
