@@ -557,13 +557,14 @@ fn concurrent_hypotheses_with_one_number_are_each_ruled_out_by_their_own_ic() {
     assert!(err.contains("ambiguous"), "{err}");
     let (la, _) = hypothesis(&va, "dns resolver");
     let (lb, _) = hypothesis(&b.show(), "tls cert expired");
-    a.ok(&[
+    let (out, _) = a.ok(&[
         "hypothesis",
         "rule-out",
         &la,
         "--reason",
         "alice: resolvers fine",
     ]);
+    assert!(out.contains(&format!("ruled out #{la}: alice")), "{out}");
     b.ok(&["hypothesis", "rule-out", &lb, "--reason", "bob: cert valid"]);
     a.ok(&["show"]);
     let (va, vb) = (a.show(), b.show());

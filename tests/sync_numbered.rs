@@ -607,3 +607,30 @@ fn an_older_cockpits_reference_without_origin_reaches_the_only_item_of_its_numbe
         );
     }
 }
+
+/// The timeline, export and CLI name an event's item by its label once its number is
+/// shared (`ruled out #1-kato`), and by its bare number otherwise.
+#[test]
+fn events_about_a_shared_number_are_described_with_the_items_label() {
+    use commandpost::domain::numbered::describe_in;
+    let mut w = World::new(2);
+    w.act(0, 0, 0);
+    let lone = w.view(0);
+    let add = w.made.last().unwrap().payload.clone();
+    assert_eq!(describe_in(&lone, &add), "hypothesis #1: cause 1");
+    w.act(1, 0, 0);
+    w.act(1, 2, 0);
+    w.exchange_all();
+    let inc = w.view(0);
+    let b = &inc.hypotheses[1];
+    assert!(b.label().starts_with("1-"));
+    let rule_out = w.made.last().unwrap().payload.clone();
+    assert_eq!(
+        describe_in(&inc, &rule_out),
+        format!("ruled out #{}: Ben meant {}", b.label(), b.text)
+    );
+    assert_eq!(
+        describe_in(&inc, &add),
+        format!("hypothesis #{}: cause 1", inc.hypotheses[0].label())
+    );
+}

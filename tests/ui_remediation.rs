@@ -309,3 +309,84 @@ fn snapshot_remediation_overlay_with_two_items() {
     let t = draw(&m, Theme::colored(), 80, 24);
     insta::assert_snapshot!("remediation_80x24", t.backend());
 }
+
+/// Two other cockpits numbered an item #1 at the same moment: the list shows both with
+/// their cockpit's word, and done on the second (selected, confirmed) journals a done
+/// naming that item's origin, so it reaches that item on every replica.
+#[test]
+fn two_cockpits_items_of_one_number_are_told_apart_and_done_by_identity() {
+    use commandpost::domain::event::Rep;
+    use commandpost::domain::identity::Origin;
+    let mut m = model(new_incident(), "Alice");
+    let (a, b) = ("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb");
+    let seq = m.inc.as_ref().unwrap().last_seq;
+    let remote = |seq: u64, origin: &str, text: &str| Event {
+        v: FORMAT_VERSION,
+        seq,
+        ts: now(),
+        actor: "Bob".into(),
+        payload: Payload::RemediationAdded {
+            id: 1,
+            text: text.into(),
+            owner: None,
+            origin: Some(origin.into()),
+        },
+        rep: Rep {
+            origin: Some(origin.into()),
+            oseq: Some(2),
+            lc: Some(100),
+            eid: None,
+        },
+    };
+    let events = vec![
+        remote(seq + 1, a, "alert on pool"),
+        remote(seq + 2, b, "runbook"),
+    ];
+    update(&mut m, Msg::Journaled { events, own: false });
+    let word = |o: &str| Origin::parse(o).unwrap().word();
+    let labels: Vec<String> = m
+        .inc
+        .as_ref()
+        .unwrap()
+        .followup
+        .remediations
+        .iter()
+        .map(|r| r.label())
+        .collect();
+    assert_eq!(labels, [format!("1-{}", word(a)), format!("1-{}", word(b))]);
+    feed(
+        &mut m,
+        [k('M'), code(KeyCode::Home), code(KeyCode::Down), k('x')],
+    );
+    let Some(Overlay::Confirm(Confirm { intent, prompt, .. })) = &m.overlay else {
+        panic!("{:?}", m.overlay)
+    };
+    assert_eq!(prompt, &format!("Mark remediation #1-{} done?", word(b)));
+    assert_eq!(
+        *intent,
+        Intent::RemediationDone(ItemRef {
+            id: 1,
+            origin: Some(b.into())
+        })
+    );
+    let cmds = feed(&mut m, [k('y')]);
+    assert_eq!(
+        appends(&cmds),
+        [Payload::RemediationDone {
+            id: 1,
+            note: None,
+            of: Some(b.into())
+        }]
+    );
+    answer(&mut m, cmds);
+    let done: Vec<bool> = m
+        .inc
+        .as_ref()
+        .unwrap()
+        .followup
+        .remediations
+        .iter()
+        .map(|r| r.is_done())
+        .collect();
+    assert_eq!(done, [false, true]);
+}

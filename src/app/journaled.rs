@@ -33,7 +33,8 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     if own {
         m.writing = m.writing.saturating_sub(1);
         if let Some(last) = fresh.last() {
-            m.flash_info(format!("Saved: {}", describe(&last.payload)));
+            let text = described(m, &last.payload);
+            m.flash_info(format!("Saved: {text}"));
             if let Some(c) = m.cx.desk.sent(&last.payload) {
                 cmds.push(c);
             }
@@ -42,7 +43,7 @@ pub fn on_events(m: &mut Model, events: Vec<Event>, own: bool) -> Vec<Cmd> {
     } else if let Some(last) = fresh.last()
         && last.actor != m.actor
     {
-        let text = format!("From {}: {}", last.actor, describe(&last.payload));
+        let text = format!("From {}: {}", last.actor, described(m, &last.payload));
         m.flash_info(text);
     }
     // Keep the timeline where the reader left it when scrolled.
@@ -141,6 +142,14 @@ fn apply(m: &mut Model, events: Vec<Event>) -> (Vec<Event>, bool) {
         fresh.push(e);
     }
     (fresh, refold)
+}
+
+/// An event in words, its item named by its label in the incident (`#3-kato`).
+fn described(m: &Model, p: &crate::domain::Payload) -> String {
+    match &m.cx.inc {
+        Some(inc) => crate::domain::numbered::describe_in(inc, p),
+        None => describe(p),
+    }
 }
 
 /// An event's merge key, owned.

@@ -30,7 +30,7 @@ pub fn act(
         return Err(Fail("internal error: nothing journaled".into()));
     };
     let text = announcement(&own.payload);
-    super::out::line(crate::domain::describe::describe(&own.payload));
+    super::out::line(crate::domain::numbered::describe_in(&inc, &own.payload));
     if let Some(text) = text {
         super::out::line(&text);
         let msg = crate::delivery::setup::announcement(&inc, &text, &body);

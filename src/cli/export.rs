@@ -1,6 +1,5 @@
 //! Text renderings of an incident for `show` and `export`.
 
-use crate::domain::describe::describe;
 use crate::domain::duration::short;
 use crate::domain::event::Event;
 use crate::domain::incident::Incident;
@@ -94,7 +93,7 @@ pub fn markdown(inc: &Incident, events: &[Event], now: Timestamp) -> String {
             "- {} {}: {}",
             e.ts.strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
-            describe(&e.payload)
+            crate::domain::numbered::describe_in(inc, &e.payload)
         );
     }
     s

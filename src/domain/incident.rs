@@ -833,6 +833,13 @@ impl Incident {
         crate::domain::numbered::pick(&self.hypotheses, "hypothesis", typed)
     }
 
+    /// The hypothesis a journaled add or rule-out of number `id` and origin `of` names, as
+    /// the fold resolves it.
+    pub fn hypothesis_named(&self, id: u32, of: Option<&str>) -> Option<&Hypothesis> {
+        crate::domain::numbered::resolve(&self.hypotheses, &self.index.hypotheses, id, of)
+            .and_then(|i| self.hypotheses.get(i))
+    }
+
     /// Rules out the hypothesis a person named (`3`, `3-kato`).
     pub fn cmd_rule_out(&self, typed: &str, reason: Option<&str>) -> Result<Payload, DomainError> {
         let h = self.pick_hypothesis(typed)?.item_ref();

@@ -117,6 +117,30 @@ pub fn stamp(p: Payload, home: impl FnOnce() -> String) -> Payload {
     }
 }
 
+/// [`crate::domain::describe::describe`] of an event about a numbered item, naming the
+/// item by its label in `inc` (`ruled out #3-kato: ...`) when its number is shared.
+pub fn describe_in(inc: &crate::domain::incident::Incident, p: &Payload) -> String {
+    let text = crate::domain::describe::describe(p);
+    let label = match p {
+        Payload::HypothesisAdded { id, origin: of, .. }
+        | Payload::HypothesisRuledOut { id, of, .. } => inc
+            .hypothesis_named(*id, of.as_deref())
+            .map(|h| (h.id, h.label())),
+        Payload::RemediationAdded { id, origin: of, .. }
+        | Payload::RemediationAssigned { id, of, .. }
+        | Payload::RemediationDone { id, of, .. } => inc
+            .remediation_named(*id, of.as_deref())
+            .map(|r| (r.id, r.label())),
+        _ => None,
+    };
+    match label {
+        Some((id, l)) if l != id.to_string() => {
+            text.replacen(&format!("#{id}"), &format!("#{l}"), 1)
+        }
+        _ => text,
+    }
+}
+
 /// What a person typed to name an item: `3`, `#3`, `3-kato`, `#3-kato`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pick {

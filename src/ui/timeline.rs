@@ -55,7 +55,10 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         };
         // A hand-off that lost a race, a room command and what became of it: in words.
         let outcome = m.inc.as_ref().and_then(|inc| sync_view::outcome(inc, e));
-        let (bad, text) = outcome.unwrap_or_else(|| (false, describe(&e.payload)));
+        let (bad, text) = outcome.unwrap_or_else(|| match &m.inc {
+            Some(inc) => (false, crate::domain::numbered::describe_in(inc, &e.payload)),
+            None => (false, describe(&e.payload)),
+        });
         let used = 1 + when.len() + 1 + ACTOR_COLS + 1;
         let style = if focused && i == 0 {
             theme.selected()

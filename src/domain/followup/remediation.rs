@@ -119,6 +119,14 @@ impl Incident {
         .filter(|x| x.origin == r.origin)
     }
 
+    /// The item a journaled add, assignment or done of number `id` and origin `of` names,
+    /// as the fold resolves it.
+    pub fn remediation_named(&self, id: u32, of: Option<&str>) -> Option<&Remediation> {
+        let f = &self.followup;
+        numbered::resolve(&f.remediations, &f.remediation_at, id, of)
+            .and_then(|i| f.remediations.get(i))
+    }
+
     /// The item a person named: `3`, or `3-kato` when two cockpits numbered one #3.
     pub fn pick_remediation(&self, typed: &str) -> Result<&Remediation, DomainError> {
         numbered::pick(&self.followup.remediations, "remediation item", typed)
