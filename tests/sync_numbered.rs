@@ -634,3 +634,43 @@ fn events_about_a_shared_number_are_described_with_the_items_label() {
         format!("hypothesis #{}: cause 1", inc.hypotheses[0].label())
     );
 }
+
+/// An older cockpit (no origin stamped) and a new one both number a #1: both are marked
+/// (`1-old`, `1-<word>`), a bare `1` is refused, and each marked label reaches its item.
+#[test]
+fn an_older_cockpits_item_sharing_a_number_is_marked_old_and_reachable() {
+    let mut w = World::new(2);
+    w.write(
+        0,
+        Payload::HypothesisAdded {
+            id: 1,
+            text: "from an old binary".into(),
+            origin: None,
+        },
+    );
+    w.act(1, 0, 0);
+    w.exchange_all();
+    let inc = w.view(1);
+    let labels: Vec<String> = inc.hypotheses.iter().map(|h| h.label()).collect();
+    assert_eq!(labels[0], "1-old");
+    assert!(labels[1].starts_with("1-") && labels[1] != "1-old");
+    assert!(matches!(
+        inc.cmd_rule_out("1", None),
+        Err(DomainError::Ambiguous { .. })
+    ));
+    let p = inc
+        .cmd_rule_out("1-old", Some("meant the old one"))
+        .unwrap();
+    assert!(matches!(p, Payload::HypothesisRuledOut { of: None, .. }));
+    w.write(1, p);
+    w.exchange_all();
+    for c in 0..2 {
+        let inc = w.view(c);
+        let out: Vec<bool> = inc
+            .hypotheses
+            .iter()
+            .map(|h| h.ruled_out.is_some())
+            .collect();
+        assert_eq!(out, [true, false]);
+    }
+}

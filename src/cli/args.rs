@@ -23,53 +23,26 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Data directory holding incidents and logs
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        env = "COMMANDPOST_DATA_DIR",
-        value_name = "DIR"
-    )]
+    #[arg(long, global = true, env = "COMMANDPOST_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Configuration file (default: the platform config dir's config.toml)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        env = "COMMANDPOST_CONFIG",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, env = "COMMANDPOST_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Act on this incident instead of the current one
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "ID"
-    )]
+    #[arg(long, global = true, value_name = "ID")]
     pub incident: Option<String>,
     /// Who is acting (default: $USER)
-    #[arg(
-        long = "as",
-        global = true,
-        help_heading = "Global options",
-        value_name = "NAME"
-    )]
+    #[arg(long = "as", global = true, value_name = "NAME")]
     pub actor: Option<String>,
     /// Also log to stderr (headless commands)
-    #[arg(short, long, global = true, help_heading = "Global options")]
+    #[arg(short, long, global = true)]
     pub verbose: bool,
     /// How long a command that sends messages waits for delivery before exiting
     /// (what is left stays queued for `outbox flush` or the cockpit)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "DURATION",
-        default_value = "30s"
-    )]
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
     pub wait: String,
 }
 

@@ -549,27 +549,28 @@ impl Outbox {
 
     /// The IC gives up on a pending or failed delivery.
     pub fn drop_delivery(&self, message: &str, backend: &str) -> Result<(), OutboxError> {
-        self.check(message, backend)?;
-        self.inner
-            .append(OutboxEvent::Dropped {
-                message: message.into(),
-                backend: backend.into(),
-            })
-            .map(|_| ())
+        self.rule(message, backend, |message, backend| OutboxEvent::Dropped {
+            message,
+            backend,
+        })
     }
 
     /// The IC retries a failed or dropped delivery (the next [`Outbox::run`] attempts it).
     pub fn requeue(&self, message: &str, backend: &str) -> Result<(), OutboxError> {
-        self.check(message, backend)?;
-        self.inner
-            .append(OutboxEvent::Requeued {
-                message: message.into(),
-                backend: backend.into(),
-            })
-            .map(|_| ())
+        self.rule(message, backend, |message, backend| OutboxEvent::Requeued {
+            message,
+            backend,
+        })
     }
 
-    fn check(&self, message: &str, backend: &str) -> Result<(), OutboxError> {
+    /// Journals the IC's ruling on one delivery (`make` of the message id and the backend)
+    /// once it is checked that there is such a delivery.
+    fn rule(
+        &self,
+        message: &str,
+        backend: &str,
+        make: impl FnOnce(String, String) -> OutboxEvent,
+    ) -> Result<(), OutboxError> {
         self.refresh()?;
         let st = self.state();
         let m = st
@@ -578,7 +579,9 @@ impl Outbox {
         if !m.deliveries.contains_key(backend) {
             return Err(OutboxError::NoSuchDelivery(message.into(), backend.into()));
         }
-        Ok(())
+        self.inner
+            .append(make(message.into(), backend.into()))
+            .map(|_| ())
     }
 
     /// Delivers everything pending, one independent worker per backend, until nothing is
@@ -843,6 +846,34 @@ mod tests {
         }
     }
 
+    /// Attempt `n` of `INC-42.m5` on `backend`.
+    fn attempt(backend: &str, n: u32) -> OutboxEvent {
+        OutboxEvent::Attempt {
+            message: "INC-42.m5".into(),
+            backend: backend.into(),
+            attempt: n,
+        }
+    }
+
+    /// The first attempt of `INC-42.m5` on `backend` delivered it as `remote_ref`.
+    fn delivered(backend: &str, detail: &str, remote_ref: &str) -> OutboxEvent {
+        let result = AttemptResult::Delivered {
+            detail: detail.into(),
+            remote_ref: Some(remote_ref.into()),
+        };
+        outcome("INC-42.m5", backend, 1, result)
+    }
+
+    /// How attempt `n` of `message` on `backend` ended.
+    fn outcome(message: &str, backend: &str, n: u32, result: AttemptResult) -> OutboxEvent {
+        OutboxEvent::Outcome {
+            message: message.into(),
+            backend: backend.into(),
+            attempt: n,
+            result,
+        }
+    }
+
     /// A replicated incident (issue 12): another cockpit's messages are shown with their
     /// deliveries as that cockpit reports them, never delivered here, and their derived
     /// ids (from their own journal's seq) never collide with this cockpit's.
@@ -869,19 +900,7 @@ mod tests {
             remote(3, 5, queued(&m)),
             // This cockpit queues its own page as line 5: same derived id `INC-42.m5`.
             ev(5, queued(&m)),
-            remote(
-                6,
-                6,
-                OutboxEvent::Outcome {
-                    message: "INC-42.m5".into(),
-                    backend: "pagerduty".into(),
-                    attempt: 1,
-                    result: AttemptResult::Delivered {
-                        detail: "202".into(),
-                        remote_ref: Some("dedup-a".into()),
-                    },
-                },
-            ),
+            remote(6, 6, delivered("pagerduty", "202", "dedup-a")),
         ];
         let st = OutboxState::replay(&events);
         assert_eq!(st.messages.len(), 2);
@@ -922,47 +941,22 @@ mod tests {
                     backends: vec!["slack".into(), "status".into()],
                 },
             ),
-            ev(
-                6,
-                OutboxEvent::Attempt {
-                    message: "INC-42.m5".into(),
-                    backend: "slack".into(),
-                    attempt: 1,
-                },
-            ),
+            ev(6, attempt("slack", 1)),
             ev(
                 7,
-                OutboxEvent::Outcome {
-                    message: "INC-42.m5".into(),
-                    backend: "slack".into(),
-                    attempt: 1,
-                    result: AttemptResult::Retrying {
+                outcome(
+                    "INC-42.m5",
+                    "slack",
+                    1,
+                    AttemptResult::Retrying {
                         reason: "HTTP 503".into(),
                         retry_at: Timestamp::from_second(1_800_000_100).unwrap(),
                         parts_done: 0,
                     },
-                },
+                ),
             ),
-            ev(
-                8,
-                OutboxEvent::Attempt {
-                    message: "INC-42.m5".into(),
-                    backend: "status".into(),
-                    attempt: 1,
-                },
-            ),
-            ev(
-                9,
-                OutboxEvent::Outcome {
-                    message: "INC-42.m5".into(),
-                    backend: "status".into(),
-                    attempt: 1,
-                    result: AttemptResult::Delivered {
-                        detail: "HTTP 201".into(),
-                        remote_ref: Some("sp1".into()),
-                    },
-                },
-            ),
+            ev(8, attempt("status", 1)),
+            ev(9, delivered("status", "HTTP 201", "sp1")),
         ];
         let st = OutboxState::replay(&events);
         assert_eq!(st.messages[0].message.id, "INC-42.m5");
@@ -1017,16 +1011,16 @@ mod tests {
     fn events_round_trip_through_the_journal_format() {
         let e = ev(
             3,
-            OutboxEvent::Outcome {
-                message: "INC-42.m2".into(),
-                backend: "pd".into(),
-                attempt: 2,
-                result: AttemptResult::Failed {
+            outcome(
+                "INC-42.m2",
+                "pd",
+                2,
+                AttemptResult::Failed {
                     reason:
                         "pd (events.pagerduty.com): HTTP 400: Event object format is unrecognized"
                             .into(),
                 },
-            },
+            ),
         );
         let line = e.to_line().unwrap();
         assert!(

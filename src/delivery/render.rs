@@ -222,14 +222,18 @@ fn bullet_text(line: &str) -> Option<(&str, &str)> {
         .map(|r| (&line[..indent_len], r))
 }
 
+/// Slack's mrkdwn escaping: `&`, `<` and `>` (what its control sequences are made of).
+pub fn escape_slack(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Slack mrkdwn: escape `& < >`, `**b**` -> `*b*`, headings bold, bullets as `•`.
 pub fn md_to_slack(md: &str) -> String {
     md.lines()
         .map(|line| {
-            let esc = line
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;");
+            let esc = escape_slack(line);
             if let Some(h) = heading_text(&esc) {
                 return format!("*{}*", replace_all(&BOLD, &h, "$1"));
             }

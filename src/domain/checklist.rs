@@ -742,6 +742,15 @@ pub(crate) mod tests {
             });
             self
         }
+        /// The impact statement written at `min`.
+        pub(crate) fn impact(&mut self, min: i64, text: &str) -> &mut Self {
+            let text = text.into();
+            self.at(min, Payload::ImpactUpdated { text })
+        }
+        /// The IC reviewed `question` at `min`.
+        pub(crate) fn reviewed(&mut self, min: i64, question: LoopQuestion) -> &mut Self {
+            self.at(min, Payload::QuestionReviewed { question })
+        }
         pub(crate) fn inc(&self) -> Incident {
             Incident::replay(&self.events).unwrap_or_else(|e| panic!("{e}"))
         }
@@ -849,12 +858,7 @@ pub(crate) mod tests {
             (r.status, r.reason.as_str()),
             (Status::Due, "Alice 7h12m on shift")
         );
-        b.at(
-            7 * 60 + 15,
-            Payload::QuestionReviewed {
-                question: LoopQuestion::Breaks,
-            },
-        );
+        b.reviewed(7 * 60 + 15, LoopQuestion::Breaks);
         assert_eq!(
             row(&b.inc(), 7 * 60 + 20, LoopQuestion::Breaks).status,
             Status::Ok
@@ -872,12 +876,7 @@ pub(crate) mod tests {
             (r.status, r.reason.as_str()),
             (Status::Unknown, "never reviewed")
         );
-        b.at(
-            6,
-            Payload::ImpactUpdated {
-                text: "EU API 30% errors".into(),
-            },
-        );
+        b.impact(6, "EU API 30% errors");
         assert_eq!(row(&b.inc(), 10, LoopQuestion::Impact).status, Status::Ok);
         b.at(
             12,
@@ -910,12 +909,7 @@ pub(crate) mod tests {
              each with its own lead"
         );
         // A review covers it until someone else reports to the IC.
-        b.at(
-            6,
-            Payload::QuestionReviewed {
-                question: LoopQuestion::Support,
-            },
-        );
+        b.reviewed(6, LoopQuestion::Support);
         assert_eq!(row(&b.inc(), 7, LoopQuestion::Support).status, Status::Ok);
         join(&mut b, 8, "R50", None);
         let r = row(&b.inc(), 9, LoopQuestion::Support);

@@ -130,6 +130,18 @@ pub struct SitrepFields {
     pub links: Vec<Link>,
 }
 
+impl SitrepFields {
+    /// The text fields by name (the composer's keys, the names errors give).
+    pub fn texts(&self) -> [(&'static str, &String); 4] {
+        [
+            ("summary", &self.summary),
+            ("impact", &self.impact),
+            ("actions", &self.actions),
+            ("needs", &self.needs),
+        ]
+    }
+}
+
 /// A public status update's fields, as journaled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct StatusFields {
@@ -144,6 +156,17 @@ pub struct StatusFields {
     /// When the next update was promised.
     #[serde(default)]
     pub next_update_at: Option<Timestamp>,
+}
+
+impl StatusFields {
+    /// The text fields by name (the composer's keys).
+    pub fn texts(&self) -> [(&'static str, &String); 3] {
+        [
+            ("stage", &self.stage),
+            ("message", &self.message),
+            ("workaround", &self.workaround),
+        ]
+    }
 }
 
 /// A decision a drill inject asks the IC to take.

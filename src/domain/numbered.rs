@@ -28,7 +28,8 @@
 //! - **Numbers never change; a shared number gains a mark.** The number shown is the number
 //!   allocated. When items of two or more origins share a number, each of them (all, not
 //!   only the later ones) is shown with a mark derived from its origin, the four-letter word
-//!   of `Origin::word` (`#3-kato`, `#3-rimu`), the full origin if two share a word. Every
+//!   of `Origin::word` (`#3-kato`, `#3-rimu`), the full origin if two share a word, `old`
+//!   for an item without an origin (written by an older version) sharing a number. Every
 //!   replica computes the same marks from the same items. Because every member of the group
 //!   is marked, a bare `#3` typed after the collision is known is refused as ambiguous,
 //!   listing both, rather than silently taken as one of them; a `#3` typed before it was
@@ -187,9 +188,13 @@ fn sanitized(origin: &str) -> String {
     if s.is_empty() { "x".into() } else { s }
 }
 
+/// The mark of an item without an origin (an older version's, or a data dir's before it had
+/// an origin) when another origin's item shares its number.
+pub const NO_ORIGIN_MARK: &str = "old";
+
 /// The marks of items sharing one number, given their origins in fold order: none unless
-/// two origins share it; then each item with an origin gets its origin's word (the full
-/// origin if another origin of the group has the same word).
+/// two origins share it; then every item is marked: its origin's word (the full origin if
+/// another origin of the group has the same word), [`NO_ORIGIN_MARK`] without an origin.
 pub(crate) fn marks(origins: &[Option<&str>]) -> Vec<Option<String>> {
     let mut distinct: Vec<Option<&str>> = Vec::new();
     for o in origins {
@@ -204,7 +209,9 @@ pub(crate) fn marks(origins: &[Option<&str>]) -> Vec<Option<String>> {
     origins
         .iter()
         .map(|o| {
-            let o = (*o)?;
+            let Some(o) = *o else {
+                return Some(NO_ORIGIN_MARK.to_string());
+            };
             let w = word(o);
             let shared = words.iter().any(|(x, wx)| *x != o && *wx == w);
             Some(if shared { sanitized(o) } else { w })
@@ -358,7 +365,7 @@ mod tests {
         assert_eq!(marks(&[None, None]), vec![None, None]);
         let m = marks(&[Some("aaaaaaaa"), Some("bbbbbbbb"), None]);
         assert!(m[0].is_some() && m[1].is_some() && m[0] != m[1], "{m:?}");
-        assert_eq!(m[2], None);
+        assert_eq!(m[2].as_deref(), Some(NO_ORIGIN_MARK));
         assert_eq!(m[0].as_deref(), Some(word("aaaaaaaa").as_str()));
     }
 

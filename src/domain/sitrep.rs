@@ -198,12 +198,7 @@ pub fn validate(fields: &SitrepFields) -> Result<(), SitrepError> {
     if fields.summary.trim().is_empty() {
         return Err(SitrepError::NoSummary);
     }
-    for (field, value) in [
-        ("summary", &fields.summary),
-        ("impact", &fields.impact),
-        ("actions", &fields.actions),
-        ("needs", &fields.needs),
-    ] {
+    for (field, value) in fields.texts() {
         let chars = value.chars().count();
         if chars > MAX_FIELD_CHARS {
             return Err(SitrepError::TooLong { field, chars });

@@ -5,14 +5,19 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// An I/O error on `path` while doing `op` (`read`, `write`, `fsync`, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {op}: {source}")]
+pub struct IoAt {
+    pub path: PathBuf,
+    pub op: &'static str,
+    pub source: std::io::Error,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("{path}: {op}: {source}")]
-    Io {
-        path: PathBuf,
-        op: &'static str,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoAt),
     #[error(
         "{path}:{line}: damaged journal line: {reason} (the journal was not modified; fix or remove that line by hand)"
     )]
@@ -54,8 +59,9 @@ fn memchr_count(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', bytes).count()
 }
 
-fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'p {
-    move |source| JournalError::Io {
+/// The error `op` on `path` failed with (`.map_err(io(path, "write"))`).
+pub(super) fn io<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> IoAt + 'p {
+    move |source| IoAt {
         path: path.to_path_buf(),
         op,
         source,
@@ -547,11 +553,7 @@ impl Journal {
                         path: path.to_path_buf(),
                     }
                 } else {
-                    JournalError::Io {
-                        path: path.to_path_buf(),
-                        op: "create",
-                        source: e,
-                    }
+                    io(path, "create")(e).into()
                 }
             })?;
         let mut j = Journal::fresh(path, file);
@@ -877,17 +879,9 @@ impl Journal {
         clock: impl FnOnce() -> Timestamp,
         make: impl FnOnce(&[Event], Timestamp) -> Result<Payload, E>,
     ) -> Result<Vec<Event>, E> {
-        let path = self.path.clone();
-        let _lock = Lock::exclusive(&self.file, &path)?;
+        let _lock = Lock::exclusive(&self.file, &self.path)?;
         let mut events = self.poll()?;
-        let seq = self
-            .last_seq
-            .checked_add(1)
-            .ok_or_else(|| JournalError::SeqExhausted {
-                path: path.clone(),
-                line: self.lines,
-                seq: self.last_seq,
-            })?;
+        let seq = self.after(self.last_seq)?;
         let ts = clock().max(self.last_ts);
         let payload = make(&events, ts)?;
         let ev = Event {
@@ -901,17 +895,37 @@ impl Journal {
         };
         let mut line = ev.to_line().map_err(JournalError::from)?;
         line.push('\n');
-        self.set_aside_unread_tail()?;
-        self.file
-            .write_all(line.as_bytes())
-            .map_err(io(&path, "write"))?;
-        self.file.sync_data().map_err(io(&path, "fsync"))?;
-        self.digest.update(line.as_bytes());
-        self.offset += line.len() as u64;
-        self.lines += 1;
-        self.note(&ev);
+        self.write_lines(&line, std::slice::from_ref(&ev))?;
         events.push(ev);
         Ok(events)
+    }
+
+    /// The seq after `seq`; the largest seq has none.
+    fn after(&self, seq: u64) -> Result<u64, JournalError> {
+        seq.checked_add(1)
+            .ok_or_else(|| JournalError::SeqExhausted {
+                path: self.path.clone(),
+                line: self.lines,
+                seq,
+            })
+    }
+
+    /// Under the lock: writes `buf`, the journal lines of `events`, at the end (after setting
+    /// aside a torn tail nobody read) with one fsync, and moves this reader past them.
+    fn write_lines(&mut self, buf: &str, events: &[Event]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        self.set_aside_unread_tail()?;
+        self.file
+            .write_all(buf.as_bytes())
+            .map_err(io(&path, "write"))?;
+        self.file.sync_data().map_err(io(&path, "fsync"))?;
+        self.digest.update(buf.as_bytes());
+        self.offset += buf.len() as u64;
+        self.lines += events.len();
+        for ev in events {
+            self.note(ev);
+        }
+        Ok(())
     }
 
     /// Called under the lock before writing, after a poll. A torn tail from a crashed
@@ -955,13 +969,7 @@ impl Journal {
         let mut buf = String::new();
         let mut seq = self.last_seq;
         for ev in &new {
-            let next = seq
-                .checked_add(1)
-                .ok_or_else(|| JournalError::SeqExhausted {
-                    path: path.clone(),
-                    line: self.lines,
-                    seq,
-                })?;
+            let next = self.after(seq)?;
             if ev.seq != next {
                 return Err(JournalError::Damaged {
                     path: path.clone(),
@@ -976,17 +984,7 @@ impl Journal {
             buf.push_str(&ev.to_line()?);
             buf.push('\n');
         }
-        self.set_aside_unread_tail()?;
-        self.file
-            .write_all(buf.as_bytes())
-            .map_err(io(&path, "write"))?;
-        self.file.sync_data().map_err(io(&path, "fsync"))?;
-        self.digest.update(buf.as_bytes());
-        self.offset += buf.len() as u64;
-        self.lines += new.len();
-        for ev in &new {
-            self.note(ev);
-        }
+        self.write_lines(&buf, &new)?;
         Ok((foreign, new))
     }
 }

@@ -4,6 +4,7 @@
 //! file; only [`load_or_create`] (a writing command: `new`, `sync attach|join`, ingest)
 //! does.
 
+use super::file::{IoAt, io};
 pub use crate::domain::identity::{ORIGIN_LEN, Origin, txn_id, txn_id_range};
 use rand::Rng;
 use std::io::Write;
@@ -12,12 +13,8 @@ use std::path::{Path, PathBuf};
 /// The origin file is unreadable, unwritable or holds something else.
 #[derive(Debug, thiserror::Error)]
 pub enum OriginError {
-    #[error("{path}: {op}: {source}")]
-    Io {
-        path: PathBuf,
-        op: &'static str,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoAt),
     #[error(
         "{path}: not an origin id ({reason}); it identifies this data dir's events to other cockpits: restore it from a backup rather than editing it"
     )]
@@ -42,11 +39,7 @@ pub fn read(data_dir: &Path) -> Result<Option<Origin>, OriginError> {
             .map(Some)
             .map_err(|reason| OriginError::Invalid { path, reason }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(OriginError::Io {
-            path,
-            op: "read",
-            source,
-        }),
+        Err(source) => Err(io(&path, "read")(source).into()),
     }
 }
 
@@ -56,18 +49,14 @@ pub fn load_or_create(data_dir: &Path) -> Result<Origin, OriginError> {
     if let Some(o) = read(data_dir)? {
         return Ok(o);
     }
-    let io = |op: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| OriginError::Io { path, op, source }
-    };
-    std::fs::create_dir_all(data_dir).map_err(io("create directory", data_dir))?;
+    std::fs::create_dir_all(data_dir).map_err(io(data_dir, "create directory"))?;
     let path = origin_path(data_dir);
     let fresh = random(&mut rand::rng());
     let tmp = data_dir.join(format!(".origin.{}.tmp", fresh.as_str()));
     {
-        let mut f = std::fs::File::create(&tmp).map_err(io("create", &tmp))?;
-        writeln!(f, "{fresh}").map_err(io("write", &tmp))?;
-        f.sync_all().map_err(io("fsync", &tmp))?;
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp, "create"))?;
+        writeln!(f, "{fresh}").map_err(io(&tmp, "write"))?;
+        f.sync_all().map_err(io(&tmp, "fsync"))?;
     }
     // hard_link fails if the file exists: the first writer wins, the others read it.
     let linked = std::fs::hard_link(&tmp, &path);
@@ -85,11 +74,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<Origin, OriginError> {
                 reason: "vanished while being created".into(),
             })
         }
-        Err(source) => Err(OriginError::Io {
-            path,
-            op: "create",
-            source,
-        }),
+        Err(source) => Err(io(&path, "create")(source).into()),
     }
 }
 

@@ -191,19 +191,10 @@ fn already_sent(kind: Kind, v: &BTreeMap<String, String>, inc: &Incident) -> boo
             .trim()
             .to_string()
     };
+    let same = |texts: &[(&str, &String)]| texts.iter().all(|(key, sent)| **sent == get(key));
     match kind {
-        Kind::Sitrep => inc.last_sitrep().is_some_and(|l| {
-            let f = &l.fields;
-            [&f.summary, &f.impact, &f.actions, &f.needs]
-                .into_iter()
-                .zip(["summary", "impact", "actions", "needs"])
-                .all(|(sent, key)| *sent == get(key))
-        }),
-        Kind::Status => inc.last_status().is_some_and(|l| {
-            l.fields.message == get("message")
-                && l.fields.workaround == get("workaround")
-                && l.fields.stage == get("stage")
-        }),
+        Kind::Sitrep => inc.last_sitrep().is_some_and(|l| same(&l.fields.texts())),
+        Kind::Status => inc.last_status().is_some_and(|l| same(&l.fields.texts())),
     }
 }
 
@@ -214,43 +205,35 @@ pub fn prefill(
     cfg: &Config,
     now: Timestamp,
 ) -> BTreeMap<String, String> {
-    let mut v = BTreeMap::new();
+    let owned = |(key, text): (&str, &String)| (key.to_string(), text.clone());
+    // A list field: one item a line.
+    let lines = |items: Vec<String>| items.join("\n");
     match kind {
         Kind::Sitrep => {
             let f = sitrep::prefill(inc);
-            v.insert("summary".into(), f.summary);
-            v.insert("impact".into(), f.impact);
-            v.insert("actions".into(), f.actions);
-            v.insert("needs".into(), f.needs);
-            let links: Vec<String> = f
-                .links
-                .iter()
-                .map(|l| format!("{} {}", l.label, l.url))
-                .collect();
-            v.insert("links".into(), links.join("\n"));
+            let links = f.links.iter().map(|l| format!("{} {}", l.label, l.url));
+            let links = ("links".to_string(), lines(links.collect()));
+            f.texts().map(owned).into_iter().chain([links]).collect()
         }
         Kind::Status => {
             let f = status::prefill(inc);
-            v.insert("stage".into(), f.stage);
-            v.insert("message".into(), f.message);
-            v.insert("workaround".into(), f.workaround);
-            let comps: Vec<String> = f
+            let label = |s: &String| {
+                s.parse::<status::ComponentStatus>()
+                    .map(|c| c.label().to_lowercase())
+                    .unwrap_or_else(|_| s.clone())
+            };
+            let comps = f
                 .components
                 .iter()
-                .map(|(n, s)| {
-                    let label = s
-                        .parse::<status::ComponentStatus>()
-                        .map(|c| c.label().to_lowercase())
-                        .unwrap_or_else(|_| s.clone());
-                    format!("{n}: {label}")
-                })
-                .collect();
-            v.insert("components".into(), comps.join("\n"));
+                .map(|(n, s)| format!("{n}: {}", label(s)));
             let next = status::next_update_default(inc, &cfg.cadence, now)
                 .map(|t| duration::config_form(t.duration_since(now)))
                 .unwrap_or_default();
-            v.insert("next_update".into(), next);
+            let more = [
+                ("components".to_string(), lines(comps.collect())),
+                ("next_update".to_string(), next),
+            ];
+            f.texts().map(owned).into_iter().chain(more).collect()
         }
     }
-    v
 }

@@ -296,15 +296,7 @@ impl Form {
                 let (fields, problems) = self.sitrep_fields();
                 let mut warnings = Vec::new();
                 if let Some(l) = linter {
-                    for (i, t) in [
-                        &fields.summary,
-                        &fields.impact,
-                        &fields.actions,
-                        &fields.needs,
-                    ]
-                    .into_iter()
-                    .enumerate()
-                    {
+                    for (i, (_, t)) in fields.texts().into_iter().enumerate() {
                         warnings.extend(l.lint_text(t).into_iter().map(|w| (Some(i), w)));
                     }
                 }

@@ -14,18 +14,16 @@ use crate::domain::outbound::OutboundMessage;
 
 pub const MAX_CONTENT_CHARS: usize = 2_000;
 
-pub struct Discord {
-    common: Common,
-    hook: Hook,
-}
+/// The chat webhook it posts to.
+pub struct Discord(Hook);
 
 impl Discord {
     pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         // The Slack-/GitHub-compatible variants (`.../slack`) as the plain webhook.
-        let hook = Hook::checked(cfg, client, |url| {
+        Hook::checked(cfg, common, client, |url| {
             crate::delivery::endpoint::discord_webhook(url).map(|e| e.url)
-        })?;
-        Ok(Discord { common, hook })
+        })
+        .map(Discord)
     }
 
     pub fn contents(msg: &OutboundMessage) -> Vec<String> {
@@ -50,28 +48,26 @@ impl Discord {
 
     /// The webhook URL with `wait=true` (200 and the created message instead of 204).
     fn post_url(&self) -> String {
-        match reqwest::Url::parse(self.hook.url()) {
+        match reqwest::Url::parse(self.0.url()) {
             Ok(mut u) => {
                 if !u.query_pairs().any(|(k, _)| k == "wait") {
                     u.query_pairs_mut().append_pair("wait", "true");
                 }
                 u.to_string()
             }
-            Err(_) => self.hook.url().to_string(),
+            Err(_) => self.0.url().to_string(),
         }
     }
 }
 
 impl Deliver for Discord {
     fn common(&self) -> &Common {
-        &self.common
+        self.0.common()
     }
     async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
         let parts = Self::payloads(msg);
         let url = self.post_url();
-        let replies = (self.hook)
-            .post_parts(&url, &parts, ctx, self.common.timeout)
-            .await?;
+        let replies = self.0.post_parts(&url, &parts, ctx).await?;
         let id = replies
             .last()
             .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())

@@ -17,10 +17,8 @@ use crate::domain::outbound::OutboundMessage;
 
 pub const MAX_POST_CHARS: usize = 16_000;
 
-pub struct Mattermost {
-    common: Common,
-    hook: Hook,
-}
+/// The chat webhook it posts to.
+pub struct Mattermost(Hook);
 
 /// Inserts a zero-width joiner so `@all`/`@channel`/`@here` render but do not notify.
 fn defuse(s: &str) -> String {
@@ -31,8 +29,7 @@ fn defuse(s: &str) -> String {
 
 impl Mattermost {
     pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
-        let hook = Hook::from_config(cfg, client)?;
-        Ok(Mattermost { common, hook })
+        Hook::from_config(cfg, common, client).map(Mattermost)
     }
 
     pub fn texts(msg: &OutboundMessage) -> Vec<String> {
@@ -60,14 +57,11 @@ impl Mattermost {
 
 impl Deliver for Mattermost {
     fn common(&self) -> &Common {
-        &self.common
+        self.0.common()
     }
     async fn send(&self, msg: &OutboundMessage, ctx: &DeliveryContext) -> DeliveryResult {
         let parts = Self::payloads(msg);
-        let hook = &self.hook;
-        let replies = hook
-            .post_parts(hook.url(), &parts, ctx, self.common.timeout)
-            .await?;
+        let replies = self.0.post_parts(self.0.url(), &parts, ctx).await?;
         Ok::<_, DeliveryError>(Delivered {
             remote_ref: None,
             detail: parts_detail(replies.last().map(|r| r.status), parts.len(), replies.len()),

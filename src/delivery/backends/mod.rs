@@ -211,9 +211,11 @@ pub fn idempotency_key(id: &str) -> String {
     format!("{clean}_{hex}")
 }
 
-/// A chat webhook (Slack, Teams, Mattermost, Discord): its URL (a secret, never in errors
-/// or the UI), the shared client, and the peer that names it in errors.
+/// A chat webhook (Slack, Teams, Mattermost, Discord): what every backend keeps, its URL
+/// (a secret, never in errors or the UI), the shared client, and the peer that names it in
+/// errors. Each request is bounded by the entry's timeout.
 pub struct Hook {
+    common: Common,
     url: SecretString,
     client: reqwest::Client,
     peer: Peer,
@@ -223,15 +225,17 @@ impl Hook {
     /// The entry's `url`, an http(s) URL.
     pub(crate) fn from_config(
         cfg: &BackendConfig,
+        common: Common,
         client: reqwest::Client,
     ) -> Result<Hook, BuildError> {
-        Hook::checked(cfg, client, |url| Ok(url.to_string()))
+        Hook::checked(cfg, common, client, |url| Ok(url.to_string()))
     }
 
     /// The entry's `url` after `check`, which may refuse it (the message is the `url` key's)
     /// or rewrite it; the URL as written is scrubbed from errors too.
     pub(crate) fn checked(
         cfg: &BackendConfig,
+        common: Common,
         client: reqwest::Client,
         check: impl FnOnce(&str) -> Result<String, String>,
     ) -> Result<Hook, BuildError> {
@@ -244,7 +248,16 @@ impl Hook {
             secrets.push(raw);
         }
         let peer = Peer::new(&cfg.name, url.expose_secret(), secrets);
-        Ok(Hook { url, client, peer })
+        Ok(Hook {
+            common,
+            url,
+            client,
+            peer,
+        })
+    }
+
+    pub(crate) fn common(&self) -> &Common {
+        &self.common
     }
 
     pub(crate) fn url(&self) -> &str {
@@ -252,8 +265,9 @@ impl Hook {
     }
 
     /// One POST of `body` as JSON; delivered says `HTTP <status>`.
-    pub(crate) async fn post(&self, body: &serde_json::Value, timeout: Duration) -> DeliveryResult {
-        let r = execute(&self.peer, self.client.post(self.url()).json(body), timeout).await?;
+    pub(crate) async fn post(&self, body: &serde_json::Value) -> DeliveryResult {
+        let req = self.client.post(self.url()).json(body);
+        let r = execute(&self.peer, req, self.common.timeout).await?;
         Ok(Delivered {
             remote_ref: None,
             detail: format!("HTTP {}", r.status),
@@ -267,13 +281,12 @@ impl Hook {
         url: &str,
         parts: &[serde_json::Value],
         ctx: &DeliveryContext,
-        timeout: Duration,
     ) -> Result<Vec<Reply>, DeliveryError> {
         let mut replies = Vec::new();
         let start = (ctx.parts_done as usize).min(parts.len());
         for (i, part) in parts.iter().enumerate().skip(start) {
             let req = self.client.post(url).json(part);
-            match execute(&self.peer, req, timeout).await {
+            match execute(&self.peer, req, self.common.timeout).await {
                 Ok(r) => replies.push(r),
                 Err(e) => return Err(part_error(e, i, parts.len())),
             }

@@ -7,39 +7,31 @@ use super::{BuildError, Common, Hook};
 use crate::delivery::backend::{Deliver, DeliveryContext, DeliveryResult};
 use crate::delivery::config::BackendConfig;
 use crate::delivery::render::{
-    apply_mention, body_markdown, headline, md_to_slack, title_line, truncate_chars,
+    apply_mention, body_markdown, escape_slack, headline, md_to_slack, title_line, truncate_chars,
 };
 use crate::domain::outbound::OutboundMessage;
 
 /// Slack truncates `text` beyond 40,000 characters; we cut first, with a marker.
 pub const MAX_TEXT_CHARS: usize = 40_000;
 
-pub struct Slack {
-    common: Common,
-    hook: Hook,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+/// The chat webhook it posts to.
+pub struct Slack(Hook);
 
 impl Slack {
     pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
         // A Web API method URL is refused with what to write instead.
-        let hook = Hook::checked(cfg, client, |url| {
+        Hook::checked(cfg, common, client, |url| {
             crate::delivery::endpoint::slack_webhook(url).map(|_| url.to_string())
-        })?;
-        Ok(Slack { common, hook })
+        })
+        .map(Slack)
     }
 
     /// The mrkdwn text Slack shows.
     pub fn text(msg: &OutboundMessage) -> String {
         let mut s = format!(
             "*{}*\n{}",
-            esc(&title_line(msg)),
-            apply_mention(&esc(&headline(msg)), msg.mention_all, "<!channel>")
+            escape_slack(&title_line(msg)),
+            apply_mention(&escape_slack(&headline(msg)), msg.mention_all, "<!channel>")
         );
         let body = body_markdown(msg);
         if !body.is_empty() {
@@ -56,12 +48,10 @@ impl Slack {
 
 impl Deliver for Slack {
     fn common(&self) -> &Common {
-        &self.common
+        self.0.common()
     }
     async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
-        self.hook
-            .post(&Self::payload(msg), self.common.timeout)
-            .await
+        self.0.post(&Self::payload(msg)).await
     }
     fn preview(&self, msg: &OutboundMessage) -> Vec<String> {
         vec![Self::text(msg)]

@@ -15,15 +15,12 @@ use crate::domain::outbound::OutboundMessage;
 /// Teams rejects messages over about 28 KB; the body TextBlock is cut well below.
 pub const MAX_BODY_CHARS: usize = 20_000;
 
-pub struct Teams {
-    common: Common,
-    hook: Hook,
-}
+/// The chat webhook it posts to.
+pub struct Teams(Hook);
 
 impl Teams {
     pub fn new(cfg: &BackendConfig, common: Common, client: Client) -> Result<Self, BuildError> {
-        let hook = Hook::from_config(cfg, client)?;
-        Ok(Teams { common, hook })
+        Hook::from_config(cfg, common, client).map(Teams)
     }
 
     /// The TextBlocks' texts, in order: title, headline, body (if any).
@@ -68,13 +65,10 @@ impl Teams {
 
 impl Deliver for Teams {
     fn common(&self) -> &Common {
-        &self.common
+        self.0.common()
     }
     async fn send(&self, msg: &OutboundMessage, _ctx: &DeliveryContext) -> DeliveryResult {
-        let mut d = self
-            .hook
-            .post(&Self::payload(msg), self.common.timeout)
-            .await?;
+        let mut d = self.0.post(&Self::payload(msg)).await?;
         d.detail.push_str(" (the flow runs asynchronously)");
         Ok(d)
     }

@@ -107,12 +107,7 @@ fn live(points: &[(i64, f64, f64)]) -> Live {
 fn impact_turns_due_when_a_series_crossed_a_threshold_since_the_review() {
     let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.021, 0.3);
-    b.at(
-        10,
-        Payload::ImpactUpdated {
-            text: "EU customers see some errors".into(),
-        },
-    );
+    b.impact(10, "EU customers see some errors");
     let inc = b.inc();
     assert_eq!(impact_row(&inc, &now(20, 0.022, 0.31), 20).0, Status::Ok);
     let (status, reason) = impact_row(&inc, &now(50, 0.094, 0.31), 50);
@@ -123,12 +118,7 @@ fn impact_turns_due_when_a_series_crossed_a_threshold_since_the_review() {
     );
     // Reviewing with the figures journaled first covers it.
     b.seen(51, Why::Milestone, 0.094, 0.31);
-    b.at(
-        51,
-        Payload::QuestionReviewed {
-            question: LoopQuestion::Impact,
-        },
-    );
+    b.reviewed(51, LoopQuestion::Impact);
     assert_eq!(
         impact_row(&b.inc(), &now(52, 0.095, 0.31), 52).0,
         Status::Ok
@@ -139,12 +129,7 @@ fn impact_turns_due_when_a_series_crossed_a_threshold_since_the_review() {
 fn impact_turns_due_when_a_series_moved_by_the_factor() {
     let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.0012, 0.3);
-    b.at(
-        11,
-        Payload::ImpactUpdated {
-            text: "slow".into(),
-        },
-    );
+    b.impact(11, "slow");
     let inc = b.inc();
     // Latency has no thresholds: only the factor speaks.
     let (status, reason) = impact_row(&inc, &now(30, 0.0012, 0.95), 30);
@@ -157,12 +142,7 @@ fn impact_turns_due_when_a_series_moved_by_the_factor() {
     // Back to ok is a change too.
     let mut b = B::on(t);
     b.seen(10, Why::Milestone, 0.03, 0.3);
-    b.at(
-        11,
-        Payload::ImpactUpdated {
-            text: "errors".into(),
-        },
-    );
+    b.impact(11, "errors");
     let (status, reason) = impact_row(&b.inc(), &now(30, 0.002, 0.3), 30);
     assert_eq!(status, Status::Due);
     assert!(
@@ -178,7 +158,7 @@ fn before_any_review_the_alarming_figures_are_in_the_reason() {
     assert_eq!(status, Status::Unknown);
     assert_eq!(reason, "never reviewed; API 5xx 9.4% (critical)");
     let mut b = B::on(t);
-    b.at(1, Payload::ImpactUpdated { text: "x".into() });
+    b.impact(1, "x");
     // Reviewed before any figure was journaled: the first one journaled after is the
     // baseline (no DUE flickering on while it is being written).
     let (status, reason) = impact_row(&b.inc(), &now(5, 0.094, 0.3), 5);
