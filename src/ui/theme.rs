@@ -38,6 +38,20 @@ impl Theme {
         if self.color { color } else { plain }
     }
 
+    /// Bold `fg` in colour; the `plain` modifiers without.
+    fn bold_fg(&self, fg: Color, plain: Modifier) -> Style {
+        self.pick(
+            Style::default().fg(fg).add_modifier(Modifier::BOLD),
+            Style::default().add_modifier(plain),
+        )
+    }
+
+    /// A badge: bold `fg` on `bg` in colour; the `plain` modifiers without.
+    fn badge(&self, fg: Color, bg: Color, plain: Modifier) -> Style {
+        let style = self.bold_fg(fg, plain);
+        if self.color { style.bg(bg) } else { style }
+    }
+
     pub fn plain(&self) -> Style {
         Style::default()
     }
@@ -54,22 +68,15 @@ impl Theme {
     }
 
     pub fn bad(&self) -> Style {
-        self.pick(
-            Style::default()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
-            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        self.badge(
+            Color::White,
+            Color::Red,
+            Modifier::BOLD | Modifier::REVERSED,
         )
     }
 
     pub fn warn(&self) -> Style {
-        self.pick(
-            Style::default()
-                .fg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-            Style::default().add_modifier(Modifier::BOLD),
-        )
+        self.bold_fg(Color::Yellow, Modifier::BOLD)
     }
 
     pub fn good(&self) -> Style {
@@ -80,12 +87,7 @@ impl Theme {
         match s {
             Status::Overdue => self.bad(),
             Status::Due => self.warn(),
-            Status::Unknown => self.pick(
-                Style::default()
-                    .fg(Color::Magenta)
-                    .add_modifier(Modifier::BOLD),
-                Style::default().add_modifier(Modifier::UNDERLINED),
-            ),
+            Status::Unknown => self.bold_fg(Color::Magenta, Modifier::UNDERLINED),
             Status::Snoozed => self.pick(Style::default().fg(Color::Blue), Style::default()),
             Status::Ok => self.good(),
         }
@@ -94,27 +96,13 @@ impl Theme {
     pub fn severity(&self, s: Severity) -> Style {
         match s {
             Severity::Major => self.bad(),
-            Severity::Confirmed => self.pick(
-                Style::default()
-                    .fg(Color::Black)
-                    .bg(Color::Yellow)
-                    .add_modifier(Modifier::BOLD),
-                Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Severity::Confirmed => self.badge(
+                Color::Black,
+                Color::Yellow,
+                Modifier::BOLD | Modifier::UNDERLINED,
             ),
-            Severity::Investigating => self.pick(
-                Style::default()
-                    .fg(Color::Black)
-                    .bg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-                Style::default().add_modifier(Modifier::BOLD),
-            ),
-            Severity::Resolved => self.pick(
-                Style::default()
-                    .fg(Color::Black)
-                    .bg(Color::Green)
-                    .add_modifier(Modifier::BOLD),
-                Style::default(),
-            ),
+            Severity::Investigating => self.badge(Color::Black, Color::Cyan, Modifier::BOLD),
+            Severity::Resolved => self.badge(Color::Black, Color::Green, Modifier::empty()),
         }
     }
 
@@ -128,20 +116,13 @@ impl Theme {
 
     pub fn heading(&self, focused: bool) -> Style {
         if focused {
-            self.pick(
-                Style::default()
-                    .fg(Color::Black)
-                    .bg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-                Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            self.badge(
+                Color::Black,
+                Color::Cyan,
+                Modifier::BOLD | Modifier::REVERSED,
             )
         } else {
-            self.pick(
-                Style::default()
-                    .fg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-                Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            )
+            self.bold_fg(Color::Cyan, Modifier::BOLD | Modifier::UNDERLINED)
         }
     }
 
@@ -160,12 +141,7 @@ impl Theme {
     }
 
     pub fn key(&self) -> Style {
-        self.pick(
-            Style::default()
-                .fg(Color::Cyan)
-                .add_modifier(Modifier::BOLD),
-            Style::default().add_modifier(Modifier::BOLD),
-        )
+        self.bold_fg(Color::Cyan, Modifier::BOLD)
     }
 
     pub fn border(&self) -> Style {
