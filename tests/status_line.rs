@@ -48,3 +48,40 @@ fn the_status_line_lists_sitrep_and_status_keys() {
     let line = status_line(&m, 80, 24);
     assert!(line.contains("w sitrep"), "{line:?}");
 }
+
+#[test]
+fn a_long_message_takes_the_room_of_idle_send_counts_at_80_columns() {
+    let mut m = model(new_incident(), "Alice");
+    let text = "Queued for announcement: @all: Ops db lead -> Ricardo (reports to Alice, IC)";
+    assert!(text.len() > 52 && text.len() < 78);
+    m.flash_info(text);
+    let line = status_line(&m, 80, 24);
+    // Nothing pending or failed: the whole message shows, not cut by the counts.
+    assert!(line.contains(text), "{line:?}");
+    assert!(!line.contains("sends:"), "{line:?}");
+    // Something pending: its count stays, short, and the message gives way to it.
+    m.deliveries_pending = 3;
+    let line = status_line(&m, 80, 24);
+    assert!(
+        line.contains("sends: 3 pending ") && !line.contains("failed"),
+        "{line:?}"
+    );
+    assert!(line.contains("Queued for announcement"), "{line:?}");
+    // Failures always keep both counts.
+    m.deliveries_failed = 1;
+    let line = status_line(&m, 80, 24);
+    assert!(line.contains("sends: 3 pending, 1 failed"), "{line:?}");
+    // A short message leaves the counts as they are.
+    m.deliveries_pending = 0;
+    m.deliveries_failed = 0;
+    m.flash_info("Note added");
+    let line = status_line(&m, 80, 24);
+    assert!(line.contains("sends: 0 pending, 0 failed"), "{line:?}");
+    // At 200 columns the long message fits beside the full counts.
+    m.flash_info(text);
+    let line = status_line(&m, 200, 24);
+    assert!(
+        line.contains(text) && line.contains("sends: 0 pending, 0 failed"),
+        "{line:?}"
+    );
+}

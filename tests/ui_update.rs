@@ -503,3 +503,47 @@ fn new_ops_group_lead_by_handoff() {
         }
     );
 }
+
+/// The confirmation of handing `role` to `name`, asked through the keys.
+fn handoff_confirmation(m: &mut commandpost::app::Model, downs: usize, name: &str) -> Vec<Detail> {
+    feed(m, [k('h')]);
+    feed(m, std::iter::repeat_n(code(KeyCode::Down), downs));
+    feed(m, [code(KeyCode::Enter)]);
+    feed(m, typed(name));
+    feed(m, [code(KeyCode::Enter)]);
+    let Some(Overlay::Confirm(Confirm { detail, .. })) = &m.overlay else {
+        panic!("expected a confirmation, got {:?}", m.overlay)
+    };
+    detail.clone()
+}
+
+#[test]
+fn a_handoff_to_someone_on_a_break_or_at_the_end_of_their_shift_says_so() {
+    // Carol: on duty 7h45m (the 8h shift warns from 7h), on a break for 20m.
+    let mut m = model(twelve(), "José");
+    let detail = handoff_confirmation(&mut m, 1, "Carol");
+    let texts: Vec<&str> = detail.iter().map(|d| d.text.as_str()).collect();
+    assert_eq!(
+        announces(&detail),
+        Some("@all: Comms -> Carol"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"Carol is on a break."), "{texts:?}");
+    assert!(
+        texts.contains(&"Carol has been on duty 7h45m; the 8h shift ends in 15m."),
+        "{texts:?}"
+    );
+    // José (the IC): on duty 8h10m, past the shift.
+    feed(&mut m, [code(KeyCode::Esc)]);
+    let detail = handoff_confirmation(&mut m, 1, "José");
+    let texts: Vec<&str> = detail.iter().map(|d| d.text.as_str()).collect();
+    assert!(
+        texts.contains(&"José has been on duty 8h10m, past the 8h shift."),
+        "{texts:?}"
+    );
+    // Chen: 1h58m on duty, not on a break: only the announcement.
+    feed(&mut m, [code(KeyCode::Esc)]);
+    let detail = handoff_confirmation(&mut m, 1, "Chen");
+    assert_eq!(detail.len(), 1, "{detail:?}");
+    assert_eq!(announces(&detail), Some("@all: Comms -> Chen"));
+}

@@ -165,23 +165,7 @@ pub struct Hypothesis {
     pub mark: Option<String>,
 }
 
-impl crate::domain::numbered::Numbered for Hypothesis {
-    fn number(&self) -> u32 {
-        self.id
-    }
-    fn origin(&self) -> Option<&str> {
-        self.origin.as_deref()
-    }
-    fn mark(&self) -> Option<&str> {
-        self.mark.as_deref()
-    }
-    fn set_mark(&mut self, mark: Option<String>) {
-        self.mark = mark;
-    }
-    fn summary(&self) -> &str {
-        &self.text
-    }
-}
+crate::domain::numbered::numbered_item!(Hypothesis);
 
 impl Hypothesis {
     /// `3`, or `3-kato` when another cockpit's hypothesis has the same number.

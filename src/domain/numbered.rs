@@ -89,6 +89,31 @@ pub trait Numbered {
     }
 }
 
+/// [`Numbered`] for an item type whose fields are `id`, `origin`, `mark` and `text` (a
+/// hypothesis, a remediation item).
+macro_rules! numbered_item {
+    ($ty:ty) => {
+        impl $crate::domain::numbered::Numbered for $ty {
+            fn number(&self) -> u32 {
+                self.id
+            }
+            fn origin(&self) -> Option<&str> {
+                self.origin.as_deref()
+            }
+            fn mark(&self) -> Option<&str> {
+                self.mark.as_deref()
+            }
+            fn set_mark(&mut self, mark: Option<String>) {
+                self.mark = mark;
+            }
+            fn summary(&self) -> &str {
+                &self.text
+            }
+        }
+    };
+}
+pub(crate) use numbered_item;
+
 /// The writer's origin on a new item's payload (`home` gives this data dir's origin, `""` if
 /// it has none: then nothing is stamped, as before; it is asked only for a new item).
 pub fn stamp(p: Payload, home: impl FnOnce() -> String) -> Payload {

@@ -51,10 +51,6 @@ pub fn hints(m: &Model) -> Vec<(String, &'static str)> {
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     let w = area.width as usize;
-    let right = format!(
-        " sends: {} pending, {} failed ",
-        m.deliveries_pending, m.deliveries_failed
-    );
     let right_style = if m.deliveries_failed > 0 {
         theme.bad()
     } else {
@@ -66,6 +62,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
         (format!(" {} ·", crate::ui::text::clean(&s.line)), style)
     });
     let sync_w = sync.as_ref().map_or(0, |(t, _)| width(t));
+    let flash_w = m.flash.as_ref().map(|fl| width(&fl.text) + 1);
+    let right = sends(
+        m.deliveries_pending,
+        m.deliveries_failed,
+        w,
+        sync_w,
+        flash_w,
+    );
     let room = w.saturating_sub(width(&right) + sync_w);
     let mut spans = Vec::new();
     if m.writing > 0 {
@@ -87,4 +91,20 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, f: &mut Buffer) {
     }
     spans.push(Span::styled(right, right_style));
     put_lines(f, area, &[Line::from(spans)]);
+}
+
+/// The delivery counts at the right: ` sends: 2 pending, 0 failed `. A message too long
+/// for the room they leave (at 80 columns) takes it: zero counts go, the rest stay short
+/// (` sends: 2 pending `).
+fn sends(pending: u32, failed: u32, w: usize, sync_w: usize, flash_w: Option<usize>) -> String {
+    let full = format!(" sends: {pending} pending, {failed} failed ");
+    match flash_w {
+        Some(fw) if fw > w.saturating_sub(width(&full) + sync_w) => match (pending, failed) {
+            (0, 0) => String::new(),
+            (p, 0) => format!(" sends: {p} pending "),
+            (0, f) => format!(" sends: {f} failed "),
+            _ => full,
+        },
+        _ => full,
+    }
 }

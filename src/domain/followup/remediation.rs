@@ -28,23 +28,7 @@ pub struct Remediation {
     pub mark: Option<String>,
 }
 
-impl Numbered for Remediation {
-    fn number(&self) -> u32 {
-        self.id
-    }
-    fn origin(&self) -> Option<&str> {
-        self.origin.as_deref()
-    }
-    fn mark(&self) -> Option<&str> {
-        self.mark.as_deref()
-    }
-    fn set_mark(&mut self, mark: Option<String>) {
-        self.mark = mark;
-    }
-    fn summary(&self) -> &str {
-        &self.text
-    }
-}
+crate::domain::numbered::numbered_item!(Remediation);
 
 impl Remediation {
     pub fn is_done(&self) -> bool {
