@@ -57,6 +57,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
 status=0
 for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
+  mkdir -p "fuzz/corpus/$t" # a target without seeds gathered here (libFuzzer needs the dir)
   # -runs caps a fast target at 10 million executions. A status update is short: the linter's
   # inputs are capped at 4 KB (its proptest covers longer texts).
   extra=()
