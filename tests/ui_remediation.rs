@@ -63,6 +63,21 @@ fn answer(m: &mut Model, cmds: Vec<Cmd>) -> Vec<Cmd> {
     out
 }
 
+/// `f` of each remediation item, in list order.
+fn each_item<T>(
+    m: &Model,
+    f: impl Fn(&commandpost::domain::followup::remediation::Remediation) -> T,
+) -> Vec<T> {
+    m.inc
+        .as_ref()
+        .unwrap()
+        .followup
+        .remediations
+        .iter()
+        .map(f)
+        .collect()
+}
+
 fn appends(cmds: &[Cmd]) -> Vec<Payload> {
     cmds.iter()
         .filter_map(|c| match c {
@@ -344,15 +359,7 @@ fn two_cockpits_items_of_one_number_are_told_apart_and_done_by_identity() {
     ];
     update(&mut m, Msg::Journaled { events, own: false });
     let word = |o: &str| Origin::parse(o).unwrap().word();
-    let labels: Vec<String> = m
-        .inc
-        .as_ref()
-        .unwrap()
-        .followup
-        .remediations
-        .iter()
-        .map(|r| r.label())
-        .collect();
+    let labels = each_item(&m, |r| r.label());
     assert_eq!(labels, [format!("1-{}", word(a)), format!("1-{}", word(b))]);
     feed(
         &mut m,
@@ -379,14 +386,6 @@ fn two_cockpits_items_of_one_number_are_told_apart_and_done_by_identity() {
         }]
     );
     answer(&mut m, cmds);
-    let done: Vec<bool> = m
-        .inc
-        .as_ref()
-        .unwrap()
-        .followup
-        .remediations
-        .iter()
-        .map(|r| r.is_done())
-        .collect();
+    let done = each_item(&m, |r| r.is_done());
     assert_eq!(done, [false, true]);
 }

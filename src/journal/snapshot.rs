@@ -854,13 +854,23 @@ pub fn read<S: DeserializeOwned + Fold + Send>(
 ) -> Result<(Replayed<S>, Resume, bool), OpenError> {
     let ((end, torn), replayed) =
         through_snapshot::<S, _>(path, id, home, None, |resume, folder| {
-            let (end, torn, resumed) =
-                Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
-            let lines = end.lines;
-            Ok(((end, torn), resumed, lines))
+            read_on(path, resume, folder)
         })?;
     log_rejected(path, &replayed.snapshot);
     Ok((replayed, end, torn))
+}
+
+/// Reads the journal from `resume` (without writing) into `folder`: where it ended and
+/// whether a torn line follows, whether it resumed, and the lines read.
+fn read_on<S: Fold>(
+    path: &Path,
+    resume: Option<&Resume>,
+    folder: &mut Folder<'_, S>,
+) -> Result<((Resume, bool), bool, usize), OpenError> {
+    let (end, torn, resumed) =
+        Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
+    let lines = end.lines;
+    Ok(((end, torn), resumed, lines))
 }
 
 /// The summary `commandpost list` shows of incident `id`, read without changing anything:
@@ -947,10 +957,7 @@ pub fn read_kept(
         .ok_or_else(|| Rejected::Inconsistent("remote identities".into()));
     let restoring: Restoring<'_, IncidentOnly> = Box::new(move || start);
     let ((end, torn), replayed) = fold_from(path, home, &resume, restoring, |resume, folder| {
-        let (end, torn, resumed) =
-            Journal::read_from(path, resume, |e, resumed| folder.event(&e, resumed))?;
-        let lines = end.lines;
-        Ok(((end, torn), resumed, lines))
+        read_on(path, resume, folder)
     })?;
     log_rejected(path, &replayed.snapshot);
     Ok((replayed, end, torn))
