@@ -415,3 +415,29 @@ fn show_and_export_take_the_incident_id_as_an_argument() {
     );
     one_line_error(&["show", "INC-nope"], d.path(), "no incident \"INC-nope\"");
 }
+
+#[test]
+fn a_handoff_to_someone_on_a_break_says_so_after_it() {
+    let d = tempfile::tempdir().unwrap();
+    new_incident(d.path());
+    cp(d.path()).args(["join", "Bob"]).assert().success();
+    cp(d.path())
+        .args(["handoff", "comms", "Bob"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("on a break").not());
+    cp(d.path()).args(["break", "Bob"]).assert().success();
+    cp(d.path())
+        .args(["handoff", "comms", "alice"])
+        .assert()
+        .success();
+    // Done, then said: the cockpit asks first; the command line tells after.
+    cp(d.path())
+        .args(["handoff", "comms", "Bob"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("@all: Comms -> Bob"))
+        .stderr(predicate::str::contains(
+            "commandpost: note: Bob is on a break.",
+        ));
+}

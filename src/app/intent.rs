@@ -344,39 +344,15 @@ fn handoff_note(cx: &Cockpit, name: &str) -> String {
     }
 }
 
-/// What to look at twice before handing a role to `name`: they are on a break, or near or
-/// past the end of their shift (doctrine: a tired person taking over is what rotation is
-/// there to prevent).
+/// What to look at twice before handing a role to `name` (on a break, near or past the end
+/// of their shift: [`crate::domain::followup::rotation::tiredness`]).
 fn tiredness(cx: &Cockpit, name: &str) -> Vec<Detail> {
-    use crate::domain::duration::short;
-    use crate::domain::followup::hours;
-    let Some(p) = cx.inc.as_ref().and_then(|i| i.person(name)) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if p.on_break() {
-        out.push(Detail::warn(format!("{} is on a break.", p.name)));
-    }
-    let shifts = &cx.config.shifts;
-    if let Some(since) = p.on_duty_since() {
-        let on = cx.now.duration_since(since);
-        let length = hours(shifts.length);
-        if on >= shifts.length {
-            out.push(Detail::warn(format!(
-                "{} has been on duty {}, past the {length} shift.",
-                p.name,
-                short(on)
-            )));
-        } else if on >= shifts.warn_at {
-            out.push(Detail::warn(format!(
-                "{} has been on duty {}; the {length} shift ends in {}.",
-                p.name,
-                short(on),
-                short(shifts.length - on)
-            )));
-        }
-    }
-    out
+    cx.inc.as_ref().map_or_else(Vec::new, |inc| {
+        crate::domain::followup::rotation::tiredness(inc, name, &cx.config.shifts, cx.now)
+            .into_iter()
+            .map(Detail::warn)
+            .collect()
+    })
 }
 
 fn quit_prompt(cx: &Cockpit) -> String {

@@ -8,6 +8,7 @@ use super::{deliver, followup};
 use crate::config::{self, Config};
 use crate::delivery::setup;
 use crate::domain::event::{Payload, Severity};
+use crate::domain::followup::rotation;
 use crate::domain::outbound::MessageKind;
 use crate::domain::role::Role;
 use crate::domain::text::clean_name;
@@ -254,7 +255,17 @@ fn handoff(ctx: &Ctx, role: &str, person: &str) -> Result<(), Fail> {
     if ctx.config.handoff.require_ack {
         followup::propose_handoff(ctx, &role, person)
     } else {
-        act(ctx, |inc| inc.cmd_handoff(&role, person))
+        let mut tired = Vec::new();
+        act(ctx, |inc| {
+            let p = inc.cmd_handoff(&role, person)?;
+            tired = rotation::tiredness(inc, person, &ctx.config.shifts, ctx.now);
+            Ok(p)
+        })?;
+        // Said after the hand-off, as the cockpit's confirmation says it before.
+        for t in tired {
+            super::out::err(format!("commandpost: note: {t}"));
+        }
+        Ok(())
     }
 }
 

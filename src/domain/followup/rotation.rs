@@ -47,6 +47,39 @@ pub fn off_duty_for(person: &Person, now: Timestamp) -> Option<SignedDuration> {
         .map(|t| now.duration_since(t).max(SignedDuration::ZERO))
 }
 
+/// What to know before handing a role to `name`: they are on a break, or near or past the
+/// end of their shift (doctrine: a tired person taking over is what rotation is there to
+/// prevent). Nothing for someone not on the roster.
+pub fn tiredness(inc: &Incident, name: &str, shifts: &Shifts, now: Timestamp) -> Vec<String> {
+    use crate::domain::duration::short;
+    let Some(p) = inc.person(name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if p.on_break() {
+        out.push(format!("{} is on a break.", p.name));
+    }
+    if let Some(since) = p.on_duty_since() {
+        let on = now.duration_since(since);
+        let length = hours(shifts.length);
+        if on >= shifts.length {
+            out.push(format!(
+                "{} has been on duty {}, past the {length} shift.",
+                p.name,
+                short(on)
+            ));
+        } else if on >= shifts.warn_at {
+            out.push(format!(
+                "{} has been on duty {}; the {length} shift ends in {}.",
+                p.name,
+                short(on),
+                short(shifts.length - on)
+            ));
+        }
+    }
+    out
+}
+
 /// How the holder stands against the shift limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
