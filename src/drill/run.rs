@@ -155,15 +155,23 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptedAction>, Vec<String>> {
             e.message().trim_end()
         )]
     })?;
-    let written = written_keys(text);
+    // Where each entry's keys are written: read again (with spans) only for an error.
+    let written = std::cell::OnceCell::new();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, spanned) in file.action.into_iter().enumerate() {
         let here = at_offset(spanned.span().start);
-        let keys = written.get(i).map(Vec::as_slice).unwrap_or_default();
+        let keys = || {
+            written
+                .get_or_init(|| written_keys(text))
+                .get(i)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
         // Where a key's value is written, else the entry's header.
         let at_key = |key: &str| {
-            keys.iter()
+            keys()
+                .iter()
                 .find(|k| k.name == key)
                 .map_or_else(|| here.clone(), |k| at_offset(k.value))
         };
@@ -182,7 +190,7 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptedAction>, Vec<String>> {
         let action = Action::deserialize(toml::Value::Table(t)).map_err(|e| {
             let message = meant(e.message());
             let message = message.as_str();
-            match culprit(message, keys) {
+            match culprit(message, keys()) {
                 Some(k) => format!("{}: action[{i}].{}: {message}", at_offset(k.at), k.name),
                 None => format!("{here}: action[{i}]: {message}"),
             }
