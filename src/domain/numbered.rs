@@ -254,7 +254,9 @@ pub(crate) fn positions<T: Numbered>(items: &[T]) -> HashMap<u32, Vec<usize>> {
 }
 
 /// The places of the items numbered `id`: from the index when it agrees with `items`,
-/// else by a scan (an index rebuilt behind the items' back).
+/// else by a scan (an index rebuilt behind the items' back, or not built: empty while
+/// items are held). A number the index does not hold is nobody's: no scan (a scan per new
+/// number made replaying n items O(n²)).
 fn group<T: Numbered>(items: &[T], index: &HashMap<u32, Vec<usize>>, id: u32) -> Vec<usize> {
     match index.get(&id) {
         Some(v)
@@ -263,6 +265,7 @@ fn group<T: Numbered>(items: &[T], index: &HashMap<u32, Vec<usize>>, id: u32) ->
         {
             v.clone()
         }
+        None if !index.is_empty() || items.is_empty() => Vec::new(),
         _ => items
             .iter()
             .enumerate()
